@@ -1,0 +1,23 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TokenService } from './auth/token.service';
+import type { AppConfig } from './config/config';
+import { HealthController } from './health/health.controller';
+import { InfraModule } from './infra.module';
+import type { Logger } from './logging/logger';
+import { MapStore } from './maps/map-store';
+import { ProtocolErrorFilter } from './rooms/protocol-error.filter';
+import { RoomChannels } from './rooms/room-channels';
+import { RoomsGateway } from './rooms/rooms.gateway';
+import { RoomsService } from './rooms/rooms.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger?: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [InfraModule.forRoot(config, logger)],
+      controllers: [HealthController],
+      providers: [TokenService, MapStore, RoomChannels, RoomsService, RoomsGateway, ProtocolErrorFilter],
+    };
+  }
+}

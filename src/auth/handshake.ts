@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import { PROTOCOL_SUBPROTOCOL } from '../protocol/messages';
+
+const BEARER_PROTOCOL_PREFIX = 'bearer.';
+
+/**
+ * The token of an upgrade request, from `Authorization: Bearer <jwt>` (servers, bots) or from the
+ * offered subprotocols `myroom.v1, bearer.<jwt>` (browsers cannot set headers on a WebSocket).
+ */
+export function tokenFromRequest(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? m[1] : undefined;
+  }
+  const offered = offeredProtocols(req);
+  if (!offered.includes(PROTOCOL_SUBPROTOCOL)) return undefined;
+  const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
+  return bearer ? bearer.slice(BEARER_PROTOCOL_PREFIX.length) : undefined;
+}
+
+export function offeredProtocols(req: IncomingMessage): string[] {
+  const raw = req.headers['sec-websocket-protocol'];
+  if (!raw) return [];
+  return (Array.isArray(raw) ? raw.join(',') : raw).split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/** `ws` echoes the first offered protocol by default; we pick `myroom.v1` and never the token. */
+export function selectProtocol(protocols: Set<string>): string | false {
+  return protocols.has(PROTOCOL_SUBPROTOCOL) ? PROTOCOL_SUBPROTOCOL : false;
+}
+
+export function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return true;
+  const origin = req.headers.origin;
+  // Non-browser clients send no Origin; the allow-list guards browsers against cross-site use.
+  if (!origin) return true;
+  return allowed.includes(origin);
+}
+
+const IDENTITY = Symbol('identity');
+type WithIdentity = IncomingMessage & { [IDENTITY]?: import('./identity').Identity };
+
+/** The handshake stores the verified identity on the upgrade request for the gateway to read. */
+export function setIdentity(req: IncomingMessage, identity: import('./identity').Identity): void {
+  (req as WithIdentity)[IDENTITY] = identity;
+}
+export function identityOf(req: IncomingMessage): import('./identity').Identity | undefined {
+  return (req as WithIdentity)[IDENTITY];
+}

@@ -1,0 +1,35 @@
+/**
+ * How room events and control messages reach the other instances.
+ * Two adapters: RabbitMQ streams (services mode) and none-needed in-process (embedded mode, where
+ * the only instance already delivered everything locally).
+ *
+ * Delivery is at-least-once and may reorder across publishers; receivers put each room's events
+ * back in `seq` order and drop duplicates (see rooms/room-channels.ts).
+ */
+export interface FanoutEvent {
+  roomId: string;
+  seq: number;
+  json: string;
+  /** The instance that published it (receivers skip their own). */
+  origin: string;
+}
+
+export type ControlMessage =
+  | { kind: 'replace'; targetInstance: string; roomId: string; sessionId: string };
+
+export interface EventFanout {
+  /** Publishes a room event for the other instances. Resolves once the broker has it. */
+  publish(event: Omit<FanoutEvent, 'origin'>): Promise<void>;
+  /** Sends a control message to one instance. */
+  sendControl(message: ControlMessage): Promise<void>;
+  /** This instance now has (or no longer has) local clients in `roomId`. */
+  watchRoom(roomId: string): void;
+  unwatchRoom(roomId: string): void;
+  onEvent(handler: (event: FanoutEvent) => void): void;
+  onControl(handler: (message: ControlMessage) => void): void;
+  /** False while the broker is unreachable. */
+  isHealthy(): boolean;
+  close(): Promise<void>;
+}
+
+export const EVENT_FANOUT = Symbol('EVENT_FANOUT');

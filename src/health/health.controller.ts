@@ -1,0 +1,59 @@
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
+import { MapStore } from '../maps/map-store';
+import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
+import { RoomsService } from '../rooms/rooms.service';
+import { metricsRegistry } from './metrics';
+
+const CHECK_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+}
+
+/**
+ * Liveness says only that the process answers. Readiness tells the truth: 503 while draining or
+ * while any backing service fails its check, so the gateway stops sending new players here.
+ */
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(ROOM_STATE) private readonly state: RoomStateStore,
+    @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
+    private readonly maps: MapStore,
+    private readonly rooms: RoomsService,
+  ) {}
+
+  @Get('health/live')
+  @HttpCode(200)
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  async ready(@Res() res: Response) {
+    const check = async (fn: () => Promise<void>) => {
+      try {
+        await withTimeout(fn(), CHECK_TIMEOUT_MS);
+        return 'up';
+      } catch (err) {
+        return `down: ${(err as Error).message}`;
+      }
+    };
+    const [state, database] = await Promise.all([check(() => this.state.ping()), check(() => this.maps.ping())]);
+    const checks = {
+      state,
+      database,
+      broker: this.fanout.isHealthy() ? 'up' : 'down',
+      draining: this.rooms.isDraining,
+    };
+    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && !this.rooms.isDraining;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unready', checks });
+  }
+
+  @Get('metrics')
+  async metrics(@Res() res: Response) {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  }
+}

@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from './config/config';
+import { startServer } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const server = await startServer(config);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      server.shutdown().then(() => process.exit(0), (err) => {
+        console.error(err);
+        process.exit(1);
+      });
+    });
+  }
+}
+
+main().catch((err) => {
+  console.error('failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import { DataSource } from 'typeorm';
+import { createConnection } from 'mysql2/promise';
+import type { AppConfig } from '../config/config';
+import { ENTITIES } from './entities';
+import { InitSchema1764000000000 } from './migrations/1764000000000-InitSchema';
+
+export const MIGRATIONS = [InitSchema1764000000000];
+
+/** The durable store: MySQL in services mode. `synchronize` is never on: migrations own the schema. */
+export function makeDataSource(config: AppConfig): DataSource {
+  if (!config.mysql.url) throw new Error('MYSQL_URL is not set');
+  return new DataSource({
+    type: 'mysql',
+    url: config.mysql.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    charset: 'utf8mb4',
+    extra: { connectionLimit: 10 },
+    logging: ['error'],
+  });
+}
+
+/** Creates the database named in MYSQL_URL when it does not exist yet (a fresh machine has none). */
+export async function ensureMysqlDatabase(mysqlUrl: string): Promise<void> {
+  const url = new URL(mysqlUrl);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new Error('MYSQL_URL must name a database, e.g. mysql://root@127.0.0.1:3306/myroom');
+  if (!/^[A-Za-z0-9_$]+$/.test(database)) throw new Error(`unsupported database name "${database}"`);
+  const conn = await createConnection({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password || ''),
+  });
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Connects and brings the schema up to date. */
+export async function openDatabase(config: AppConfig, runMigrations = config.runMigrations): Promise<DataSource> {
+  await ensureMysqlDatabase(config.mysql.url!);
+  const ds = makeDataSource(config);
+  await ds.initialize();
+  if (runMigrations) await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}

@@ -1,0 +1,51 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * Durable data: users, the game catalogue, who owns which game, rooms and their maps' objects.
+ * Column types are chosen to mean the same on MySQL and on the embedded SQLite file.
+ * The schema is owned by the migrations in ./migrations, never by `synchronize`.
+ */
+
+@Entity('users')
+export class UserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) id!: string;
+  @Column({ type: 'varchar', length: 64 }) name!: string;
+  @Column({ type: 'datetime', name: 'created_at', default: () => 'CURRENT_TIMESTAMP' }) createdAt!: Date;
+  @Column({ type: 'datetime', name: 'updated_at', default: () => 'CURRENT_TIMESTAMP' }) updatedAt!: Date;
+}
+
+@Entity('games')
+export class GameEntity {
+  @PrimaryColumn({ type: 'int' }) id!: number;
+  @Column({ type: 'varchar', length: 100 }) name!: string;
+}
+
+@Entity('library')
+export class LibraryEntryEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64, name: 'user_id' }) userId!: string;
+  @PrimaryColumn({ type: 'int', name: 'game_id' }) gameId!: number;
+}
+
+@Entity('rooms')
+export class RoomEntity {
+  /** A room's id is its owner's user id: one room per user. */
+  @PrimaryColumn({ type: 'varchar', length: 64 }) id!: string;
+  @Column({ type: 'varchar', length: 64, name: 'owner_id' }) ownerId!: string;
+  @Column({ type: 'int' }) width!: number;
+  @Column({ type: 'int' }) height!: number;
+  @Column({ type: 'int' }) version!: number;
+}
+
+@Entity('map_objects')
+export class MapObjectEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64, name: 'room_id' }) roomId!: string;
+  @PrimaryColumn({ type: 'varchar', length: 64 }) id!: string;
+  @Column({ type: 'varchar', length: 32 }) kind!: string;
+  @Column({ type: 'int' }) x!: number;
+  @Column({ type: 'int' }) y!: number;
+  @Column({ type: 'int' }) w!: number;
+  @Column({ type: 'int' }) h!: number;
+  @Column({ type: 'int', name: 'game_id', nullable: true }) gameId!: number | null;
+}
+
+export const ENTITIES = [UserEntity, GameEntity, LibraryEntryEntity, RoomEntity, MapObjectEntity];

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import type { Identity } from '../auth/identity';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ConflictError } from '../protocol/errors';
+import type { MapObject, RoomMap } from '../protocol/messages';
+import { GameEntity, LibraryEntryEntity, MapObjectEntity, RoomEntity, UserEntity } from './entities';
+
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+export interface StoredRoom {
+  id: string;
+  ownerId: string;
+  map: RoomMap;
+}
+
+/** Every durable (SQL) read and write of users, libraries, rooms and maps lives here. */
+@Injectable()
+export class MapStore {
+  /** Users this instance already upserted with this name; a reconnect storm need not rewrite them. */
+  private readonly knownUsers = new Map<string, string>();
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Creates or renames the user from the token's claims, and gives a new user their room. */
+  async upsertUser(identity: Identity): Promise<void> {
+    if (this.knownUsers.get(identity.userId) === identity.name) return;
+    await this.ds.transaction(async (m) => {
+      await m.upsert(UserEntity, { id: identity.userId, name: identity.name, updatedAt: new Date() }, ['id']);
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(RoomEntity)
+        .values({
+          id: identity.userId,
+          ownerId: identity.userId,
+          width: this.config.rooms.defaultWidth,
+          height: this.config.rooms.defaultHeight,
+          version: 0,
+        })
+        .orIgnore()
+        .execute();
+    });
+    this.knownUsers.set(identity.userId, identity.name);
+  }
+
+  async findRoom(roomId: string): Promise<StoredRoom | null> {
+    const room = await this.ds.getRepository(RoomEntity).findOneBy({ id: roomId });
+    if (!room) return null;
+    const objects = await this.ds.getRepository(MapObjectEntity).find({ where: { roomId }, order: { id: 'ASC' } });
+    return {
+      id: room.id,
+      ownerId: room.ownerId,
+      map: { version: room.version, width: room.width, height: room.height, objects: objects.map(toMapObject) },
+    };
+  }
+
+  async ownedGameIds(userId: string): Promise<Set<number>> {
+    const rows = await this.ds.getRepository(LibraryEntryEntity).findBy({ userId });
+    return new Set(rows.map((r) => r.gameId));
+  }
+
+  async games(ids?: number[]): Promise<GameEntity[]> {
+    return this.ds.getRepository(GameEntity).find({ where: ids ? { id: In(ids) } : {}, order: { id: 'ASC' } });
+  }
+
+  /**
+   * Writes a build in one transaction: the version compare-and-set, then the object changes, then
+   * `beforeCommit` (the Redis half). If any step throws, the transaction rolls back, so MySQL and
+   * Redis either both take the build or neither does (Redis's half is the last step before commit).
+   */
+  async saveBuild(roomId: string, prev: RoomMap, next: RoomMap, beforeCommit: () => Promise<void>): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const res = await m
+        .createQueryBuilder()
+        .update(RoomEntity)
+        .set({ version: next.version })
+        .where('id = :roomId AND version = :base', { roomId, base: prev.version })
+        .execute();
+      if (res.affected !== 1) {
+        const current = await m.getRepository(RoomEntity).findOneBy({ id: roomId });
+        throw new ConflictError(current?.version ?? -1);
+      }
+      const before = new Set(prev.objects.map((o) => o.id));
+      const after = new Set(next.objects.map((o) => o.id));
+      const removed = prev.objects.filter((o) => !after.has(o.id)).map((o) => o.id);
+      const added = next.objects.filter((o) => !before.has(o.id));
+      if (removed.length) await m.delete(MapObjectEntity, { roomId, id: In(removed) });
+      if (added.length) {
+        await m.insert(MapObjectEntity, added.map((o) => ({ roomId, id: o.id, kind: o.kind, x: o.x, y: o.y, w: o.w, h: o.h, gameId: o.gameId ?? null })));
+      }
+      await beforeCommit();
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.ds.query('SELECT 1');
+  }
+}
+
+function toMapObject(e: MapObjectEntity): MapObject {
+  const o: MapObject = { id: e.id, kind: e.kind, x: e.x, y: e.y, w: e.w, h: e.h };
+  if (e.gameId !== null && e.gameId !== undefined) o.gameId = e.gameId;
+  return o;
+}

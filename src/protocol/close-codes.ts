@@ -1,0 +1,8 @@
+/** WebSocket close codes of PROTOCOL.md §4. */
+export const CloseCode = {
+  NORMAL: 1000,
+  POLICY_VIOLATION: 1008,
+  TOO_LARGE: 1009,
+  RESTARTING: 1012,
+  REPLACED: 4001,
+} as const;

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * Wire protocol v1 (see PROTOCOL.md): one schema per client message, validated once at the edge.
+ * The TypeScript types are derived from the schemas and shared with the client library.
+ */
+
+export const PROTOCOL_SUBPROTOCOL = 'myroom.v1';
+export const DIRECTIONS = ['up', 'right', 'down', 'left'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+export const ROLES = ['player', 'spectator'] as const;
+export type Role = (typeof ROLES)[number];
+export const LEAVE_REASONS = ['leave', 'disconnect', 'timeout', 'replaced', 'kicked'] as const;
+export type LeaveReason = (typeof LEAVE_REASONS)[number];
+
+/** Ids of users and rooms: what a JWT `sub` may be. */
+export const idString = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:@-]+$/, 'must be 1-64 of A-Z a-z 0-9 _ . : @ -');
+const requestId = z.string().max(64).optional();
+const cellCoord = z.number().int().min(0).max(10_000);
+
+export const enterSchema = z.object({
+  type: z.literal('enter'),
+  id: requestId,
+  roomId: idString,
+  as: z.enum(ROLES).default('player'),
+  resume: z.object({ seq: z.number().int().min(0) }).optional(),
+});
+
+export const moveSchema = z.object({
+  type: z.literal('move'),
+  id: requestId,
+  dir: z.enum(DIRECTIONS),
+});
+
+export const placeOpSchema = z.object({
+  op: z.literal('place'),
+  kind: z.string().min(1).max(32),
+  x: cellCoord,
+  y: cellCoord,
+  gameId: z.number().int().positive().optional(),
+});
+export const removeOpSchema = z.object({
+  op: z.literal('remove'),
+  objectId: z.string().min(1).max(64),
+});
+export const buildOpSchema = z.discriminatedUnion('op', [placeOpSchema, removeOpSchema]);
+
+export const MAX_BUILD_OPS = 200;
+export const buildSchema = z.object({
+  type: z.literal('build'),
+  id: requestId,
+  baseVersion: z.number().int().min(0),
+  ops: z.array(buildOpSchema).min(1).max(MAX_BUILD_OPS),
+});
+
+export const leaveSchema = z.object({
+  type: z.literal('leave'),
+  id: requestId,
+});
+
+export const clientMessageSchemas = {
+  enter: enterSchema,
+  move: moveSchema,
+  build: buildSchema,
+  leave: leaveSchema,
+} as const;
+
+export type ClientMessageType = keyof typeof clientMessageSchemas;
+export type EnterMessage = z.infer<typeof enterSchema>;
+export type MoveMessage = z.infer<typeof moveSchema>;
+export type BuildMessage = z.infer<typeof buildSchema>;
+export type BuildOp = z.infer<typeof buildOpSchema>;
+export type PlaceOp = z.infer<typeof placeOpSchema>;
+export type LeaveMessage = z.infer<typeof leaveSchema>;
+export type ClientMessage = EnterMessage | MoveMessage | BuildMessage | LeaveMessage;
+/** What a client may send before defaults are applied (e.g. `as` may be left out). */
+export type ClientMessageInput = z.input<(typeof clientMessageSchemas)[ClientMessageType]>;
+
+export function isClientMessageType(t: unknown): t is ClientMessageType {
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(clientMessageSchemas, t);
+}
+
+// ---- Server → client shapes -------------------------------------------------------------------
+
+export interface MapObject {
+  id: string;
+  kind: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  gameId?: number;
+}
+
+export interface RoomMap {
+  version: number;
+  width: number;
+  height: number;
+  objects: MapObject[];
+}
+
+export interface Member {
+  userId: string;
+  name: string;
+  x: number;
+  y: number;
+  role: Role;
+}
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  id?: string;
+  roomId: string;
+  seq: number;
+  you: { userId: string; role: Role; owner: boolean };
+  map: RoomMap;
+  members: Member[];
+  spectators: number;
+  /** Present on a resume: true when the missed events follow, false when the gap was too old. */
+  resumed?: boolean;
+}
+
+export interface EnteredEvent { type: 'entered'; roomId: string; seq: number; member: Member }
+export interface MovedEvent { type: 'moved'; id?: string; roomId: string; seq: number; userId: string; x: number; y: number; dir: Direction }
+export interface BuiltEvent { type: 'built'; roomId: string; seq: number; map: RoomMap; members: Member[] }
+export interface LeftEvent { type: 'left'; roomId: string; seq: number; userId: string; reason: LeaveReason }
+export type RoomEvent = EnteredEvent | MovedEvent | BuiltEvent | LeftEvent;
+
+export interface AckMessage { type: 'ack'; id: string }
+export interface ErrorMessage { type: 'error'; code: string; message: string; id?: string; [extra: string]: unknown }
+export interface ReplacedMessage { type: 'replaced'; message: string }
+
+export type ServerMessage = WelcomeMessage | RoomEvent | AckMessage | ErrorMessage | ReplacedMessage;

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { Identity } from '../auth/identity';
+import type { Logger } from '../logging/logger';
+import type { LeaveReason, Role } from '../protocol/messages';
+import { CloseCode } from '../protocol/close-codes';
+
+export interface RoomSeat {
+  roomId: string;
+  role: Role;
+  /** The seq of this session's welcome: it gets only events after it. */
+  sinceSeq: number;
+}
+
+/**
+ * One WebSocket = one session = at most one room. Frames of a session are handled one after
+ * another (the adapter would otherwise run two moves of one socket concurrently and they could
+ * finish out of order), through a bounded queue.
+ */
+export class ClientSession {
+  readonly id = randomUUID();
+  seat?: RoomSeat;
+  /** Cleared by each ping tick, set by each pong: a session still false at the next tick is dead. */
+  alive = true;
+  /** Why the socket is closing, when we know better than "disconnect". */
+  closeReason?: LeaveReason;
+  rateStrikes = 0;
+  readonly log: Logger;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly identity: Identity,
+    private readonly maxBufferedBytes: number,
+    parentLog: Logger,
+  ) {
+    this.log = parentLog.child({ user: identity.userId, session: this.id });
+    socket.on('pong', () => { this.alive = true; });
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a pre-serialized frame. A client that cannot keep up is cut off rather than buffered forever. */
+  send(text: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.log.warn({ room: this.seat?.roomId, buffered: this.socket.bufferedAmount }, 'slow consumer: closing');
+      this.close(CloseCode.POLICY_VIOLATION, 'too slow to keep up');
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  /** Queues a task after this session's earlier ones. False when the queue is full. */
+  enqueue(task: () => Promise<void>, maxQueued: number): boolean {
+    if (this.queued >= maxQueued) return false;
+    this.queued++;
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      this.log.error({ err }, 'unhandled error in a queued frame');
+    }).finally(() => { this.queued--; });
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+}
+
+const sessions = new WeakMap<WebSocket, ClientSession>();
+export const attachSession = (ws: WebSocket, s: ClientSession) => sessions.set(ws, s);
+export const sessionOf = (ws: WebSocket): ClientSession | undefined => sessions.get(ws);

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { type ArgumentsHost, Catch, Inject, Injectable, type WsExceptionFilter } from '@nestjs/common';
+import type WebSocket from 'ws';
+import { LOGGER, type Logger } from '../logging/logger';
+import { isUnavailable, ProtocolError, UnavailableError } from '../protocol/errors';
+import { type ClientSession, sessionOf } from './client-session';
+
+/** Turns anything a handler throws into one protocol `error` frame, echoing the request's `id`. */
+export function errorFrame(err: unknown, requestId: string | undefined, log: Logger): string {
+  let e: ProtocolError;
+  if (err instanceof ProtocolError) {
+    e = err;
+  } else if (isUnavailable(err)) {
+    log.warn({ err }, 'backing service unavailable');
+    e = new UnavailableError();
+  } else {
+    const correlationId = randomUUID();
+    log.error({ err, correlationId }, 'internal error');
+    e = new ProtocolError('INTERNAL', `internal error (correlation id ${correlationId})`, { correlationId });
+  }
+  return JSON.stringify({
+    type: 'error',
+    code: e.code,
+    message: e.message,
+    ...(requestId !== undefined ? { id: requestId } : {}),
+    ...e.extra,
+  });
+}
+
+export function sendError(session: ClientSession, err: unknown, requestId?: string): void {
+  session.send(errorFrame(err, requestId, session.log));
+}
+
+@Catch()
+@Injectable()
+export class ProtocolErrorFilter implements WsExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly log: Logger) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const ws = host.switchToWs();
+    const session = sessionOf(ws.getClient<WebSocket>());
+    const data = ws.getData<{ id?: string } | undefined>();
+    if (session) sendError(session, err, data?.id);
+    else this.log.error({ err }, 'error on a socket without a session');
+  }
+}

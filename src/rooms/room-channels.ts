@@ -1,0 +1,194 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, type Logger } from '../logging/logger';
+import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
+import type { ClientSession } from './client-session';
+
+/** The mover's own copy of a `moved` carries the `id` of its request. */
+export interface ReplyTo {
+  sessionId: string;
+  requestId: string;
+}
+
+interface PendingEvent extends SeqEvent {
+  replyTo?: ReplyTo;
+}
+
+const RECENT_EVENTS = 256;
+const MAX_PENDING = 10_000;
+/** How long an out-of-order event waits for the missing ones before we read them from the log. */
+const GAP_REPAIR_MS = 150;
+
+/**
+ * The local clients of one room and the order they see its events in.
+ *
+ * Events reach an instance from its own writes (at once) and from other instances (through the
+ * fan-out, possibly late, twice, or out of order). A channel releases them strictly in `seq`
+ * order, drops duplicates, and when a gap does not fill by itself it reads the missing events from
+ * the room's log. Each event is serialized once and the same string goes to every socket.
+ */
+class RoomChannel {
+  /** Last seq released to clients; undefined until the first local welcome anchors it. */
+  lastSeq: number | undefined;
+  readonly sessions = new Set<ClientSession>();
+  /** Sessions between their enter and their welcome: they keep the channel alive. */
+  joining = 0;
+  private readonly pending = new Map<number, PendingEvent>();
+  private readonly recent: PendingEvent[] = [];
+  private gapTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly roomId: string,
+    private readonly repair: (roomId: string, afterSeq: number) => Promise<SeqEvent[] | null>,
+    private readonly log: Logger,
+  ) {}
+
+  accept(ev: PendingEvent): void {
+    if (this.lastSeq !== undefined && ev.seq <= this.lastSeq) return;
+    if (this.pending.size >= MAX_PENDING) this.pending.clear();
+    const known = this.pending.get(ev.seq);
+    if (!known || (!known.replyTo && ev.replyTo)) this.pending.set(ev.seq, ev);
+    this.drain();
+  }
+
+  anchor(seq: number): void {
+    if (this.lastSeq !== undefined) return;
+    this.lastSeq = seq;
+    for (const s of this.pending.keys()) if (s <= seq) this.pending.delete(s);
+    this.drain();
+  }
+
+  /** Adds a session whose welcome was taken at `sinceSeq`, and sends what it missed since. */
+  join(session: ClientSession, sinceSeq: number): void {
+    this.sessions.add(session);
+    if (this.lastSeq === undefined || this.lastSeq <= sinceSeq) return;
+    const missed = this.recent.filter((e) => e.seq > sinceSeq);
+    if (missed.length && missed[0].seq !== sinceSeq + 1) {
+      this.log.warn({ room: this.roomId, sinceSeq, oldest: missed[0].seq }, 'joiner missed events older than the recent buffer');
+    }
+    for (const e of missed) this.sendTo(session, e);
+  }
+
+  get idle(): boolean {
+    return this.sessions.size === 0 && this.joining === 0;
+  }
+
+  dispose(): void {
+    clearTimeout(this.gapTimer);
+  }
+
+  private drain(): void {
+    if (this.lastSeq === undefined) return;
+    for (let next = this.pending.get(this.lastSeq + 1); next; next = this.pending.get(this.lastSeq + 1)) {
+      this.pending.delete(next.seq);
+      this.lastSeq = next.seq;
+      this.release(next);
+    }
+    if (this.pending.size > 0 && !this.gapTimer) {
+      this.gapTimer = setTimeout(() => void this.repairGap(), GAP_REPAIR_MS);
+    }
+  }
+
+  private async repairGap(): Promise<void> {
+    const from = this.lastSeq;
+    try {
+      if (from === undefined || this.pending.size === 0) return;
+      const events = await this.repair(this.roomId, from);
+      if (events === null) {
+        // The log no longer reaches back: skip to what we have; clients see the gap and may resume.
+        const oldest = Math.min(...this.pending.keys());
+        this.log.warn({ room: this.roomId, from, to: oldest - 1 }, 'events lost beyond the room log; skipping');
+        this.lastSeq = oldest - 1;
+      } else {
+        for (const e of events) if (!this.pending.has(e.seq)) this.pending.set(e.seq, e);
+      }
+    } catch (err) {
+      this.log.warn({ err, room: this.roomId }, 'gap repair failed; will retry');
+    } finally {
+      this.gapTimer = undefined;
+      this.drain();
+    }
+  }
+
+  private release(ev: PendingEvent): void {
+    this.recent.push(ev);
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+    for (const s of this.sessions) this.sendTo(s, ev);
+  }
+
+  private sendTo(session: ClientSession, ev: PendingEvent): void {
+    if (!session.seat || ev.seq <= session.seat.sinceSeq) return;
+    if (ev.replyTo && ev.replyTo.sessionId === session.id) {
+      session.send(`{"id":${JSON.stringify(ev.replyTo.requestId)},${ev.json.slice(1)}`);
+    } else {
+      session.send(ev.json);
+    }
+  }
+}
+
+@Injectable()
+export class RoomChannels {
+  private readonly channels = new Map<string, RoomChannel>();
+  private readonly watchers: { watch: (roomId: string) => void; unwatch: (roomId: string) => void }[] = [];
+
+  constructor(
+    @Inject(ROOM_STATE) private readonly state: RoomStateStore,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  onRoomWatched(watch: (roomId: string) => void, unwatch: (roomId: string) => void): void {
+    this.watchers.push({ watch, unwatch });
+  }
+
+  /** Before an enter: keeps the channel (and its subscription) alive until `join` or `abandon`. */
+  beginJoin(roomId: string): void {
+    let ch = this.channels.get(roomId);
+    if (!ch) {
+      ch = new RoomChannel(roomId, (r, after) => this.state.eventsSince(r, after), this.log);
+      this.channels.set(roomId, ch);
+      for (const w of this.watchers) w.watch(roomId);
+    }
+    ch.joining++;
+  }
+
+  join(session: ClientSession, roomId: string, welcomeSeq: number): void {
+    const ch = this.channels.get(roomId);
+    if (!ch) throw new Error(`join without beginJoin for room ${roomId}`);
+    ch.joining--;
+    ch.anchor(welcomeSeq);
+    ch.join(session, welcomeSeq);
+  }
+
+  abandon(roomId: string): void {
+    const ch = this.channels.get(roomId);
+    if (!ch) return;
+    ch.joining--;
+    this.disposeIfIdle(ch);
+  }
+
+  leave(session: ClientSession, roomId: string): void {
+    const ch = this.channels.get(roomId);
+    if (!ch) return;
+    ch.sessions.delete(session);
+    this.disposeIfIdle(ch);
+  }
+
+  /** An event of `roomId`, from this instance or another; ignored when nobody here watches the room. */
+  deliver(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
+    this.channels.get(roomId)?.accept(replyTo ? { ...event, replyTo } : event);
+  }
+
+  localSessions(roomId: string): ReadonlySet<ClientSession> {
+    return this.channels.get(roomId)?.sessions ?? new Set();
+  }
+
+  watchedRooms(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  private disposeIfIdle(ch: RoomChannel): void {
+    if (!ch.idle) return;
+    ch.dispose();
+    this.channels.delete(ch.roomId);
+    for (const w of this.watchers) w.unwatch(ch.roomId);
+  }
+}

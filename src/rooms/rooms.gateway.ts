@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, UseFilters } from '@nestjs/common';
+import {
+  ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayDisconnect, SubscribeMessage, WebSocketGateway,
+} from '@nestjs/websockets';
+import type WebSocket from 'ws';
+import { identityOf } from '../auth/handshake';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { LOGGER, type Logger } from '../logging/logger';
+import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage } from '../protocol/messages';
+import { attachSession, ClientSession, sessionOf } from './client-session';
+import { ProtocolErrorFilter } from './protocol-error.filter';
+import { RoomsService } from './rooms.service';
+
+/**
+ * Frames ↔ RoomsService. Frames arrive here already parsed and validated by the adapter
+ * (rooms/room-ws.adapter.ts), one at a time per socket; no rules live here.
+ */
+@WebSocketGateway({ path: '/ws' })
+@UseFilters(ProtocolErrorFilter)
+export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  constructor(
+    private readonly rooms: RoomsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  handleConnection(ws: WebSocket, req: IncomingMessage): void {
+    const identity = identityOf(req);
+    if (!identity) {
+      ws.terminate();
+      return;
+    }
+    const session = new ClientSession(ws, identity, this.config.ws.maxBufferedBytes, this.log);
+    attachSession(ws, session);
+    this.rooms.connected(session);
+  }
+
+  async handleDisconnect(ws: WebSocket): Promise<void> {
+    const session = sessionOf(ws);
+    if (session) await this.rooms.disconnected(session);
+  }
+
+  @SubscribeMessage('enter')
+  enter(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: EnterMessage) {
+    return this.rooms.enter(sessionOf(ws)!, msg);
+  }
+
+  @SubscribeMessage('move')
+  move(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: MoveMessage) {
+    return this.rooms.move(sessionOf(ws)!, msg);
+  }
+
+  @SubscribeMessage('build')
+  build(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: BuildMessage) {
+    return this.rooms.build(sessionOf(ws)!, msg);
+  }
+
+  @SubscribeMessage('leave')
+  leave(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: LeaveMessage) {
+    return this.rooms.leave(sessionOf(ws)!, msg);
+  }
+}

@@ -1,0 +1,314 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { EVENT_FANOUT, type ControlMessage, type EventFanout } from '../fanout/fanout.port';
+import { LOGGER, type Logger } from '../logging/logger';
+import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
+import { MapStore } from '../maps/map-store';
+import { CloseCode } from '../protocol/close-codes';
+import {
+  BlockedError, ConflictError, ForbiddenError, NotInRoomError, RoomNotFoundError, UnavailableError,
+} from '../protocol/errors';
+import type {
+  BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
+} from '../protocol/messages';
+import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
+import type { ClientSession } from './client-session';
+import { applyBuild, nearestFreeCell, pushTargets, SPAWN } from './domain/grid';
+import { type ReplyTo, RoomChannels } from './room-channels';
+
+/**
+ * A room's lifecycle, top to bottom: enter, move, build, leave (and the ways a session ends).
+ *
+ * Concurrency, decided here:
+ * - enter, build and leave read and then write, so they run under the room's distributed lock;
+ *   the Redis scripts they end in re-check what they rely on (session ids, map version), so a lock
+ *   that expired mid-way still cannot corrupt the room.
+ * - move takes no lock: it is one Redis script that checks the session, bounds and the cached
+ *   grid, then writes the position and the next `seq` atomically. Builds swap the grid inside a
+ *   script too, so a move sees either the old map or the new one, never half of each.
+ * - events are published after the lock is released.
+ */
+@Injectable()
+export class RoomsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly sessions = new Map<string, ClientSession>();
+  private readonly owners = new Map<string, string>();
+  /** Leaves in flight, so a disconnect racing a drain (or a leave) removes the avatar once. */
+  private readonly leaving = new Map<ClientSession, Promise<void>>();
+  private draining = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOM_STATE) private readonly state: RoomStateStore,
+    @Inject(ROOM_LOCKS) private readonly locks: RoomLocks,
+    @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly maps: MapStore,
+    private readonly channels: RoomChannels,
+  ) {}
+
+  onModuleInit(): void {
+    this.fanout.onEvent((e) => {
+      if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json });
+    });
+    this.fanout.onControl((m) => this.onControl(m));
+    this.channels.onRoomWatched((r) => this.fanout.watchRoom(r), (r) => this.fanout.unwatchRoom(r));
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  connected(session: ClientSession): void {
+    this.sessions.set(session.id, session);
+    session.log.info({ sessions: this.sessions.size }, 'connected');
+  }
+
+  /** The socket closed (or was found dead): its avatar leaves with `disconnect` or `timeout`. */
+  async disconnected(session: ClientSession): Promise<void> {
+    this.sessions.delete(session.id);
+    const reason = session.closeReason ?? 'disconnect';
+    session.log.info({ room: session.seat?.roomId, reason }, 'disconnected');
+    if (session.seat) await this.leaveWithRetry(session, reason);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  // ---- enter ----------------------------------------------------------------------------------
+
+  async enter(session: ClientSession, msg: EnterMessage): Promise<void> {
+    if (this.draining) throw new UnavailableError('this server is restarting; reconnect');
+    const { roomId, as: role } = msg;
+    const ownerId = await this.ownerOf(roomId);
+    if (session.seat) await this.leaveRoom(session, 'leave');
+    this.requireFanout();
+
+    this.channels.beginJoin(roomId);
+    let result;
+    try {
+      result = await this.locks.withRoomLock(roomId, async () => {
+        const map = await this.cachedMap(roomId);
+        const spawn = nearestFreeCell(map, SPAWN) ?? SPAWN;
+        return this.state.enter(roomId, {
+          userId: session.identity.userId,
+          name: session.identity.name,
+          sessionId: session.id,
+          instanceId: this.config.instanceId,
+          role,
+          spawn,
+        });
+      });
+    } catch (err) {
+      this.channels.abandon(roomId);
+      throw err;
+    }
+
+    const missed = msg.resume ? await this.state.eventsSince(roomId, msg.resume.seq).catch(() => null) : undefined;
+    session.seat = { roomId, role, sinceSeq: result.seq };
+    const welcome: WelcomeMessage = {
+      type: 'welcome',
+      ...(msg.id !== undefined ? { id: msg.id } : {}),
+      roomId,
+      seq: result.seq,
+      you: { userId: session.identity.userId, role, owner: ownerId === session.identity.userId },
+      map: result.map,
+      members: result.members,
+      spectators: result.spectators,
+    };
+    if (missed !== undefined) welcome.resumed = missed !== null;
+    session.send(JSON.stringify(welcome));
+    if (missed) for (const e of missed) if (e.seq <= result.seq) session.send(e.json);
+    this.channels.join(session, roomId, result.seq);
+    session.log.info({ room: roomId, role, seq: result.seq, replaced: !!result.replaced }, 'entered');
+
+    if (result.event) this.publish(roomId, result.event);
+    if (result.replaced) await this.replaceSession(roomId, result.replaced.sessionId, result.replaced.instanceId);
+  }
+
+  // ---- move -----------------------------------------------------------------------------------
+
+  async move(session: ClientSession, msg: MoveMessage): Promise<void> {
+    const seat = session.seat;
+    if (!seat) throw new NotInRoomError();
+    if (seat.role !== 'player') throw new ForbiddenError('spectators cannot move');
+    this.requireFanout();
+    const res = await this.state.move(seat.roomId, session.identity.userId, session.id, msg.dir);
+    if (!res.ok) {
+      if (res.code === 'BLOCKED') throw new BlockedError(res.x, res.y);
+      this.dropSeat(session);
+      throw new NotInRoomError('your avatar is no longer in the room; enter again');
+    }
+    this.publish(seat.roomId, res.event, msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined);
+  }
+
+  // ---- build ----------------------------------------------------------------------------------
+
+  async build(session: ClientSession, msg: BuildMessage): Promise<void> {
+    const seat = session.seat;
+    if (!seat) throw new NotInRoomError();
+    const roomId = seat.roomId;
+    const ownerId = await this.ownerOf(roomId);
+    if (ownerId !== session.identity.userId) throw new ForbiddenError('only the room owner can build');
+    this.requireFanout();
+
+    const events = await this.locks.withRoomLock(roomId, async () => {
+      const prev = await this.cachedMap(roomId);
+      if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
+      const needsLibrary = msg.ops.some((op) => op.op === 'place' && op.gameId !== undefined);
+      const owned = needsLibrary ? await this.maps.ownedGameIds(ownerId) : new Set<number>();
+      const next = applyBuild(prev, msg.ops, owned, newObjectId);
+      const pushes = pushTargets(prev, next);
+      let built: SeqEvent | undefined;
+      try {
+        await this.maps.saveBuild(roomId, prev, next, async () => {
+          const res = await this.state.applyBuild(roomId, prev.version, next, pushes);
+          if (!res.ok) throw new ConflictError(res.version);
+          built = res.event;
+        });
+      } catch (err) {
+        // Redis took the build but the MySQL commit failed: put the old map back in Redis too.
+        if (built) {
+          const reverted = await this.state.revertBuild(roomId, next, prev);
+          session.log.error({ err, room: roomId }, 'build commit failed after the cache took it; reverted');
+          return reverted ? [built, reverted] : [built];
+        }
+        throw err;
+      }
+      session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed: pushes.size }, 'built');
+      return [built!];
+    });
+    for (const e of events) this.publish(roomId, e);
+    if (events.length > 1) throw new UnavailableError('the map could not be saved; nothing was changed');
+    if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+  }
+
+  // ---- leave ----------------------------------------------------------------------------------
+
+  async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
+    if (!session.seat) throw new NotInRoomError();
+    await this.leaveRoom(session, 'leave');
+    if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+  }
+
+  /** Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back. */
+  async drain(retryHintMs: number): Promise<void> {
+    this.draining = true;
+    const all = [...this.sessions.values()];
+    await Promise.allSettled(all.map(async (s) => {
+      if (s.seat) await this.leaveRoom(s, 'disconnect').catch((err) => s.log.warn({ err }, 'leave during drain failed'));
+      const delay = Math.round(retryHintMs * (0.5 + Math.random()));
+      s.close(CloseCode.RESTARTING, JSON.stringify({ retryAfterMs: delay }));
+    }));
+    await Promise.allSettled([...this.leaving.values()]);
+    this.log.info({ sessions: all.length }, 'drained');
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private leaveRoom(session: ClientSession, reason: LeaveReason): Promise<void> {
+    const inFlight = this.leaving.get(session);
+    if (inFlight) return inFlight;
+    const done = this.removeAvatar(session, reason).finally(() => this.leaving.delete(session));
+    this.leaving.set(session, done);
+    return done;
+  }
+
+  private async removeAvatar(session: ClientSession, reason: LeaveReason): Promise<void> {
+    const seat = session.seat;
+    if (!seat) return;
+    const event = await this.locks.withRoomLock(seat.roomId, () =>
+      this.state.leave(seat.roomId, session.identity.userId, session.id, seat.role, reason, this.config.instanceId),
+    );
+    this.dropSeat(session);
+    session.log.info({ room: seat.roomId, reason }, 'left');
+    if (event) this.publish(seat.roomId, event);
+  }
+
+  /** A closed socket cannot be told about a failure, so its leave is retried for a while. */
+  private async leaveWithRetry(session: ClientSession, reason: LeaveReason, attempt = 1): Promise<void> {
+    try {
+      await this.leaveRoom(session, reason);
+    } catch (err) {
+      if (attempt >= 10 || this.stopped) {
+        session.log.error({ err, room: session.seat?.roomId }, 'giving up removing a disconnected avatar');
+        return;
+      }
+      session.log.warn({ err, attempt }, 'removing a disconnected avatar failed; retrying');
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+      await this.leaveWithRetry(session, reason, attempt + 1);
+    }
+  }
+
+  private dropSeat(session: ClientSession): void {
+    if (!session.seat) return;
+    this.channels.leave(session, session.seat.roomId);
+    session.seat = undefined;
+  }
+
+  private async replaceSession(roomId: string, sessionId: string, instanceId: string): Promise<void> {
+    if (instanceId === this.config.instanceId) {
+      this.replaceLocal(sessionId);
+      return;
+    }
+    await this.fanout.sendControl({ kind: 'replace', targetInstance: instanceId, roomId, sessionId });
+  }
+
+  private onControl(m: ControlMessage): void {
+    if (m.kind === 'replace' && m.targetInstance === this.config.instanceId) this.replaceLocal(m.sessionId);
+  }
+
+  /** The user entered the same room elsewhere: this socket hands over its avatar and closes. */
+  private replaceLocal(sessionId: string): void {
+    const old = this.sessions.get(sessionId);
+    if (!old) return;
+    old.log.info({ room: old.seat?.roomId }, 'replaced by a newer session');
+    this.dropSeat(old);
+    old.closeReason = 'replaced';
+    old.send(JSON.stringify({ type: 'replaced', message: 'you entered this room from another connection' }));
+    old.close(CloseCode.REPLACED, 'replaced');
+  }
+
+  private publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
+    this.channels.deliver(roomId, event, replyTo);
+    // The event is already in the room log; an instance that misses this publish repairs from it.
+    this.fanout.publish({ roomId, seq: event.seq, json: event.json }).catch((err) =>
+      this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'),
+    );
+  }
+
+  private requireFanout(): void {
+    if (!this.fanout.isHealthy()) throw new UnavailableError('the message broker is unavailable; nothing was changed');
+  }
+
+  private async ownerOf(roomId: string): Promise<string> {
+    const known = this.owners.get(roomId);
+    if (known) return known;
+    const room = await this.maps.findRoom(roomId);
+    if (!room) throw new RoomNotFoundError(roomId);
+    this.owners.set(roomId, room.ownerId);
+    return room.ownerId;
+  }
+
+  /** The map as cached in the room state, loaded from the durable store when the cache lost it. */
+  private async cachedMap(roomId: string): Promise<RoomMap> {
+    const cached = await this.state.getMap(roomId);
+    if (cached) return cached;
+    const stored = await this.maps.findRoom(roomId);
+    if (!stored) throw new RoomNotFoundError(roomId);
+    await this.state.cacheMap(roomId, stored.map);
+    return stored.map;
+  }
+}
+
+function newObjectId(): string {
+  return 'o' + randomBytes(6).toString('hex');
+}

@@ -1,0 +1,170 @@
+import type Redis from 'ioredis';
+import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
+import { type Cell, occupancyString, pushTargets, stepTarget } from '../rooms/domain/grid';
+import {
+  BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, SNAPSHOT_LUA,
+} from './redis-scripts';
+import type {
+  BuildResult, EnterParams, EnterResult, MoveResult, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
+} from './room-state.port';
+
+type ScriptReply = [string, ...unknown[]];
+interface ScriptedRedis extends Redis {
+  roomEnter(...args: (string | number)[]): Promise<ScriptReply>;
+  roomMove(...args: (string | number)[]): Promise<ScriptReply>;
+  roomLeave(...args: (string | number)[]): Promise<ScriptReply>;
+  roomBuild(...args: (string | number)[]): Promise<ScriptReply>;
+  roomCacheMap(...args: (string | number)[]): Promise<number>;
+  roomSnapshot(...args: (string | number)[]): Promise<[number, string, string[], number] | null>;
+}
+
+const roomKeys = (roomId: string) => {
+  const base = `room:{${roomId}}:`;
+  return {
+    members: base + 'members',
+    sessions: base + 'sessions',
+    spectators: base + 'spectators',
+    meta: base + 'meta',
+    map: base + 'map',
+    grid: base + 'grid',
+    seq: base + 'seq',
+    log: base + 'log',
+  };
+};
+const instanceSessionsKey = (instanceId: string) => `instance:{${instanceId}}:sessions`;
+
+/** Room state in Redis, shared by every instance; see redis-scripts.ts for the key layout. */
+export class RedisRoomState implements RoomStateStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(redis: Redis, private readonly logLength: number) {
+    redis.defineCommand('roomEnter', { numberOfKeys: 8, lua: ENTER_LUA });
+    redis.defineCommand('roomMove', { numberOfKeys: 6, lua: MOVE_LUA });
+    redis.defineCommand('roomLeave', { numberOfKeys: 6, lua: LEAVE_LUA });
+    redis.defineCommand('roomBuild', { numberOfKeys: 6, lua: BUILD_LUA });
+    redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
+    redis.defineCommand('roomSnapshot', { numberOfKeys: 4, lua: SNAPSHOT_LUA });
+    this.redis = redis as ScriptedRedis;
+  }
+
+  async getMap(roomId: string): Promise<RoomMap | null> {
+    const raw = await this.redis.get(roomKeys(roomId).map);
+    return raw ? (JSON.parse(raw) as RoomMap) : null;
+  }
+
+  async cacheMap(roomId: string, map: RoomMap): Promise<void> {
+    const k = roomKeys(roomId);
+    await this.redis.roomCacheMap(k.meta, k.map, k.grid, map.version, JSON.stringify(map), occupancyString(map), map.width, map.height);
+  }
+
+  async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
+    const k = roomKeys(roomId);
+    const reply = await this.redis.roomEnter(
+      k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId),
+      p.userId, p.sessionId, p.instanceId, p.role, p.spawn.x, p.spawn.y, p.name, JSON.stringify(roomId), this.logLength,
+    );
+    if (reply[0] !== 'OK') throw new Error(`room ${roomId} has no cached map`);
+    const [, seq, ev, replaced, mapJson, members, spectators] = reply as [string, number, string | null, string | null, string, string[], number];
+    const result: EnterResult = {
+      seq,
+      map: JSON.parse(mapJson) as RoomMap,
+      members: members.map((m) => JSON.parse(m) as Member),
+      spectators,
+    };
+    if (ev) result.event = { seq, json: ev };
+    if (replaced) {
+      const [sessionId, instanceId] = replaced.split('|');
+      if (sessionId !== p.sessionId) {
+        result.replaced = { sessionId, instanceId };
+        await this.redis.hdel(instanceSessionsKey(instanceId), sessionId);
+      }
+    }
+    return result;
+  }
+
+  async move(roomId: string, userId: string, sessionId: string, dir: Direction): Promise<MoveResult> {
+    const k = roomKeys(roomId);
+    const d = stepTarget({ x: 0, y: 0 }, dir);
+    const reply = await this.redis.roomMove(
+      k.members, k.sessions, k.meta, k.grid, k.seq, k.log,
+      userId, sessionId, dir, d.x, d.y, JSON.stringify(roomId), this.logLength,
+    );
+    switch (reply[0]) {
+      case 'OK':
+        return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string }, x: reply[3] as number, y: reply[4] as number };
+      case 'BLOCKED':
+        return { ok: false, code: 'BLOCKED', x: reply[1] as number, y: reply[2] as number };
+      default:
+        return { ok: false, code: 'NOT_IN_ROOM' };
+    }
+  }
+
+  async leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null> {
+    const k = roomKeys(roomId);
+    const owner = instanceId ?? (await this.instanceOfSession(roomId, userId, sessionId));
+    const reply = await this.redis.roomLeave(
+      k.members, k.sessions, k.spectators, k.seq, k.log, instanceSessionsKey(owner ?? '-'),
+      userId, sessionId, role, reason, JSON.stringify(roomId), this.logLength,
+    );
+    return reply[0] === 'OK' ? { seq: reply[1] as number, json: reply[2] as string } : null;
+  }
+
+  private async instanceOfSession(roomId: string, userId: string, sessionId: string): Promise<string | undefined> {
+    const held = await this.redis.hget(roomKeys(roomId).sessions, userId);
+    if (!held) return undefined;
+    const [sid, inst] = held.split('|');
+    return sid === sessionId ? inst : undefined;
+  }
+
+  async applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult> {
+    const k = roomKeys(roomId);
+    const pushesJson = JSON.stringify(Object.fromEntries([...pushes].map(([i, c]) => [String(i), [c.x, c.y]])));
+    const reply = await this.redis.roomBuild(
+      k.meta, k.map, k.grid, k.members, k.seq, k.log,
+      baseVersion, next.version, JSON.stringify(next), occupancyString(next), pushesJson,
+      JSON.stringify(roomId), this.logLength, next.width, next.height,
+    );
+    if (reply[0] === 'CONFLICT') return { ok: false, code: 'CONFLICT', version: reply[1] as number };
+    return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string } };
+  }
+
+  async revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null> {
+    const res = await this.applyBuild(roomId, failed.version, prev, pushTargets(failed, prev));
+    return res.ok ? res.event : null;
+  }
+
+  async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {
+    const k = roomKeys(roomId);
+    const [[, current], [, entries]] = (await this.redis
+      .multi()
+      .get(k.seq)
+      .zrangebyscore(k.log, `(${afterSeq}`, '+inf', 'WITHSCORES')
+      .exec()) as [[null, string | null], [null, string[]]];
+    const last = Number(current ?? 0);
+    if (afterSeq >= last) return [];
+    const events: SeqEvent[] = [];
+    for (let i = 0; i < entries.length; i += 2) events.push({ json: entries[i], seq: Number(entries[i + 1]) });
+    if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
+    return events;
+  }
+
+  async snapshot(roomId: string): Promise<RoomSnapshot | null> {
+    const k = roomKeys(roomId);
+    const reply = await this.redis.roomSnapshot(k.members, k.spectators, k.map, k.seq);
+    if (!reply) return null;
+    const [seq, mapJson, members, spectators] = reply;
+    return { seq, map: JSON.parse(mapJson) as RoomMap, members: members.map((m) => JSON.parse(m) as Member), spectators };
+  }
+
+  async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
+    const all = await this.redis.hgetall(instanceSessionsKey(instanceId));
+    return Object.entries(all).map(([sessionId, v]) => {
+      const [roomId, userId, role] = v.split('|');
+      return { sessionId, roomId, userId, role: role as Role };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Lua scripts of the Redis room state. Each runs atomically inside Redis, so a room's check and
+ * write (and the `seq` it assigns) can never interleave with another instance's.
+ * They are safe to replay (ioredis re-sends in-flight commands after a reconnect): a replayed move
+ * re-checks the session and the grid, a replayed build re-checks the map version.
+ *
+ * Key layout (all under the configured prefix):
+ *   room:{R}:members     hash  userId → member JSON {userId,name,x,y,role}   (players only)
+ *   room:{R}:sessions    hash  userId → "sessionId|instanceId"              (who holds the avatar)
+ *   room:{R}:spectators  hash  sessionId → userId
+ *   room:{R}:meta        hash  w, h, version                                (of the cached map)
+ *   room:{R}:map         string map JSON (as sent to clients)
+ *   room:{R}:grid        string of w*h '0'/'1', row-major occupancy, read by the move script
+ *   room:{R}:seq         integer, last seq assigned
+ *   room:{R}:log         zset  seq → event JSON, the last ROOM_LOG_LENGTH events
+ *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
+ */
+
+const APPEND_LOG = `
+local function append_log(seqKey, logKey, logLen, build)
+  local seq = redis.call('INCR', seqKey)
+  local ev = build(seq)
+  redis.call('ZADD', logKey, seq, ev)
+  redis.call('ZREMRANGEBYRANK', logKey, 0, -(logLen + 1))
+  return seq, ev
+end
+`;
+
+/** KEYS: members sessions spectators meta map seq log instanceSessions
+ *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen */
+export const ENTER_LUA = `${APPEND_LOG}
+local uid, sid, inst, role = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local roomIdJson, logLen = ARGV[8], tonumber(ARGV[9])
+local mapJson = redis.call('GET', KEYS[5])
+if not mapJson then return {'NO_MAP'} end
+local ev, replaced = false, false
+if role == 'spectator' then
+  redis.call('HSET', KEYS[3], sid, uid)
+else
+  replaced = redis.call('HGET', KEYS[2], uid)
+  redis.call('HSET', KEYS[2], uid, sid .. '|' .. inst)
+  if not replaced then
+    local member = cjson.encode({userId = uid, name = ARGV[7], x = tonumber(ARGV[5]), y = tonumber(ARGV[6]), role = 'player'})
+    redis.call('HSET', KEYS[1], uid, member)
+    local _, e = append_log(KEYS[6], KEYS[7], logLen, function(seq)
+      return '{"type":"entered","roomId":' .. roomIdJson .. ',"seq":' .. seq .. ',"member":' .. member .. '}'
+    end)
+    ev = e
+  end
+end
+redis.call('HSET', KEYS[8], sid, ARGV[8] .. '|' .. uid .. '|' .. role)
+local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
+return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3])}
+`;
+
+/** KEYS: members sessions meta grid seq log
+ *  ARGV: userId sessionId dir dx dy roomIdJson logLen */
+export const MOVE_LUA = `${APPEND_LOG}
+local uid, sid = ARGV[1], ARGV[2]
+local held = redis.call('HGET', KEYS[2], uid)
+if not held or string.sub(held, 1, #sid + 1) ~= (sid .. '|') then return {'NOT_IN_ROOM'} end
+local raw = redis.call('HGET', KEYS[1], uid)
+if not raw then return {'NOT_IN_ROOM'} end
+local m = cjson.decode(raw)
+local meta = redis.call('HMGET', KEYS[3], 'w', 'h')
+local w, h = tonumber(meta[1]), tonumber(meta[2])
+local nx, ny = m.x + tonumber(ARGV[4]), m.y + tonumber(ARGV[5])
+if nx < 0 or ny < 0 or nx >= w or ny >= h then return {'BLOCKED', m.x, m.y} end
+local idx = ny * w + nx
+if redis.call('GETRANGE', KEYS[4], idx, idx) == '1' then return {'BLOCKED', m.x, m.y} end
+m.x, m.y = nx, ny
+redis.call('HSET', KEYS[1], uid, cjson.encode(m))
+local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
+  return '{"type":"moved","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
+    ',"x":' .. nx .. ',"y":' .. ny .. ',"dir":"' .. ARGV[3] .. '"}'
+end)
+return {'OK', seq, ev, nx, ny}
+`;
+
+/** KEYS: members sessions spectators seq log instanceSessions
+ *  ARGV: userId sessionId role reason roomIdJson logLen */
+export const LEAVE_LUA = `${APPEND_LOG}
+local uid, sid, role = ARGV[1], ARGV[2], ARGV[3]
+redis.call('HDEL', KEYS[6], sid)
+if role == 'spectator' then
+  redis.call('HDEL', KEYS[3], sid)
+  return {'NOOP'}
+end
+local held = redis.call('HGET', KEYS[2], uid)
+if not held or string.sub(held, 1, #sid + 1) ~= (sid .. '|') then return {'NOOP'} end
+redis.call('HDEL', KEYS[2], uid)
+redis.call('HDEL', KEYS[1], uid)
+local seq, ev = append_log(KEYS[4], KEYS[5], tonumber(ARGV[6]), function(seq)
+  return '{"type":"left","roomId":' .. ARGV[5] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
+    ',"reason":"' .. ARGV[4] .. '"}'
+end)
+return {'OK', seq, ev}
+`;
+
+/** KEYS: meta map grid members seq log
+ *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height */
+export const BUILD_LUA = `${APPEND_LOG}
+local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
+if current ~= tonumber(ARGV[1]) then return {'CONFLICT', current} end
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[3], ARGV[4])
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'w', ARGV[8], 'h', ARGV[9])
+local pushes = cjson.decode(ARGV[5])
+local w = tonumber(ARGV[8])
+local all = redis.call('HGETALL', KEYS[4])
+local members = {}
+for i = 1, #all, 2 do
+  local raw = all[i + 1]
+  local m = cjson.decode(raw)
+  local target = pushes[tostring(m.y * w + m.x)]
+  if target then
+    m.x, m.y = target[1], target[2]
+    raw = cjson.encode(m)
+    redis.call('HSET', KEYS[4], all[i], raw)
+  end
+  members[#members + 1] = raw
+end
+local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
+  return '{"type":"built","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"map":' .. ARGV[3] ..
+    ',"members":[' .. table.concat(members, ',') .. ']}'
+end)
+return {'OK', seq, ev}
+`;
+
+/** KEYS: meta map grid  ARGV: version mapJson grid width height
+ *  Caches a map unless the cache already holds this version or a newer one. */
+export const CACHE_MAP_LUA = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
+if current >= tonumber(ARGV[1]) and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3])
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'w', ARGV[4], 'h', ARGV[5])
+return 1
+`;
+
+/** KEYS: members spectators map seq  — a consistent read of the room. */
+export const SNAPSHOT_LUA = `
+local mapJson = redis.call('GET', KEYS[3])
+if not mapJson then return false end
+return {tonumber(redis.call('GET', KEYS[4]) or '0'), mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[2])}
+`;

@@ -1,0 +1,83 @@
+import type { Direction, Member, RoomMap, Role, LeaveReason } from '../protocol/messages';
+import type { Cell } from '../rooms/domain/grid';
+
+/**
+ * Live room state: who is in which room, where, with which role; the map as cached for validation;
+ * the per-room `seq` and a bounded log of recent events (for resume and gap repair).
+ * Two adapters: Redis (services mode, shared by every instance) and in-process memory (embedded).
+ *
+ * Every mutating call is atomic on its own and returns the serialized event it produced, with its
+ * `seq` already assigned, so callers never build or number events themselves.
+ */
+export interface EnterParams {
+  userId: string;
+  name: string;
+  sessionId: string;
+  instanceId: string;
+  role: Role;
+  /** Where a new avatar appears (computed from the map under the room lock). */
+  spawn: Cell;
+}
+
+export interface RoomSnapshot {
+  seq: number;
+  map: RoomMap;
+  members: Member[];
+  spectators: number;
+}
+
+export interface EnterResult extends RoomSnapshot {
+  /** The `entered` event, absent when nothing changed for the room (spectator, replacement). */
+  event?: SeqEvent;
+  /** The session this enter replaced, and the instance that holds it. */
+  replaced?: { sessionId: string; instanceId: string };
+}
+
+export interface SeqEvent {
+  seq: number;
+  json: string;
+}
+
+export type MoveResult =
+  | { ok: true; event: SeqEvent; x: number; y: number }
+  | { ok: false; code: 'NOT_IN_ROOM' }
+  | { ok: false; code: 'BLOCKED'; x: number; y: number };
+
+export type BuildResult = { ok: true; event: SeqEvent } | { ok: false; code: 'CONFLICT'; version: number };
+
+/** A session as recorded for its instance, so a reaper can remove it if the instance dies. */
+export interface SessionRecord {
+  roomId: string;
+  userId: string;
+  sessionId: string;
+  role: Role;
+}
+
+export interface RoomStateStore {
+  /** The cached map, or null when the cache has none (then load it from the durable store). */
+  getMap(roomId: string): Promise<RoomMap | null>;
+  /** Caches `map` unless a map of the same or a newer version is already cached. */
+  cacheMap(roomId: string, map: RoomMap): Promise<void>;
+  enter(roomId: string, p: EnterParams): Promise<EnterResult>;
+  move(roomId: string, userId: string, sessionId: string, dir: Direction): Promise<MoveResult>;
+  /**
+   * Removes the session's avatar (or spectator seat) if the session still holds it, and the
+   * session's record of `instanceId` (default: the instance recorded as holding the avatar).
+   */
+  leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null>;
+  /**
+   * Swaps in `next` if the cached map is still at `baseVersion`, pushes avatars standing on newly
+   * occupied cells to `pushes` (keyed by row-major cell index), and logs the `built` event.
+   */
+  applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult>;
+  /** Puts `prev` back after a build whose durable write failed (only if `failed` is still cached). */
+  revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null>;
+  /** Events with seq in (afterSeq, ∞) from the log, or null if the log no longer reaches back. */
+  eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null>;
+  snapshot(roomId: string): Promise<RoomSnapshot | null>;
+  /** Sessions an instance holds, for the reaper and for graceful shutdown. */
+  sessionsOfInstance(instanceId: string): Promise<SessionRecord[]>;
+  ping(): Promise<void>;
+}
+
+export const ROOM_STATE = Symbol('ROOM_STATE');
