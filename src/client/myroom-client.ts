@@ -1,0 +1,186 @@
+/**
+ * Typed My Room client for browsers and Node (bots, games, tests). It speaks docs/PROTOCOL.md:
+ * requests carry an `id` and resolve with their reply (`welcome`, `ack`, the mover's own `moved`)
+ * or reject with a MyRoomRequestError carrying the protocol error code; room events are typed.
+ *
+ * Only type imports from the server's protocol module, so a browser bundle stays small.
+ */
+import type {
+  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, LeftEvent, MovedEvent, ReplacedMessage, Role, WelcomeMessage,
+} from '../protocol/messages';
+
+export type {
+  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, LeftEvent, MovedEvent, ReplacedMessage, Role, WelcomeMessage,
+};
+export type { Member, MapObject, RoomMap, RoomEvent } from '../protocol/messages';
+
+/** The part of the WebSocket API we use: the browser's and the `ws` package's both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly protocol: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
+
+export interface MyRoomClientOptions {
+  /** e.g. ws://localhost:3000/ws */
+  url: string;
+  token: string;
+  /** How to open a socket; defaults to the global WebSocket (browsers, Node ≥ 22). */
+  createSocket?: WebSocketFactory;
+  requestTimeoutMs?: number;
+}
+
+export class MyRoomRequestError extends Error {
+  constructor(readonly code: string, message: string, readonly details: Record<string, unknown>) {
+    super(`${code}: ${message}`);
+    this.name = 'MyRoomRequestError';
+  }
+}
+
+export interface ClientEvents {
+  entered: EnteredEvent;
+  moved: MovedEvent;
+  built: BuiltEvent;
+  left: LeftEvent;
+  welcome: WelcomeMessage;
+  replaced: ReplacedMessage;
+  /** An `error` frame that answers no pending request (e.g. RATE_LIMITED). */
+  error: ErrorMessage;
+  close: { code: number; reason: string };
+}
+
+type Handler<T> = (payload: T) => void;
+interface Pending { resolve: (f: Record<string, unknown>) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+
+export const PROTOCOL = 'myroom.v1';
+
+export class MyRoomClient {
+  private readonly pending = new Map<string, Pending>();
+  private readonly handlers = new Map<keyof ClientEvents, Set<Handler<never>>>();
+  private rawHandler?: (text: string) => void;
+  private nextId = 1;
+  /** Seq of the last room event seen, for `resume` after a reconnect. */
+  lastSeq = 0;
+
+  private constructor(private readonly socket: WebSocketLike, private readonly timeoutMs: number) {
+    socket.onmessage = (ev) => this.onFrame(String(ev.data));
+    socket.onclose = (ev) => {
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new Error(`connection closed (${ev.code})`));
+      }
+      this.pending.clear();
+      this.emit('close', { code: ev.code, reason: ev.reason });
+    };
+  }
+
+  /** Opens the socket; the token travels as the `bearer.<jwt>` subprotocol (works in browsers). */
+  static connect(opts: MyRoomClientOptions): Promise<MyRoomClient> {
+    const factory = opts.createSocket ?? defaultFactory;
+    const socket = factory(opts.url, [PROTOCOL, `bearer.${opts.token}`]);
+    return new Promise((resolve, reject) => {
+      socket.onopen = () => resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000));
+      socket.onerror = () => reject(new Error('could not connect (refused, unauthorized or unreachable)'));
+      socket.onclose = (ev) => reject(new Error(`closed before open (${ev.code})`));
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === 1;
+  }
+
+  enter(roomId: string, opts: { as?: Role; resume?: { seq: number } } = {}): Promise<WelcomeMessage> {
+    return this.request({ type: 'enter', roomId, ...opts }) as unknown as Promise<WelcomeMessage>;
+  }
+
+  /** Resolves with this move's own `moved` event (its confirmation), rejects with BLOCKED etc. */
+  move(dir: Direction): Promise<MovedEvent> {
+    return this.request({ type: 'move', dir }) as unknown as Promise<MovedEvent>;
+  }
+
+  /** Fire-and-forget move for load tools: no promise, the reply arrives as a `moved` event. */
+  sendMove(dir: Direction, id?: string): void {
+    this.socket.send(id === undefined ? `{"type":"move","dir":"${dir}"}` : `{"type":"move","dir":"${dir}","id":${JSON.stringify(id)}}`);
+  }
+
+  async build(baseVersion: number, ops: BuildOp[]): Promise<void> {
+    await this.request({ type: 'build', baseVersion, ops });
+  }
+
+  async leave(): Promise<void> {
+    await this.request({ type: 'leave' });
+  }
+
+  on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): () => void {
+    let set = this.handlers.get(type);
+    if (!set) this.handlers.set(type, (set = new Set()));
+    set.add(handler as Handler<never>);
+    return () => set!.delete(handler as Handler<never>);
+  }
+
+  /**
+   * Sees every frame as text before it is parsed; return without parsing to keep a bot cheap.
+   * When set, frames are parsed only if they may answer a pending request or have listeners.
+   */
+  onRaw(handler: (text: string) => void): void {
+    this.rawHandler = handler;
+  }
+
+  close(code = 1000): void {
+    this.socket.close(code);
+  }
+
+  private request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = `c${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${String(msg.type)} timed out`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.socket.send(JSON.stringify({ ...msg, id }));
+    });
+  }
+
+  private onFrame(text: string): void {
+    this.rawHandler?.(text);
+    if (this.rawHandler && this.pending.size === 0 && this.handlers.size === 0) return;
+    const frame = JSON.parse(text) as Record<string, unknown> & { type: string; id?: string; seq?: number };
+    if (typeof frame.seq === 'number' && frame.type !== 'welcome') this.lastSeq = Math.max(this.lastSeq, frame.seq);
+    if (frame.type === 'welcome' && typeof frame.seq === 'number') this.lastSeq = frame.seq;
+    const pending = frame.id !== undefined ? this.pending.get(frame.id) : undefined;
+    if (pending) {
+      this.pending.delete(frame.id!);
+      clearTimeout(pending.timer);
+      if (frame.type === 'error') {
+        const { type: _t, code, message, id: _i, ...details } = frame as unknown as ErrorMessage;
+        pending.reject(new MyRoomRequestError(code, message, details));
+      } else {
+        pending.resolve(frame);
+      }
+    } else if (frame.type === 'error') {
+      this.emit('error', frame as unknown as ErrorMessage);
+      return;
+    }
+    if (frame.type in EVENT_TYPES) this.emit(frame.type as keyof ClientEvents, frame as never);
+  }
+
+  private emit<K extends keyof ClientEvents>(type: K, payload: ClientEvents[K]): void {
+    const set = this.handlers.get(type);
+    if (set) for (const h of set) (h as Handler<ClientEvents[K]>)(payload);
+  }
+}
+
+const EVENT_TYPES: Record<string, true> = { entered: true, moved: true, built: true, left: true, welcome: true, replaced: true };
+
+function defaultFactory(url: string, protocols: string[]): WebSocketLike {
+  const Ctor = (globalThis as { WebSocket?: new (u: string, p: string[]) => WebSocketLike }).WebSocket;
+  if (!Ctor) throw new Error('no global WebSocket here: pass createSocket (e.g. using the ws package)');
+  return new Ctor(url, protocols);
+}
