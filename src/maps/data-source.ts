@@ -7,10 +7,11 @@ import { InitSchema1764000000000 } from './migrations/1764000000000-InitSchema';
 export const MIGRATIONS = [InitSchema1764000000000];
 
 /** The durable store: MySQL in services mode. `synchronize` is never on: migrations own the schema. */
-export function makeDataSource(config: AppConfig): DataSource {
+export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql'): DataSource {
   if (!config.mysql.url) throw new Error('MYSQL_URL is not set');
   return new DataSource({
-    type: 'mysql',
+    // TypeORM reads MariaDB's schema metadata differently (e.g. NULL defaults): tell it which one.
+    type: flavor,
     url: config.mysql.url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -22,8 +23,13 @@ export function makeDataSource(config: AppConfig): DataSource {
   });
 }
 
-/** Creates the database named in MYSQL_URL when it does not exist yet (a fresh machine has none). */
-export async function ensureMysqlDatabase(mysqlUrl: string): Promise<void> {
+export type SqlFlavor = 'mysql' | 'mariadb';
+
+/**
+ * Creates the database named in MYSQL_URL when it does not exist yet (a fresh machine has none),
+ * and tells whether the server is MySQL or MariaDB.
+ */
+export async function ensureMysqlDatabase(mysqlUrl: string): Promise<SqlFlavor> {
   const url = new URL(mysqlUrl);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new Error('MYSQL_URL must name a database, e.g. mysql://root@127.0.0.1:3306/myroom');
@@ -36,6 +42,8 @@ export async function ensureMysqlDatabase(mysqlUrl: string): Promise<void> {
   });
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+    const [rows] = await conn.query('SELECT VERSION() AS v');
+    return /mariadb/i.test(String((rows as { v: string }[])[0]?.v)) ? 'mariadb' : 'mysql';
   } finally {
     await conn.end();
   }
@@ -43,8 +51,8 @@ export async function ensureMysqlDatabase(mysqlUrl: string): Promise<void> {
 
 /** Connects and brings the schema up to date. */
 export async function openDatabase(config: AppConfig, runMigrations = config.runMigrations): Promise<DataSource> {
-  await ensureMysqlDatabase(config.mysql.url!);
-  const ds = makeDataSource(config);
+  const flavor = await ensureMysqlDatabase(config.mysql.url!);
+  const ds = makeDataSource(config, flavor);
   await ds.initialize();
   if (runMigrations) await ds.runMigrations({ transaction: 'each' });
   return ds;

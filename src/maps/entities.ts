@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /**
  * Durable data: users, the game catalogue, who owns which game, rooms and their maps' objects.
@@ -10,8 +10,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 }) id!: string;
   @Column({ type: 'varchar', length: 64 }) name!: string;
-  @Column({ type: 'datetime', name: 'created_at', default: () => 'CURRENT_TIMESTAMP' }) createdAt!: Date;
-  @Column({ type: 'datetime', name: 'updated_at', default: () => 'CURRENT_TIMESTAMP' }) updatedAt!: Date;
+  @CreateDateColumn({ type: 'datetime', name: 'created_at' }) createdAt!: Date;
+  @UpdateDateColumn({ type: 'datetime', name: 'updated_at' }) updatedAt!: Date;
 }
 
 @Entity('games')
@@ -24,16 +24,19 @@ export class GameEntity {
 export class LibraryEntryEntity {
   @PrimaryColumn({ type: 'varchar', length: 64, name: 'user_id' }) userId!: string;
   @PrimaryColumn({ type: 'int', name: 'game_id' }) gameId!: number;
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'user_id' }) user?: UserEntity;
+  @ManyToOne(() => GameEntity, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'game_id' }) game?: GameEntity;
 }
 
 @Entity('rooms')
 export class RoomEntity {
   /** A room's id is its owner's user id: one room per user. */
   @PrimaryColumn({ type: 'varchar', length: 64 }) id!: string;
-  @Column({ type: 'varchar', length: 64, name: 'owner_id' }) ownerId!: string;
+  @Column({ type: 'varchar', length: 64, name: 'owner_id', unique: true }) ownerId!: string;
   @Column({ type: 'int' }) width!: number;
   @Column({ type: 'int' }) height!: number;
-  @Column({ type: 'int' }) version!: number;
+  @Column({ type: 'int', default: 0 }) version!: number;
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'owner_id' }) owner?: UserEntity;
 }
 
 @Entity('map_objects')
@@ -45,7 +48,9 @@ export class MapObjectEntity {
   @Column({ type: 'int' }) y!: number;
   @Column({ type: 'int' }) w!: number;
   @Column({ type: 'int' }) h!: number;
-  @Column({ type: 'int', name: 'game_id', nullable: true }) gameId!: number | null;
+  @Column({ type: 'int', name: 'game_id', nullable: true, default: null }) gameId!: number | null;
+  @ManyToOne(() => RoomEntity, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'room_id' }) room?: RoomEntity;
+  @ManyToOne(() => GameEntity) @JoinColumn({ name: 'game_id' }) game?: GameEntity | null;
 }
 
 export const ENTITIES = [UserEntity, GameEntity, LibraryEntryEntity, RoomEntity, MapObjectEntity];

@@ -25,6 +25,7 @@ export class ClientSession {
   /** Why the socket is closing, when we know better than "disconnect". */
   closeReason?: LeaveReason;
   rateStrikes = 0;
+  lastStrikeAt = 0;
   readonly log: Logger;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;

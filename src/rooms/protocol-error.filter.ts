@@ -4,6 +4,7 @@ import type WebSocket from 'ws';
 import { LOGGER, type Logger } from '../logging/logger';
 import { isUnavailable, ProtocolError, UnavailableError } from '../protocol/errors';
 import { type ClientSession, sessionOf } from './client-session';
+import { errorsSent } from '../health/metrics';
 
 /** Turns anything a handler throws into one protocol `error` frame, echoing the request's `id`. */
 export function errorFrame(err: unknown, requestId: string | undefined, log: Logger): string {
@@ -18,6 +19,7 @@ export function errorFrame(err: unknown, requestId: string | undefined, log: Log
     log.error({ err, correlationId }, 'internal error');
     e = new ProtocolError('INTERNAL', `internal error (correlation id ${correlationId})`, { correlationId });
   }
+  errorsSent.inc({ code: e.code });
   return JSON.stringify({
     type: 'error',
     code: e.code,

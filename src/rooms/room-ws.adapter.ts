@@ -16,8 +16,10 @@ import { BadRequestError, RateLimitedError } from '../protocol/errors';
 import { clientMessageSchemas, isClientMessageType } from '../protocol/messages';
 import { type ClientSession, sessionOf } from './client-session';
 import { sendError } from './protocol-error.filter';
+import { framesReceived } from '../health/metrics';
 
 const MAX_QUEUED_FRAMES = 64;
+const STRIKE_FORGIVE_MS = 10_000;
 
 export interface EdgeDeps {
   config: AppConfig;
@@ -141,6 +143,7 @@ export class RoomWsAdapter extends WsAdapter {
       const issue = parsed.error.issues[0];
       return sendError(session, new BadRequestError(`${issue.path.join('.') || '(message)'}: ${issue.message}`), requestId);
     }
+    framesReceived.inc({ type: msg.type });
     const handler = byType.get(msg.type);
     if (!handler) return sendError(session, new BadRequestError(`type: "${msg.type}" is not handled`), requestId);
     const result = transform(handler.callback(parsed.data, msg.type));
@@ -149,6 +152,10 @@ export class RoomWsAdapter extends WsAdapter {
 
   /** Answers RATE_LIMITED; a client that keeps flooding is disconnected (1008). */
   private strike(session: ClientSession, retryAfterMs: number): void {
+    // Strikes count a flood, not a lifetime: a quiet spell forgives earlier bursts.
+    const now = Date.now();
+    if (now - session.lastStrikeAt > STRIKE_FORGIVE_MS) session.rateStrikes = 0;
+    session.lastStrikeAt = now;
     session.rateStrikes++;
     if (session.rateStrikes >= this.deps.config.ws.rateLimitStrikes) {
       session.log.warn({ strikes: session.rateStrikes }, 'flooding: closing');

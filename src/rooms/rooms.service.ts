@@ -14,6 +14,7 @@ import type {
 } from '../protocol/messages';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
+import { openSessions } from '../health/metrics';
 import { applyBuild, nearestFreeCell, pushTargets, SPAWN } from './domain/grid';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
@@ -64,12 +65,14 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   connected(session: ClientSession): void {
     this.sessions.set(session.id, session);
+    openSessions.set(this.sessions.size);
     session.log.info({ sessions: this.sessions.size }, 'connected');
   }
 
   /** The socket closed (or was found dead): its avatar leaves with `disconnect` or `timeout`. */
   async disconnected(session: ClientSession): Promise<void> {
     this.sessions.delete(session.id);
+    openSessions.set(this.sessions.size);
     const reason = session.closeReason ?? 'disconnect';
     session.log.info({ room: session.seat?.roomId, reason }, 'disconnected');
     if (session.seat) await this.leaveWithRetry(session, reason);

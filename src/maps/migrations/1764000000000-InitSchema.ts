@@ -1,4 +1,4 @@
-import { type MigrationInterface, type QueryRunner, Table, TableForeignKey } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
 
 /** Written with TypeORM's schema builder so the same migration runs on MySQL and SQLite. */
 export class InitSchema1764000000000 implements MigrationInterface {
@@ -10,8 +10,8 @@ export class InitSchema1764000000000 implements MigrationInterface {
       columns: [
         { name: 'id', type: 'varchar', length: '64', isPrimary: true },
         { name: 'name', type: 'varchar', length: '64' },
-        { name: 'created_at', type: 'datetime', default: 'CURRENT_TIMESTAMP' },
-        { name: 'updated_at', type: 'datetime', default: 'CURRENT_TIMESTAMP' },
+        { name: 'created_at', type: 'datetime', precision: 6, default: 'CURRENT_TIMESTAMP(6)' },
+        { name: 'updated_at', type: 'datetime', precision: 6, default: 'CURRENT_TIMESTAMP(6)', onUpdate: 'CURRENT_TIMESTAMP(6)' },
       ],
     }));
     await q.createTable(new Table({
@@ -28,21 +28,23 @@ export class InitSchema1764000000000 implements MigrationInterface {
         { name: 'game_id', type: 'int', isPrimary: true },
       ],
       foreignKeys: [
-        new TableForeignKey({ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
-        new TableForeignKey({ columnNames: ['game_id'], referencedTableName: 'games', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
+        new TableForeignKey({ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }),
+        new TableForeignKey({ columnNames: ['game_id'], referencedTableName: 'games', referencedColumnNames: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }),
       ],
     }));
     await q.createTable(new Table({
       name: 'rooms',
       columns: [
         { name: 'id', type: 'varchar', length: '64', isPrimary: true },
-        { name: 'owner_id', type: 'varchar', length: '64', isUnique: true },
+        { name: 'owner_id', type: 'varchar', length: '64' },
         { name: 'width', type: 'int' },
         { name: 'height', type: 'int' },
         { name: 'version', type: 'int', default: 0 },
       ],
+      // The name TypeORM derives for the entity's unique owner_id, so entities and schema agree.
+      indices: [new TableIndex({ name: 'IDX_9f38c339cb7a6e33b02f9d2c74', columnNames: ['owner_id'], isUnique: true })],
       foreignKeys: [
-        new TableForeignKey({ columnNames: ['owner_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
+        new TableForeignKey({ columnNames: ['owner_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }),
       ],
     }));
     await q.createTable(new Table({
@@ -58,8 +60,8 @@ export class InitSchema1764000000000 implements MigrationInterface {
         { name: 'game_id', type: 'int', isNullable: true },
       ],
       foreignKeys: [
-        new TableForeignKey({ columnNames: ['room_id'], referencedTableName: 'rooms', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
-        new TableForeignKey({ columnNames: ['game_id'], referencedTableName: 'games', referencedColumnNames: ['id'] }),
+        new TableForeignKey({ columnNames: ['room_id'], referencedTableName: 'rooms', referencedColumnNames: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }),
+        new TableForeignKey({ columnNames: ['game_id'], referencedTableName: 'games', referencedColumnNames: ['id'], onDelete: 'NO ACTION', onUpdate: 'NO ACTION' }),
       ],
     }));
   }

@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import { originAllowed, selectProtocol, tokenFromRequest } from './handshake';
+
+const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+
+describe('handshake token and subprotocol', () => {
+  it('reads the Authorization bearer header', () => {
+    expect(tokenFromRequest(req({ authorization: 'Bearer abc.def.ghi' }))).toBe('abc.def.ghi');
+    expect(tokenFromRequest(req({ authorization: 'bearer abc' }))).toBe('abc');
+  });
+
+  it('refuses other Authorization schemes rather than falling back', () => {
+    expect(tokenFromRequest(req({ authorization: 'Basic Zm9vOmJhcg==', 'sec-websocket-protocol': 'myroom.v1, bearer.x' }))).toBeUndefined();
+  });
+
+  it('reads the bearer subprotocol only next to myroom.v1', () => {
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'myroom.v1, bearer.tok' }))).toBe('tok');
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'bearer.tok' }))).toBeUndefined();
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'myroom.v1' }))).toBeUndefined();
+    expect(tokenFromRequest(req({}))).toBeUndefined();
+  });
+
+  it('selects myroom.v1 and never the token', () => {
+    expect(selectProtocol(new Set(['bearer.secret', 'myroom.v1']))).toBe('myroom.v1');
+    expect(selectProtocol(new Set(['bearer.secret']))).toBe(false);
+  });
+
+  it('checks Origin only when an allow-list is configured', () => {
+    expect(originAllowed(req({ origin: 'https://evil.example' }), [])).toBe(true);
+    expect(originAllowed(req({ origin: 'https://evil.example' }), ['https://good.example'])).toBe(false);
+    expect(originAllowed(req({ origin: 'https://good.example' }), ['https://good.example'])).toBe(true);
+    expect(originAllowed(req({}), ['https://good.example'])).toBe(true);
+  });
+});
