@@ -1,0 +1,26 @@
+// Lint rules that catch realtime bugs: promises nobody awaits or handles, async callbacks where
+// a sync one is expected, switches that forget a message type, focused tests.
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'warn',
+      'no-restricted-properties': ['error',
+        { object: 'it', property: 'only', message: 'no focused tests' },
+        { object: 'describe', property: 'only', message: 'no focused tests' },
+        { object: 'it', property: 'skip', message: 'no skipped tests' },
+        { object: 'describe', property: 'skip', message: 'no skipped tests' }],
+    },
+  },
+);
