@@ -113,6 +113,8 @@ export class RoomWsAdapter extends WsAdapter {
     byType: Map<string, MessageMappingProperties>,
     transform: (data: unknown) => Observable<unknown>,
   ): Promise<void> {
+    // Frames queued behind a close are not acted on: nobody is there to see the result.
+    if (!session.isOpen) return;
     try {
       await this.limiter.consume(session.id);
     } catch (res) {

@@ -73,6 +73,9 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
   async disconnected(session: ClientSession): Promise<void> {
     this.sessions.delete(session.id);
     openSessions.set(this.sessions.size);
+    // A frame still in flight (say an enter) may yet seat the session: let it finish first, so
+    // the avatar it creates is the one removed here rather than left behind.
+    await session.whenIdle();
     const reason = session.closeReason ?? 'disconnect';
     session.log.info({ room: session.seat?.roomId, reason }, 'disconnected');
     if (session.seat) await this.leaveWithRetry(session, reason);
