@@ -2,6 +2,8 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.check.json' }] };
 
 module.exports = {
+  // Per-project testTimeout is ignored by Jest; integration tests on real services need the room.
+  testTimeout: 30000,
   projects: [
     {
       displayName: 'unit',
@@ -16,7 +18,6 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       transform,
-      testTimeout: 30000,
     },
   ],
 };

@@ -7,7 +7,8 @@ import { AppModule } from './app.module';
 import { TokenService } from './auth/token.service';
 import type { AppConfig } from './config/config';
 import { createLogger, LOGGER, type Logger, NestPinoLogger } from './logging/logger';
-import { MapStore } from './maps/map-store';
+import { DATA_SOURCE, MapStore } from './maps/map-store';
+import { seedDemoData } from './maps/seed';
 import { RoomWsAdapter } from './rooms/room-ws.adapter';
 import { RoomsService } from './rooms/rooms.service';
 
@@ -22,14 +23,18 @@ export interface RunningServer {
 /** Builds and starts the server; used by main.ts and by the tests (with their own config). */
 export async function startServer(config: AppConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger(config.logLevel, config.instanceId);
-  if (config.mode !== 'services') {
-    throw new Error('embedded mode is not available yet: set REDIS_URL and MYSQL_URL');
-  }
   if (config.usingDevSecret) log.warn('JWT_SECRET is not set: using the public development secret (never in production)');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
     logger: new NestPinoLogger(log),
     bufferLogs: false,
   });
+  if (config.seedDemoData) {
+    await seedDemoData(app.get(DATA_SOURCE), config.rooms.defaultWidth, config.rooms.defaultHeight).catch(async (err: unknown) => {
+      await app.close();
+      throw err;
+    });
+    log.info('demo data ready: users 1-10 (user1…user10), games 1-20, their rooms');
+  }
   const rooms = app.get(RoomsService);
   app.useWebSocketAdapter(
     new RoomWsAdapter(app, {
@@ -42,7 +47,9 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
   );
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  log.info({ port, mode: config.mode, instance: config.instanceId }, `listening on http://localhost:${port} (ws: /ws)`);
+  const url = `http://${displayHost(config.host)}:${port}/`;
+  log.info({ port, mode: config.mode, instance: config.instanceId }, describeMode(config));
+  log.info({ port, url, mode: config.mode }, `listening: open ${url} (WebSocket at ${url.replace(/^http/, 'ws')}ws)`);
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
@@ -58,4 +65,26 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
     return closing;
   };
   return { app, port, url: `http://127.0.0.1:${port}`, shutdown };
+}
+
+/** One line saying where this instance keeps things, so nobody wonders which mode is running. */
+export function describeMode(config: AppConfig): string {
+  if (config.mode === 'embedded') {
+    return `embedded single-instance mode: state in memory, maps in ${config.sqlite.path}` +
+      ' (set REDIS_URL and MYSQL_URL to run several instances on shared services)';
+  }
+  const fanout = config.rabbitmq.url ? `events via RabbitMQ at ${redact(config.rabbitmq.url)}` : 'events in process';
+  return `services mode: state in Redis at ${redact(config.redis.url!)}, maps in MySQL at ${redact(config.mysql.url!)}, ${fanout}`;
+}
+
+/** A URL without its password, fit for logs. */
+function redact(raw: string): string {
+  const url = new URL(raw);
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,14 +1,16 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, Optional, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { EVENT_FANOUT, type EventFanout } from './fanout/fanout.port';
 import { InProcessFanout } from './fanout/in-process-fanout';
+import { InProcessRoomLocks } from './locks/in-process-room-locks';
 import { RedlockRoomLocks } from './locks/redlock-room-locks';
 import { ROOM_LOCKS } from './locks/room-locks.port';
 import { createLogger, LOGGER, type Logger } from './logging/logger';
 import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
+import { MemoryRoomState } from './state/memory-room-state';
 import { RedisRoomState } from './state/redis-room-state';
 import { ROOM_STATE } from './state/room-state.port';
 
@@ -16,13 +18,14 @@ export const REDIS = Symbol('REDIS');
 
 /**
  * The backing services, chosen once from the configuration: Redis, Redlock and MySQL in services
- * mode. Everything else gets them injected through the ports.
+ * mode; process memory, an in-process mutex and an SQLite file in embedded mode (no Redis client
+ * is created at all). Everything else gets them injected through the ports.
  */
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Optional() @Inject(REDIS) private readonly redis: Redis | undefined,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
   ) {}
@@ -33,45 +36,63 @@ export class InfraModule implements OnApplicationShutdown {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        {
-          provide: REDIS,
-          useFactory: () => {
-            const redis = new Redis(config.redis.url!, {
-              keyPrefix: config.redis.keyPrefix,
-              // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
-              maxRetriesPerRequest: 1,
-              enableOfflineQueue: true,
-              retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
-            });
-            redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-            return redis;
-          },
-        },
+        ...(config.mode === 'services' ? servicesState(config, logger) : embeddedState(config)),
         {
           provide: DATA_SOURCE,
           useFactory: () => openDatabase(config),
         },
-        {
-          provide: ROOM_STATE,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new RedisRoomState(redis, config.rooms.logLength),
-        },
-        {
-          provide: ROOM_LOCKS,
-          inject: [REDIS],
-          useFactory: (redis: Redis) => new RedlockRoomLocks(redis, config.rooms.lockTtlMs),
-        },
         { provide: EVENT_FANOUT, useFactory: () => new InProcessFanout() },
       ],
-      exports: [APP_CONFIG, LOGGER, REDIS, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT],
+      exports: [APP_CONFIG, LOGGER, ...(config.mode === 'services' ? [REDIS] : []), DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.fanout.close().catch(() => undefined);
-    this.redis.disconnect();
+    this.redis?.disconnect();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
+}
+
+/** Room state and locks shared by every instance: Redis, with Redlock on it. */
+function servicesState(config: AppConfig, logger: Logger): Provider[] {
+  return [
+    {
+      provide: REDIS,
+      useFactory: () => {
+        const redis = new Redis(config.redis.url!, {
+          keyPrefix: config.redis.keyPrefix,
+          // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: true,
+          retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+        });
+        redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+        return redis;
+      },
+    },
+    {
+      provide: ROOM_STATE,
+      inject: [REDIS],
+      useFactory: (redis: Redis) => new RedisRoomState(redis, config.rooms.logLength),
+    },
+    {
+      provide: ROOM_LOCKS,
+      inject: [REDIS],
+      useFactory: (redis: Redis) => new RedlockRoomLocks(redis, config.rooms.lockTtlMs),
+    },
+  ];
+}
+
+/**
+ * Room state and locks of the single instance: in this process. Not a stand-in for tests: this is
+ * the embedded mode's real implementation, held to the same contract tests as Redis and Redlock.
+ */
+function embeddedState(config: AppConfig): Provider[] {
+  return [
+    { provide: ROOM_STATE, useFactory: () => new MemoryRoomState(config.rooms.logLength) },
+    { provide: ROOM_LOCKS, useFactory: () => new InProcessRoomLocks() },
+  ];
 }
 
 export type { Logger };

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
@@ -45,6 +46,8 @@ const envSchema = z
     REDIS_KEY_PREFIX: z.string().max(64).default('myroom:'),
     MYSQL_URL: optionalUrl(['mysql:']),
     RABBITMQ_URL: optionalUrl(['amqp:', 'amqps:']),
+    SQLITE_PATH: z.string().trim().min(1).default('./data/myroom.sqlite'),
+    SEED_DEMO_DATA: z.enum(['true', 'false']).optional(),
     WS_MAX_PAYLOAD: intIn(256, 1024 * 1024, 4096),
     WS_PING_INTERVAL_MS: intIn(50, 600_000, 15_000),
     WS_MAX_BUFFERED_BYTES: intIn(16 * 1024, 64 * 1024 * 1024, 1024 * 1024),
@@ -83,6 +86,10 @@ export interface AppConfig {
   redis: { url?: string; keyPrefix: string };
   mysql: { url?: string };
   rabbitmq: { url?: string };
+  /** Embedded mode's database file (absolute), or `:memory:`. */
+  sqlite: { path: string };
+  /** Load the demo users, games and rooms at start (idempotent); default: in embedded mode only. */
+  seedDemoData: boolean;
   ws: {
     maxPayload: number;
     pingIntervalMs: number;
@@ -117,8 +124,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'REDIS_URL, MYSQL_URL: set both (services mode) or neither (embedded single-instance mode)',
     ]);
   }
+  const mode: Mode = configured === 2 ? 'services' : 'embedded';
   return {
-    mode: configured === 2 ? 'services' : 'embedded',
+    mode,
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
@@ -129,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mysql: { url: e.MYSQL_URL },
     rabbitmq: { url: e.RABBITMQ_URL },
+    sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) },
+    seedDemoData: e.SEED_DEMO_DATA ? e.SEED_DEMO_DATA === 'true' : mode === 'embedded',
     ws: {
       maxPayload: e.WS_MAX_PAYLOAD,
       pingIntervalMs: e.WS_PING_INTERVAL_MS,

@@ -6,20 +6,30 @@ import { InitSchema1764000000000 } from './migrations/1764000000000-InitSchema';
 
 export const MIGRATIONS = [InitSchema1764000000000];
 
-/** The durable store: MySQL in services mode. `synchronize` is never on: migrations own the schema. */
+/**
+ * The durable store: MySQL in services mode, an SQLite file (better-sqlite3) in embedded mode, with
+ * the same entities and migrations. `synchronize` is never on: migrations own the schema.
+ */
 export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql'): DataSource {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: ['error' as const] };
+  if (config.mode === 'embedded') {
+    // The driver creates the file's directory and turns foreign keys on. WAL lets `npm run seed`
+    // or a SQLite shell read and write the file while the server runs.
+    return new DataSource({
+      type: 'better-sqlite3',
+      database: config.sqlite.path,
+      enableWAL: config.sqlite.path !== ':memory:',
+      ...common,
+    });
+  }
   if (!config.mysql.url) throw new Error('MYSQL_URL is not set');
   return new DataSource({
     // TypeORM reads MariaDB's schema metadata differently (e.g. NULL defaults): tell it which one.
     type: flavor,
     url: config.mysql.url,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    synchronize: false,
-    migrationsRun: false,
     charset: 'utf8mb4',
     extra: { connectionLimit: 10 },
-    logging: ['error'],
+    ...common,
   });
 }
 
@@ -49,9 +59,9 @@ export async function ensureMysqlDatabase(mysqlUrl: string): Promise<SqlFlavor> 
   }
 }
 
-/** Connects and brings the schema up to date. */
+/** Connects (creating the MySQL database or the SQLite file if missing) and brings the schema up to date. */
 export async function openDatabase(config: AppConfig, runMigrations = config.runMigrations): Promise<DataSource> {
-  const flavor = await ensureMysqlDatabase(config.mysql.url!);
+  const flavor = config.mode === 'services' ? await ensureMysqlDatabase(config.mysql.url!) : undefined;
   const ds = makeDataSource(config, flavor);
   await ds.initialize();
   if (runMigrations) await ds.runMigrations({ transaction: 'each' });

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import type { Identity } from '../auth/identity';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { KeyedMutex } from '../locks/keyed-mutex';
 import { ConflictError } from '../protocol/errors';
 import type { MapObject, RoomMap } from '../protocol/messages';
 import { GameEntity, LibraryEntryEntity, MapObjectEntity, RoomEntity, UserEntity } from './entities';
@@ -19,16 +20,25 @@ export interface StoredRoom {
 export class MapStore {
   /** Users this instance already upserted with this name; a reconnect storm need not rewrite them. */
   private readonly knownUsers = new Map<string, string>();
+  /**
+   * SQLite (embedded mode) has one connection, shared by every TypeORM query runner: two
+   * transactions begun at once would collide ("cannot start a transaction within a transaction")
+   * or nest as savepoints, where one's rollback undoes the other's commit. So there, transactions
+   * take turns. MySQL gives each transaction a pooled connection of its own.
+   */
+  private readonly turns: KeyedMutex | undefined;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.turns = ds.options.type === 'better-sqlite3' ? new KeyedMutex() : undefined;
+  }
 
   /** Creates or renames the user from the token's claims, and gives a new user their room. */
   async upsertUser(identity: Identity): Promise<void> {
     if (this.knownUsers.get(identity.userId) === identity.name) return;
-    await this.ds.transaction(async (m) => {
+    await this.transaction(async (m) => {
       await m.upsert(UserEntity, { id: identity.userId, name: identity.name, updatedAt: new Date() }, ['id']);
       await m
         .createQueryBuilder()
@@ -73,7 +83,7 @@ export class MapStore {
    * Redis either both take the build or neither does (Redis's half is the last step before commit).
    */
   async saveBuild(roomId: string, prev: RoomMap, next: RoomMap, beforeCommit: () => Promise<void>): Promise<void> {
-    await this.ds.transaction(async (m) => {
+    await this.transaction(async (m) => {
       const res = await m
         .createQueryBuilder()
         .update(RoomEntity)
@@ -94,6 +104,11 @@ export class MapStore {
       }
       await beforeCommit();
     });
+  }
+
+  private transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.turns) return this.ds.transaction(work);
+    return this.turns.run('transaction', () => this.ds.transaction(work));
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,7 @@
-/** `npm run db:migrate`: brings the database named by MYSQL_URL up to the latest migration. */
+/**
+ * `npm run db:migrate`: brings the database up to the latest migration: MySQL (MYSQL_URL) in
+ * services mode, the SQLite file (SQLITE_PATH) in embedded mode.
+ */
 import { loadConfig } from '../config/config';
 import { openDatabase } from './data-source';
 
@@ -7,7 +10,8 @@ async function main(): Promise<void> {
   const ds = await openDatabase(config, false);
   try {
     const done = await ds.runMigrations({ transaction: 'each' });
-    console.log(done.length ? `applied: ${done.map((m) => m.name).join(', ')}` : 'schema is up to date');
+    const where = config.mode === 'embedded' ? config.sqlite.path : 'MySQL';
+    console.log(`${where}: ${done.length ? `applied ${done.map((m) => m.name).join(', ')}` : 'schema is up to date'}`);
   } finally {
     await ds.destroy();
   }

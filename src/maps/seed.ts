@@ -29,7 +29,10 @@ export async function seedDemoData(ds: DataSource, width = 20, height = 20): Pro
   });
 }
 
-/** `npm run seed`: migrates, then loads the demo data (safe to run again). */
+/**
+ * `npm run seed`: migrates, then loads the demo data (safe to run again), into MySQL in services
+ * mode or the SQLite file in embedded mode (where `npm start` also does it by itself).
+ */
 async function main(): Promise<void> {
   const { loadConfig } = await import('../config/config');
   const { openDatabase } = await import('./data-source');
@@ -37,7 +40,8 @@ async function main(): Promise<void> {
   const ds = await openDatabase(config, true);
   try {
     await seedDemoData(ds, config.rooms.defaultWidth, config.rooms.defaultHeight);
-    console.log('seeded: users 1-10 (user1…user10), games 1-20, libraries, rooms');
+    const where = config.mode === 'embedded' ? config.sqlite.path : 'MySQL';
+    console.log(`${where}: seeded users 1-10 (user1…user10), games 1-20, libraries, rooms`);
   } finally {
     await ds.destroy();
   }

@@ -1,9 +1,10 @@
 import { TestClient } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
+import { describeEachMode } from '../support/modes';
+import type { TestServer } from '../support/server';
 
-describe('a room, end to end on Redis and MySQL', () => {
+describeEachMode('a room, end to end', ({ start }) => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(); });
+  beforeAll(async () => { server = await start(); });
   afterAll(async () => { await server.close(); });
 
   it('owner and visitor enter, the visitor walks, the owner builds a wall over them', async () => {

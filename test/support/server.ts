@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../src/bootstrap';
 import { mintToken } from '../../src/auth/token.service';
-import { type AppConfig, loadConfig } from '../../src/config/config';
+import { type AppConfig, loadConfig, type Mode } from '../../src/config/config';
 import { openDatabase } from '../../src/maps/data-source';
 import { seedDemoData } from '../../src/maps/seed';
 import { createLogger } from '../../src/logging/logger';
@@ -18,22 +21,44 @@ export const SERVICES = {
 export const TEST_JWT_SECRET = 'test-secret-0123456789-0123456789-abcdef';
 
 export interface TestEnv {
+  mode: Mode;
   /** Unique per test server: database name suffix, Redis key prefix, stream names. */
   tag: string;
+  /** services mode: the MySQL database (created by the server, dropped by `dropAll`). */
   databaseUrl: string;
   keyPrefix: string;
+  /** embedded mode: the SQLite file, in a temporary directory `dropAll` removes. */
+  sqlitePath: string;
   dropAll(): Promise<void>;
 }
 
-/** A fresh database and key prefix; `dropAll` removes both. */
-export async function createTestEnv(): Promise<TestEnv> {
+/**
+ * services mode: a fresh database and key prefix; `dropAll` removes both.
+ * embedded mode: a fresh SQLite file in a temporary directory; `dropAll` removes the directory.
+ */
+export async function createTestEnv(mode: Mode = 'services'): Promise<TestEnv> {
   const tag = randomBytes(5).toString('hex');
+  if (mode === 'embedded') {
+    const dir = await mkdtemp(join(tmpdir(), `myroom-t-${tag}-`));
+    return {
+      mode,
+      tag,
+      databaseUrl: '',
+      keyPrefix: `t:${tag}:`,
+      sqlitePath: join(dir, 'myroom.sqlite'),
+      async dropAll() {
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
   const database = `mr_t_${tag}`;
   const keyPrefix = `t:${tag}:`;
   return {
+    mode,
     tag,
     databaseUrl: `${SERVICES.mysqlRoot}/${database}`,
     keyPrefix,
+    sqlitePath: '',
     async dropAll() {
       const url = new URL(SERVICES.mysqlRoot);
       const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: url.username || 'root', password: url.password });
@@ -67,29 +92,45 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-/** Environment variables for a server on the test services, before any overrides. */
+/**
+ * Environment variables for a server on the test services (services mode) or on its own SQLite
+ * file and nothing else (embedded mode), before any overrides.
+ */
 export function testServerEnv(env: TestEnv, overrides: Record<string, string> = {}): Record<string, string> {
+  const backing: Record<string, string> = env.mode === 'embedded'
+    ? { SQLITE_PATH: env.sqlitePath }
+    : { REDIS_URL: SERVICES.redis, REDIS_KEY_PREFIX: env.keyPrefix, MYSQL_URL: env.databaseUrl };
   return {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
-    REDIS_URL: SERVICES.redis,
-    REDIS_KEY_PREFIX: env.keyPrefix,
-    MYSQL_URL: env.databaseUrl,
+    ...backing,
     ...overrides,
   };
 }
 
-/** Starts the real app in this process on a random port, with demo data seeded. */
-export async function startTestServer(overrides: Record<string, string> = {}, shared?: TestEnv): Promise<TestServer> {
-  const env = shared ?? (await createTestEnv());
+/**
+ * Starts the real app in this process on a random port, with demo data seeded: by the test in
+ * services mode (as `npm run seed` would), by the server itself in embedded mode (as `npm start`
+ * does). The mode is `shared`'s when given, else `mode`.
+ */
+export async function startTestServer(overrides: Record<string, string> = {}, shared?: TestEnv, mode: Mode = 'services'): Promise<TestServer> {
+  const env = shared ?? (await createTestEnv(mode));
   const config = loadConfig(testServerEnv(env, overrides));
-  const ds = await openDatabase(config, true);
-  await seedDemoData(ds, config.rooms.defaultWidth, config.rooms.defaultHeight);
-  await ds.destroy();
-  const server = await startServer(config, createLogger(config.logLevel, config.instanceId));
+  if (config.mode === 'services') {
+    const ds = await openDatabase(config, true);
+    await seedDemoData(ds, config.rooms.defaultWidth, config.rooms.defaultHeight);
+    await ds.destroy();
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer(config, createLogger(config.logLevel, config.instanceId));
+  } catch (err) {
+    if (!shared) await env.dropAll();
+    throw err;
+  }
   return {
     ...server,
     config,

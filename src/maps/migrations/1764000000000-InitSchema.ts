@@ -5,13 +5,20 @@ export class InitSchema1764000000000 implements MigrationInterface {
   name = 'InitSchema1764000000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // Timestamps are the one place the dialects differ: what TypeORM's Create/UpdateDateColumn
+    // expect on MySQL/MariaDB (microseconds, ON UPDATE) versus SQLite's datetime('now').
+    const sqlite = q.connection.driver.options.type === 'better-sqlite3';
+    const timestamp = (name: string, onUpdate: boolean) =>
+      sqlite
+        ? { name, type: 'datetime', default: "(datetime('now'))" }
+        : { name, type: 'datetime', precision: 6, default: 'CURRENT_TIMESTAMP(6)', ...(onUpdate ? { onUpdate: 'CURRENT_TIMESTAMP(6)' } : {}) };
     await q.createTable(new Table({
       name: 'users',
       columns: [
         { name: 'id', type: 'varchar', length: '64', isPrimary: true },
         { name: 'name', type: 'varchar', length: '64' },
-        { name: 'created_at', type: 'datetime', precision: 6, default: 'CURRENT_TIMESTAMP(6)' },
-        { name: 'updated_at', type: 'datetime', precision: 6, default: 'CURRENT_TIMESTAMP(6)', onUpdate: 'CURRENT_TIMESTAMP(6)' },
+        timestamp('created_at', false),
+        timestamp('updated_at', true),
       ],
     }));
     await q.createTable(new Table({

@@ -1,0 +1,204 @@
+import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
+import { type Cell, occupancy, pushTargets, stepTarget } from '../rooms/domain/grid';
+import type {
+  BuildResult, EnterParams, EnterResult, MoveResult, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
+} from './room-state.port';
+
+/** One room's live state; the same fields the Redis adapter keeps under room:{R}:* (redis-scripts.ts). */
+interface RoomRecord {
+  /** userId → avatar (players only), in order of entry. */
+  members: Map<string, Member>;
+  /** userId → the session holding the avatar, and its instance. */
+  sessions: Map<string, { sessionId: string; instanceId: string }>;
+  /** sessionId → userId. */
+  spectators: Map<string, string>;
+  /** The cached map as sent to clients, its occupancy grid and version; absent until cached. */
+  cached?: { json: string; grid: Uint8Array; width: number; height: number; version: number };
+  seq: number;
+  /** The last `logLength` events, oldest first, seqs consecutive. */
+  log: SeqEvent[];
+}
+
+/**
+ * Room state of the embedded (single-instance) mode, in this process's memory.
+ *
+ * It is the Redis adapter's twin, call for call, and the contract tests run both against the same
+ * expectations. Atomicity comes from JavaScript itself: every method does its checks and writes
+ * synchronously, before its first `await` (it has none), so no other call can interleave with it,
+ * just as nothing interleaves with a Lua script inside Redis. Events are serialized once, here,
+ * with their `seq`, exactly like the scripts do.
+ *
+ * Everything is lost when the process stops, which is what the room state is for: maps are durable
+ * in the database and are cached again on the next enter; avatars belong to live sockets only.
+ */
+export class MemoryRoomState implements RoomStateStore {
+  private readonly rooms = new Map<string, RoomRecord>();
+  /** instanceId → sessionId → record (what instance:{I}:sessions holds in Redis). */
+  private readonly instances = new Map<string, Map<string, SessionRecord>>();
+
+  constructor(private readonly logLength: number) {}
+
+  async getMap(roomId: string): Promise<RoomMap | null> {
+    const cached = this.rooms.get(roomId)?.cached;
+    return cached ? (JSON.parse(cached.json) as RoomMap) : null;
+  }
+
+  async cacheMap(roomId: string, map: RoomMap): Promise<void> {
+    const room = this.room(roomId);
+    if (room.cached && room.cached.version >= map.version) return;
+    room.cached = cacheOf(map);
+  }
+
+  async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
+    const room = this.rooms.get(roomId);
+    if (!room?.cached) throw new Error(`room ${roomId} has no cached map`);
+    let event: SeqEvent | undefined;
+    let replaced: EnterResult['replaced'];
+    if (p.role === 'spectator') {
+      room.spectators.set(p.sessionId, p.userId);
+    } else {
+      const held = room.sessions.get(p.userId);
+      room.sessions.set(p.userId, { sessionId: p.sessionId, instanceId: p.instanceId });
+      if (!held) {
+        const member: Member = { userId: p.userId, name: p.name, x: p.spawn.x, y: p.spawn.y, role: 'player' };
+        room.members.set(p.userId, member);
+        event = this.append(room, (seq) => ({ type: 'entered', roomId, seq, member }));
+      } else if (held.sessionId !== p.sessionId) {
+        // The avatar stays where it stands and changes hands; the old session is no longer ours.
+        replaced = { sessionId: held.sessionId, instanceId: held.instanceId };
+        this.forgetSession(held.instanceId, held.sessionId);
+      }
+    }
+    this.sessionsOf(p.instanceId).set(p.sessionId, { roomId, userId: p.userId, sessionId: p.sessionId, role: p.role });
+    const result: EnterResult = { ...this.read(room), map: JSON.parse(room.cached.json) as RoomMap };
+    if (event) result.event = event;
+    if (replaced) result.replaced = replaced;
+    return result;
+  }
+
+  async move(roomId: string, userId: string, sessionId: string, dir: Direction): Promise<MoveResult> {
+    const room = this.rooms.get(roomId);
+    // Fencing: only the session that holds the avatar may move it (a replaced one may not).
+    if (!room || room.sessions.get(userId)?.sessionId !== sessionId) return { ok: false, code: 'NOT_IN_ROOM' };
+    const m = room.members.get(userId);
+    if (!m) return { ok: false, code: 'NOT_IN_ROOM' };
+    if (!room.cached) throw new Error(`room ${roomId} has no cached map`);
+    const { width, height, grid } = room.cached;
+    const to = stepTarget(m, dir);
+    if (to.x < 0 || to.y < 0 || to.x >= width || to.y >= height || grid[to.y * width + to.x] === 1) {
+      return { ok: false, code: 'BLOCKED', x: m.x, y: m.y };
+    }
+    m.x = to.x;
+    m.y = to.y;
+    const event = this.append(room, (seq) => ({ type: 'moved', roomId, seq, userId, x: to.x, y: to.y, dir }));
+    return { ok: true, event, x: to.x, y: to.y };
+  }
+
+  async leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null> {
+    const room = this.rooms.get(roomId);
+    const held = room?.sessions.get(userId);
+    const owner = instanceId ?? (held?.sessionId === sessionId ? held.instanceId : undefined);
+    if (owner !== undefined) this.forgetSession(owner, sessionId);
+    if (!room) return null;
+    if (role === 'spectator') {
+      room.spectators.delete(sessionId);
+      return null;
+    }
+    if (held?.sessionId !== sessionId) return null;
+    room.sessions.delete(userId);
+    room.members.delete(userId);
+    return this.append(room, (seq) => ({ type: 'left', roomId, seq, userId, reason }));
+  }
+
+  async applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult> {
+    const current = this.rooms.get(roomId)?.cached?.version ?? -1;
+    if (current !== baseVersion) return { ok: false, code: 'CONFLICT', version: current };
+    const room = this.room(roomId);
+    room.cached = cacheOf(next);
+    for (const m of room.members.values()) {
+      const target = pushes.get(m.y * next.width + m.x);
+      if (target) {
+        m.x = target.x;
+        m.y = target.y;
+      }
+    }
+    const members = [...room.members.values()];
+    const map = JSON.parse(room.cached.json) as RoomMap;
+    const event = this.append(room, (seq) => ({ type: 'built', roomId, seq, map, members }));
+    return { ok: true, event };
+  }
+
+  async revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null> {
+    const res = await this.applyBuild(roomId, failed.version, prev, pushTargets(failed, prev));
+    return res.ok ? res.event : null;
+  }
+
+  async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {
+    const room = this.rooms.get(roomId);
+    if (!room || afterSeq >= room.seq) return [];
+    const events = room.log.filter((e) => e.seq > afterSeq);
+    if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
+    return events.map((e) => ({ ...e }));
+  }
+
+  async snapshot(roomId: string): Promise<RoomSnapshot | null> {
+    const room = this.rooms.get(roomId);
+    if (!room?.cached) return null;
+    return { ...this.read(room), map: JSON.parse(room.cached.json) as RoomMap };
+  }
+
+  async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
+    return [...(this.instances.get(instanceId)?.values() ?? [])].map((r) => ({ ...r }));
+  }
+
+  async ping(): Promise<void> {}
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private room(roomId: string): RoomRecord {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = { members: new Map(), sessions: new Map(), spectators: new Map(), seq: 0, log: [] };
+      this.rooms.set(roomId, room);
+    }
+    return room;
+  }
+
+  /** Assigns the room's next seq, serializes the event once and keeps it in the bounded log. */
+  private append(room: RoomRecord, build: (seq: number) => Record<string, unknown>): SeqEvent {
+    const seq = ++room.seq;
+    const event = { seq, json: JSON.stringify(build(seq)) };
+    room.log.push(event);
+    if (room.log.length > this.logLength) room.log.splice(0, room.log.length - this.logLength);
+    return { ...event };
+  }
+
+  /** Copies, so callers never hold a reference into the live state. */
+  private read(room: RoomRecord): Omit<RoomSnapshot, 'map'> {
+    return {
+      seq: room.seq,
+      members: [...room.members.values()].map((m) => ({ ...m })),
+      spectators: room.spectators.size,
+    };
+  }
+
+  private sessionsOf(instanceId: string): Map<string, SessionRecord> {
+    let sessions = this.instances.get(instanceId);
+    if (!sessions) {
+      sessions = new Map();
+      this.instances.set(instanceId, sessions);
+    }
+    return sessions;
+  }
+
+  private forgetSession(instanceId: string, sessionId: string): void {
+    const sessions = this.instances.get(instanceId);
+    if (!sessions) return;
+    sessions.delete(sessionId);
+    if (sessions.size === 0) this.instances.delete(instanceId);
+  }
+}
+
+function cacheOf(map: RoomMap): NonNullable<RoomRecord['cached']> {
+  return { json: JSON.stringify(map), grid: occupancy(map), width: map.width, height: map.height, version: map.version };
+}

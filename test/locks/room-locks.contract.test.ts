@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { InProcessRoomLocks } from '../../src/locks/in-process-room-locks';
+import { RedlockRoomLocks } from '../../src/locks/redlock-room-locks';
+import type { RoomLocks } from '../../src/locks/room-locks.port';
+import { UnavailableError } from '../../src/protocol/errors';
+import { deleteKeys, SERVICES } from '../support/server';
+
+/** One contract, two adapters: Redlock on the real Redis, and the in-process mutex of the embedded mode. */
+
+interface Adapter {
+  name: string;
+  open(): { locks: RoomLocks; close(): Promise<void> };
+}
+
+const ADAPTERS: Adapter[] = [
+  {
+    name: 'redlock',
+    open() {
+      const prefix = `t:locks:${randomBytes(5).toString('hex')}:`;
+      const redis = new Redis(SERVICES.redis, { keyPrefix: prefix });
+      // A lease far longer than the ~2 s Redlock spends retrying, so no test sees a lock expire.
+      return {
+        locks: new RedlockRoomLocks(redis, 30_000),
+        async close() {
+          redis.disconnect();
+          await deleteKeys(prefix);
+        },
+      };
+    },
+  },
+  {
+    name: 'in-process',
+    open() {
+      return { locks: new InProcessRoomLocks(), async close() {} };
+    },
+  },
+];
+
+/** A promise the test settles by hand. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => { open = r; });
+  return { open, opened };
+}
+
+describe.each(ADAPTERS)('RoomLocks contract: $name', (adapter) => {
+  let locks: RoomLocks;
+  let close: () => Promise<void>;
+
+  beforeEach(() => {
+    ({ locks, close } = adapter.open());
+  });
+  afterEach(async () => {
+    await close();
+  });
+
+  it('runs the callback and hands back its result', async () => {
+    await expect(locks.withRoomLock('r1', async () => 42)).resolves.toBe(42);
+  });
+
+  it('lets one holder at a time into a room, however many ask at once', async () => {
+    let inside = 0;
+    let most = 0;
+    let counter = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, () =>
+        locks.withRoomLock('r1', async () => {
+          inside++;
+          most = Math.max(most, inside);
+          // A read-then-write across awaits: without mutual exclusion, increments get lost.
+          const read = counter;
+          await new Promise((r) => setImmediate(r));
+          await Promise.resolve();
+          counter = read + 1;
+          inside--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(counter).toBe(12);
+  });
+
+  it('does not hold one room up for another', async () => {
+    const held = gate();
+    const first = locks.withRoomLock('r1', () => held.opened);
+    // r2 is free while r1 is held: this completes before r1 is released.
+    await expect(locks.withRoomLock('r2', async () => 'r2 done')).resolves.toBe('r2 done');
+    held.open();
+    await first;
+  });
+
+  it('releases the lock when the callback throws, and passes the error on', async () => {
+    await expect(locks.withRoomLock('r1', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(locks.withRoomLock('r1', async () => 'next')).resolves.toBe('next');
+  });
+
+  it('a waiter gets the room once the holder is done', async () => {
+    const held = gate();
+    const order: string[] = [];
+    const first = locks.withRoomLock('r1', async () => {
+      order.push('first in');
+      await held.opened;
+      order.push('first out');
+    });
+    const second = locks.withRoomLock('r1', async () => { order.push('second in'); });
+    await new Promise((r) => setTimeout(r, 50));
+    held.open();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first in', 'first out', 'second in']);
+  });
+
+  it('a caller that cannot get a busy room in time is told UNAVAILABLE, and never runs', async () => {
+    const held = gate();
+    const first = locks.withRoomLock('r1', () => held.opened);
+    let ran = false;
+    await expect(locks.withRoomLock('r1', async () => { ran = true; })).rejects.toBeInstanceOf(UnavailableError);
+    expect(ran).toBe(false);
+    held.open();
+    await first;
+    await expect(locks.withRoomLock('r1', async () => 'free again')).resolves.toBe('free again');
+  });
+});
