@@ -4,11 +4,13 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { EVENT_FANOUT, type EventFanout } from './fanout/fanout.port';
 import { InProcessFanout } from './fanout/in-process-fanout';
+import { RabbitStreamFanout } from './fanout/rabbit-stream-fanout';
 import { RedlockRoomLocks } from './locks/redlock-room-locks';
 import { ROOM_LOCKS } from './locks/room-locks.port';
 import { createLogger, LOGGER, type Logger } from './logging/logger';
 import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
+import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
 import { RedisRoomState } from './state/redis-room-state';
 import { ROOM_STATE } from './state/room-state.port';
 
@@ -52,18 +54,32 @@ export class InfraModule implements OnApplicationShutdown {
           useFactory: () => openDatabase(config),
         },
         {
-          provide: ROOM_STATE,
+          provide: INSTANCE_LEASE,
           inject: [REDIS],
-          useFactory: (redis: Redis) => new RedisRoomState(redis, config.rooms.logLength),
+          useFactory: (redis: Redis) =>
+            new InstanceLease(redis, config.instanceId, config.presence.leaseTtlMs, config.presence.heartbeatMs, logger),
+        },
+        {
+          provide: ROOM_STATE,
+          inject: [REDIS, INSTANCE_LEASE],
+          useFactory: (redis: Redis, lease: InstanceLease) => new RedisRoomState(redis, config.rooms.logLength, lease),
         },
         {
           provide: ROOM_LOCKS,
           inject: [REDIS],
           useFactory: (redis: Redis) => new RedlockRoomLocks(redis, config.rooms.lockTtlMs),
         },
-        { provide: EVENT_FANOUT, useFactory: () => new InProcessFanout() },
+        {
+          provide: EVENT_FANOUT,
+          useFactory: async () => {
+            if (!config.rabbitmq.url) return new InProcessFanout();
+            const fanout = new RabbitStreamFanout({ ...config.rabbitmq, url: config.rabbitmq.url, instanceId: config.instanceId }, logger);
+            await fanout.start(5000); // keeps reconnecting in the background; readiness says when it is up
+            return fanout;
+          },
+        },
       ],
-      exports: [APP_CONFIG, LOGGER, REDIS, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT],
+      exports: [APP_CONFIG, LOGGER, REDIS, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT, INSTANCE_LEASE],
     };
   }
 

@@ -12,7 +12,7 @@ import {
 import type {
   BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
 } from '../protocol/messages';
-import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
+import { ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
 import { applyBuild, nearestFreeCell, pushTargets, SPAWN } from './domain/grid';
 import { type ReplyTo, RoomChannels } from './room-channels';
@@ -53,6 +53,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
       if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json });
     });
     this.fanout.onControl((m) => this.onControl(m));
+    this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched((r) => this.fanout.watchRoom(r), (r) => this.fanout.unwatchRoom(r));
   }
 
@@ -83,6 +84,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   async enter(session: ClientSession, msg: EnterMessage): Promise<void> {
     if (this.draining) throw new UnavailableError('this server is restarting; reconnect');
+    if (!session.isOpen) return;
     const { roomId, as: role } = msg;
     const ownerId = await this.ownerOf(roomId);
     if (session.seat) await this.leaveRoom(session, 'leave');
@@ -128,6 +130,9 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
     if (result.event) this.publish(roomId, result.event);
     if (result.replaced) await this.replaceSession(roomId, result.replaced.sessionId, result.replaced.instanceId);
+    // The socket closed (or was told to go) while we were entering: its disconnect may have found
+    // no seat to clear, so we do.
+    if (!session.isOpen) await this.leaveWithRetry(session, session.closeReason ?? 'disconnect');
   }
 
   // ---- move -----------------------------------------------------------------------------------
@@ -195,9 +200,17 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
 
-  /** Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back. */
-  async drain(retryHintMs: number): Promise<void> {
+  /**
+   * Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back.
+   * Readiness turns 503 at once; when clients are connected we wait `graceMs` before closing them,
+   * so the gateway has seen us unready and sends their reconnects elsewhere.
+   */
+  async drain(retryHintMs: number, graceMs = 0): Promise<void> {
     this.draining = true;
+    if (graceMs > 0 && this.sessions.size > 0) {
+      this.log.info({ graceMs, sessions: this.sessions.size }, 'draining: unready; waiting for the gateway to notice');
+      await new Promise((r) => setTimeout(r, graceMs));
+    }
     const all = [...this.sessions.values()];
     await Promise.allSettled(all.map(async (s) => {
       if (s.seat) await this.leaveRoom(s, 'disconnect').catch((err) => s.log.warn({ err }, 'leave during drain failed'));
@@ -210,6 +223,30 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   get isDraining(): boolean {
     return this.draining;
+  }
+
+  // ---- sessions of dead instances (presence/) -------------------------------------------------
+
+  /** An avatar whose instance died (or whose lease we lost): it leaves with `timeout`, published like any event. */
+  async removeOrphan(record: SessionRecord, instanceId: string): Promise<void> {
+    const event = await this.locks.withRoomLock(record.roomId, () =>
+      this.state.leave(record.roomId, record.userId, record.sessionId, record.role, 'timeout', instanceId),
+    );
+    if (event) this.publish(record.roomId, event);
+  }
+
+  /**
+   * Our lease was lost: another instance may already have removed our avatars, and our writes are
+   * refused. Every local session is dropped without writing, and its client is asked to reconnect.
+   */
+  abandonAll(retryHintMs = 1000): void {
+    const all = [...this.sessions.values()];
+    for (const s of all) {
+      this.dropSeat(s);
+      const delay = Math.round(retryHintMs * (0.5 + Math.random()));
+      s.close(CloseCode.RESTARTING, JSON.stringify({ retryAfterMs: delay }));
+    }
+    this.log.warn({ sessions: all.length }, 'lease lost: dropped every local session');
   }
 
   // ---- internals ------------------------------------------------------------------------------
