@@ -40,6 +40,7 @@ export class InfraModule implements OnApplicationShutdown {
           useFactory: () => {
             const redis = new Redis(config.redis.url!, {
               keyPrefix: config.redis.keyPrefix,
+              connectionName: `myroom:${config.instanceId}`,
               // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
               maxRetriesPerRequest: 1,
               enableOfflineQueue: true,

@@ -87,8 +87,8 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     if (!session.isOpen) return;
     const { roomId, as: role } = msg;
     const ownerId = await this.ownerOf(roomId);
+    this.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     if (session.seat) await this.leaveRoom(session, 'leave');
-    this.requireFanout();
 
     this.channels.beginJoin(roomId);
     let result;
@@ -196,6 +196,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
     if (!session.seat) throw new NotInRoomError();
+    this.requireFanout();
     await this.leaveRoom(session, 'leave');
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
