@@ -74,7 +74,7 @@ export class InfraModule implements OnApplicationShutdown {
           provide: EVENT_FANOUT,
           useFactory: async () => {
             if (!config.rabbitmq.url) return new InProcessFanout();
-            const fanout = new RabbitStreamFanout({ ...config.rabbitmq, url: config.rabbitmq.url, instanceId: config.instanceId }, logger);
+            const fanout = new RabbitStreamFanout({ ...config.streams, url: config.rabbitmq.url, instanceId: config.instanceId }, logger);
             await fanout.start(5000); // keeps reconnecting in the background; readiness says when it is up
             return fanout;
           },

@@ -101,19 +101,7 @@ export interface AppConfig {
   usingDevSecret: boolean;
   redis: { url?: string; keyPrefix: string };
   mysql: { url?: string };
-  rabbitmq: {
-    url?: string;
-    /** Names of this deployment's streams and control queues start with it. */
-    prefix: string;
-    partitions: number;
-    /** Stream retention: x-max-age (e.g. `1h`), x-max-length-bytes, segment size. */
-    maxAge: string;
-    maxBytes: number;
-    segmentBytes: number;
-    prefetch: number;
-  };
-  /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
-  presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
+  rabbitmq: { url?: string };
   ws: {
     maxPayload: number;
     pingIntervalMs: number;
@@ -123,6 +111,19 @@ export interface AppConfig {
     rateLimitStrikes: number;
   };
   rooms: { lockTtlMs: number; logLength: number; defaultWidth: number; defaultHeight: number };
+  /** Layout of the RabbitMQ fan-out (used when rabbitmq.url is set). */
+  streams: {
+    /** Names of this deployment's streams and control queues start with it. */
+    prefix: string;
+    partitions: number;
+    /** Stream retention: x-max-age (e.g. `1h`), x-max-length-bytes, and the segment size. */
+    maxAge: string;
+    maxBytes: number;
+    segmentBytes: number;
+    prefetch: number;
+  };
+  /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
+  presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
   shutdownTimeoutMs: number;
   /** On SIGTERM, how long readiness reports 503 before clients are asked to reconnect. */
   drainGraceMs: number;
@@ -161,20 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     usingDevSecret: !e.JWT_SECRET,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mysql: { url: e.MYSQL_URL },
-    rabbitmq: {
-      url: e.RABBITMQ_URL,
-      prefix: e.RABBITMQ_STREAM_PREFIX,
-      partitions: e.RABBITMQ_STREAM_PARTITIONS,
-      maxAge: e.RABBITMQ_STREAM_MAX_AGE,
-      maxBytes: e.RABBITMQ_STREAM_MAX_BYTES,
-      segmentBytes: e.RABBITMQ_STREAM_SEGMENT_BYTES,
-      prefetch: e.RABBITMQ_PREFETCH,
-    },
-    presence: {
-      leaseTtlMs: e.INSTANCE_LEASE_TTL_MS,
-      heartbeatMs: e.INSTANCE_HEARTBEAT_MS,
-      reapIntervalMs: e.REAPER_INTERVAL_MS,
-    },
+    rabbitmq: { url: e.RABBITMQ_URL },
     ws: {
       maxPayload: e.WS_MAX_PAYLOAD,
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
@@ -190,6 +178,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       logLength: e.ROOM_LOG_LENGTH,
       defaultWidth: e.MAP_WIDTH,
       defaultHeight: e.MAP_HEIGHT,
+    },
+    streams: {
+      prefix: e.RABBITMQ_STREAM_PREFIX,
+      partitions: e.RABBITMQ_STREAM_PARTITIONS,
+      maxAge: e.RABBITMQ_STREAM_MAX_AGE,
+      maxBytes: e.RABBITMQ_STREAM_MAX_BYTES,
+      segmentBytes: e.RABBITMQ_STREAM_SEGMENT_BYTES,
+      prefetch: e.RABBITMQ_PREFETCH,
+    },
+    presence: {
+      leaseTtlMs: e.INSTANCE_LEASE_TTL_MS,
+      heartbeatMs: e.INSTANCE_HEARTBEAT_MS,
+      reapIntervalMs: e.REAPER_INTERVAL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     drainGraceMs: e.DRAIN_GRACE_MS,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { WriteFence } from '../state/redis-room-state';
@@ -7,14 +8,12 @@ export const INSTANCE_LEASE = Symbol('INSTANCE_LEASE');
 /** Registry of instances: instanceId → epoch of its latest incarnation. */
 export const REGISTRY_KEY = 'instances';
 export const leaseKey = (instanceId: string) => `instance:{${instanceId}}:lease`;
-const epochKey = (instanceId: string) => `instance:{${instanceId}}:epoch`;
 
-/** KEYS: epochCounter lease registry  ARGV: instanceId ttlMs → the new epoch */
+/** KEYS: lease registry  ARGV: instanceId ttlMs epoch */
 const ACQUIRE_LUA = `
-local epoch = tostring(redis.call('INCR', KEYS[1]))
-redis.call('SET', KEYS[2], epoch, 'PX', ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[1], epoch)
-return epoch
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1
 `;
 
 /** KEYS: lease  ARGV: epoch ttlMs → 1 renewed, 0 lost */
@@ -37,7 +36,7 @@ return 1
 type LeaseState = 'unregistered' | 'held' | 'lost';
 
 interface LeaseRedis extends Redis {
-  leaseAcquire(...args: (string | number)[]): Promise<string>;
+  leaseAcquire(...args: (string | number)[]): Promise<number>;
   leaseRenew(...args: (string | number)[]): Promise<number>;
   leaseRelease(...args: (string | number)[]): Promise<number>;
 }
@@ -50,8 +49,9 @@ interface LeaseRedis extends Redis {
  *
  * Why an epoch and not just "the key exists": an instance that stalls (GC pause, SIGSTOP, a
  * network partition from Redis) longer than the TTL and then comes back must not keep writing
- * with its old identity, even after it registered again. Each acquisition takes a new epoch from
- * a counter, so writes prepared under the old one are refused (FENCED).
+ * with its old identity, even after it (or a restarted process with the same INSTANCE_ID)
+ * registered again. Each acquisition takes a fresh random epoch, so writes made under an older
+ * one are refused (FENCED). Fencing needs epochs to differ, not to grow, so no counter is kept.
  *
  * We also consider the lease lost when renewals have failed for longer than the TTL, even if
  * Redis is unreachable and cannot tell us: by then the others may already be cleaning up.
@@ -72,7 +72,7 @@ export class InstanceLease implements WriteFence {
     private readonly heartbeatMs: number,
     private readonly log: Logger,
   ) {
-    redis.defineCommand('leaseAcquire', { numberOfKeys: 3, lua: ACQUIRE_LUA });
+    redis.defineCommand('leaseAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
     redis.defineCommand('leaseRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     redis.defineCommand('leaseRelease', { numberOfKeys: 3, lua: RELEASE_LUA });
     this.redis = redis as LeaseRedis;
@@ -102,8 +102,9 @@ export class InstanceLease implements WriteFence {
   /** Takes a new epoch (a new incarnation) and starts the heartbeat. */
   async acquire(): Promise<string> {
     const started = Date.now();
-    const epoch = await this.redis.leaseAcquire(epochKey(this.instanceId), leaseKey(this.instanceId), REGISTRY_KEY, this.instanceId, this.ttlMs);
-    this.epoch = String(epoch);
+    const epoch = `${started.toString(36)}.${randomBytes(6).toString('hex')}`;
+    await this.redis.leaseAcquire(leaseKey(this.instanceId), REGISTRY_KEY, this.instanceId, this.ttlMs, epoch);
+    this.epoch = epoch;
     this.lastRenewStart = started;
     this.state = 'held';
     this.timer ??= setInterval(() => void this.renew(), this.heartbeatMs);

@@ -84,7 +84,6 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   async enter(session: ClientSession, msg: EnterMessage): Promise<void> {
     if (this.draining) throw new UnavailableError('this server is restarting; reconnect');
-    if (!session.isOpen) return;
     const { roomId, as: role } = msg;
     const ownerId = await this.ownerOf(roomId);
     this.requireFanout(); // before leaving the current room, so a refused enter changes nothing
@@ -130,9 +129,6 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
     if (result.event) this.publish(roomId, result.event);
     if (result.replaced) await this.replaceSession(roomId, result.replaced.sessionId, result.replaced.instanceId);
-    // The socket closed (or was told to go) while we were entering: its disconnect may have found
-    // no seat to clear, so we do.
-    if (!session.isOpen) await this.leaveWithRetry(session, session.closeReason ?? 'disconnect');
   }
 
   // ---- move -----------------------------------------------------------------------------------

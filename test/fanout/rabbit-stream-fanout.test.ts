@@ -8,6 +8,8 @@ import { SERVICES } from '../support/server';
 
 const PARTITIONS = 4;
 
+jest.setTimeout(30_000);
+
 /** Resolves once `pred` holds, checking after every event the test feeds in. */
 function until<T>(list: T[], pred: (l: T[]) => boolean, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {

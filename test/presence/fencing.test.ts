@@ -8,6 +8,8 @@ import { createTestEnv, SERVICES, type TestEnv } from '../support/server';
 const MAP: RoomMap = { version: 0, width: 5, height: 5, objects: [] };
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'fencing-test');
 
+jest.setTimeout(30_000);
+
 describe('instance lease and fenced room writes, on the real Redis', () => {
   let env: TestEnv;
   let redis: Redis;
