@@ -68,8 +68,13 @@ describe('three instances and the gateway: failures', () => {
       const c = await direct(i, u);
       players.push({ c, welcome: await c.request({ type: 'enter', roomId }) });
     }
-    await seenSeq(players[0].c, roomId, players[2].welcome.seq as number);
-    await seenSeq(players[1].c, roomId, players[2].welcome.seq as number);
+    // One more player through the gateway: its tunnel must survive the gateway marking every
+    // instance down while the broker is away.
+    const viaGateway = await TestClient.connect(cluster.gateway.wsUrl, cluster.token(4));
+    clients.push(viaGateway);
+    players.push({ c: viaGateway, welcome: await viaGateway.request({ type: 'enter', roomId }) });
+    const lastEnter = players[3].welcome.seq as number;
+    await Promise.all(players.slice(0, 3).map((p) => seenSeq(p.c, roomId, lastEnter)));
     const traffic = players.map((p) => new Traffic(p.c));
     await waitFor(() => traffic.every((t) => t.count(isMoved) >= 5), 'traffic before the outage');
 
