@@ -9,9 +9,9 @@ export const INSTANCE_LEASE = Symbol('INSTANCE_LEASE');
 export const REGISTRY_KEY = 'instances';
 export const leaseKey = (instanceId: string) => `instance:{${instanceId}}:lease`;
 
-/** KEYS: lease registry  ARGV: instanceId ttlMs epoch */
+/** KEYS: lease registry  ARGV: instanceId ttlMs epoch → 1 taken, 0 still held by someone */
 const ACQUIRE_LUA = `
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+if not redis.call('SET', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return 1
 `;
@@ -99,11 +99,16 @@ export class InstanceLease implements WriteFence {
     this.lostHandlers.push(handler);
   }
 
-  /** Takes a new epoch (a new incarnation) and starts the heartbeat. */
-  async acquire(): Promise<string> {
+  /**
+   * Takes the lease under a fresh epoch (a new incarnation) and starts the heartbeat, unless the
+   * lease key is still held: by this INSTANCE_ID's previous process until its lease expires, or
+   * by another live process wrongly sharing the INSTANCE_ID. Returns the epoch, or undefined.
+   */
+  async tryAcquire(): Promise<string | undefined> {
     const started = Date.now();
     const epoch = `${started.toString(36)}.${randomBytes(6).toString('hex')}`;
-    await this.redis.leaseAcquire(leaseKey(this.instanceId), REGISTRY_KEY, this.instanceId, this.ttlMs, epoch);
+    const taken = await this.redis.leaseAcquire(leaseKey(this.instanceId), REGISTRY_KEY, this.instanceId, this.ttlMs, epoch);
+    if (taken !== 1) return undefined;
     this.epoch = epoch;
     this.lastRenewStart = started;
     this.state = 'held';

@@ -90,15 +90,29 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     await this.lease.release(instanceSessionsKey(this.me)).catch((err: unknown) => this.log.warn({ err }, 'could not release the lease'));
   }
 
-  /** Takes a fresh epoch, then removes the avatars our previous incarnation left. */
+  /**
+   * Takes a fresh epoch, then removes the avatars our previous incarnation left. A lease still
+   * held is waited for (a previous process with our INSTANCE_ID may be draining or just died), but
+   * not forever: held for longer than a drain can take means another live process has our id.
+   */
   private async register(): Promise<void> {
-    // Read before registering: until we hold the new epoch no write of ours can add a record, so
-    // everything listed here belongs to an earlier incarnation.
-    const leftovers = await this.state.sessionsOfInstance(this.me);
-    await this.lease.acquire();
-    if (leftovers.length) {
-      this.log.warn({ sessions: leftovers.length }, 'removing avatars left by a previous incarnation of this instance');
-      await this.removeAll(leftovers, this.me);
+    const deadline = Date.now() + this.config.shutdownTimeoutMs + 2 * this.config.presence.leaseTtlMs;
+    for (let waited = false; ; waited = true) {
+      // Read before registering: until we hold the new epoch no write of ours can add a record,
+      // so everything listed here belongs to an earlier incarnation.
+      const leftovers = await this.state.sessionsOfInstance(this.me);
+      if (await this.lease.tryAcquire()) {
+        if (leftovers.length) {
+          this.log.warn({ sessions: leftovers.length }, 'removing avatars left by a previous incarnation of this instance');
+          await this.removeAll(leftovers, this.me);
+        }
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`the lease of INSTANCE_ID ${this.me} stays held by another live process: every instance needs its own INSTANCE_ID`);
+      }
+      if (!waited) this.log.warn('the lease of this INSTANCE_ID is still held (a previous process?); waiting for it to expire');
+      await sleep(200);
     }
   }
 

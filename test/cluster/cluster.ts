@@ -52,6 +52,8 @@ export interface Cluster {
   redis: Redis;
   token(userId: string | number): string;
   readiness(i: Instance): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Starts one more `node dist/main.js` on the cluster's services (not behind the gateway). */
+  spawn(index: number, instanceId: string, overrides?: Record<string, string>): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
   await ds.destroy();
 
   const instances: Instance[] = [];
+  const extra: Instance[] = [];
   const streams: WriteStream[] = [];
   const redis = new Redis(SERVICES.redis, { keyPrefix: env.keyPrefix });
   let gateway: Gateway | undefined;
@@ -119,29 +122,14 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
       const res = await fetch(`${i.httpUrl}/health/ready`);
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
-    async stop() {
-      const procs = [...instances.map((i) => i.proc), ...(gateway ? [gateway.proc] : [])];
-      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-      await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
-      for (const s of streams) s.end();
-      redis.disconnect();
-      await deleteBrokerQueues(prefix, PARTITIONS, instances.map((i) => i.id));
-      await env.dropAll();
-      if (!process.env.KEEP_CLUSTER_LOGS) rmSync(logDir, { recursive: true, force: true });
-      else console.log(`cluster logs kept in ${logDir}`);
-    },
-  };
-
-  try {
-    for (let index = 0; index < count; index++) {
+    async spawn(index, id, envOverrides = {}) {
       const port = await freePort();
-      const id = `c${env.tag}-${index}`;
-      const log = createWriteStream(join(logDir, `${id}.log`));
+      const log = createWriteStream(join(logDir, `${id}-${index}.log`));
       streams.push(log);
       const tail: string[] = [];
       const proc = spawn(process.execPath, [MAIN], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, ...baseEnv, PORT: String(port), INSTANCE_ID: id },
+        env: { PATH: process.env.PATH, ...baseEnv, PORT: String(port), INSTANCE_ID: id, ...envOverrides },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const keep = (chunk: Buffer) => {
@@ -154,7 +142,7 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
         proc.once('exit', (code, signal) => r({ code, signal })),
       );
-      instances.push({
+      const instance: Instance = {
         index,
         id,
         port,
@@ -166,8 +154,25 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
           return proc.exitCode === null && proc.signalCode === null;
         },
         logTail: (lines = 40) => tail.slice(-lines).join('\n'),
-      });
-    }
+      };
+      if (index >= count) extra.push(instance);
+      return instance;
+    },
+    async stop() {
+      const procs = [...instances.map((i) => i.proc), ...extra.map((i) => i.proc), ...(gateway ? [gateway.proc] : [])];
+      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+      for (const s of streams) s.end();
+      redis.disconnect();
+      await deleteBrokerQueues(prefix, PARTITIONS, instances.map((i) => i.id));
+      await env.dropAll();
+      if (!process.env.KEEP_CLUSTER_LOGS) rmSync(logDir, { recursive: true, force: true });
+      else console.log(`cluster logs kept in ${logDir}`);
+    },
+  };
+
+  try {
+    for (let index = 0; index < count; index++) instances.push(await cluster.spawn(index, `c${env.tag}-${index}`));
     await Promise.all(instances.map((i) => waitUntilReady(cluster, i)));
     gateway = await startGateway(instances, logDir);
     await waitFor(async () => {

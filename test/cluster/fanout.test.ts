@@ -119,6 +119,19 @@ describe('three instances and the gateway: one room across instances', () => {
     expect(await cluster.redis.hlen(`room:{${roomId}}:members`)).toBe(2);
   });
 
+  it('a second process with an INSTANCE_ID already in use refuses to start; the running one is unaffected', async () => {
+    const owner = cluster.instances[0];
+    const epoch = await cluster.redis.hget('instances', owner.id);
+    // Short timeouts so it gives up quickly: it waits for the lease for SHUTDOWN_TIMEOUT_MS + 2 x TTL.
+    const twin = await cluster.spawn(3, owner.id, {
+      SHUTDOWN_TIMEOUT_MS: '300', DRAIN_GRACE_MS: '0', INSTANCE_LEASE_TTL_MS: '600', INSTANCE_HEARTBEAT_MS: '200',
+    });
+    expect((await twin.exited).code).toBe(1);
+    expect(twin.logTail(200)).toMatch(/every instance needs its own INSTANCE_ID/);
+    expect(await cluster.redis.hget('instances', owner.id)).toBe(epoch);
+    expect((await cluster.readiness(owner)).status).toBe(200);
+  });
+
   it('SIGTERM drains an instance: unready first, then its clients get 1012 with a jittered hint, their avatars leave, it exits', async () => {
     const roomId = '4';
     const draining = cluster.instances[2];

@@ -43,7 +43,8 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
 
   it('registers the instance, records its sessions per room, and renews the lease', async () => {
     const { lease, state } = instance('i1');
-    const epoch = await lease.acquire();
+    const epoch = await lease.tryAcquire();
+    expect(epoch).toBeDefined();
     expect(await redis.hget(REGISTRY_KEY, 'i1')).toBe(epoch);
     expect(Number(await redis.pttl(leaseKey('i1')))).toBeGreaterThan(2000);
     await state.cacheMap('1', MAP);
@@ -54,7 +55,7 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
 
   it('once the lease expired, a move changes nothing and the instance learns it lost the lease', async () => {
     const { lease, state } = instance('i1');
-    await lease.acquire();
+    await lease.tryAcquire();
     await state.cacheMap('1', MAP);
     await enter(state, '7', 's1', 'i1');
     const seq = await redis.get('room:{1}:seq');
@@ -71,13 +72,15 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
 
   it('a stale incarnation cannot write after the same instance registered again', async () => {
     const old = instance('i1');
-    await old.lease.acquire();
+    await old.lease.tryAcquire();
     await old.state.cacheMap('1', MAP);
     await enter(old.state, '7', 's1', 'i1');
 
-    // The process stalled; a new incarnation (same INSTANCE_ID) took a new epoch meanwhile.
+    // The process stalled past its lease; a new incarnation (same INSTANCE_ID) took a new epoch.
     const fresh = instance('i1');
-    await fresh.lease.acquire();
+    expect(await fresh.lease.tryAcquire()).toBeUndefined(); // not while the old lease lives
+    await redis.del(leaseKey('i1')); // what the TTL does while the old process sleeps
+    expect(await fresh.lease.tryAcquire()).toBeDefined();
     expect(old.lease.held).toBe(true); // it has not noticed yet
     await expect(old.state.move('1', '7', 's1', 'down')).rejects.toBeInstanceOf(FencedError);
     await expect(fresh.state.leave('1', '7', 's1', 'player', 'timeout', 'i1')).resolves.toMatchObject({ seq: 2 });
@@ -87,7 +90,7 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
 
   it('release gives the lease up and unregisters an instance without sessions', async () => {
     const { lease } = instance('i1');
-    await lease.acquire();
+    await lease.tryAcquire();
     await lease.release('instance:{i1}:sessions');
     expect(await redis.exists(leaseKey('i1'))).toBe(0);
     expect(await redis.hget(REGISTRY_KEY, 'i1')).toBeNull();
