@@ -150,6 +150,10 @@ describe('three instances and the gateway: one room across instances', () => {
       if (r?.status === 503 && r.body.checks && (r.body.checks as { draining: boolean }).draining) firstUnready ??= Date.now();
       return firstUnready !== undefined || closedAt.length > 0;
     }, 'readiness to turn 503', 10_000, 20);
+    // Players keep arriving through the gateway meanwhile: the draining instance refuses their
+    // upgrades (503), and the gateway sends them to another instance (its check or its retry).
+    const arrivals = await Promise.all([4, 5, 6].map((u) => viaGateway(u)));
+    for (const c of arrivals) expect(await c.request({ type: 'enter', roomId })).toMatchObject({ type: 'welcome' });
 
     const events = await Promise.all(closes);
     for (const ev of events) {
@@ -163,6 +167,7 @@ describe('three instances and the gateway: one room across instances', () => {
     for (const u of ['2', '3']) {
       expect(await observer.next((f) => f.type === 'left' && f.userId === u)).toMatchObject({ reason: 'disconnect' });
     }
+    for (const c of arrivals) expect(c.ws.readyState === c.ws.OPEN).toBe(true);
     expect(await draining.exited).toEqual({ code: 0, signal: null });
 
     // The gateway has taken it out; a reconnecting player lands on a live instance.
