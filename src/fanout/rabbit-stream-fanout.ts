@@ -3,6 +3,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqp
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
+import { AckBatcher, backoff, declareStreams, withHeartbeat } from './amqp-support';
 import { allEventStreams, controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
 
 export interface RabbitFanoutOptions {
@@ -22,8 +23,6 @@ export interface RabbitFanoutOptions {
 const MAX_UNCONFIRMED = 50_000;
 /** A partition nobody here needs any more is read a little longer, so a room that comes right back does not churn consumers. */
 const PARTITION_LINGER_MS = 5000;
-const RECONNECT_MIN_MS = 200;
-const RECONNECT_MAX_MS = 5000;
 /** Control messages are only useful while the session they name may still be open. */
 const CONTROL_TTL_MS = 30_000;
 /** A control queue outlives a short disconnect of its instance, then goes away on its own. */
@@ -309,7 +308,12 @@ export class RabbitStreamFanout implements EventFanout {
     });
     conn.on('unblocked', () => { this.blocked = false; });
     try {
-      await this.declareStreams(conn);
+      await declareStreams(conn, allEventStreams(this.opts.prefix, this.opts.partitions), {
+        'x-queue-type': 'stream',
+        'x-max-age': this.opts.maxAge,
+        'x-max-length-bytes': this.opts.maxBytes,
+        'x-stream-max-segment-size-bytes': this.opts.segmentBytes,
+      }, this.log);
       const pub = await conn.createConfirmChannel();
       const sub = await conn.createChannel();
       for (const ch of [pub, sub]) {
@@ -343,39 +347,6 @@ export class RabbitStreamFanout implements EventFanout {
     for (const p of this.rooms.keys()) this.reconcile(p);
   }
 
-  /**
-   * Declares every partition stream with our retention. A stream that already exists with other
-   * arguments (the operator changed the settings) makes the broker refuse the declaration; we then
-   * use it as it is and say so: retention of existing streams is changed with a policy.
-   */
-  private async declareStreams(conn: ChannelModel): Promise<void> {
-    const args = {
-      'x-queue-type': 'stream',
-      'x-max-age': this.opts.maxAge,
-      'x-max-length-bytes': this.opts.maxBytes,
-      'x-stream-max-segment-size-bytes': this.opts.segmentBytes,
-    };
-    let ch: Channel | undefined;
-    try {
-      for (const name of allEventStreams(this.opts.prefix, this.opts.partitions)) {
-        ch ??= await conn.createChannel();
-        ch.on('error', () => undefined);
-        try {
-          await ch.assertQueue(name, { durable: true, arguments: args });
-        } catch (err) {
-          if ((err as { code?: number }).code !== 406) throw err;
-          this.log.warn({ stream: name }, 'stream exists with different arguments; using it as it is (change retention with a policy)');
-          ch = undefined;
-          const check = await conn.createChannel();
-          await check.checkQueue(name);
-          await check.close();
-        }
-      }
-    } finally {
-      await ch?.close().catch(() => undefined);
-    }
-  }
-
   private onConnectionClosed(conn: ChannelModel): void {
     if (conn !== this.conn) return;
     this.dropConnection();
@@ -395,47 +366,4 @@ export class RabbitStreamFanout implements EventFanout {
       c.starting = false;
     }
   }
-}
-
-/**
- * Acknowledges deliveries in batches: once per event-loop turn, the newest delivery with
- * `multiple`, which covers everything before it on the channel. Every ack of the channel goes
- * through here, so no delivery tag is ever acknowledged twice (the broker would close the channel).
- */
-class AckBatcher {
-  private latest?: ConsumeMessage;
-  private scheduled = false;
-
-  constructor(private readonly ch: Channel, private readonly log: Logger) {}
-
-  add(msg: ConsumeMessage): void {
-    this.latest = msg;
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    const msg = this.latest;
-    this.latest = undefined;
-    if (!msg) return;
-    try {
-      this.ch.ack(msg, true);
-    } catch (err) {
-      this.log.debug({ err }, 'ack on a closed channel');
-    }
-  }
-}
-
-/** A dead broker (or network path) is noticed within two heartbeats unless the URL says otherwise. */
-function withHeartbeat(url: string): string {
-  const u = new URL(url);
-  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', '5');
-  return u.toString();
-}
-
-function backoff(attempt: number): number {
-  const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + Math.random() * 0.5));
 }
