@@ -1,4 +1,5 @@
-// Unit tests sit beside the code (src, *.spec.ts); integration tests run on real services (test, *.test.ts).
+// Unit tests sit beside the code (src, *.spec.ts); integration tests run on real services (test, *.test.ts);
+// cluster tests (test/cluster) start several built servers and the gateway, so they build first.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.check.json' }] };
 
 module.exports = {
@@ -17,6 +18,15 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
+      transform,
+    },
+    {
+      displayName: 'cluster',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/cluster'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/test/cluster/build-once.ts',
       transform,
     },
   ],

@@ -5,6 +5,7 @@ import { HealthController } from './health/health.controller';
 import { InfraModule } from './infra.module';
 import type { Logger } from './logging/logger';
 import { MapStore } from './maps/map-store';
+import { PresenceService } from './presence/presence.service';
 import { ProtocolErrorFilter } from './rooms/protocol-error.filter';
 import { RoomChannels } from './rooms/room-channels';
 import { RoomsGateway } from './rooms/rooms.gateway';
@@ -17,7 +18,11 @@ export class AppModule {
       module: AppModule,
       imports: [InfraModule.forRoot(config, logger)],
       controllers: [HealthController],
-      providers: [TokenService, MapStore, RoomChannels, RoomsService, RoomsGateway, ProtocolErrorFilter],
+      providers: [
+        TokenService, MapStore, RoomChannels, RoomsService, RoomsGateway, ProtocolErrorFilter,
+        // Instance lease and reaper: only where instances share state (services mode).
+        ...(config.mode === 'services' ? [PresenceService] : []),
+      ],
     };
   }
 }

@@ -57,7 +57,7 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
       log.info('shutting down: draining clients');
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((r) => { timer = setTimeout(r, config.shutdownTimeoutMs); });
-      await Promise.race([rooms.drain(1000), deadline]);
+      await Promise.race([rooms.drain(1000, config.drainGraceMs), deadline]);
       clearTimeout(timer);
       await app.close();
       log.info('shut down');

@@ -5,12 +5,14 @@ import { APP_CONFIG, type AppConfig } from './config/config';
 import { EVENT_FANOUT, type EventFanout } from './fanout/fanout.port';
 import { InProcessFanout } from './fanout/in-process-fanout';
 import { InProcessRoomLocks } from './locks/in-process-room-locks';
+import { RabbitStreamFanout } from './fanout/rabbit-stream-fanout';
 import { RedlockRoomLocks } from './locks/redlock-room-locks';
 import { ROOM_LOCKS } from './locks/room-locks.port';
 import { createLogger, LOGGER, type Logger } from './logging/logger';
 import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
 import { MemoryRoomState } from './state/memory-room-state';
+import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
 import { RedisRoomState } from './state/redis-room-state';
 import { ROOM_STATE } from './state/room-state.port';
 
@@ -41,9 +43,21 @@ export class InfraModule implements OnApplicationShutdown {
           provide: DATA_SOURCE,
           useFactory: () => openDatabase(config),
         },
-        { provide: EVENT_FANOUT, useFactory: () => new InProcessFanout() },
+        {
+          provide: EVENT_FANOUT,
+          useFactory: async () => {
+            // One embedded instance has nobody to fan out to; services mode without a broker is one instance too.
+            if (config.mode !== 'services' || !config.rabbitmq.url) return new InProcessFanout();
+            const fanout = new RabbitStreamFanout({ ...config.streams, url: config.rabbitmq.url, instanceId: config.instanceId }, logger);
+            await fanout.start(5000); // keeps reconnecting in the background; readiness says when it is up
+            return fanout;
+          },
+        },
       ],
-      exports: [APP_CONFIG, LOGGER, ...(config.mode === 'services' ? [REDIS] : []), DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT],
+      exports: [
+        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT,
+        ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE] : []),
+      ],
     };
   }
 
@@ -62,6 +76,7 @@ function servicesState(config: AppConfig, logger: Logger): Provider[] {
       useFactory: () => {
         const redis = new Redis(config.redis.url!, {
           keyPrefix: config.redis.keyPrefix,
+          connectionName: `myroom:${config.instanceId}`,
           // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
           maxRetriesPerRequest: 1,
           enableOfflineQueue: true,
@@ -72,9 +87,15 @@ function servicesState(config: AppConfig, logger: Logger): Provider[] {
       },
     },
     {
-      provide: ROOM_STATE,
+      provide: INSTANCE_LEASE,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new RedisRoomState(redis, config.rooms.logLength),
+      useFactory: (redis: Redis) =>
+        new InstanceLease(redis, config.instanceId, config.presence.leaseTtlMs, config.presence.heartbeatMs, logger),
+    },
+    {
+      provide: ROOM_STATE,
+      inject: [REDIS, INSTANCE_LEASE],
+      useFactory: (redis: Redis, lease: InstanceLease) => new RedisRoomState(redis, config.rooms.logLength, lease),
     },
     {
       provide: ROOM_LOCKS,

@@ -15,6 +15,11 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      // The drain is bounded by SHUTDOWN_TIMEOUT_MS; this bounds closing the connections after it.
+      setTimeout(() => {
+        console.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs + 5000).unref();
       server.shutdown().then(() => process.exit(0), (err) => {
         console.error(err);
         process.exit(1);

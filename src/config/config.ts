@@ -59,6 +59,16 @@ const envSchema = z
     MAP_WIDTH: intIn(2, 200, 20),
     MAP_HEIGHT: intIn(2, 200, 20),
     SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000, 10_000),
+    DRAIN_GRACE_MS: intIn(0, 60_000, 2000),
+    RABBITMQ_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1-100 chars)').default('myroom'),
+    RABBITMQ_STREAM_PARTITIONS: intIn(1, 256, 8),
+    RABBITMQ_STREAM_MAX_AGE: z.string().regex(/^[1-9][0-9]*[YMDhms]$/, 'a number and a unit of Y M D h m s, e.g. 1h').default('1h'),
+    RABBITMQ_STREAM_MAX_BYTES: intIn(1_000_000, 1e12, 1_000_000_000),
+    RABBITMQ_STREAM_SEGMENT_BYTES: intIn(100_000, 3_000_000_000, 50_000_000),
+    RABBITMQ_PREFETCH: intIn(1, 65_535, 1000),
+    INSTANCE_LEASE_TTL_MS: intIn(500, 60_000, 3000),
+    INSTANCE_HEARTBEAT_MS: intIn(100, 20_000, 1000),
+    REAPER_INTERVAL_MS: intIn(100, 60_000, 500),
     RUN_MIGRATIONS: z
       .enum(['true', 'false'])
       .default('true')
@@ -67,6 +77,15 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.INSTANCE_HEARTBEAT_MS * 2 > env.INSTANCE_LEASE_TTL_MS) {
+      ctx.addIssue({ code: 'custom', path: ['INSTANCE_HEARTBEAT_MS'], message: 'must be at most half of INSTANCE_LEASE_TTL_MS' });
+    }
+    if (env.DRAIN_GRACE_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['DRAIN_GRACE_MS'], message: 'must be less than SHUTDOWN_TIMEOUT_MS' });
+    }
+    if (env.RABBITMQ_STREAM_SEGMENT_BYTES > env.RABBITMQ_STREAM_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['RABBITMQ_STREAM_SEGMENT_BYTES'], message: 'must not exceed RABBITMQ_STREAM_MAX_BYTES' });
     }
   });
 
@@ -99,7 +118,22 @@ export interface AppConfig {
     rateLimitStrikes: number;
   };
   rooms: { lockTtlMs: number; logLength: number; defaultWidth: number; defaultHeight: number };
+  /** Layout of the RabbitMQ fan-out (used when rabbitmq.url is set). */
+  streams: {
+    /** Names of this deployment's streams and control queues start with it. */
+    prefix: string;
+    partitions: number;
+    /** Stream retention: x-max-age (e.g. `1h`), x-max-length-bytes, and the segment size. */
+    maxAge: string;
+    maxBytes: number;
+    segmentBytes: number;
+    prefetch: number;
+  };
+  /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
+  presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
   shutdownTimeoutMs: number;
+  /** On SIGTERM, how long readiness reports 503 before clients are asked to reconnect. */
+  drainGraceMs: number;
   runMigrations: boolean;
 }
 
@@ -155,7 +189,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       defaultWidth: e.MAP_WIDTH,
       defaultHeight: e.MAP_HEIGHT,
     },
+    streams: {
+      prefix: e.RABBITMQ_STREAM_PREFIX,
+      partitions: e.RABBITMQ_STREAM_PARTITIONS,
+      maxAge: e.RABBITMQ_STREAM_MAX_AGE,
+      maxBytes: e.RABBITMQ_STREAM_MAX_BYTES,
+      segmentBytes: e.RABBITMQ_STREAM_SEGMENT_BYTES,
+      prefetch: e.RABBITMQ_PREFETCH,
+    },
+    presence: {
+      leaseTtlMs: e.INSTANCE_LEASE_TTL_MS,
+      heartbeatMs: e.INSTANCE_HEARTBEAT_MS,
+      reapIntervalMs: e.REAPER_INTERVAL_MS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    drainGraceMs: e.DRAIN_GRACE_MS,
     runMigrations: e.RUN_MIGRATIONS,
   };
 }

@@ -27,6 +27,12 @@ export interface EventFanout {
   unwatchRoom(roomId: string): void;
   onEvent(handler: (event: FanoutEvent) => void): void;
   onControl(handler: (message: ControlMessage) => void): void;
+  /**
+   * Called when events of `roomId` may have been missed without a later event to reveal the gap
+   * (a subscription just (re)started): the receiver catches up from the room log.
+   * Optional: an adapter that never misses events needs no resync.
+   */
+  onResync?(handler: (roomId: string) => void): void;
   /** False while the broker is unreachable. */
   isHealthy(): boolean;
   close(): Promise<void>;

@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Optional, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { MapStore } from '../maps/map-store';
+import { INSTANCE_LEASE, type InstanceLease } from '../presence/instance-lease';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import { RoomsService } from '../rooms/rooms.service';
 import { metricsRegistry } from './metrics';
@@ -23,6 +24,7 @@ export class HealthController {
     @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
     private readonly maps: MapStore,
     private readonly rooms: RoomsService,
+    @Optional() @Inject(INSTANCE_LEASE) private readonly lease?: InstanceLease,
   ) {}
 
   @Get('health/live')
@@ -46,9 +48,11 @@ export class HealthController {
       state,
       database,
       broker: this.fanout.isHealthy() ? 'up' : 'down',
+      // Without a held lease our room writes are refused: we are not serving.
+      lease: !this.lease ? 'none' : this.lease.held ? 'held' : 'lost',
       draining: this.rooms.isDraining,
     };
-    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && !this.rooms.isDraining;
+    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && checks.lease !== 'lost' && !this.rooms.isDraining;
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unready', checks });
   }
 

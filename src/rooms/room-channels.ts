@@ -35,6 +35,8 @@ class RoomChannel {
   private readonly pending = new Map<number, PendingEvent>();
   private readonly recent: PendingEvent[] = [];
   private gapTimer?: NodeJS.Timeout;
+  private resyncOnAnchor = false;
+  private disposed = false;
 
   constructor(
     readonly roomId: string,
@@ -55,6 +57,16 @@ class RoomChannel {
     this.lastSeq = seq;
     for (const s of this.pending.keys()) if (s <= seq) this.pending.delete(s);
     this.drain();
+    if (this.resyncOnAnchor) {
+      this.resyncOnAnchor = false;
+      void this.catchUp();
+    }
+  }
+
+  /** Events may have been missed with no later event to reveal the gap: read the room log. */
+  resync(): void {
+    if (this.lastSeq === undefined) this.resyncOnAnchor = true;
+    else void this.catchUp();
   }
 
   /** Adds a session whose welcome was taken at `sinceSeq`, and sends what it missed since. */
@@ -73,7 +85,18 @@ class RoomChannel {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.gapTimer);
+  }
+
+  private async catchUp(): Promise<void> {
+    try {
+      const events = await this.repair(this.roomId, this.lastSeq!);
+      // null: the log no longer reaches back; the next event's gap repair skips ahead.
+      if (events && !this.disposed) for (const e of events) this.accept(e);
+    } catch (err) {
+      this.log.warn({ err, room: this.roomId }, 'catching up from the room log failed');
+    }
   }
 
   private drain(): void {
@@ -83,7 +106,7 @@ class RoomChannel {
       this.lastSeq = next.seq;
       this.release(next);
     }
-    if (this.pending.size > 0 && !this.gapTimer) {
+    if (this.pending.size > 0 && !this.gapTimer && !this.disposed) {
       this.gapTimer = setTimeout(() => void this.repairGap(), GAP_REPAIR_MS);
     }
   }
@@ -175,6 +198,11 @@ export class RoomChannels {
   /** An event of `roomId`, from this instance or another; ignored when nobody here watches the room. */
   deliver(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
     this.channels.get(roomId)?.accept(replyTo ? { ...event, replyTo } : event);
+  }
+
+  /** The fan-out may have missed events of `roomId` (its subscription just started): catch up from the log. */
+  resync(roomId: string): void {
+    this.channels.get(roomId)?.resync();
   }
 
   localSessions(roomId: string): ReadonlySet<ClientSession> {

@@ -12,7 +12,7 @@ import {
 import type {
   BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
 } from '../protocol/messages';
-import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
+import { ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
 import { openSessions } from '../health/metrics';
 import { applyBuild, nearestFreeCell, pushTargets, SPAWN } from './domain/grid';
@@ -54,6 +54,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
       if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json });
     });
     this.fanout.onControl((m) => this.onControl(m));
+    this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched((r) => this.fanout.watchRoom(r), (r) => this.fanout.unwatchRoom(r));
   }
 
@@ -91,8 +92,8 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     if (this.draining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.ownerOf(roomId);
+    this.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     if (session.seat) await this.leaveRoom(session, 'leave');
-    this.requireFanout();
 
     this.channels.beginJoin(roomId);
     let result;
@@ -197,13 +198,22 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
     if (!session.seat) throw new NotInRoomError();
+    this.requireFanout();
     await this.leaveRoom(session, 'leave');
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
 
-  /** Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back. */
-  async drain(retryHintMs: number): Promise<void> {
+  /**
+   * Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back.
+   * Readiness turns 503 at once; when clients are connected we wait `graceMs` before closing them,
+   * so the gateway has seen us unready and sends their reconnects elsewhere.
+   */
+  async drain(retryHintMs: number, graceMs = 0): Promise<void> {
     this.draining = true;
+    if (graceMs > 0 && this.sessions.size > 0) {
+      this.log.info({ graceMs, sessions: this.sessions.size }, 'draining: unready; waiting for the gateway to notice');
+      await new Promise((r) => setTimeout(r, graceMs));
+    }
     const all = [...this.sessions.values()];
     await Promise.allSettled(all.map(async (s) => {
       if (s.seat) await this.leaveRoom(s, 'disconnect').catch((err) => s.log.warn({ err }, 'leave during drain failed'));
@@ -216,6 +226,30 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   get isDraining(): boolean {
     return this.draining;
+  }
+
+  // ---- sessions of dead instances (presence/) -------------------------------------------------
+
+  /** An avatar whose instance died (or whose lease we lost): it leaves with `timeout`, published like any event. */
+  async removeOrphan(record: SessionRecord, instanceId: string): Promise<void> {
+    const event = await this.locks.withRoomLock(record.roomId, () =>
+      this.state.leave(record.roomId, record.userId, record.sessionId, record.role, 'timeout', instanceId),
+    );
+    if (event) this.publish(record.roomId, event);
+  }
+
+  /**
+   * Our lease was lost: another instance may already have removed our avatars, and our writes are
+   * refused. Every local session is dropped without writing, and its client is asked to reconnect.
+   */
+  abandonAll(retryHintMs = 1000): void {
+    const all = [...this.sessions.values()];
+    for (const s of all) {
+      this.dropSeat(s);
+      const delay = Math.round(retryHintMs * (0.5 + Math.random()));
+      s.close(CloseCode.RESTARTING, JSON.stringify({ retryAfterMs: delay }));
+    }
+    this.log.warn({ sessions: all.length }, 'lease lost: dropped every local session');
   }
 
   // ---- internals ------------------------------------------------------------------------------

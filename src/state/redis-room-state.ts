@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { UnavailableError } from '../protocol/errors';
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
 import { type Cell, occupancyString, pushTargets, stepTarget } from '../rooms/domain/grid';
 import {
@@ -31,17 +32,45 @@ const roomKeys = (roomId: string) => {
     log: base + 'log',
   };
 };
-const instanceSessionsKey = (instanceId: string) => `instance:{${instanceId}}:sessions`;
+export const instanceSessionsKey = (instanceId: string) => `instance:{${instanceId}}:sessions`;
+
+/**
+ * This instance's right to write room state: the key of its lease and the epoch the lease must
+ * hold (checked inside every mutating script, see redis-scripts.ts). Implemented by the instance
+ * lease (presence/instance-lease.ts).
+ */
+export interface WriteFence {
+  current(): { key: string; epoch: string };
+  /** A script refused to write because the lease no longer holds our epoch. */
+  reportFenced(): void;
+}
+
+const NO_FENCE: WriteFence = { current: () => ({ key: 'no-lease', epoch: '' }), reportFenced: () => undefined };
+
+/** Thrown when this instance's lease was lost: nothing was written, and the instance stops serving. */
+export class FencedError extends UnavailableError {
+  constructor() {
+    super('this server lost its lease and is restarting its sessions; reconnect');
+  }
+}
+
+/** Parses `instance:{I}:sessions` (HGETALL as an object). */
+export function parseSessionRecords(hash: Record<string, string>): SessionRecord[] {
+  return Object.entries(hash).map(([sessionId, v]) => {
+    const [roomId, userId, role] = v.split('|');
+    return { sessionId, roomId, userId, role: role as Role };
+  });
+}
 
 /** Room state in Redis, shared by every instance; see redis-scripts.ts for the key layout. */
 export class RedisRoomState implements RoomStateStore {
   private readonly redis: ScriptedRedis;
 
-  constructor(redis: Redis, private readonly logLength: number) {
-    redis.defineCommand('roomEnter', { numberOfKeys: 8, lua: ENTER_LUA });
-    redis.defineCommand('roomMove', { numberOfKeys: 6, lua: MOVE_LUA });
-    redis.defineCommand('roomLeave', { numberOfKeys: 6, lua: LEAVE_LUA });
-    redis.defineCommand('roomBuild', { numberOfKeys: 6, lua: BUILD_LUA });
+  constructor(redis: Redis, private readonly logLength: number, private readonly fence: WriteFence = NO_FENCE) {
+    redis.defineCommand('roomEnter', { numberOfKeys: 9, lua: ENTER_LUA });
+    redis.defineCommand('roomMove', { numberOfKeys: 7, lua: MOVE_LUA });
+    redis.defineCommand('roomLeave', { numberOfKeys: 7, lua: LEAVE_LUA });
+    redis.defineCommand('roomBuild', { numberOfKeys: 7, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
     redis.defineCommand('roomSnapshot', { numberOfKeys: 4, lua: SNAPSHOT_LUA });
     this.redis = redis as ScriptedRedis;
@@ -59,10 +88,11 @@ export class RedisRoomState implements RoomStateStore {
 
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
     const k = roomKeys(roomId);
-    const reply = await this.redis.roomEnter(
-      k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId),
-      p.userId, p.sessionId, p.instanceId, p.role, p.spawn.x, p.spawn.y, p.name, JSON.stringify(roomId), this.logLength,
-    );
+    const f = this.fence.current();
+    const reply = this.checkFence(await this.redis.roomEnter(
+      k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId), f.key,
+      p.userId, p.sessionId, p.instanceId, p.role, p.spawn.x, p.spawn.y, p.name, JSON.stringify(roomId), this.logLength, f.epoch,
+    ));
     if (reply[0] !== 'OK') throw new Error(`room ${roomId} has no cached map`);
     const [, seq, ev, replaced, mapJson, members, spectators] = reply as [string, number, string | null, string | null, string, string[], number];
     const result: EnterResult = {
@@ -85,10 +115,11 @@ export class RedisRoomState implements RoomStateStore {
   async move(roomId: string, userId: string, sessionId: string, dir: Direction): Promise<MoveResult> {
     const k = roomKeys(roomId);
     const d = stepTarget({ x: 0, y: 0 }, dir);
-    const reply = await this.redis.roomMove(
-      k.members, k.sessions, k.meta, k.grid, k.seq, k.log,
-      userId, sessionId, dir, d.x, d.y, JSON.stringify(roomId), this.logLength,
-    );
+    const f = this.fence.current();
+    const reply = this.checkFence(await this.redis.roomMove(
+      k.members, k.sessions, k.meta, k.grid, k.seq, k.log, f.key,
+      userId, sessionId, dir, d.x, d.y, JSON.stringify(roomId), this.logLength, f.epoch,
+    ));
     switch (reply[0]) {
       case 'OK':
         return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string }, x: reply[3] as number, y: reply[4] as number };
@@ -102,10 +133,11 @@ export class RedisRoomState implements RoomStateStore {
   async leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null> {
     const k = roomKeys(roomId);
     const owner = instanceId ?? (await this.instanceOfSession(roomId, userId, sessionId));
-    const reply = await this.redis.roomLeave(
-      k.members, k.sessions, k.spectators, k.seq, k.log, instanceSessionsKey(owner ?? '-'),
-      userId, sessionId, role, reason, JSON.stringify(roomId), this.logLength,
-    );
+    const f = this.fence.current();
+    const reply = this.checkFence(await this.redis.roomLeave(
+      k.members, k.sessions, k.spectators, k.seq, k.log, instanceSessionsKey(owner ?? '-'), f.key,
+      userId, sessionId, role, reason, JSON.stringify(roomId), this.logLength, f.epoch,
+    ));
     return reply[0] === 'OK' ? { seq: reply[1] as number, json: reply[2] as string } : null;
   }
 
@@ -119,11 +151,12 @@ export class RedisRoomState implements RoomStateStore {
   async applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult> {
     const k = roomKeys(roomId);
     const pushesJson = JSON.stringify(Object.fromEntries([...pushes].map(([i, c]) => [String(i), [c.x, c.y]])));
-    const reply = await this.redis.roomBuild(
-      k.meta, k.map, k.grid, k.members, k.seq, k.log,
+    const f = this.fence.current();
+    const reply = this.checkFence(await this.redis.roomBuild(
+      k.meta, k.map, k.grid, k.members, k.seq, k.log, f.key,
       baseVersion, next.version, JSON.stringify(next), occupancyString(next), pushesJson,
-      JSON.stringify(roomId), this.logLength, next.width, next.height,
-    );
+      JSON.stringify(roomId), this.logLength, next.width, next.height, f.epoch,
+    ));
     if (reply[0] === 'CONFLICT') return { ok: false, code: 'CONFLICT', version: reply[1] as number };
     return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string } };
   }
@@ -157,11 +190,13 @@ export class RedisRoomState implements RoomStateStore {
   }
 
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
-    const all = await this.redis.hgetall(instanceSessionsKey(instanceId));
-    return Object.entries(all).map(([sessionId, v]) => {
-      const [roomId, userId, role] = v.split('|');
-      return { sessionId, roomId, userId, role: role as Role };
-    });
+    return parseSessionRecords(await this.redis.hgetall(instanceSessionsKey(instanceId)));
+  }
+
+  private checkFence(reply: ScriptReply): ScriptReply {
+    if (reply[0] !== 'FENCED') return reply;
+    this.fence.reportFenced();
+    throw new FencedError();
   }
 
   async ping(): Promise<void> {

@@ -14,9 +14,19 @@
  *   room:{R}:seq         integer, last seq assigned
  *   room:{R}:log         zset  seq → event JSON, the last ROOM_LOG_LENGTH events
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
+ *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
+ *                        (see presence/instance-lease.ts)
+ *
+ * Fencing: enter, move, leave and build first check that the calling instance's lease key still
+ * holds the caller's epoch. An instance that stalled past its lease (and whose avatars another
+ * instance already removed) therefore cannot write over the cleaned room when it wakes up: its
+ * scripts answer FENCED and change nothing. An empty epoch means "not fenced" (no lease in use).
  */
 
 const APPEND_LOG = `
+local function fenced(leaseKey, epoch)
+  return epoch ~= '' and redis.call('GET', leaseKey) ~= epoch
+end
 local function append_log(seqKey, logKey, logLen, build)
   local seq = redis.call('INCR', seqKey)
   local ev = build(seq)
@@ -26,9 +36,10 @@ local function append_log(seqKey, logKey, logLen, build)
 end
 `;
 
-/** KEYS: members sessions spectators meta map seq log instanceSessions
- *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen */
+/** KEYS: members sessions spectators meta map seq log instanceSessions lease
+ *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch */
 export const ENTER_LUA = `${APPEND_LOG}
+if fenced(KEYS[9], ARGV[10]) then return {'FENCED'} end
 local uid, sid, inst, role = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local roomIdJson, logLen = ARGV[8], tonumber(ARGV[9])
 local mapJson = redis.call('GET', KEYS[5])
@@ -48,14 +59,16 @@ else
     ev = e
   end
 end
+-- The record holds the plain room id (ARGV[8] is JSON-quoted for the event texts): sessionsOfInstance splits it on '|'.
 redis.call('HSET', KEYS[8], sid, cjson.decode(roomIdJson) .. '|' .. uid .. '|' .. role)
 local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
 return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3])}
 `;
 
-/** KEYS: members sessions meta grid seq log
- *  ARGV: userId sessionId dir dx dy roomIdJson logLen */
+/** KEYS: members sessions meta grid seq log lease
+ *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch */
 export const MOVE_LUA = `${APPEND_LOG}
+if fenced(KEYS[7], ARGV[8]) then return {'FENCED'} end
 local uid, sid = ARGV[1], ARGV[2]
 local held = redis.call('HGET', KEYS[2], uid)
 if not held or string.sub(held, 1, #sid + 1) ~= (sid .. '|') then return {'NOT_IN_ROOM'} end
@@ -77,9 +90,10 @@ end)
 return {'OK', seq, ev, nx, ny}
 `;
 
-/** KEYS: members sessions spectators seq log instanceSessions
- *  ARGV: userId sessionId role reason roomIdJson logLen */
+/** KEYS: members sessions spectators seq log instanceSessions lease
+ *  ARGV: userId sessionId role reason roomIdJson logLen epoch */
 export const LEAVE_LUA = `${APPEND_LOG}
+if fenced(KEYS[7], ARGV[7]) then return {'FENCED'} end
 local uid, sid, role = ARGV[1], ARGV[2], ARGV[3]
 redis.call('HDEL', KEYS[6], sid)
 if role == 'spectator' then
@@ -97,9 +111,10 @@ end)
 return {'OK', seq, ev}
 `;
 
-/** KEYS: meta map grid members seq log
- *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height */
+/** KEYS: meta map grid members seq log lease
+ *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height epoch */
 export const BUILD_LUA = `${APPEND_LOG}
+if fenced(KEYS[7], ARGV[10]) then return {'FENCED'} end
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
 if current ~= tonumber(ARGV[1]) then return {'CONFLICT', current} end
 redis.call('SET', KEYS[2], ARGV[3])

@@ -105,6 +105,8 @@ export function testServerEnv(env: TestEnv, overrides: Record<string, string> = 
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // In-process test servers sit behind no gateway: nothing needs the readiness grace before close.
+    DRAIN_GRACE_MS: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     ...backing,
     ...overrides,

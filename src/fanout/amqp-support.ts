@@ -1,0 +1,77 @@
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Logger } from '../logging/logger';
+
+/** Small pieces of the RabbitMQ fan-out that do not need its state. */
+
+const RECONNECT_MIN_MS = 200;
+const RECONNECT_MAX_MS = 5000;
+
+/**
+ * Declares the partition streams with our retention. A stream that already exists with other
+ * arguments (the operator changed the settings) makes the broker refuse the declaration; we then
+ * use it as it is and say so: retention of existing streams is changed with a policy.
+ */
+export async function declareStreams(conn: ChannelModel, names: string[], args: Record<string, unknown>, log: Logger): Promise<void> {
+  let ch: Channel | undefined;
+  try {
+    for (const name of names) {
+      ch ??= await conn.createChannel();
+      ch.on('error', () => undefined);
+      try {
+        await ch.assertQueue(name, { durable: true, arguments: args });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 406) throw err;
+        log.warn({ stream: name }, 'stream exists with different arguments; using it as it is (change retention with a policy)');
+        ch = undefined; // the broker closed it
+        const check = await conn.createChannel();
+        await check.checkQueue(name);
+        await check.close();
+      }
+    }
+  } finally {
+    await ch?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Acknowledges deliveries in batches: once per event-loop turn, the newest delivery with
+ * `multiple`, which covers everything before it on the channel. Every ack of the channel goes
+ * through here, so no delivery tag is ever acknowledged twice (the broker would close the channel).
+ */
+export class AckBatcher {
+  private latest?: ConsumeMessage;
+  private scheduled = false;
+
+  constructor(private readonly ch: Channel, private readonly log: Logger) {}
+
+  add(msg: ConsumeMessage): void {
+    this.latest = msg;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const msg = this.latest;
+    this.latest = undefined;
+    if (!msg) return;
+    try {
+      this.ch.ack(msg, true);
+    } catch (err) {
+      this.log.debug({ err }, 'ack on a closed channel');
+    }
+  }
+}
+
+/** A dead broker (or network path) is noticed within two heartbeats unless the URL says otherwise. */
+export function withHeartbeat(url: string): string {
+  const u = new URL(url);
+  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', '5');
+  return u.toString();
+}
+
+export function backoff(attempt: number): number {
+  const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + Math.random() * 0.5));
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { Logger } from '../logging/logger';
+import type { WriteFence } from '../state/redis-room-state';
+
+export const INSTANCE_LEASE = Symbol('INSTANCE_LEASE');
+
+/** Registry of instances: instanceId → epoch of its latest incarnation. */
+export const REGISTRY_KEY = 'instances';
+export const leaseKey = (instanceId: string) => `instance:{${instanceId}}:lease`;
+
+/** KEYS: lease registry  ARGV: instanceId ttlMs epoch → 1 taken, 0 still held by someone */
+const ACQUIRE_LUA = `
+if not redis.call('SET', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1
+`;
+
+/** KEYS: lease  ARGV: epoch ttlMs → 1 renewed, 0 lost */
+const RENEW_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** KEYS: lease registry sessions  ARGV: epoch instanceId
+ *  Gives the lease up; leaves the registry entry when sessions remain, so a reaper removes them. */
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] and redis.call('HLEN', KEYS[3]) == 0 then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
+return 1
+`;
+
+type LeaseState = 'unregistered' | 'held' | 'lost';
+
+interface LeaseRedis extends Redis {
+  leaseAcquire(...args: (string | number)[]): Promise<number>;
+  leaseRenew(...args: (string | number)[]): Promise<number>;
+  leaseRelease(...args: (string | number)[]): Promise<number>;
+}
+
+/**
+ * This instance's lease in Redis: a key holding the epoch of this incarnation, with a TTL that
+ * the heartbeat keeps pushing forward. While the key holds our epoch we may write room state
+ * (every mutating script checks it, see state/redis-scripts.ts); once it expires, other instances
+ * treat us as dead and remove our avatars.
+ *
+ * Why an epoch and not just "the key exists": an instance that stalls (GC pause, SIGSTOP, a
+ * network partition from Redis) longer than the TTL and then comes back must not keep writing
+ * with its old identity, even after it (or a restarted process with the same INSTANCE_ID)
+ * registered again. Each acquisition takes a fresh random epoch, so writes made under an older
+ * one are refused (FENCED). Fencing needs epochs to differ, not to grow, so no counter is kept.
+ *
+ * We also consider the lease lost when renewals have failed for longer than the TTL, even if
+ * Redis is unreachable and cannot tell us: by then the others may already be cleaning up.
+ */
+export class InstanceLease implements WriteFence {
+  private state: LeaseState = 'unregistered';
+  private epoch?: string;
+  private lastRenewStart = 0;
+  private renewing = false;
+  private timer?: NodeJS.Timeout;
+  private readonly lostHandlers: ((reason: string) => void)[] = [];
+  private readonly redis: LeaseRedis;
+
+  constructor(
+    redis: Redis,
+    readonly instanceId: string,
+    private readonly ttlMs: number,
+    private readonly heartbeatMs: number,
+    private readonly log: Logger,
+  ) {
+    redis.defineCommand('leaseAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
+    redis.defineCommand('leaseRenew', { numberOfKeys: 1, lua: RENEW_LUA });
+    redis.defineCommand('leaseRelease', { numberOfKeys: 3, lua: RELEASE_LUA });
+    this.redis = redis as LeaseRedis;
+  }
+
+  get held(): boolean {
+    return this.state === 'held';
+  }
+
+  get currentEpoch(): string | undefined {
+    return this.epoch;
+  }
+
+  /** The fence every room write must pass; an epoch no lease ever holds while we hold none. */
+  current(): { key: string; epoch: string } {
+    return { key: leaseKey(this.instanceId), epoch: this.state === 'held' && this.epoch ? this.epoch : 'none' };
+  }
+
+  reportFenced(): void {
+    void this.renew();
+  }
+
+  onLost(handler: (reason: string) => void): void {
+    this.lostHandlers.push(handler);
+  }
+
+  /**
+   * Takes the lease under a fresh epoch (a new incarnation) and starts the heartbeat, unless the
+   * lease key is still held: by this INSTANCE_ID's previous process until its lease expires, or
+   * by another live process wrongly sharing the INSTANCE_ID. Returns the epoch, or undefined.
+   */
+  async tryAcquire(): Promise<string | undefined> {
+    const started = Date.now();
+    const epoch = `${started.toString(36)}.${randomBytes(6).toString('hex')}`;
+    const taken = await this.redis.leaseAcquire(leaseKey(this.instanceId), REGISTRY_KEY, this.instanceId, this.ttlMs, epoch);
+    if (taken !== 1) return undefined;
+    this.epoch = epoch;
+    this.lastRenewStart = started;
+    this.state = 'held';
+    this.timer ??= setInterval(() => void this.renew(), this.heartbeatMs);
+    this.timer.unref();
+    this.log.info({ epoch: this.epoch, ttlMs: this.ttlMs }, 'instance lease acquired');
+    return this.epoch;
+  }
+
+  /** Graceful exit: gives the lease up so nobody waits for it to expire. */
+  async release(sessionsKey: string): Promise<void> {
+    this.stop();
+    const epoch = this.epoch;
+    if (this.state !== 'held' || !epoch) return;
+    this.state = 'unregistered';
+    this.epoch = undefined;
+    await this.redis.leaseRelease(leaseKey(this.instanceId), REGISTRY_KEY, sessionsKey, epoch, this.instanceId);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.state !== 'held' || this.renewing) return;
+    this.renewing = true;
+    const epoch = this.epoch!;
+    const started = Date.now();
+    try {
+      const ok = await this.redis.leaseRenew(leaseKey(this.instanceId), epoch, this.ttlMs);
+      if (epoch !== this.epoch) return;
+      if (ok === 1) this.lastRenewStart = started;
+      else this.lose('the lease expired or was taken over');
+    } catch (err) {
+      // The TTL counts from when the last successful renewal was sent.
+      if (epoch === this.epoch && Date.now() - this.lastRenewStart > this.ttlMs) {
+        this.lose(`could not renew for ${Date.now() - this.lastRenewStart} ms: ${(err as Error).message}`);
+      } else {
+        this.log.warn({ err: (err as Error).message }, 'lease renewal failed; retrying');
+      }
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private lose(reason: string): void {
+    if (this.state !== 'held') return;
+    this.state = 'lost';
+    this.log.error({ epoch: this.epoch, reason }, 'instance lease lost: this instance stops serving its sessions');
+    this.epoch = undefined;
+    for (const h of this.lostHandlers) h(reason);
+  }
+}

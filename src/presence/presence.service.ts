@@ -1,0 +1,192 @@
+import {
+  type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type Redis from 'ioredis';
+import Redlock from 'redlock';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { REDIS } from '../infra.module';
+import { LOGGER, type Logger } from '../logging/logger';
+import { RoomsService } from '../rooms/rooms.service';
+import { instanceSessionsKey, parseSessionRecords } from '../state/redis-room-state';
+import { ROOM_STATE, type RoomStateStore, type SessionRecord } from '../state/room-state.port';
+import { INSTANCE_LEASE, type InstanceLease, leaseKey, REGISTRY_KEY } from './instance-lease';
+
+/** KEYS: lease sessions → the dead instance's session records, or nil if its lease is alive again.
+ *  One script, so a record of a new incarnation can never be mistaken for a dead one's. */
+const SNAPSHOT_DEAD_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+return redis.call('HGETALL', KEYS[2])
+`;
+
+/** KEYS: lease registry sessions  ARGV: instanceId epoch → 1 when the dead instance is forgotten */
+const FORGET_DEAD_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HLEN', KEYS[3]) > 0 then return 0 end
+if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[2], ARGV[1]) end
+return 1
+`;
+
+interface PresenceRedis extends Redis {
+  presenceSnapshotDead(...args: string[]): Promise<string[] | null>;
+  presenceForgetDead(...args: string[]): Promise<number>;
+}
+
+/** How many avatars of a dead instance are removed at once. */
+const REAP_CONCURRENCY = 8;
+/** Longest a reaper holds a dead instance for itself. */
+const REAP_LOCK_MS = 10_000;
+
+/**
+ * Instance presence: holds this instance's lease, and reaps the instances that died.
+ *
+ * - At start we take a new lease epoch, then remove avatars a previous incarnation with the same
+ *   INSTANCE_ID left behind (a quick restart may renew the lease key before anybody noticed the
+ *   death, so nobody else would).
+ * - Every REAPER_INTERVAL_MS (jittered, so instances do not scan in lockstep) we look for
+ *   registered instances whose lease key is gone and remove their avatars with reason `timeout`,
+ *   published like any other event. A Redlock per dead instance keeps the others from doing the
+ *   same work; it is only an optimisation: each removal is one atomic, idempotent script, so two
+ *   reapers (after a lock expiry) still produce one `left` per avatar.
+ * - When our own lease is lost (we stalled past the TTL), our room writes are already refused by
+ *   the scripts. We drop every local session (clients get 1012 and reconnect, through the gateway,
+ *   to a healthy instance), then register again under a new epoch and clean up what we left.
+ */
+@Injectable()
+export class PresenceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private recovering?: Promise<void>;
+  private readonly redis: PresenceRedis;
+  private readonly redlock: Redlock;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) redis: Redis,
+    @Inject(INSTANCE_LEASE) private readonly lease: InstanceLease,
+    @Inject(ROOM_STATE) private readonly state: RoomStateStore,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly rooms: RoomsService,
+  ) {
+    redis.defineCommand('presenceSnapshotDead', { numberOfKeys: 2, lua: SNAPSHOT_DEAD_LUA });
+    redis.defineCommand('presenceForgetDead', { numberOfKeys: 3, lua: FORGET_DEAD_LUA });
+    this.redis = redis as PresenceRedis;
+    this.redlock = new Redlock([redis as unknown as Redlock.CompatibleRedisClient], { retryCount: 0 });
+    this.redlock.on('clientError', () => undefined);
+  }
+
+  private get me(): string {
+    return this.config.instanceId;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.lease.onLost(() => { this.recovering ??= this.recover().finally(() => { this.recovering = undefined; }); });
+    await this.register();
+    this.scheduleScan();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.recovering?.catch(() => undefined);
+    await this.lease.release(instanceSessionsKey(this.me)).catch((err: unknown) => this.log.warn({ err }, 'could not release the lease'));
+  }
+
+  /**
+   * Takes a fresh epoch, then removes the avatars our previous incarnation left. A lease still
+   * held is waited for (a previous process with our INSTANCE_ID may be draining or just died), but
+   * not forever: held for longer than a drain can take means another live process has our id.
+   */
+  private async register(): Promise<void> {
+    const deadline = Date.now() + this.config.shutdownTimeoutMs + 2 * this.config.presence.leaseTtlMs;
+    for (let waited = false; ; waited = true) {
+      // Read before registering: until we hold the new epoch no write of ours can add a record,
+      // so everything listed here belongs to an earlier incarnation.
+      const leftovers = await this.state.sessionsOfInstance(this.me);
+      if (await this.lease.tryAcquire()) {
+        if (leftovers.length) {
+          this.log.warn({ sessions: leftovers.length }, 'removing avatars left by a previous incarnation of this instance');
+          await this.removeAll(leftovers, this.me);
+        }
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`the lease of INSTANCE_ID ${this.me} stays held by another live process: every instance needs its own INSTANCE_ID`);
+      }
+      if (!waited) this.log.warn('the lease of this INSTANCE_ID is still held (a previous process?); waiting for it to expire');
+      await sleep(200);
+    }
+  }
+
+  private async recover(): Promise<void> {
+    this.rooms.abandonAll();
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.register();
+        this.log.info('serving again under a new lease');
+        return;
+      } catch (err) {
+        this.log.warn({ err, attempt }, 'could not register again; retrying');
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private scheduleScan(): void {
+    if (this.stopped) return;
+    const interval = this.config.presence.reapIntervalMs;
+    this.timer = setTimeout(() => {
+      this.scan()
+        .catch((err: unknown) => this.log.warn({ err }, 'reaper scan failed'))
+        .finally(() => this.scheduleScan());
+    }, Math.round(interval * (0.8 + Math.random() * 0.4)));
+    this.timer.unref();
+  }
+
+  /** Finds registered instances whose lease expired, and reaps each one nobody else is reaping. */
+  private async scan(): Promise<void> {
+    if (!this.lease.held) return;
+    const registry = Object.entries(await this.redis.hgetall(REGISTRY_KEY)).filter(([id]) => id !== this.me);
+    if (!registry.length) return;
+    const alive = await Promise.all(registry.map(([id]) => this.redis.exists(leaseKey(id))));
+    for (const [i, [id, epoch]] of registry.entries()) {
+      if (alive[i] === 0 && !this.stopped) await this.reap(id, epoch);
+    }
+  }
+
+  private async reap(instanceId: string, epoch: string): Promise<void> {
+    let lock: Redlock.Lock;
+    try {
+      lock = await this.redlock.lock(`lock:reap:{${instanceId}}`, REAP_LOCK_MS);
+    } catch {
+      return; // another instance is on it
+    }
+    try {
+      const flat = await this.redis.presenceSnapshotDead(leaseKey(instanceId), instanceSessionsKey(instanceId));
+      if (!flat) return; // it came back
+      const hash: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
+      const records = parseSessionRecords(hash);
+      const started = Date.now();
+      await this.removeAll(records, instanceId);
+      const forgotten = await this.redis.presenceForgetDead(leaseKey(instanceId), REGISTRY_KEY, instanceSessionsKey(instanceId), instanceId, epoch);
+      this.log.warn({ dead: instanceId, epoch, sessions: records.length, ms: Date.now() - started, forgotten: forgotten === 1 }, 'reaped a dead instance');
+    } finally {
+      await lock.unlock().catch(() => undefined);
+    }
+  }
+
+  private async removeAll(records: SessionRecord[], instanceId: string): Promise<void> {
+    const queue = [...records];
+    const worker = async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        await this.rooms.removeOrphan(r, instanceId).catch((err: unknown) =>
+          this.log.warn({ err, room: r!.roomId, user: r!.userId, dead: instanceId }, 'could not remove an orphaned avatar; a later scan retries'),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REAP_CONCURRENCY, queue.length) }, worker));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

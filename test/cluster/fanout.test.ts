@@ -1,0 +1,179 @@
+import { TestClient, type Frame } from '../support/client';
+import { type Cluster, startCluster, waitFor } from './cluster';
+import { canonical, DIRS, expectGapFreeOrder, roomEvents, seenSeq } from './room-events';
+
+jest.setTimeout(60_000);
+
+describe('three instances and the gateway: one room across instances', () => {
+  let cluster: Cluster;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster(3);
+  }, 90_000);
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 30_000);
+
+  async function connect(url: string, userId: number): Promise<TestClient> {
+    const c = await TestClient.connect(url, cluster.token(userId));
+    clients.push(c);
+    return c;
+  }
+  const direct = (i: number, userId: number) => connect(cluster.instances[i].wsUrl, userId);
+  const viaGateway = (userId: number) => connect(cluster.gateway.wsUrl, userId);
+
+  it('the gateway spreads WebSocket upgrades over the instances by least connections', async () => {
+    for (let u = 1; u <= 6; u++) await viaGateway(u);
+    await waitFor(async () => [...(await cluster.gateway.servers()).values()].reduce((n, s) => n + s.scur, 0) === 6, 'six sockets in the stats');
+    const perServer = [...(await cluster.gateway.servers()).values()].map((s) => s.scur);
+    expect(perServer).toEqual([2, 2, 2]);
+  });
+
+  it('players on different instances, direct and through the gateway, see each other enter, move, build and leave', async () => {
+    const owner = await direct(0, 1);
+    const guest = await direct(1, 2);
+    const third = await viaGateway(3);
+    const w1 = await owner.request({ type: 'enter', roomId: '1' });
+    const w2 = await guest.request({ type: 'enter', roomId: '1' });
+    const w3 = await third.request({ type: 'enter', roomId: '1' });
+    expect([w1.type, w2.type, w3.type]).toEqual(['welcome', 'welcome', 'welcome']);
+    expect((w3.members as { userId: string }[]).map((m) => m.userId).sort()).toEqual(['1', '2', '3']);
+    await owner.next((f) => f.type === 'entered' && f.seq === w3.seq);
+    await guest.next((f) => f.type === 'entered' && f.seq === w3.seq);
+
+    const moved = await guest.request({ type: 'move', dir: 'right' });
+    expect(moved).toMatchObject({ type: 'moved', userId: '2', x: 1, y: 0 });
+    for (const c of [owner, third]) expect(canonical(await seenSeq(c, '1', moved.seq as number))).toBe(canonical(moved));
+
+    const ack = await owner.request({ type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 5, y: 5 }] });
+    expect(ack.type).toBe('ack');
+    const built = await guest.next((f) => f.type === 'built');
+    expect(await third.next((f) => f.type === 'built')).toEqual(built);
+    expect((built.map as { objects: unknown[] }).objects).toHaveLength(1);
+
+    await third.request({ type: 'leave' });
+    for (const c of [owner, guest]) {
+      expect(await c.next((f) => f.type === 'left' && f.userId === '3')).toMatchObject({ reason: 'leave', roomId: '1' });
+    }
+    expectGapFreeOrder(owner, '1', w1.seq as number, 'owner');
+    expectGapFreeOrder(guest, '1', w2.seq as number, 'guest');
+  });
+
+  it('every player sees the same gap-free seq order while all three instances write to the room at once', async () => {
+    const roomId = '2';
+    const players: { c: TestClient; welcome: Frame; userId: string }[] = [];
+    for (let u = 4; u <= 9; u++) {
+      const c = await direct(u % 3, u);
+      players.push({ c, welcome: await c.request({ type: 'enter', roomId }), userId: String(u) });
+    }
+    const lastEnter = players[players.length - 1].welcome.seq as number;
+    await Promise.all(players.filter((p) => (p.welcome.seq as number) < lastEnter).map((p) => seenSeq(p.c, roomId, lastEnter)));
+
+    const MOVES = 25;
+    const replies = await Promise.all(players.map((p) =>
+      Promise.all(Array.from({ length: MOVES }, (_, k) => p.c.request({ type: 'move', dir: DIRS[k % 4] }, 10_000))),
+    ));
+    for (const r of replies.flat()) expect(r.type).toBe('moved');
+    const finalSeq = Math.max(...replies.flat().map((r) => r.seq as number));
+    expect(finalSeq).toBe(lastEnter + players.length * MOVES);
+    await Promise.all(players.map((p) => seenSeq(p.c, roomId, finalSeq)));
+
+    const bySeq = new Map<number, string>();
+    for (const p of players) {
+      expectGapFreeOrder(p.c, roomId, p.welcome.seq as number, `user ${p.userId}`);
+      for (const e of roomEvents(p.c, roomId)) {
+        const known = bySeq.get(e.seq as number);
+        if (known === undefined) bySeq.set(e.seq as number, canonical(e));
+        else expect(canonical(e)).toBe(known);
+      }
+      // Each mover's own replies came in the order it sent them.
+      const own = roomEvents(p.c, roomId).filter((e) => e.type === 'moved' && e.userId === p.userId);
+      expect(own).toHaveLength(MOVES);
+    }
+  });
+
+  it('entering on another instance replaces the older socket there: replaced, close 4001, one avatar', async () => {
+    const roomId = '3';
+    const observer = await direct(2, 1);
+    const wo = await observer.request({ type: 'enter', roomId });
+    const older = await direct(0, 10);
+    await older.request({ type: 'enter', roomId });
+    await observer.next((f) => f.type === 'entered' && (f.member as { userId: string }).userId === '10');
+
+    const newer = await direct(1, 10);
+    const welcome = await newer.request({ type: 'enter', roomId });
+    expect((welcome.members as { userId: string }[]).filter((m) => m.userId === '10')).toHaveLength(1);
+    expect(await older.next((f) => f.type === 'replaced')).toMatchObject({ type: 'replaced' });
+    expect((await older.closed).code).toBe(4001);
+
+    const moved = await newer.request({ type: 'move', dir: 'down' });
+    expect(moved).toMatchObject({ type: 'moved', userId: '10' });
+    await seenSeq(observer, roomId, moved.seq as number);
+    const about10 = roomEvents(observer, roomId).filter((e) => e.userId === '10' || (e.member as { userId?: string } | undefined)?.userId === '10');
+    expect(about10.map((e) => e.type)).toEqual(['entered', 'moved']);
+    expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');
+    expect(await cluster.redis.hlen(`room:{${roomId}}:members`)).toBe(2);
+  });
+
+  it('a second process with an INSTANCE_ID already in use refuses to start; the running one is unaffected', async () => {
+    const owner = cluster.instances[0];
+    const epoch = await cluster.redis.hget('instances', owner.id);
+    // Short timeouts so it gives up quickly: it waits for the lease for SHUTDOWN_TIMEOUT_MS + 2 x TTL.
+    const twin = await cluster.spawn(3, owner.id, {
+      SHUTDOWN_TIMEOUT_MS: '300', DRAIN_GRACE_MS: '0', INSTANCE_LEASE_TTL_MS: '600', INSTANCE_HEARTBEAT_MS: '200',
+    });
+    expect((await twin.exited).code).toBe(1);
+    expect(twin.logTail(200)).toMatch(/every instance needs its own INSTANCE_ID/);
+    expect(await cluster.redis.hget('instances', owner.id)).toBe(epoch);
+    expect((await cluster.readiness(owner)).status).toBe(200);
+  });
+
+  it('SIGTERM drains an instance: unready first, then its clients get 1012 with a jittered hint, their avatars leave, it exits', async () => {
+    const roomId = '4';
+    const draining = cluster.instances[2];
+    const observer = await direct(0, 1);
+    const wo = await observer.request({ type: 'enter', roomId });
+    const leaving = [await direct(2, 2), await direct(2, 3)];
+    for (const c of leaving) await c.request({ type: 'enter', roomId });
+    await seenSeq(observer, roomId, (wo.seq as number) + 2);
+
+    let firstUnready: number | undefined;
+    const closedAt: number[] = [];
+    const closes = leaving.map((c) => c.closed.then((ev) => { closedAt.push(Date.now()); return ev; }));
+    draining.proc.kill('SIGTERM');
+    await waitFor(async () => {
+      const r = await cluster.readiness(draining).catch(() => undefined);
+      if (r?.status === 503 && r.body.checks && (r.body.checks as { draining: boolean }).draining) firstUnready ??= Date.now();
+      return firstUnready !== undefined || closedAt.length > 0;
+    }, 'readiness to turn 503', 10_000, 20);
+    // Players keep arriving through the gateway meanwhile: the draining instance refuses their
+    // upgrades (503), and the gateway sends them to another instance (its check or its retry).
+    const arrivals = await Promise.all([4, 5, 6].map((u) => viaGateway(u)));
+    for (const c of arrivals) expect(await c.request({ type: 'enter', roomId })).toMatchObject({ type: 'welcome' });
+
+    const events = await Promise.all(closes);
+    for (const ev of events) {
+      expect(ev.code).toBe(1012);
+      const hint = JSON.parse(ev.reason) as { retryAfterMs: number };
+      expect(hint.retryAfterMs).toBeGreaterThanOrEqual(500);
+      expect(hint.retryAfterMs).toBeLessThanOrEqual(1500);
+    }
+    expect(firstUnready).toBeDefined();
+    expect(Math.min(...closedAt)).toBeGreaterThan(firstUnready!);
+    for (const u of ['2', '3']) {
+      expect(await observer.next((f) => f.type === 'left' && f.userId === u)).toMatchObject({ reason: 'disconnect' });
+    }
+    for (const c of arrivals) expect(c.ws.readyState === c.ws.OPEN).toBe(true);
+    expect(await draining.exited).toEqual({ code: 0, signal: null });
+
+    // The gateway has taken it out; a reconnecting player lands on a live instance.
+    await waitFor(async () => (await cluster.gateway.servers()).get(draining.id)?.status.startsWith('DOWN') ?? false, 'the gateway to mark it down');
+    const back = await viaGateway(2);
+    expect(await back.request({ type: 'enter', roomId })).toMatchObject({ type: 'welcome' });
+    expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');
+  });
+});

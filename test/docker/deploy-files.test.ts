@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+
+const ROOT = resolve(__dirname, '../..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }> | string[];
+  ports?: string[];
+  volumes?: string[];
+}
+
+describe('docker/compose.yaml', () => {
+  const compose = parse(read('docker/compose.yaml'), { merge: true }) as { services: Record<string, ComposeService> };
+  const services = compose.services;
+  const apps = ['app1', 'app2', 'app3'];
+
+  it('brings up MySQL, Redis, RabbitMQ, three instances and the gateway', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['mysql', 'redis', 'rabbitmq', ...apps, 'gateway']));
+  });
+
+  it('builds every instance from docker/Dockerfile and points it at the services by name', () => {
+    const ids = new Set<string>();
+    for (const name of apps) {
+      const app = services[name];
+      expect(app.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
+      const env = app.environment!;
+      expect(env.REDIS_URL).toBe('redis://redis:6379');
+      expect(new URL(env.MYSQL_URL).host).toBe('mysql:3306');
+      expect(new URL(env.RABBITMQ_URL).host).toBe('rabbitmq:5672');
+      expect(env.PORT).toBe('3000');
+      expect(env.RUN_MIGRATIONS).toBe('false');
+      ids.add(env.INSTANCE_ID);
+      expect(app.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
+    }
+    expect([...ids].sort()).toEqual(apps);
+    expect(services.migrate.command).toEqual(['node', 'dist/maps/seed.js']);
+  });
+
+  it('runs the gateway with docker/haproxy.cfg, whose servers are the three instances', () => {
+    const gw = services.gateway;
+    expect(gw.image).toMatch(/^haproxy:/);
+    expect(gw.volumes).toContain('./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
+    expect(gw.ports).toContain('8080:8080');
+    const cfg = read('docker/haproxy.cfg');
+    const servers = [...cfg.matchAll(/^\s*server\s+(\S+)\s+(\S+)/gm)].map((m) => [m[1], m[2]]);
+    expect(servers).toEqual(apps.map((a) => [a, `${a}:3000`]));
+    expect(cfg).toMatch(/^\s*balance leastconn$/m);
+    expect(cfg).toMatch(/http-check send meth GET uri \/health\/ready/);
+    expect(cfg).toMatch(/^\s*bind :8080$/m);
+  });
+
+  it('the gateway configuration is valid HAProxy', async () => {
+    const { stdout, stderr } = await promisify(execFile)('haproxy', ['-c', '-f', join(ROOT, 'docker/haproxy.cfg')]);
+    expect(`${stdout}${stderr}`).toMatch(/Configuration file is valid/);
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  const dockerfile = read('docker/Dockerfile').replace(/\\\n/g, ' ');
+  const readme = read('README.md');
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+
+  it('installs, builds and starts with the commands the README gives', () => {
+    const runs = [...dockerfile.matchAll(/^RUN (.*)$/gm)].map((m) => m[1]);
+    const cmd = /^CMD (.*)$/m.exec(dockerfile)![1];
+    expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm run build\b/.test(r))).toBe(true);
+    expect((JSON.parse(cmd) as string[]).join(' ')).toBe('node dist/main.js');
+    for (const command of ['npm ci', 'npm run build', 'node dist/main.js']) expect(readme).toContain(command);
+    expect(pkg.scripts.start).toBe('node dist/main.js');
+    expect(pkg.scripts.build).toBeDefined();
+  });
+
+  it('is multi-stage and runs as an unprivileged user', () => {
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^COPY --from=build /m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+});

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { ControlMessage, FanoutEvent } from '../../src/fanout/fanout.port';
+import { RabbitStreamFanout } from '../../src/fanout/rabbit-stream-fanout';
+import { partitionOf } from '../../src/fanout/stream-partitions';
+import { createLogger } from '../../src/logging/logger';
+import { deleteBrokerQueues, listBrokerQueues } from '../support/rabbit';
+import { SERVICES } from '../support/server';
+
+const PARTITIONS = 4;
+
+jest.setTimeout(30_000);
+
+/** Resolves once `pred` holds, checking after every event the test feeds in. */
+function until<T>(list: T[], pred: (l: T[]) => boolean, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      if (pred(list)) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`condition not met; have ${JSON.stringify(list)}`));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+/** Two rooms that land on different partitions. */
+function roomsOnDistinctPartitions(): [string, string] {
+  const a = 'room-a';
+  for (let i = 0; ; i++) if (partitionOf(`room-b${i}`, PARTITIONS) !== partitionOf(a, PARTITIONS)) return [a, `room-b${i}`];
+}
+
+describe('RabbitStreamFanout on the real broker', () => {
+  const prefix = `t.${randomBytes(5).toString('hex')}`;
+  const ids = ['fa', 'fb', 'fc'];
+  const made: RabbitStreamFanout[] = [];
+
+  function fanout(instanceId: string, url = SERVICES.rabbitmq): RabbitStreamFanout {
+    const f = new RabbitStreamFanout(
+      { url, instanceId, prefix, partitions: PARTITIONS, maxAge: '10m', maxBytes: 20_000_000, segmentBytes: 1_000_000, prefetch: 50 },
+      createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', instanceId),
+    );
+    made.push(f);
+    return f;
+  }
+
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((f) => f.close()));
+  });
+  afterAll(async () => {
+    await deleteBrokerQueues(prefix, PARTITIONS, ids);
+  });
+
+  it('declares one stream per partition with the configured retention', async () => {
+    const a = fanout('fa');
+    await a.start(5000);
+    expect(a.isHealthy()).toBe(true);
+    const queues = await listBrokerQueues(prefix);
+    const streams = queues.filter((q) => q.name.startsWith(`${prefix}.events.`)).sort((x, y) => x.name.localeCompare(y.name));
+    expect(streams.map((q) => q.name)).toEqual([0, 1, 2, 3].map((p) => `${prefix}.events.${p}`));
+    for (const s of streams) {
+      expect(s.type).toBe('stream');
+      expect(s.arguments).toMatchObject({ 'x-max-age': '10m', 'x-max-length-bytes': 20_000_000, 'x-stream-max-segment-size-bytes': 1_000_000 });
+    }
+    expect(queues.find((q) => q.name === `${prefix}.control.fa`)).toMatchObject({ type: 'classic' });
+  });
+
+  it('delivers a room event to the instances watching that room, and only the partitions they need are read', async () => {
+    const [roomA, roomB] = roomsOnDistinctPartitions();
+    const a = fanout('fa');
+    const b = fanout('fb');
+    await Promise.all([a.start(5000), b.start(5000)]);
+    const got: FanoutEvent[] = [];
+    const resynced: string[] = [];
+    b.onEvent((e) => got.push(e));
+    b.onResync((r) => resynced.push(r));
+    b.watchRoom(roomA);
+    // The subscription announces itself with a resync: events published before it are read from the room log.
+    await until(resynced, (l) => l.includes(roomA));
+    expect(b.activePartitions()).toEqual([partitionOf(roomA, PARTITIONS)]);
+
+    await a.publish({ roomId: roomB, seq: 1, json: '{"type":"moved","roomId":"b","seq":1}' });
+    await a.publish({ roomId: roomA, seq: 7, json: '{"type":"moved","seq":7}' });
+    await a.publish({ roomId: roomA, seq: 8, json: '{"type":"moved","seq":8}' });
+    await until(got, (l) => l.length >= 2);
+    expect(got).toEqual([
+      { origin: 'fa', roomId: roomA, seq: 7, json: '{"type":"moved","seq":7}' },
+      { origin: 'fa', roomId: roomA, seq: 8, json: '{"type":"moved","seq":8}' },
+    ]);
+  });
+
+  it('sends a control message to its target instance only', async () => {
+    const a = fanout('fa');
+    const b = fanout('fb');
+    const c = fanout('fc');
+    await Promise.all([a.start(5000), b.start(5000), c.start(5000)]);
+    const atB: ControlMessage[] = [];
+    const atC: ControlMessage[] = [];
+    b.onControl((m) => atB.push(m));
+    c.onControl((m) => atC.push(m));
+    const msg: ControlMessage = { kind: 'replace', targetInstance: 'fb', roomId: '1', sessionId: 's-1' };
+    await a.sendControl(msg);
+    await until(atB, (l) => l.length === 1);
+    expect(atB).toEqual([msg]);
+    await a.sendControl({ ...msg, targetInstance: 'fc', sessionId: 's-2' });
+    await until(atC, (l) => l.length === 1);
+    expect(atB).toHaveLength(1);
+  });
+
+  it('reports unhealthy and refuses to publish while the broker is unreachable, and closes cleanly', async () => {
+    const f = fanout('fa', 'amqp://guest:guest@127.0.0.1:1');
+    await f.start(300);
+    expect(f.isHealthy()).toBe(false);
+    await expect(f.publish({ roomId: 'r', seq: 1, json: '{}' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await f.close();
+  });
+});
