@@ -64,6 +64,11 @@ export class ClientSession {
     return true;
   }
 
+  /** Resolves once every frame queued so far has been handled (the queue never rejects). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason);

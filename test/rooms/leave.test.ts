@@ -1,0 +1,93 @@
+import { describeEachMode } from '../support/modes';
+import {
+  connectAs, enter, eventually, joinAs, memberOf, peek, step, walkTo,
+} from '../support/room';
+import type { TestServer } from '../support/server';
+
+describeEachMode('leaving', (mode) => {
+  let server: TestServer;
+  // Pings every 100 ms, so a client that stops answering them times out quickly.
+  beforeAll(async () => { server = await mode.start({ WS_PING_INTERVAL_MS: '100' }); });
+  afterAll(async () => { await server.close(); });
+
+  it('leave: an ack, everybody else sees `left` (reason leave); the socket may enter again', async () => {
+    const [owner, w] = await joinAs(server, 1, 1);
+    const [visitor] = await joinAs(server, 2, 1);
+    await walkTo(visitor, 2, 0);
+    const ack = await visitor.request({ type: 'leave', id: 'bye' });
+    expect(ack).toEqual({ type: 'ack', id: 'bye' });
+    const left = await owner.next((f) => f.type === 'left');
+    expect(left).toEqual({ type: 'left', roomId: '1', seq: w.seq + 4, userId: '2', reason: 'leave' });
+    expect(visitor.ofType('left')).toEqual([]);
+    expect(memberOf((await peek(server, 1)).members, 2)).toBeUndefined();
+
+    // Back in, on the spawn cell again.
+    const again = await enter(visitor, 1);
+    expect(again.seq).toBe(left.seq as number + 1);
+    expect(memberOf(again.members, 2)).toMatchObject({ x: 0, y: 0 });
+    expect(await owner.next((f) => f.type === 'entered' && f.seq === again.seq)).toMatchObject({ member: { userId: '2' } });
+    await owner.close();
+    await visitor.close();
+  });
+
+  it('entering another room leaves the first one (one socket, one room)', async () => {
+    const [owner] = await joinAs(server, 3, 3);
+    const [visitor] = await joinAs(server, 4, 3);
+    const other = await enter(visitor, 4);
+    expect(other.roomId).toBe('4');
+    expect(await owner.next((f) => f.type === 'left')).toMatchObject({ userId: '4', reason: 'leave' });
+    expect((await peek(server, 3)).members.map((m) => m.userId)).toEqual(['3']);
+    // Events of the old room no longer reach the socket.
+    const moved = await step(owner, 'down');
+    expect((await step(visitor, 'down')).roomId).toBe('4');
+    expect(visitor.events().some((e) => e.roomId === '3' && (e.seq as number) >= (moved.seq as number))).toBe(false);
+    await owner.close();
+    await visitor.close();
+  });
+
+  it('closing the socket: `left` with reason disconnect', async () => {
+    const [owner] = await joinAs(server, 5, 5);
+    const [visitor] = await joinAs(server, 6, 5);
+    await visitor.close();
+    expect(await owner.next((f) => f.type === 'left')).toMatchObject({ userId: '6', reason: 'disconnect' });
+    await owner.close();
+  });
+
+  it('a dropped connection (no close handshake): `left` with reason disconnect', async () => {
+    const [owner] = await joinAs(server, 7, 7);
+    const [visitor] = await joinAs(server, 8, 7);
+    await visitor.kill();
+    expect(await owner.next((f) => f.type === 'left')).toMatchObject({ userId: '8', reason: 'disconnect' });
+    await owner.close();
+  });
+
+  it('a client that stops answering pings: `left` with reason timeout, and its socket is closed', async () => {
+    const [owner] = await joinAs(server, 9, 9);
+    const silent = await connectAs(server, 10, { autoPong: false });
+    await enter(silent, 9);
+    expect(await owner.next((f) => f.type === 'left', 5000)).toMatchObject({ userId: '10', reason: 'timeout' });
+    await silent.closed;
+    // Meanwhile the owner, who answers pings, is still there.
+    expect(await step(owner, 'right')).toMatchObject({ type: 'moved' });
+    await owner.close();
+  });
+
+  it('a socket that closes while its enter is still being served leaves no avatar behind', async () => {
+    const [owner, w] = await joinAs(server, 10, 10);
+    for (const userId of [1, 2, 3, 4, 5]) {
+      const hasty = await connectAs(server, userId);
+      hasty.send({ type: 'enter', roomId: '10' });
+      await hasty.kill();
+    }
+    // Whatever got in is taken out again: only the owner stays, and every `entered` has its `left`.
+    await eventually(async () => {
+      expect((await peek(server, 10)).members.map((m) => m.userId)).toEqual(['10']);
+    });
+    const marker = await step(owner, 'down');
+    const events = owner.events().filter((e) => (e.seq as number) > w.seq && (e.seq as number) < (marker.seq as number));
+    const entered = events.filter((e) => e.type === 'entered').map((e) => (e.member as { userId: string }).userId).sort();
+    const left = events.filter((e) => e.type === 'left').map((e) => e.userId).sort();
+    expect(left).toEqual(entered);
+    await owner.close();
+  });
+});
