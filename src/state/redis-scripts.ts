@@ -48,7 +48,8 @@ else
     ev = e
   end
 end
-redis.call('HSET', KEYS[8], sid, ARGV[8] .. '|' .. uid .. '|' .. role)
+-- The record holds the plain room id (ARGV[8] is JSON-quoted for the event texts): sessionsOfInstance splits it on '|'.
+redis.call('HSET', KEYS[8], sid, cjson.decode(roomIdJson) .. '|' .. uid .. '|' .. role)
 local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
 return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3])}
 `;

@@ -1,0 +1,158 @@
+import { occupancyString } from '../../src/rooms/domain/grid';
+import type { RoomMap } from '../../src/protocol/messages';
+import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
+import {
+  build, buildOk, connectAs, eventually, joinAs, step, wall, walkTo,
+} from '../support/room';
+import { startTestServer, type TestServer } from '../support/server';
+import { ServicesProbe } from '../support/services';
+
+/**
+ * Services mode only: what the protocol promises, checked where it is stored. MySQL (users, rooms,
+ * map_objects) is the durable truth; Redis holds the live room and the cached map.
+ */
+describe('services mode: MySQL and Redis', () => {
+  let server: TestServer;
+  let probe: ServicesProbe;
+  beforeAll(async () => {
+    server = await startTestServer();
+    probe = await ServicesProbe.open(server);
+  });
+  afterAll(async () => {
+    await probe.close();
+    await server.close();
+  });
+
+  /** MySQL rows, the cached map JSON, its version and its occupancy grid all say the same. */
+  async function expectStoresAgree(roomId: string): Promise<RoomMap> {
+    const stored = await probe.storedMap(roomId);
+    expect(await probe.cachedMap(roomId)).toEqual(stored);
+    expect(await probe.cachedVersion(roomId)).toBe(stored.version);
+    expect(await probe.grid(roomId)).toBe(occupancyString(stored));
+    return stored;
+  }
+
+  describe('users from token claims', () => {
+    it('the handshake creates the user (and their room) from `sub` and `name`, and renames them later', async () => {
+      expect(await probe.userRow('u-501')).toBeUndefined();
+      const first = await connectAs(server, 'u-501', { name: 'Ada' });
+      expect(await probe.userRow('u-501')).toMatchObject({ id: 'u-501', name: 'Ada' });
+      expect(await probe.roomRow('u-501')).toMatchObject({ owner_id: 'u-501', width: 20, height: 20, version: 0 });
+      const created = (await probe.userRow('u-501'))!;
+      await first.close();
+
+      const second = await connectAs(server, 'u-501', { name: 'Ada Lovelace' });
+      const renamed = (await probe.userRow('u-501'))!;
+      expect(renamed.name).toBe('Ada Lovelace');
+      expect(renamed.created_at).toEqual(created.created_at);
+      expect(renamed.updated_at.getTime()).toBeGreaterThanOrEqual(created.updated_at.getTime());
+      await second.close();
+    });
+
+    it('a seeded user connecting with another name is renamed', async () => {
+      expect(await probe.userRow('9')).toMatchObject({ name: 'user9' });
+      const client = await connectAs(server, 9, { name: 'Nine' });
+      expect(await probe.userRow('9')).toMatchObject({ name: 'Nine' });
+      await client.close();
+    });
+  });
+
+  describe('builds', () => {
+    it('after places, removes and games, MySQL rows and the cached map agree', async () => {
+      const [owner] = await joinAs(server, 1, 1);
+      const v1 = await buildOk(owner, 0, [wall(3, 3), wall(4, 3), { op: 'place', kind: 'game', x: 10, y: 10, gameId: 1 }]);
+      expect(await expectStoresAgree('1')).toEqual({ ...v1.map, objects: [...v1.map.objects].sort((a, b) => a.id.localeCompare(b.id)) });
+      const v2 = await buildOk(owner, 1, [{ op: 'remove', objectId: v1.map.objects[0].id }, wall(5, 5)]);
+      const stored = await expectStoresAgree('1');
+      expect(stored.version).toBe(2);
+      expect(stored.objects.map((o) => o.id).sort()).toEqual(v2.map.objects.map((o) => o.id).sort());
+      expect(stored.objects.find((o) => o.kind === 'game')).toMatchObject({ x: 10, y: 10, w: 2, h: 2, gameId: 1 });
+      await owner.close();
+    });
+
+    it('a refused build (bad op in a batch, stale version, not the owner) changes neither MySQL nor Redis', async () => {
+      const [owner] = await joinAs(server, 2, 2);
+      const [visitor] = await joinAs(server, 3, 2);
+      await buildOk(owner, 0, [wall(1, 1)]);
+      const before = await expectStoresAgree('2');
+      const seqBefore = await probe.seq('2');
+
+      const replies = [
+        await build(owner, 1, [wall(2, 2), wall(3, 3), { op: 'place', kind: 'game', x: 6, y: 6, gameId: 20 }]),
+        await build(owner, 1, [wall(2, 2), { op: 'remove', objectId: 'o-missing' }]),
+        await build(owner, 1, [wall(7, 7), wall(7, 7)]),
+        await build(owner, 0, [wall(2, 2)]),
+        await build(visitor, 1, [wall(2, 2)]),
+      ];
+      expect(replies.map((r) => r.code)).toEqual(['INVALID_BUILD', 'INVALID_BUILD', 'INVALID_BUILD', 'CONFLICT', 'FORBIDDEN']);
+      expect(await expectStoresAgree('2')).toEqual(before);
+      expect(await probe.seq('2')).toBe(seqBefore);
+      await owner.close();
+      await visitor.close();
+    });
+
+    it('a pushed avatar\'s new cell is what Redis holds', async () => {
+      const [owner] = await joinAs(server, 4, 4);
+      const [visitor] = await joinAs(server, 5, 4);
+      await walkTo(visitor, 2, 2);
+      await buildOk(owner, 0, [wall(2, 2)]);
+      expect((await probe.members('4')).find((m) => m.userId === '5')).toMatchObject({ x: 2, y: 1 });
+      await expectStoresAgree('4');
+      await owner.close();
+      await visitor.close();
+    });
+  });
+
+  describe('live state', () => {
+    it('leave and disconnect remove the avatar, its session and the instance\'s record of it', async () => {
+      const instance = server.config.instanceId;
+      const [owner] = await joinAs(server, 6, 6);
+      const [visitor] = await joinAs(server, 7, 6);
+      const [spectator] = await joinAs(server, 8, 6, { as: 'spectator' });
+      expect((await probe.members('6')).map((m) => m.userId)).toEqual(['6', '7']);
+      expect(Object.keys(await probe.sessions('6')).sort()).toEqual(['6', '7']);
+      expect(Object.values(await probe.spectators('6'))).toEqual(['8']);
+      expect(Object.values(await probe.instanceSessions(instance))).toEqual(expect.arrayContaining(['6|6|player', '6|7|player', '6|8|spectator']));
+      // What a reaper would read back for this instance names the room as clients do.
+      const records = await server.app.get<RoomStateStore>(ROOM_STATE).sessionsOfInstance(instance);
+      expect(records.filter((r) => r.roomId === '6').map((r) => `${r.userId}:${r.role}`).sort()).toEqual(['6:player', '7:player', '8:spectator']);
+
+      await visitor.request({ type: 'leave' });
+      await owner.next((f) => f.type === 'left' && f.userId === '7');
+      expect((await probe.members('6')).map((m) => m.userId)).toEqual(['6']);
+      expect(Object.keys(await probe.sessions('6'))).toEqual(['6']);
+      expect(Object.values(await probe.instanceSessions(instance))).not.toContain('6|7|player');
+
+      await spectator.close();
+      await eventually(async () => expect(await probe.spectators('6')).toEqual({}));
+      await owner.close();
+      await eventually(async () => {
+        expect(await probe.members('6')).toEqual([]);
+        expect(await probe.sessions('6')).toEqual({});
+      });
+      expect(Object.values(await probe.instanceSessions(instance)).filter((v) => v.startsWith('6|'))).toEqual([]);
+      await visitor.close();
+    });
+
+    it('graceful shutdown takes this server\'s avatars and sessions out of Redis', async () => {
+      const own = await startTestServer();
+      const ownProbe = await ServicesProbe.open(own);
+      try {
+        const [a] = await joinAs(own, 1, 1);
+        const [b] = await joinAs(own, 2, 1);
+        const [c] = await joinAs(own, 3, 3, { as: 'spectator' });
+        await step(b, 'right');
+        expect(await ownProbe.members('1')).toHaveLength(2);
+        await own.shutdown();
+        for (const client of [a, b, c]) expect((await client.closed).code).toBe(1012);
+        expect(await ownProbe.members('1')).toEqual([]);
+        expect(await ownProbe.sessions('1')).toEqual({});
+        expect(await ownProbe.spectators('3')).toEqual({});
+        expect(await ownProbe.instanceSessions(own.config.instanceId)).toEqual({});
+      } finally {
+        await ownProbe.close();
+        await own.close();
+      }
+    });
+  });
+});
