@@ -95,6 +95,11 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     let result;
     try {
       result = await this.locks.withRoomLock(roomId, async () => {
+        // The socket may have closed while this enter waited (for a leave, for the lock). Its
+        // session is over: entering now would replace the user's newer, live socket in this room
+        // (which would get `replaced` and 4001, and then lose the avatar to this dead session's
+        // disconnect), or at best add an avatar only to remove it again.
+        if (!session.isOpen) return null;
         const map = await this.cachedMap(roomId);
         const spawn = nearestFreeCell(map, SPAWN) ?? SPAWN;
         return this.state.enter(roomId, {
@@ -109,6 +114,10 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     } catch (err) {
       this.channels.abandon(roomId);
       throw err;
+    }
+    if (!result) {
+      this.channels.abandon(roomId);
+      return;
     }
 
     const missed = msg.resume ? await this.state.eventsSince(roomId, msg.resume.seq).catch(() => null) : undefined;

@@ -2,7 +2,7 @@ import { occupancyString } from '../../src/rooms/domain/grid';
 import type { RoomMap } from '../../src/protocol/messages';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import {
-  build, buildOk, connectAs, eventually, joinAs, step, wall, walkTo,
+  build, buildOk, connectAs, eventually, joinAs, sleep, step, wall, walkTo,
 } from '../support/room';
 import { startTestServer, type TestServer } from '../support/server';
 import { ServicesProbe } from '../support/services';
@@ -132,6 +132,29 @@ describe('services mode: MySQL and Redis', () => {
       });
       expect(Object.values(await probe.instanceSessions(instance)).filter((v) => v.startsWith('6|'))).toEqual([]);
       await visitor.close();
+    });
+
+    it('an enter still waiting when its socket closed does not replace the user\'s newer socket', async () => {
+      // Deterministic version of a race seen under load: the enter of a socket that has closed
+      // runs late (here: its leave of room 11 waits for that room's lock), after the same user
+      // entered again from a new socket.
+      const [owner] = await joinAs(server, 10, 10);
+      const [hasty] = await joinAs(server, 11, 11);
+      await probe.holdRoomLock('11', 3000);
+      hasty.send({ type: 'enter', roomId: '10' });
+      await hasty.kill();
+      const [live] = await joinAs(server, 11, 10);
+      await probe.releaseRoomLock('11');
+      await eventually(async () => expect(await probe.members('11')).toEqual([]));
+      await sleep(300); // time for the stale enter to act; if it wrongly does, the checks below fail
+      expect(live.ofType('replaced')).toEqual([]);
+      expect(live.isOpen).toBe(true);
+      expect(await step(live, 'down')).toMatchObject({ type: 'moved', userId: '11', x: 0, y: 1 });
+      expect((await probe.members('10')).map((m) => m.userId)).toEqual(['10', '11']);
+      expect(owner.events().filter((e) => e.userId === '11' || (e.member as { userId?: string })?.userId === '11').map((e) => e.type))
+        .toEqual(['entered', 'moved']);
+      await owner.close();
+      await live.close();
     });
 
     it('graceful shutdown takes this server\'s avatars and sessions out of Redis', async () => {

@@ -96,6 +96,16 @@ export class ServicesProbe {
     return this.redis.hgetall(this.key(`room:{${roomId}}:spectators`));
   }
 
+  /** Takes a room's Redlock lock from outside, so that the server's next enter/build/leave there waits. */
+  async holdRoomLock(roomId: string, ms: number): Promise<void> {
+    const ok = await this.redis.set(this.key(`lock:room:{${roomId}}`), 'held-by-a-test', 'PX', ms, 'NX');
+    if (ok !== 'OK') throw new Error(`the lock of room ${roomId} is taken`);
+  }
+
+  async releaseRoomLock(roomId: string): Promise<void> {
+    await this.redis.del(this.key(`lock:room:{${roomId}}`));
+  }
+
   async instanceSessions(instanceId: string): Promise<Record<string, string>> {
     return this.redis.hgetall(this.key(`instance:{${instanceId}}:sessions`));
   }
