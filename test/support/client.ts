@@ -70,7 +70,9 @@ export class TestClient {
   /** Sends a request with an `id` and resolves with the frame that echoes it. */
   async request(msg: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
     const id = (msg.id as string | undefined) ?? `r${Math.random().toString(36).slice(2)}`;
-    const reply = this.next((f) => f.id === id, timeoutMs);
+    // The reply cannot be among the frames already received: only wait for new ones (busy clients
+    // hold thousands of frames).
+    const reply = this.waitFor((f) => f.id === id, timeoutMs);
     this.send({ ...msg, id });
     return reply;
   }
@@ -82,6 +84,11 @@ export class TestClient {
   next(pred: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
     const existing = this.frames.find((f) => pred(f));
     if (existing) return Promise.resolve(existing);
+    return this.waitFor(pred, timeoutMs);
+  }
+
+  /** The first frame matching `pred` that arrives from now on. */
+  private waitFor(pred: (f: Frame) => boolean, timeoutMs: number): Promise<Frame> {
     return new Promise((resolve, reject) => {
       const waiter = {
         pred,
@@ -92,6 +99,13 @@ export class TestClient {
         reject(new Error(`timed out waiting for a frame; last frames: ${JSON.stringify(this.frames.slice(-5))}`));
       }, timeoutMs);
       this.waiters.push(waiter);
+      // Nothing more can arrive once the socket is closed: fail now, saying why.
+      void this.closed.then(({ code }) => {
+        if (!this.waiters.includes(waiter)) return;
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        clearTimeout(timer);
+        reject(new SocketClosed(code, this.frames.slice(-5)));
+      });
     });
   }
 
@@ -132,5 +146,11 @@ export const EVENT_TYPES: ReadonlySet<string> = new Set(['entered', 'moved', 'bu
 export class HandshakeRefused extends Error {
   constructor(readonly status: number) {
     super(`handshake refused with HTTP ${status}`);
+  }
+}
+
+export class SocketClosed extends Error {
+  constructor(readonly code: number, lastFrames: Frame[]) {
+    super(`the socket closed (${code}) while waiting for a frame; last frames: ${JSON.stringify(lastFrames)}`);
   }
 }
