@@ -1,5 +1,6 @@
 import { occupancyString } from '../../src/rooms/domain/grid';
 import type { RoomMap } from '../../src/protocol/messages';
+import { RoomsService } from '../../src/rooms/rooms.service';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import {
   build, buildOk, connectAs, eventually, joinAs, sleep, step, wall, walkTo,
@@ -171,6 +172,38 @@ describe('services mode: MySQL and Redis', () => {
         expect(await ownProbe.members('1')).toEqual([]);
         expect(await ownProbe.sessions('1')).toEqual({});
         expect(await ownProbe.spectators('3')).toEqual({});
+        expect(await ownProbe.instanceSessions(own.config.instanceId)).toEqual({});
+      } finally {
+        await ownProbe.close();
+        await own.close();
+      }
+    });
+
+    it('an enter still in flight when the shutdown starts leaves no avatar in Redis', async () => {
+      const own = await startTestServer();
+      const ownProbe = await ServicesProbe.open(own);
+      try {
+        const [a] = await joinAs(own, 1, 1);
+        const late = await connectAs(own, 2);
+        // Forces the interleaving: the drain starts after the enter checked its socket, before
+        // the room state seats it.
+        const state = own.app.get<RoomStateStore>(ROOM_STATE);
+        const rooms = own.app.get(RoomsService);
+        const enterState = state.enter;
+        let shutting: Promise<void> | undefined;
+        state.enter = async (roomId, params) => {
+          state.enter = enterState;
+          shutting = own.shutdown();
+          await eventually(() => expect(rooms.isDraining).toBe(true));
+          return enterState.call(state, roomId, params);
+        };
+        late.send({ type: 'enter', roomId: '1' });
+        await eventually(() => expect(shutting).toBeDefined());
+        await shutting;
+        expect((await a.closed).code).toBe(1012);
+        expect((await late.closed).code).toBe(1012);
+        expect(await ownProbe.members('1')).toEqual([]);
+        expect(await ownProbe.sessions('1')).toEqual({});
         expect(await ownProbe.instanceSessions(own.config.instanceId)).toEqual({});
       } finally {
         await ownProbe.close();
