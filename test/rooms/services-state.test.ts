@@ -1,9 +1,11 @@
+import type Redis from 'ioredis';
+import { REDIS } from '../../src/infra.module';
 import { occupancyString } from '../../src/rooms/domain/grid';
 import type { RoomMap } from '../../src/protocol/messages';
 import { RoomsService } from '../../src/rooms/rooms.service';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import {
-  build, buildOk, connectAs, eventually, joinAs, sleep, step, wall, walkTo,
+  build, buildOk, connectAs, eventually, joinAs, peek, roomState, sleep, step, wall, walkTo,
 } from '../support/room';
 import { startTestServer, type TestServer } from '../support/server';
 import { ServicesProbe } from '../support/services';
@@ -101,6 +103,27 @@ describe('services mode: MySQL and Redis', () => {
       await expectStoresAgree('4');
       await owner.close();
       await visitor.close();
+    });
+  });
+
+  describe('a backing service away', () => {
+    it('while the server cannot reach Redis, moves and builds answer UNAVAILABLE and change nothing', async () => {
+      const own = await startTestServer();
+      try {
+        const [owner] = await joinAs(own, 1, 1);
+        await step(owner, 'down');
+        const before = await peek(own, 1);
+        const redis = own.app.get<Redis>(REDIS);
+        redis.disconnect(); // this server's connection only; Redis itself stays up
+        expect(await step(owner, 'right')).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+        expect(await build(owner, 0, [wall(3, 3)])).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+        await redis.connect();
+        expect(roomState(await peek(own, 1))).toEqual(roomState(before));
+        expect(await step(owner, 'right')).toMatchObject({ type: 'moved', x: 1, y: 1, seq: before.seq + 1 });
+        await owner.close();
+      } finally {
+        await own.close();
+      }
     });
   });
 
