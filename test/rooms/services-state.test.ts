@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { REDIS } from '../../src/infra.module';
+import { MapStore } from '../../src/maps/map-store';
 import { occupancyString } from '../../src/rooms/domain/grid';
 import type { RoomMap } from '../../src/protocol/messages';
 import { RoomsService } from '../../src/rooms/rooms.service';
@@ -90,6 +91,36 @@ describe('services mode: MySQL and Redis', () => {
       expect(replies.map((r) => r.code)).toEqual(['INVALID_BUILD', 'INVALID_BUILD', 'INVALID_BUILD', 'CONFLICT', 'FORBIDDEN']);
       expect(await expectStoresAgree('2')).toEqual(before);
       expect(await probe.seq('2')).toBe(seqBefore);
+      await owner.close();
+      await visitor.close();
+    });
+
+    it('when MySQL fails to commit a build Redis already took, both end at the old map and the owner gets UNAVAILABLE', async () => {
+      const [owner] = await joinAs(server, 12, 12);
+      const [visitor] = await joinAs(server, 13, 12);
+      await buildOk(owner, 0, [wall(5, 5)]);
+      const before = await expectStoresAgree('12');
+      // The commit fails after the Redis half ran (a dropped MySQL connection at commit time).
+      const maps = server.app.get(MapStore);
+      const saveBuild = maps.saveBuild;
+      maps.saveBuild = (roomId, prev, next, beforeCommit) => {
+        maps.saveBuild = saveBuild;
+        return saveBuild.call(maps, roomId, prev, next, async () => {
+          await beforeCommit();
+          throw Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' });
+        });
+      };
+      expect(await build(owner, 1, [wall(6, 6)])).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+      expect(await expectStoresAgree('12')).toEqual(before);
+      // What clients were last told is the old map again.
+      const lastBuilt = await eventually(() => {
+        const built = visitor.ofType('built');
+        expect(built[built.length - 1].map).toMatchObject({ version: 1, objects: before.objects });
+        return built[built.length - 1];
+      });
+      expect(roomState(await peek(server, 12)).map).toEqual(roomState(lastBuilt as never).map);
+      await buildOk(owner, 1, [wall(7, 7)]);
+      expect((await expectStoresAgree('12')).objects).toHaveLength(2);
       await owner.close();
       await visitor.close();
     });
