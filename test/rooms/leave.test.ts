@@ -76,7 +76,7 @@ describeEachMode('leaving', (mode) => {
     // Whatever got in is taken out again: only the owner stays, and every `entered` has its `left`.
     await eventually(async () => {
       expect((await peek(server, 10)).members.map((m) => m.userId)).toEqual(['10']);
-    }, 5000, 100);
+    }, 10_000, 100);
     const marker = await step(owner, 'down');
     const events = owner.events().filter((e) => (e.seq as number) > w.seq && (e.seq as number) < (marker.seq as number));
     const entered = events.filter((e) => e.type === 'entered').map((e) => (e.member as { userId: string }).userId).sort();
