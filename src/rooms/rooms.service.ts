@@ -70,8 +70,9 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
   /** The socket closed (or was found dead): its avatar leaves with `disconnect` or `timeout`. */
   async disconnected(session: ClientSession): Promise<void> {
     this.sessions.delete(session.id);
-    // A frame still being served when the socket closed (an `enter` waiting for the room lock)
-    // may seat the session after this point; without waiting for it, that avatar would never leave.
+    // A frame still being served when the socket closed (an `enter` already past its open-socket
+    // check, writing to the room state) may seat the session after this point; without waiting
+    // for it, that avatar would never leave.
     await session.settled();
     const reason = session.closeReason ?? 'disconnect';
     session.log.info({ room: session.seat?.roomId, reason }, 'disconnected');
