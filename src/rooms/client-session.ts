@@ -65,8 +65,8 @@ export class ClientSession {
     return true;
   }
 
-  /** Resolves once every frame queued so far has been handled. */
-  whenIdle(): Promise<void> {
+  /** Resolves once every frame queued so far has been handled (the queue never rejects). */
+  settled(): Promise<void> {
     return this.queue;
   }
 

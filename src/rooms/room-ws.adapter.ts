@@ -102,7 +102,7 @@ export class RoomWsAdapter extends WsAdapter {
       if (!session) return;
       session.alive = true;
       const accepted = session.enqueue(() => this.handleFrame(session, data, isBinary, byType, transform), MAX_QUEUED_FRAMES);
-      if (!accepted) this.strike(session, 1000);
+      if (!accepted) this.strike(session, 1000, requestIdOf(data, isBinary));
     });
   }
 
@@ -118,7 +118,7 @@ export class RoomWsAdapter extends WsAdapter {
     try {
       await this.limiter.consume(session.id);
     } catch (res) {
-      if (res instanceof RateLimiterRes) return this.strike(session, res.msBeforeNext);
+      if (res instanceof RateLimiterRes) return this.strike(session, res.msBeforeNext, requestIdOf(data, isBinary));
       throw res;
     }
     if (isBinary) return sendError(session, new BadRequestError('binary frames are not supported; send JSON text'));
@@ -152,8 +152,8 @@ export class RoomWsAdapter extends WsAdapter {
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 
-  /** Answers RATE_LIMITED; a client that keeps flooding is disconnected (1008). */
-  private strike(session: ClientSession, retryAfterMs: number): void {
+  /** Answers RATE_LIMITED (echoing the refused request's id); a client that keeps flooding is disconnected (1008). */
+  private strike(session: ClientSession, retryAfterMs: number, requestId: string | undefined): void {
     // Strikes count a flood, not a lifetime: a quiet spell forgives earlier bursts.
     const now = Date.now();
     if (now - session.lastStrikeAt > STRIKE_FORGIVE_MS) session.rateStrikes = 0;
@@ -164,7 +164,7 @@ export class RoomWsAdapter extends WsAdapter {
       session.close(CloseCode.POLICY_VIOLATION, 'flooding');
       return;
     }
-    sendError(session, new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs))));
+    sendError(session, new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs))), requestId);
   }
 
   private startHeartbeat(server: WebSocketServer): void {
@@ -184,5 +184,20 @@ export class RoomWsAdapter extends WsAdapter {
     }, this.deps.config.ws.pingIntervalMs);
     timer.unref();
     this.heartbeats.set(server, timer);
+  }
+}
+
+/**
+ * The `id` of a frame refused before it is handled (rate limit, full queue). PROTOCOL.md: the reply
+ * to a request echoes its id, and RATE_LIMITED is that reply; without the id a client waiting on
+ * its request would never hear back. Frames are at most WS_MAX_PAYLOAD bytes, so this parse is cheap.
+ */
+function requestIdOf(data: WebSocket.RawData, isBinary: boolean): string | undefined {
+  if (isBinary) return undefined;
+  try {
+    const id = (JSON.parse(data.toString()) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id.length <= 64 ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -74,9 +74,10 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
   async disconnected(session: ClientSession): Promise<void> {
     this.sessions.delete(session.id);
     openSessions.set(this.sessions.size);
-    // A frame still in flight (say an enter) may yet seat the session: let it finish first, so
-    // the avatar it creates is the one removed here rather than left behind.
-    await session.whenIdle();
+    // A frame still being served when the socket closed (an `enter` already past its open-socket
+    // check, writing to the room state) may seat the session after this point; without waiting
+    // for it, that avatar would never leave.
+    await session.settled();
     const reason = session.closeReason ?? 'disconnect';
     session.log.info({ room: session.seat?.roomId, reason }, 'disconnected');
     if (session.seat) await this.leaveWithRetry(session, reason);
@@ -99,6 +100,11 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     let result;
     try {
       result = await this.locks.withRoomLock(roomId, async () => {
+        // The socket may have closed while this enter waited (for a leave, for the lock). Its
+        // session is over: entering now would replace the user's newer, live socket in this room
+        // (which would get `replaced` and 4001, and then lose the avatar to this dead session's
+        // disconnect), or at best add an avatar only to remove it again.
+        if (!session.isOpen) return null;
         const map = await this.cachedMap(roomId);
         const spawn = nearestFreeCell(map, SPAWN) ?? SPAWN;
         return this.state.enter(roomId, {
@@ -113,6 +119,10 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     } catch (err) {
       this.channels.abandon(roomId);
       throw err;
+    }
+    if (!result) {
+      this.channels.abandon(roomId);
+      return;
     }
 
     const missed = msg.resume ? await this.state.eventsSince(roomId, msg.resume.seq).catch(() => null) : undefined;

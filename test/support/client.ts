@@ -1,18 +1,28 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 
 export type Frame = Record<string, unknown> & { type: string };
 
+export interface ConnectOptions {
+  protocols?: string[];
+  headers?: Record<string, string>;
+  /** False: the client does not answer the server's pings (to test timeouts). */
+  autoPong?: boolean;
+}
+
 /**
  * A protocol-speaking test client over a real WebSocket: it records every frame and lets a test
- * wait for the next frame matching a predicate.
+ * wait for a frame matching a predicate.
  */
 export class TestClient {
   readonly frames: Frame[] = [];
-  private cursor = 0;
-  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }[] = [];
+  /** Response headers of the accepted upgrade (to check the selected subprotocol). */
+  upgradeHeaders: IncomingHttpHeaders = {};
+  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
+    ws.on('upgrade', (res) => { this.upgradeHeaders = res.headers; });
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Frame;
       this.frames.push(frame);
@@ -24,18 +34,33 @@ export class TestClient {
         return true;
       });
     });
+    // Errors after the handshake show up as the close code; keep them from crashing the test.
+    ws.on('error', () => undefined);
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static connect(url: string, token: string | undefined, opts: { protocols?: string[]; headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<TestClient> {
+  static connect(url: string, token: string | undefined, opts: ConnectOptions = {}): Promise<TestClient> {
     const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...opts.headers };
     const ws = new WebSocket(url, opts.protocols ?? [], { headers, autoPong: opts.autoPong ?? true });
     const client = new TestClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
-      ws.once('unexpected-response', (_req, res) => reject(new HandshakeRefused(res.statusCode ?? 0)));
-      ws.once('error', reject);
+      // Without an 'unexpected-response' listener, ws aborts the handshake itself and reports
+      // "Unexpected server response: <status>".
+      ws.once('error', (err) => {
+        const m = /Unexpected server response: (\d+)/.exec(err.message);
+        reject(m ? new HandshakeRefused(Number(m[1])) : err);
+      });
     });
+  }
+
+  /** The subprotocol the server selected ('' when none). */
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
   }
 
   send(msg: unknown): void {
@@ -45,24 +70,58 @@ export class TestClient {
   /** Sends a request with an `id` and resolves with the frame that echoes it. */
   async request(msg: Record<string, unknown>, timeoutMs = 5000): Promise<Frame> {
     const id = (msg.id as string | undefined) ?? `r${Math.random().toString(36).slice(2)}`;
-    const reply = this.next((f) => f.id === id, timeoutMs);
+    // The reply cannot be among the frames already received: only wait for new ones (busy clients
+    // hold thousands of frames).
+    const reply = this.waitFor((f) => f.id === id, timeoutMs);
     this.send({ ...msg, id });
     return reply;
   }
 
-  /** The first frame matching `pred` that arrived after the previous `next`/`request` (or arrives later). */
+  /**
+   * The first frame matching `pred`, among all frames received since the last `clear()` or
+   * arriving later. Make predicates specific (a seq, an id) when similar frames may repeat.
+   */
   next(pred: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
     const existing = this.frames.find((f) => pred(f));
     if (existing) return Promise.resolve(existing);
+    return this.waitFor(pred, timeoutMs);
+  }
+
+  /** The first frame matching `pred` that arrives from now on. */
+  private waitFor(pred: (f: Frame) => boolean, timeoutMs: number): Promise<Frame> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for a frame; last frames: ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
-      this.waiters.push({ pred, from: this.cursor, resolve: (f) => { clearTimeout(timer); resolve(f); } });
+      const waiter = {
+        pred,
+        resolve: (f: Frame) => { clearTimeout(timer); resolve(f); },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`timed out waiting for a frame; last frames: ${JSON.stringify(this.frames.slice(-5))}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+      // Nothing more can arrive once the socket is closed: fail now, saying why.
+      void this.closed.then(({ code }) => {
+        if (!this.waiters.includes(waiter)) return;
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        clearTimeout(timer);
+        reject(new SocketClosed(code, this.frames.slice(-5)));
+      });
     });
   }
 
   /** Frames of one type. */
   ofType(type: string): Frame[] {
     return this.frames.filter((f) => f.type === type);
+  }
+
+  /** Room events received (`entered`, `moved`, `built`, `left`), in arrival order. */
+  events(): Frame[] {
+    return this.frames.filter((f) => EVENT_TYPES.has(f.type));
+  }
+
+  /** Waits until a room event with at least this seq has arrived. */
+  untilSeq(seq: number, timeoutMs = 5000): Promise<Frame> {
+    return this.next((f) => EVENT_TYPES.has(f.type) && (f.seq as number) >= seq, timeoutMs);
   }
 
   /** Forgets the frames seen so far, so `next` only matches new ones. */
@@ -74,10 +133,24 @@ export class TestClient {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
     return this.closed;
   }
+
+  /** Drops the TCP connection without a closing handshake (a crashed client). */
+  kill(): Promise<{ code: number; reason: string }> {
+    this.ws.terminate();
+    return this.closed;
+  }
 }
+
+export const EVENT_TYPES: ReadonlySet<string> = new Set(['entered', 'moved', 'built', 'left']);
 
 export class HandshakeRefused extends Error {
   constructor(readonly status: number) {
     super(`handshake refused with HTTP ${status}`);
+  }
+}
+
+export class SocketClosed extends Error {
+  constructor(readonly code: number, lastFrames: Frame[]) {
+    super(`the socket closed (${code}) while waiting for a frame; last frames: ${JSON.stringify(lastFrames)}`);
   }
 }

@@ -1,0 +1,3 @@
+// Jest reads `testTimeout` only from the global config, not from a project entry; the
+// integration tests talk to real services, so they get their longer timeout here.
+jest.setTimeout(30_000);
