@@ -1,0 +1,56 @@
+import type { Member, WelcomeMessage } from '../myroom-client';
+import { applyEvent, describeError, describeEvent, describeWelcome, viewFromWelcome } from './room-view';
+
+const member = (userId: string, x = 0, y = 0): Member => ({ userId, name: `user${userId}`, x, y, role: 'player' });
+const welcome: WelcomeMessage = {
+  type: 'welcome',
+  roomId: '1',
+  seq: 10,
+  you: { userId: '1', role: 'player', owner: true },
+  map: { version: 0, width: 20, height: 20, objects: [] },
+  members: [member('1'), member('2', 4, 4)],
+  spectators: 0,
+};
+const base = viewFromWelcome(welcome);
+
+describe('the room view, from server frames only', () => {
+  it('follows entered, moved, built and left in seq order', () => {
+    let v = applyEvent(base, { type: 'entered', roomId: '1', seq: 11, member: member('3') });
+    v = applyEvent(v, { type: 'moved', roomId: '1', seq: 12, userId: '3', x: 1, y: 0, dir: 'right' });
+    expect(v.members.find((m) => m.userId === '3')).toMatchObject({ x: 1, y: 0 });
+    const map = { version: 1, width: 20, height: 20, objects: [{ id: 'w', kind: 'wall', x: 1, y: 0, w: 1, h: 1 }] };
+    v = applyEvent(v, { type: 'built', roomId: '1', seq: 13, map, members: [member('1'), member('2', 4, 4), member('3', 0, 0)] });
+    expect(v.map).toBe(map);
+    expect(v.members.find((m) => m.userId === '3')).toMatchObject({ x: 0, y: 0 });
+    v = applyEvent(v, { type: 'left', roomId: '1', seq: 14, userId: '2', reason: 'disconnect' });
+    expect(v.members.map((m) => m.userId)).toEqual(['1', '3']);
+    expect(v).toMatchObject({ seq: 14, missedEvents: false });
+  });
+
+  it('ignores events it has already seen and events of another room', () => {
+    expect(applyEvent(base, { type: 'moved', roomId: '1', seq: 10, userId: '2', x: 9, y: 9, dir: 'up' })).toBe(base);
+    expect(applyEvent(base, { type: 'moved', roomId: '2', seq: 11, userId: '2', x: 9, y: 9, dir: 'up' })).toBe(base);
+  });
+
+  it('notices a gap in seq', () => {
+    expect(applyEvent(base, { type: 'moved', roomId: '1', seq: 13, userId: '2', x: 4, y: 5, dir: 'down' }).missedEvents).toBe(true);
+  });
+
+  it('does not list spectators as avatars', () => {
+    const v = applyEvent(base, { type: 'entered', roomId: '1', seq: 11, member: { ...member('9'), role: 'spectator' } });
+    expect(v.members).toHaveLength(2);
+  });
+});
+
+describe('events in plain words', () => {
+  it('names people, says "you" for yourself, and tells who a build pushed', () => {
+    expect(describeWelcome(welcome)).toBe('you entered room 1 as its owner; 1 other is here');
+    expect(describeEvent(base, { type: 'moved', roomId: '1', seq: 11, userId: '2', x: 4, y: 3, dir: 'up' })).toBe('user2 moved up to (4,3)');
+    expect(describeEvent(base, { type: 'moved', roomId: '1', seq: 11, userId: '1', x: 1, y: 0, dir: 'right' })).toBe('you moved right to (1,0)');
+    expect(describeEvent(base, { type: 'left', roomId: '1', seq: 11, userId: '2', reason: 'timeout' })).toBe('user2 timed out');
+    const map = { version: 1, width: 20, height: 20, objects: [{ id: 'w', kind: 'wall', x: 4, y: 4, w: 1, h: 1 }] };
+    expect(describeEvent(base, { type: 'built', roomId: '1', seq: 11, map, members: [member('1'), member('2', 4, 3)] }))
+      .toBe('the map changed (version 1, 1 wall); user2 pushed to (4,3)');
+    expect(describeError({ code: 'BLOCKED', message: 'that step is blocked' })).toBe('blocked: that step is blocked');
+  });
+});

@@ -1,0 +1,102 @@
+import type { LeaveReason } from '../../protocol/messages';
+import type { ErrorMessage, Member, RoomEvent, RoomMap, Role, WelcomeMessage } from '../myroom-client';
+
+/**
+ * The terminal client's picture of its room, built only from what the server sent: the `welcome`,
+ * then each event in `seq` order. Nothing is predicted locally (a key press moves nobody until
+ * the server's `moved` says so).
+ */
+export interface RoomView {
+  roomId: string;
+  seq: number;
+  you: { userId: string; role: Role; owner: boolean };
+  map: RoomMap;
+  members: Member[];
+  spectators: number;
+  /** Set when an event's seq skipped some: events were missed and positions may be stale. */
+  missedEvents: boolean;
+}
+
+export function viewFromWelcome(w: WelcomeMessage): RoomView {
+  return { roomId: w.roomId, seq: w.seq, you: w.you, map: w.map, members: w.members, spectators: w.spectators ?? 0, missedEvents: false };
+}
+
+/** The view after `e`; events of another room, or already seen (seq not past the view's), change nothing. */
+export function applyEvent(view: RoomView, e: RoomEvent): RoomView {
+  if (e.roomId !== view.roomId || e.seq <= view.seq) return view;
+  const next: RoomView = { ...view, seq: e.seq, missedEvents: view.missedEvents || e.seq > view.seq + 1 };
+  switch (e.type) {
+    case 'entered':
+      if (e.member.role !== 'player') return next;
+      return { ...next, members: [...view.members.filter((m) => m.userId !== e.member.userId), e.member] };
+    case 'moved':
+      return { ...next, members: view.members.map((m) => (m.userId === e.userId ? { ...m, x: e.x, y: e.y } : m)) };
+    case 'built':
+      // A build carries every position, so it also repairs whatever a gap made stale.
+      return { ...next, map: e.map, members: e.members };
+    case 'left':
+      return { ...next, members: view.members.filter((m) => m.userId !== e.userId) };
+  }
+}
+
+/** `e` in plain words, read against the view before it is applied (so a leaver still has a name). */
+export function describeEvent(view: RoomView, e: RoomEvent): string {
+  const who = (userId: string) => (userId === view.you.userId ? 'you' : (view.members.find((m) => m.userId === userId)?.name ?? `user ${userId}`));
+  switch (e.type) {
+    case 'entered':
+      return `${e.member.userId === view.you.userId ? 'you' : e.member.name} entered at ${at(e.member)}`;
+    case 'moved':
+      return `${who(e.userId)} moved ${e.dir} to ${at(e)}`;
+    case 'built': {
+      const pushed = e.members
+        .filter((m) => view.members.some((old) => old.userId === m.userId && (old.x !== m.x || old.y !== m.y)))
+        .map((m) => `${who(m.userId)} pushed to ${at(m)}`);
+      return [`the map changed (version ${e.map.version}, ${countObjects(e.map)})`, ...pushed].join('; ');
+    }
+    case 'left':
+      return `${who(e.userId)} ${LEFT_WORDS[e.reason] ?? `left (${e.reason})`}`;
+  }
+}
+
+export function describeWelcome(w: WelcomeMessage): string {
+  const others = w.members.filter((m) => m.userId !== w.you.userId).length;
+  const role = w.you.role === 'spectator' ? 'a spectator' : w.you.owner ? 'its owner' : 'a visitor';
+  return `you entered room ${w.roomId} as ${role}; ${others === 0 ? 'nobody else is here' : `${others} other${others === 1 ? ' is' : 's are'} here`}`;
+}
+
+const ERROR_WORDS: Readonly<Record<string, string>> = {
+  BLOCKED: 'blocked',
+  FORBIDDEN: 'not allowed',
+  CONFLICT: 'the map changed meanwhile',
+  INVALID_BUILD: 'cannot build that',
+  NOT_IN_ROOM: 'you are not in a room (type enter)',
+  ROOM_NOT_FOUND: 'no such room',
+  RATE_LIMITED: 'too fast',
+  UNAVAILABLE: 'the server is busy or a service is down; try again',
+  BAD_REQUEST: 'the server did not understand',
+  INTERNAL: 'server error',
+};
+
+/** A protocol error in plain words, the server's own message after the gist. */
+export function describeError(e: Pick<ErrorMessage, 'code' | 'message'>): string {
+  return `${ERROR_WORDS[e.code] ?? e.code}: ${e.message}`;
+}
+
+export function countObjects(map: RoomMap): string {
+  if (map.objects.length === 0) return 'no objects';
+  const byKind = new Map<string, number>();
+  for (const o of map.objects) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
+  return [...byKind].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ');
+}
+
+const LEFT_WORDS: Partial<Record<LeaveReason, string>> = {
+  leave: 'left',
+  disconnect: 'disconnected',
+  timeout: 'timed out',
+  replaced: 'reconnected from elsewhere',
+  kicked: 'was removed from the room',
+};
+
+function at(c: { x: number; y: number }): string {
+  return `(${c.x},${c.y})`;
+}
