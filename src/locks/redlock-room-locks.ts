@@ -22,7 +22,8 @@ export class RedlockRoomLocks implements RoomLocks {
     try {
       lock = await this.redlock.lock(`lock:room:{${roomId}}`, this.ttlMs);
     } catch (err) {
-      throw new UnavailableError(`room ${roomId} is busy: ${(err as Error).message}`);
+      // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
+      throw new UnavailableError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
     }
     try {
       return await fn();
