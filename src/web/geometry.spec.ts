@@ -39,7 +39,7 @@ describe('objectAt', () => {
 describe('avatarSlots', () => {
   it('gives one avatar the whole cell and shares it between more', () => {
     expect(avatarSlots(1)).toEqual([{ dx: 0, dy: 0, r: 0.36 }]);
-    expect(avatarSlots(2).map((s) => s.dx)).toEqual([-0.2, 0.2]);
+    expect(avatarSlots(2).map((s) => s.dx)).toEqual([-0.23, 0.23]);
     const six = avatarSlots(6);
     expect(six).toHaveLength(6);
     for (const s of six) expect(Math.abs(s.dx) + s.r).toBeLessThanOrEqual(0.5);

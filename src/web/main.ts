@@ -69,6 +69,10 @@ async function showSignIn(): Promise<void> {
     pageMessage((err as Error).message);
   }
   show(byId('demo-sign-in'), users !== null);
+  if (users?.length === 0) {
+    byId('demo-users').replaceChildren(el('p', { class: 'muted small' }, 'No users yet: load the demo data with npm run seed.'));
+    return;
+  }
   byId('demo-users').replaceChildren(
     ...(users ?? []).map((u) => {
       const b = el('button', { type: 'button', 'data-user-id': u.userId }, u.name);

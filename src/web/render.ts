@@ -118,9 +118,17 @@ function drawAvatars(ctx: CanvasRenderingContext2D, scene: Scene, cell: number):
     list.push(m);
     byCell.set(key, list);
   }
-  for (const group of byCell.values()) {
-    // My avatar is drawn last, on top, and named first.
-    group.sort((a, b) => Number(a.userId === scene.meId) - Number(b.userId === scene.meId));
+  const hasMe = (g: Member[]) => g.some((m) => m.userId === scene.meId);
+  // Mine last, so on top: my cell after the others, my avatar after the others in my cell
+  // (and my name first in its tag).
+  const groups = [...byCell.values()].sort((a, b) => Number(hasMe(a)) - Number(hasMe(b)));
+  for (const g of groups) g.sort((a, b) => Number(a.userId === scene.meId) - Number(b.userId === scene.meId));
+  // Names first, avatars over them: a tag may hide part of a tag, never a person.
+  for (const g of groups) {
+    const names = [...g].reverse().map((m) => (m.userId === scene.meId ? `${m.name} (you)` : m.name));
+    drawLabel(ctx, names.join(', '), g[0], cell, scene.map, hasMe(g));
+  }
+  for (const group of groups) {
     const slots = avatarSlots(group.length);
     group.forEach((m, i) => {
       const cx = (m.x + 0.5 + slots[i].dx) * cell;
@@ -130,12 +138,13 @@ function drawAvatars(ctx: CanvasRenderingContext2D, scene: Scene, cell: number):
       ctx.save();
       if (mine) {
         // A gold halo with a dark rim: it stands out whatever colour the avatar has.
-        const rim = Math.max(3, cell * 0.1);
+        // Thinner when sharing the cell, so the others stay visible next to it.
+        const rim = group.length > 1 ? Math.max(2, cell * 0.05) : Math.max(3, cell * 0.1);
         ctx.beginPath();
         ctx.arc(cx, cy, r + rim + 1.5, 0, Math.PI * 2);
         ctx.fillStyle = ME_RING;
         ctx.shadowColor = 'rgba(245, 180, 0, 0.9)';
-        ctx.shadowBlur = cell * 0.45;
+        ctx.shadowBlur = group.length > 1 ? cell * 0.2 : cell * 0.45;
         ctx.fill();
         ctx.shadowBlur = 0;
         ctx.beginPath();
@@ -152,17 +161,15 @@ function drawAvatars(ctx: CanvasRenderingContext2D, scene: Scene, cell: number):
       ctx.stroke();
       ctx.restore();
     });
-    const names = [...group].reverse().map((m) => (m.userId === scene.meId ? `${m.name} (you)` : m.name));
-    drawLabel(ctx, names.join(', '), group[0], cell, scene.map, group.some((m) => m.userId === scene.meId));
   }
 }
 
-/** A name tag above the cell (below it on the top row), cut to three cells wide. */
+/** A name tag above the cell (below it on the top row), cut to about four cells wide. */
 function drawLabel(ctx: CanvasRenderingContext2D, text: string, at: Member, cell: number, map: RoomMap, mine: boolean): void {
   const size = Math.max(10, Math.round(cell * 0.34));
   ctx.save();
   ctx.font = `${mine ? 700 : 500} ${size}px system-ui, sans-serif`;
-  const label = fitText(text, cell * 3.2, (s) => ctx.measureText(s).width);
+  const label = fitText(text, cell * 4.2, (s) => ctx.measureText(s).width);
   const tw = ctx.measureText(label).width;
   const padX = 4;
   const boxH = size + 4;

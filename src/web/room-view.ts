@@ -34,7 +34,7 @@ export class RoomView {
   private ownerName?: string;
   private tokenWasRefused = false;
   private noticeSource: NoticeSource = 'other';
-  private readonly cleanups: (() => void)[] = [];
+  private readonly cleanups: (() => unknown)[] = [];
 
   constructor(private readonly opts: RoomViewOptions) {
     showScreen('screen-room');
@@ -62,9 +62,11 @@ export class RoomView {
     this.canvas.onHover = (c) => this.build.hover(c);
 
     this.resetSidebar();
-    this.session.on('state', (s) => this.onState(s));
-    this.session.on('change', (f) => this.onChange(f));
-    this.session.on('error', (e) => this.notify(describeError(new MyRoomRequestError(e.code, e.message, e), 'move'), 'error'));
+    this.cleanups.push(
+      this.session.on('state', (s) => this.onState(s)),
+      this.session.on('change', (f) => this.onChange(f)),
+      this.session.on('error', (e) => this.notify(describeError(new MyRoomRequestError(e.code, e.message, e), 'move'), 'error')),
+    );
     this.listen(window, 'keydown', (e) => this.onKey(e as KeyboardEvent, true));
     this.listen(window, 'keyup', (e) => this.onKey(e as KeyboardEvent, false));
     this.listen(window, 'blur', () => this.moves.releaseAll());

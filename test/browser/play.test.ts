@@ -212,6 +212,11 @@ describe('playing in the browser', () => {
     await player.waitForSelector('#conn-badge[data-state="in-room"]', WAIT);
     await secondTab.waitForSelector('#conn-badge[data-state="replaced"]', WAIT);
     await player.screenshot({ path: join(ARTIFACTS, 'play-took-over.png') });
+
+    // Leaving takes the avatar out for everyone and goes back to the room list.
+    await player.click('#leave-room');
+    await player.waitForSelector('#screen-lobby:visible', WAIT);
+    await watcher.waitForSelector('#members li[data-user-id="6"]', { ...WAIT, state: 'detached' });
   });
 
   it('signs in with a pasted token, reconnects after the network drops, and signs out when the token is refused', async () => {
