@@ -252,7 +252,7 @@ export class RoomSession {
     this.resyncing = false;
     if (this.stopped) return;
     if (code === 4001 || this.gotReplaced) {
-      this.model.clear();
+      // The model stays as last seen (a view may keep showing it, marked as not live).
       this.setState({ state: 'replaced', attempt: 0, closeCode: code });
       return;
     }

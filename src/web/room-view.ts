@@ -101,6 +101,8 @@ export class RoomView {
     badge.dataset.state = s.state;
     badge.textContent = describeState(s);
     byId('conn-detail').textContent = describeReconnect(s);
+    // Anything but in-room: the picture is the last one seen, not live; show it faded.
+    byId('screen-room').classList.toggle('not-live', s.state !== 'in-room');
     byId('replaced-panel').hidden = s.state !== 'replaced';
     byId('failed-panel').hidden = s.state !== 'failed';
     if (s.state === 'failed') {
