@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Bundles the browser client (src/web) into dist/public, which the server serves at `/`:
- * app.js (one file, with its source map), app.css and index.html. Runs after `nest build`
+ * app.js (one file, with its source map), app.css (imported by main.ts) and index.html. Runs after `nest build`
  * (which empties dist). `--watch` rebuilds on every change.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -19,7 +19,7 @@ const copyStatic = {
   setup(build) {
     build.onEnd(async (result) => {
       if (result.errors.length) return;
-      for (const file of ['index.html', 'app.css']) await copyFile(join(src, file), join(out, file));
+      await copyFile(join(src, 'index.html'), join(out, 'index.html'));
       if (watch) console.log(`web client rebuilt into ${out}`);
     });
   },

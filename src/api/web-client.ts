@@ -14,11 +14,13 @@ export const WEB_CLIENT_DIR = resolve(__dirname, '..', '..', 'dist', 'public');
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/** Serves the web client at `/`. /ws, /api, /health and /metrics are not files, so they pass through. */
+/**
+ * Serves the web client at `/`. /ws, /api, /health and /metrics are not files, so they pass
+ * through. A bundle that appears later (npm run start:dev builds it after the server) is served too.
+ */
 export function serveWebClient(app: NestExpressApplication, log: Logger, dir = WEB_CLIENT_DIR): void {
   if (!existsSync(join(dir, 'index.html'))) {
-    log.warn({ dir }, 'web client not built (run npm run build): / will answer 404');
-    return;
+    log.warn({ dir }, 'web client not built yet (npm run build or build:web): / answers 404 until it is');
   }
   app.useStaticAssets(dir, {
     index: 'index.html',

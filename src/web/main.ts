@@ -2,6 +2,7 @@
  * The web client's entry: sign in (demo user or pasted token), choose a room, play it.
  * Where you are lives in the address (#room=3&as=player), so reload and back work.
  */
+import './app.css'; // bundled by esbuild into app.css next to app.js
 import type { Role } from '../protocol/messages';
 import * as api from './api';
 import { byId, el, say, show, showScreen } from './dom';

@@ -57,7 +57,7 @@ describe('web client HTTP API', () => {
     expect((await get('/api/rooms/bad%20id', token)).status).toBe(400);
   });
 
-  it('serves the web client at / while health, metrics and the API keep their routes', async () => {
+  it('keeps health, metrics and unknown API routes apart from the static web client', async () => {
     const health = await get('/health/live');
     expect(await health.json()).toEqual({ status: 'ok' });
     expect((await get('/metrics')).status).toBe(200);
