@@ -144,11 +144,12 @@ export class RoomSession {
   private async run(afterDrop: boolean): Promise<void> {
     if (this.running || this.stopped) return;
     this.running = true;
-    let attempt = 0;
+    // Waits so far: the n-th wait is backoffDelay(n), so the delays grow from one failure to the next.
+    let waits = 0;
     try {
-      if (afterDrop) await this.pause(attempt, undefined);
+      if (afterDrop) await this.pause(waits++, undefined);
       while (!this.stopped) {
-        if (attempt === 0 && !afterDrop) this.setState({ state: 'connecting', attempt });
+        if (waits === 0) this.setState({ state: 'connecting', attempt: 0 });
         try {
           await this.attempt();
           this.firstEntry?.resolve();
@@ -158,13 +159,12 @@ export class RoomSession {
           if (this.stopped) return;
           const fatal = err instanceof MyRoomRequestError && FATAL_CODES.has(err.code);
           if (fatal || !(await this.canRetry(err))) {
-            this.setState({ state: 'failed', attempt, error: err });
+            this.setState({ state: 'failed', attempt: waits, error: err });
             this.firstEntry?.reject(err);
             this.firstEntry = undefined;
             return;
           }
-          attempt++;
-          await this.pause(attempt - 1, err);
+          await this.pause(waits++, err);
         }
       }
     } finally {

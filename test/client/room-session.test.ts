@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { connectNode, type ConnectionState, type MyRoomClient, RoomSession, type StateChange, type WelcomeMessage } from '../../src/client/node';
 import { createTestEnv, startTestServer, type TestEnv, type TestServer } from '../support/server';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -118,6 +119,52 @@ describe('RoomSession: staying in a room across drops, replacement and restarts'
     sessions.push(refused);
     await expect(refused.start()).rejects.toThrow(/could not connect|closed before open/);
     expect(refused.state.state).toBe('failed');
+  });
+});
+
+describe('RoomSession against a server that never answers', () => {
+  let silent: net.Server;
+  const accepted: net.Socket[] = [];
+  const closedByClient: Promise<void>[] = [];
+  beforeAll(async () => {
+    // Accepts TCP connections and never answers the WebSocket handshake.
+    silent = net.createServer((socket) => {
+      accepted.push(socket);
+      socket.resume(); // read, so the client's close is seen
+      socket.on('error', () => undefined);
+      closedByClient.push(new Promise((resolve) => socket.on('close', () => resolve())));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('gives up an attempt that does not open in time, and waits longer after each failure', async () => {
+    const port = (silent.address() as net.AddressInfo).port;
+    let failures = 0;
+    const session = new RoomSession({
+      connect: () => connectNode({ url: `ws://127.0.0.1:${port}/ws`, token: 'unused', connectTimeoutMs: 200 }),
+      roomId: '1',
+      backoff: FAST,
+      canRetry: () => ++failures < 3,
+    });
+    const states: StateChange[] = [];
+    session.on('state', (s) => states.push(s));
+    await expect(session.start()).rejects.toThrow('could not connect (timed out)');
+    expect(states.map((s) => [s.state, s.attempt])).toEqual([
+      ['connecting', 0], ['reconnecting', 1], ['reconnecting', 2], ['failed', 2],
+    ]);
+    // Equal jitter: the n-th wait is between half and all of 100 ms · 2^n.
+    expect(states[1].retryInMs).toBeGreaterThanOrEqual(50);
+    expect(states[1].retryInMs).toBeLessThanOrEqual(100);
+    expect(states[2].retryInMs).toBeGreaterThanOrEqual(100);
+    expect(states[2].retryInMs).toBeLessThanOrEqual(200);
+    // Each attempt that timed out closed its half-open socket.
+    expect(closedByClient).toHaveLength(3);
+    await Promise.all(closedByClient);
+    await session.stop();
   });
 });
 
