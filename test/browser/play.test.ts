@@ -5,8 +5,7 @@
  * never pixels; screenshots land in test-artifacts/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { connectNode } from '../../src/client/node';
@@ -23,7 +22,6 @@ jest.setTimeout(120_000);
 describe('playing in the browser', () => {
   let server: TestServer;
   let browser: Browser;
-  let profileDir: string;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
 
@@ -33,14 +31,13 @@ describe('playing in the browser', () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startTestServer();
-    profileDir = mkdtempSync(join(tmpdir(), 'myroom-chromium-'));
+    // launch() starts the browser on a fresh temporary profile (user-data-dir) and removes it on close.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        `--disk-cache-dir=${join(profileDir, 'cache')}`,
       ],
     });
   });
@@ -49,7 +46,6 @@ describe('playing in the browser', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await server?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   afterEach(() => {
@@ -256,6 +252,17 @@ describe('playing in the browser', () => {
       await proxy.close();
       await otherServer?.close();
     }
+  });
+
+  it('says so when the room asked for does not exist', async () => {
+    const page = await openPage();
+    await signInAsDemoUser(page, 9);
+    await page.fill('#room-input', 'no-such-room');
+    await page.click('#enter-form button[value="player"]');
+    await page.waitForSelector('#conn-badge[data-state="failed"]', WAIT);
+    await page.waitForSelector('#failed-text:has-text("There is no such room.")', WAIT);
+    await page.click('#leave-room');
+    await page.waitForSelector('#screen-lobby:visible', WAIT);
   });
 
   it('refuses a pasted token that is not valid, in plain words', async () => {
