@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ApiModule } from './api/api.module';
 import { TokenService } from './auth/token.service';
 import type { AppConfig } from './config/config';
 import { HealthController } from './health/health.controller';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config, logger)],
+      imports: [InfraModule.forRoot(config, logger), ApiModule.forRoot(config)],
       controllers: [HealthController],
       providers: [
         TokenService, MapStore, RoomChannels, RoomsService, RoomsGateway, ProtocolErrorFilter,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { serveWebClient } from './api/web-client';
 import { AppModule } from './app.module';
 import { TokenService } from './auth/token.service';
 import type { AppConfig } from './config/config';
@@ -45,6 +46,7 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
       isDraining: () => rooms.isDraining,
     }),
   );
+  serveWebClient(app, log);
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://${displayHost(config.host)}:${port}/`;

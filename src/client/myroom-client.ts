@@ -34,6 +34,8 @@ export interface MyRoomClientOptions {
   /** How to open a socket; defaults to the global WebSocket (browsers, Node ≥ 22). */
   createSocket?: WebSocketFactory;
   requestTimeoutMs?: number;
+  /** A socket not open by then is closed and connect() rejects. Default 10 s. */
+  connectTimeoutMs?: number;
 }
 
 export class MyRoomRequestError extends Error {
@@ -85,9 +87,22 @@ export class MyRoomClient {
     const factory = opts.createSocket ?? defaultFactory;
     const socket = factory(opts.url, [PROTOCOL, `bearer.${opts.token}`]);
     return new Promise((resolve, reject) => {
-      socket.onopen = () => resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000));
-      socket.onerror = () => reject(new Error('could not connect (refused, unauthorized or unreachable)'));
-      socket.onclose = (ev) => reject(new Error(`closed before open (${ev.code})`));
+      const timer = setTimeout(() => {
+        reject(new Error('could not connect (timed out)'));
+        socket.close();
+      }, opts.connectTimeoutMs ?? 10_000);
+      socket.onopen = () => {
+        clearTimeout(timer);
+        resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000));
+      };
+      socket.onerror = () => {
+        clearTimeout(timer);
+        reject(new Error('could not connect (refused, unauthorized or unreachable)'));
+      };
+      socket.onclose = (ev) => {
+        clearTimeout(timer);
+        reject(new Error(`closed before open (${ev.code})`));
+      };
     });
   }
 

@@ -10,3 +10,6 @@ export function connectNode(opts: Omit<MyRoomClientOptions, 'createSocket'>): Pr
     createSocket: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as unknown as WebSocketLike,
   });
 }
+export * from './room-model';
+export * from './room-session';
+export * from './backoff';

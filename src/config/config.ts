@@ -42,6 +42,7 @@ const envSchema = z
       .optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    DEV_TOKENS: z.enum(['true', 'false']).optional(),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().max(64).default('myroom:'),
     MYSQL_URL: optionalUrl(['mysql:']),
@@ -102,6 +103,8 @@ export interface AppConfig {
   jwtSecret: string;
   /** True when JWT_SECRET was not set and the well-known development secret is in use. */
   usingDevSecret: boolean;
+  /** `POST /api/dev/token` hands out tokens for existing users (the web client's demo sign-in). */
+  devTokens: boolean;
   redis: { url?: string; keyPrefix: string };
   mysql: { url?: string };
   rabbitmq: { url?: string };
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     usingDevSecret: !e.JWT_SECRET,
+    devTokens: e.DEV_TOKENS === undefined ? e.NODE_ENV !== 'production' : e.DEV_TOKENS === 'true',
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mysql: { url: e.MYSQL_URL },
     rabbitmq: { url: e.RABBITMQ_URL },

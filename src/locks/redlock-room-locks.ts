@@ -21,7 +21,7 @@ export class RedlockRoomLocks implements RoomLocks {
     let lock: Redlock.Lock;
     try {
       lock = await this.redlock.lock(`lock:room:{${roomId}}`, this.ttlMs);
-    } catch (err) {
+    } catch {
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
       throw new UnavailableError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
     }

@@ -1,0 +1,28 @@
+import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { TokenService } from '../auth/token.service';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { LOGGER, type Logger } from '../logging/logger';
+import { DevTokenController } from './dev-token.controller';
+import { DirectoryRepository } from './directory.repository';
+import { DirectoryService } from './directory.service';
+import { RoomsApiController } from './rooms-api.controller';
+
+/** The HTTP API of the web client (/api/...). The dev sign-in exists only when configured. */
+@Module({})
+export class ApiModule implements OnModuleInit {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(LOGGER) private readonly log: Logger) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [RoomsApiController, ...(config.devTokens ? [DevTokenController] : [])],
+      providers: [TokenService, DirectoryRepository, DirectoryService],
+    };
+  }
+
+  onModuleInit(): void {
+    if (this.config.devTokens && this.config.env === 'production') {
+      this.log.warn('DEV_TOKENS is on in production: anyone can sign in as any user through /api/dev/token');
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { Member, RoomMap, WelcomeMessage } from '../protocol/messages';
+import { RoomModel } from './room-model';
+
+const map: RoomMap = { version: 0, width: 20, height: 20, objects: [] };
+const ann: Member = { userId: '1', name: 'ann', x: 0, y: 0, role: 'player' };
+const bob: Member = { userId: '2', name: 'bob', x: 3, y: 4, role: 'player' };
+
+function welcome(seq: number, members: Member[] = [ann]): WelcomeMessage {
+  return { type: 'welcome', roomId: 'r', seq, you: { userId: '1', role: 'player', owner: true }, map, members, spectators: 2 };
+}
+
+function entered(model: RoomModel, seq: number, member: Member) {
+  return model.apply({ type: 'entered', roomId: 'r', seq, member });
+}
+
+describe('RoomModel', () => {
+  it('takes the whole room from a welcome', () => {
+    const m = new RoomModel();
+    expect(m.isReady).toBe(false);
+    m.reset(welcome(7, [bob, ann]));
+    expect(m.isReady).toBe(true);
+    expect(m.seq).toBe(7);
+    expect(m.me).toEqual(ann);
+    expect(m.memberList().map((x) => x.name)).toEqual(['ann', 'bob']);
+    expect(m.spectators).toBe(2);
+  });
+
+  it('applies entered, moved, built and left in seq order', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    expect(entered(m, 8, bob)).toBe('applied');
+    expect(m.apply({ type: 'moved', roomId: 'r', seq: 9, userId: '2', x: 4, y: 4, dir: 'right' })).toBe('applied');
+    expect(m.members.get('2')).toMatchObject({ x: 4, y: 4 });
+
+    const next: RoomMap = { ...map, version: 1, objects: [{ id: 'o1', kind: 'wall', x: 4, y: 4, w: 1, h: 1 }] };
+    const pushed = { ...bob, x: 4, y: 3 };
+    expect(m.apply({ type: 'built', roomId: 'r', seq: 10, map: next, members: [ann, pushed] })).toBe('applied');
+    expect(m.map.version).toBe(1);
+    expect(m.members.get('2')).toEqual(pushed);
+
+    expect(m.apply({ type: 'left', roomId: 'r', seq: 11, userId: '2', reason: 'leave' })).toBe('applied');
+    expect(m.members.has('2')).toBe(false);
+    expect(m.seq).toBe(11);
+  });
+
+  it('ignores events it already has (a resume replays them after the welcome)', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    expect(entered(m, 7, bob)).toBe('stale');
+    expect(entered(m, 3, bob)).toBe('stale');
+    expect(m.members.has('2')).toBe(false);
+    expect(m.seq).toBe(7);
+  });
+
+  it('reports a gap and does not apply past it', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    expect(entered(m, 9, bob)).toBe('gap');
+    expect(m.members.has('2')).toBe(false);
+    expect(m.seq).toBe(7);
+  });
+
+  it('ignores events of another room, and everything before a welcome or after clear', () => {
+    const m = new RoomModel();
+    expect(entered(m, 1, bob)).toBe('stale');
+    m.reset(welcome(7));
+    expect(m.apply({ type: 'entered', roomId: 'other', seq: 8, member: bob })).toBe('stale');
+    m.clear();
+    expect(entered(m, 8, bob)).toBe('stale');
+    expect(m.isReady).toBe(false);
+  });
+
+  it('keeps the seq moving for an event type it does not know', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    const future = { type: 'waved', roomId: 'r', seq: 8 } as unknown as Parameters<RoomModel['apply']>[0];
+    expect(m.apply(future)).toBe('applied');
+    expect(entered(m, 9, bob)).toBe('applied');
+  });
+
+  it('ignores a move of an avatar it does not know instead of inventing one', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    expect(m.apply({ type: 'moved', roomId: 'r', seq: 8, userId: '9', x: 1, y: 0, dir: 'right' })).toBe('applied');
+    expect(m.members.has('9')).toBe(false);
+  });
+});

@@ -1,0 +1,86 @@
+import type { Member, Role, RoomEvent, RoomMap, WelcomeMessage } from '../protocol/messages';
+
+/** What applying one event did: changed the model, was old news, or showed a missed event. */
+export type ApplyResult = 'applied' | 'stale' | 'gap';
+
+/**
+ * A room as one client sees it, built only from server frames: a `welcome` sets everything,
+ * then each event with the next `seq` changes it. Nothing here guesses ahead of the server, so
+ * a view drawn from this model shows only confirmed positions.
+ */
+export class RoomModel {
+  roomId = '';
+  seq = 0;
+  you: WelcomeMessage['you'] = { userId: '', role: 'player', owner: false };
+  map: RoomMap = { version: 0, width: 0, height: 0, objects: [] };
+  readonly members = new Map<string, Member>();
+  /** Spectators when we entered (they come and go without events). */
+  spectators = 0;
+  private ready = false;
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get role(): Role {
+    return this.you.role;
+  }
+
+  /** My avatar, when I am a player in the room. */
+  get me(): Member | undefined {
+    return this.members.get(this.you.userId);
+  }
+
+  /** Members by name, for lists. */
+  memberList(): Member[] {
+    return [...this.members.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.userId.localeCompare(b.userId));
+  }
+
+  /** The full room as of `welcome.seq`; events up to that seq (e.g. a resume's replay) are stale. */
+  reset(welcome: WelcomeMessage): void {
+    this.roomId = welcome.roomId;
+    this.seq = welcome.seq;
+    this.you = welcome.you;
+    this.map = welcome.map;
+    this.spectators = welcome.spectators ?? 0;
+    this.members.clear();
+    for (const m of welcome.members) this.members.set(m.userId, m);
+    this.ready = true;
+  }
+
+  /** Forgets the room (after leaving it), so nothing stale is drawn or resumed. */
+  clear(): void {
+    this.ready = false;
+    this.members.clear();
+    this.seq = 0;
+    this.roomId = '';
+  }
+
+  apply(event: RoomEvent): ApplyResult {
+    if (!this.ready || event.roomId !== this.roomId || event.seq <= this.seq) return 'stale';
+    if (event.seq > this.seq + 1) return 'gap';
+    switch (event.type) {
+      case 'entered':
+        this.members.set(event.member.userId, event.member);
+        break;
+      case 'moved': {
+        const m = this.members.get(event.userId);
+        if (m) this.members.set(event.userId, { ...m, x: event.x, y: event.y });
+        break;
+      }
+      case 'built':
+        this.map = event.map;
+        this.members.clear();
+        for (const m of event.members) this.members.set(m.userId, m);
+        break;
+      case 'left':
+        this.members.delete(event.userId);
+        break;
+      default:
+        // A newer server may send event types we do not know: they still take their seq.
+        break;
+    }
+    this.seq = event.seq;
+    return 'applied';
+  }
+}

@@ -1,0 +1,87 @@
+/** The page's calls to /api and where it keeps its token (per tab: sessionStorage). */
+import type {
+  DevTokenResponse, DevUsersResponse, GameSummary, MeResponse, RoomInfoResponse, RoomsResponse, UserSummary,
+} from '../api/api-types';
+
+export type { GameSummary, MeResponse, RoomInfoResponse, RoomSummary, UserSummary } from '../api/api-types';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init.headers } });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check that it is running, then reload.');
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { message?: unknown };
+    const detail = Array.isArray(body.message) ? body.message.join(', ') : typeof body.message === 'string' ? body.message : res.statusText;
+    throw new ApiError(res.status, detail);
+  }
+  return (await res.json()) as T;
+}
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** The demo users, or null when the server has the development sign-in switched off. */
+export async function devUsers(): Promise<UserSummary[] | null> {
+  try {
+    return (await call<DevUsersResponse>('/api/dev/users')).users;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+export function devToken(userId: string): Promise<DevTokenResponse> {
+  return call<DevTokenResponse>('/api/dev/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+}
+
+export function me(token: string): Promise<MeResponse> {
+  return call<MeResponse>('/api/me', { headers: bearer(token) });
+}
+
+export async function rooms(token: string): Promise<RoomsResponse['rooms']> {
+  return (await call<RoomsResponse>('/api/rooms', { headers: bearer(token) })).rooms;
+}
+
+export function roomInfo(token: string, roomId: string): Promise<RoomInfoResponse> {
+  return call<RoomInfoResponse>(`/api/rooms/${encodeURIComponent(roomId)}`, { headers: bearer(token) });
+}
+
+/** True when the server refuses the token outright (expired, or signed with another secret). */
+export async function tokenRefused(token: string): Promise<boolean> {
+  try {
+    await me(token);
+    return false;
+  } catch (err) {
+    return err instanceof ApiError && err.status === 401;
+  }
+}
+
+export function gameNames(games: readonly GameSummary[]): Map<number, string> {
+  return new Map(games.map((g) => [g.id, g.name]));
+}
+
+const TOKEN_KEY = 'myroom.token';
+
+export const tokenStore = {
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+/** ws(s)://<this host>/ws */
+export function socketUrl(loc: Location = location): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+}
