@@ -126,10 +126,11 @@ export interface AppConfig {
     /** Names of this deployment's streams and control queues start with it. */
     prefix: string;
     partitions: number;
-    /** Stream retention: x-max-age (e.g. `1h`), x-max-length-bytes, and the segment size. */
+    /** Stream retention: x-max-age (e.g. `1h`), x-max-length-bytes, and the segment size (retention drops whole segments). */
     maxAge: string;
     maxBytes: number;
     segmentBytes: number;
+    /** Unacknowledged deliveries per consumer (streams refuse consumers without one). */
     prefetch: number;
   };
   /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */

@@ -1,23 +1,14 @@
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { AppConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
 import { AckBatcher, backoff, declareStreams, withHeartbeat } from './amqp-support';
 import { allEventStreams, controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
 
-export interface RabbitFanoutOptions {
-  url: string;
-  instanceId: string;
-  prefix: string;
-  partitions: number;
-  /** Stream retention (x-max-age, x-max-length-bytes) and segment size (retention drops whole segments). */
-  maxAge: string;
-  maxBytes: number;
-  segmentBytes: number;
-  /** Unacknowledged deliveries per consumer (streams refuse consumers without one). */
-  prefetch: number;
-}
+/** The validated `streams` section of the configuration, plus where and who we are. */
+export type RabbitFanoutOptions = AppConfig['streams'] & { url: string; instanceId: string };
 
 /** Publishes awaiting their confirm beyond which we report unhealthy (requests answer UNAVAILABLE). */
 const MAX_UNCONFIRMED = 50_000;
