@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,colyseus,barews] [--workers 2] [--step 8]`
+ * `npm run bench -- <scenario> [--targets myroom,colyseus,barews] [--workers 2] [--step 8] [--rates 1,2,5]`
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
@@ -24,6 +24,7 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     if (flag === '--targets') o.targets = value().split(',') as TargetName[];
     else if (flag === '--workers') o.workers = Number(value());
     else if (flag === '--step') o.stepSeconds = Number(value());
+    else if (flag === '--rates') o.rates = value().split(',').map(Number);
     else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
     else scenario = flag;
   }

@@ -14,6 +14,11 @@ import type { TargetInfo } from '../lib/messages';
 export interface Welcome { seq: number; map: RoomMap; members: Member[] }
 
 export interface Sink {
+  /**
+   * The welcome, called as soon as its frame arrives: events in the same read follow it at once,
+   * before any promise continuation could run, so the bot must know its starting seq by then.
+   */
+  welcome(w: Welcome): void;
   /** `raw` is handed back to `moverOf` only when the bot must know who moved. */
   moved(seq: number, own: boolean, raw: string | Buffer): void;
   /** entered / left: only their seq matters. */
@@ -72,6 +77,8 @@ function jsonAdapter(url: string, token: (userId: string) => string): Adapter {
             const f = JSON.parse(text) as { code: string; x?: number; y?: number };
             return sink.moveError(f.code, f.x, f.y);
           }
+          case 119: // welcome
+            return sink.welcome(JSON.parse(text) as Welcome);
           case 98: { // built
             const f = JSON.parse(text) as { seq: number; map: RoomMap; members: Member[] };
             return sink.built(f.seq, f.map, f.members);
@@ -80,7 +87,7 @@ function jsonAdapter(url: string, token: (userId: string) => string): Adapter {
       });
       client.on('close', (e) => sink.closed(e.code));
       return {
-        enter: (roomId) => client.enter(roomId),
+        enter: (roomId) => client.enter(roomId), // the raw handler has already given the welcome to the bot
         sendMove: (dir) => client.sendMove(dir),
         build: (baseVersion, ops) => client.build(baseVersion, ops),
         leave: () => client.leave(),
@@ -121,6 +128,14 @@ function readUint(b: Buffer, o: number): number {
   return Number(unpack(b.subarray(o)));
 }
 
+/** The value of the first key of the msgpack map at `p` (our events put `seq` first). */
+function firstValueUint(b: Buffer, p: number): number {
+  const h = b[p];
+  let o = p + (h === 0xde ? 3 : h === 0xdf ? 5 : 1); // map16 / map32 / fixmap header
+  o += 1 + (b[o] & 0x1f); // the fixstr key
+  return readUint(b, o);
+}
+
 const MOVE_FRAMES: Record<Direction, Buffer> = {
   up: roomData('move', { dir: 'up' }),
   right: roomData('move', { dir: 'right' }),
@@ -133,7 +148,6 @@ function colyseusAdapter(base: string, token: (userId: string) => string): Adapt
   return {
     async connect(userId, sink) {
       const auth = `Bearer ${token(userId)}`;
-      // The room's events carry {seq, userId, …} in that order: the seq sits right after the key.
       const own = Buffer.concat([fixstr('userId'), fixstr(userId)]);
       let ws: WebSocket | undefined;
       let welcomed: ((w: Welcome) => void) | undefined;
@@ -146,10 +160,13 @@ function colyseusAdapter(base: string, token: (userId: string) => string): Adapt
           const len = buf[1] & 0x1f;
           const p = 2 + len;
           const first = buf[2];
-          if (first === 109 /* moved */) return sink.moved(readUint(buf, p + 5), buf.indexOf(own, p) >= 0, buf);
-          if (first === 108 /* left */ || (first === 101 && len === 7) /* entered */) return sink.event(readUint(buf, p + 5));
+          if (first === 109 /* moved */) return sink.moved(firstValueUint(buf, p), buf.indexOf(own, p) >= 0, buf);
+          if (first === 108 /* left */ || (first === 101 && len === 7) /* entered */) return sink.event(firstValueUint(buf, p));
           const body = unpack(buf.subarray(p)) as Record<string, unknown>;
-          if (first === 119 /* welcome */) return welcomed?.(body as unknown as Welcome);
+          if (first === 119 /* welcome */) {
+            sink.welcome(body as unknown as Welcome);
+            return welcomed?.(body as unknown as Welcome);
+          }
           if (first === 98 /* built */) return sink.built(body.seq as number, body.map as RoomMap, body.members as Member[]);
           const req = body.id !== undefined ? pending.get(String(body.id)) : undefined;
           if (req) {

@@ -54,10 +54,9 @@ async function connectBot(bot: Bot): Promise<void> {
 
 async function enterBot(bot: Bot): Promise<void> {
   const t = performance.now();
-  const w = await bot.conn!.enter(bot.room.id);
+  await bot.conn!.enter(bot.room.id);
   recordMs(stats.enter, performance.now() - t);
   stats.c.enters++;
-  bot.welcome(w);
   bot.active = true;
 }
 
@@ -113,10 +112,9 @@ async function storm(specs: BotSpec[], startAt: number, offsets: number[]): Prom
     const t = performance.now();
     try {
       bot.conn = await adapter.connect(bot.userId, bot);
-      const w = await bot.conn.enter(bot.room.id);
+      await bot.conn.enter(bot.room.id);
       recordMs(stats.enter, performance.now() - t);
       stats.c.enters++;
-      bot.welcome(w);
       bot.active = true;
     } catch (err) {
       countError(`enter:${errCode(err)}`);
@@ -163,12 +161,11 @@ async function churnOnce(bot: Bot): Promise<void> {
   try {
     await bot.conn!.leave();
     const t = performance.now();
-    const w = await bot.conn!.enter(bot.room.id);
+    await bot.conn!.enter(bot.room.id);
     if (t >= stats.windowStart) {
       recordMs(stats.enter, performance.now() - t);
       stats.c.enters++;
     }
-    bot.welcome(w);
     bot.active = true;
   } catch (err) {
     countError(`enter:${errCode(err)}`);

@@ -6,7 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { type LatencySummary, mergeHists, summarize } from './hist';
 import { type BotSpec, type Counters, type FromWorker, newCounters, type PhaseSpec, type ToWorker, type WorkerReport } from './messages';
-import { findPid, Sampler } from './proc';
+import { cpuSeconds, findPid, machineBusySeconds, Sampler } from './proc';
 import type { Running } from './targets';
 
 export interface Merged {
@@ -29,6 +29,8 @@ export interface ServerUsage {
   /** My Room only: the Redis and MariaDB servers it uses (shared services of the machine). */
   redisCpuPct?: number;
   mariadbCpuPct?: number;
+  /** Everything the machine was busy with in the window, % of one core (200 % = both cores saturated). */
+  machineCpuPct: number;
 }
 
 export interface PhaseResult extends Merged {
@@ -39,6 +41,8 @@ export interface PhaseResult extends Merged {
   acceptedPerSec: number;
   deliveriesPerSec: number;
   server: ServerUsage;
+  /** CPU of everything else on the machine during the window (other people's jobs): noise. */
+  otherCpuPct: number;
   seconds: number;
 }
 
@@ -127,6 +131,7 @@ export class BotPool {
         acceptedPerSec: Math.round(m.counters.accepted / secs),
         deliveriesPerSec: Math.round(m.counters.deliveries / secs),
         server: usage,
+        otherCpuPct: Math.max(0, Math.round(usage.machineCpuPct - usage.cpuPct - (usage.redisCpuPct ?? 0) - (usage.mariadbCpuPct ?? 0) - m.botCpuPct)),
         seconds: secs,
       };
     } finally {
@@ -134,6 +139,27 @@ export class BotPool {
       clearTimeout(stopTimer);
       clearInterval(progress);
       process.stdout.write('\r');
+    }
+  }
+
+  /**
+   * Waits (up to `maxMs`) until the machine is quiet: less than `maxPct` % of a core busy with
+   * anything but the server, its services and our bots. Returns the last reading.
+   */
+  async waitQuiet(maxMs = 60_000, maxPct = 15): Promise<number> {
+    const ours = [...this.target.pids, ...this.workers.map((w) => w.pid!), process.pid, findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1];
+    const until = Date.now() + maxMs;
+    let other = 0;
+    let said = false;
+    for (;;) {
+      const m0 = machineBusySeconds();
+      const o0 = ours.map(cpuSeconds);
+      await new Promise((r) => setTimeout(r, 1000));
+      const own = ours.reduce((s, p, i) => s + cpuSeconds(p) - o0[i], 0);
+      other = Math.max(0, Math.round((machineBusySeconds() - m0 - own) * 100));
+      if (other < maxPct || Date.now() > until) return other;
+      if (!said) process.stdout.write(`  (waiting for the machine to quiet down: ${other} % of a core busy elsewhere)\n`);
+      said = true;
     }
   }
 
@@ -157,15 +183,19 @@ export class BotPool {
     const services = this.target.info.kind === 'myroom' ? [findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1] : [];
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
+    let busy0 = 0;
     return {
       start() {
         server.start();
         others.start();
+        busy0 = machineBusySeconds();
       },
       stop() {
         const s = server.stop();
         const o = others.stop();
-        const usage: ServerUsage = { cpuPct: pct(s.cpuSec.reduce((a, b) => a + b, 0), s.wallSec), peakRssMb: s.peakRssMb };
+        const usage: ServerUsage = {
+          cpuPct: pct(s.cpuSec.reduce((a, b) => a + b, 0), s.wallSec), peakRssMb: s.peakRssMb, machineCpuPct: pct(machineBusySeconds() - busy0, s.wallSec),
+        };
         if (services.length) {
           usage.redisCpuPct = pct(o.cpuSec[0], o.wallSec);
           usage.mariadbCpuPct = pct(o.cpuSec[1], o.wallSec);

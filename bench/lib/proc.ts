@@ -65,3 +65,10 @@ export class Sampler {
     };
   }
 }
+
+/** CPU seconds the whole machine spent busy (all cores, everything but idle and iowait), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}

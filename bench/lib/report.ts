@@ -34,13 +34,13 @@ function stepAt(t: TargetResult | undefined, hz: number): PhaseResult | undefine
 
 function stepsTable(r: StoredResult): string[] {
   const rows = [
-    '| server | rate /player | moves/s offered → accepted | deliveries/s | mover p50 / p90 / p99 / max (ms) | others p50 / p90 / p99 / max (ms) | enter p99 | build p99 | server CPU | Redis CPU | server peak RSS | bot CPU | bot send lag p99 | seq gaps | errors |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| server | rate /player | moves/s offered → accepted | deliveries/s | mover p50 / p90 / p99 / max (ms) | others p50 / p90 / p99 / max (ms) | enter p99 | build p99 | server CPU | Redis CPU | server peak RSS | bot CPU | other jobs CPU | bot send lag p99 | seq gaps | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, t] of Object.entries(r.targets)) {
     if (!t) continue;
     if (t.error) {
-      rows.push(`| ${t.label} | failed: ${t.error.replace(/\|/g, '/')} |||||||||||||`);
+      rows.push(`| ${t.label} | failed: ${t.error.replace(/\|/g, '/')} ||||||||||||||`);
       continue;
     }
     for (const s of t.steps ?? []) {
@@ -48,7 +48,7 @@ function stepsTable(r: StoredResult): string[] {
       rows.push(`| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
         `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
         `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
-        `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`);
+        `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`);
     }
   }
   return rows;

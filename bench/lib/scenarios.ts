@@ -12,6 +12,8 @@ export interface Options {
   workers: number;
   /** Length of one measured step of a ramp (after a 2 s warm-up). */
   stepSeconds: number;
+  /** Overrides the rates of a ramp (e.g. to look at one point). */
+  rates?: number[];
 }
 
 export interface TargetResult {
@@ -58,7 +60,7 @@ function line(s: PhaseResult): string {
   const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
   return `${String(s.rateHz).padStart(4)} Hz: ${k(s.acceptedPerSec)}/${k(s.offeredPerSec)} moves/s, ${k(s.deliveriesPerSec)} deliveries/s, ` +
     `p50/p99 mover ${s.mover.p50}/${s.mover.p99} ms, others ${s.others.p50}/${s.others.p99} ms, ` +
-    `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}, bots ${s.botCpuPct}%` +
+    `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
     (s.counters.gaps ? `, ${s.counters.gaps} seq gaps` : '') +
     (Object.keys(s.counters.errors).length ? `, errors ${JSON.stringify(s.counters.errors)}` : '');
 }
@@ -110,11 +112,19 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
     if (c.counters.enters < players) throw new Error(`only ${c.counters.enters} of ${players} bots could enter`);
     const steps: PhaseResult[] = [];
     let highest: number | undefined;
-    for (const rateHz of spec.rates) {
-      const s = await pool.run({
-        rateHz, warmupMs: WARMUP_MS, measureMs: o.stepSeconds * 1000,
-        buildEveryMs: name === 'barews' ? 0 : spec.buildEveryMs, churnPerSec: spec.churnPerSec,
-      }, players, `${rateHz} Hz`);
+    for (const rateHz of o.rates ?? spec.rates) {
+      let s: PhaseResult;
+      // This box is shared: a step disturbed by other jobs (> 20 % of a core) is run again, twice at most.
+      for (let attempt = 1; ; attempt++) {
+        await pool.waitQuiet();
+        s = await pool.run({
+          rateHz, warmupMs: WARMUP_MS, measureMs: o.stepSeconds * 1000,
+          buildEveryMs: name === 'barews' ? 0 : spec.buildEveryMs, churnPerSec: spec.churnPerSec,
+        }, players, `${rateHz} Hz`);
+        if (s.otherCpuPct <= 20 || attempt === 3) break;
+        console.log(`  (again: other jobs took ${s.otherCpuPct} % of a core during that step)`);
+        await sleep(1500);
+      }
       steps.push(s);
       const ok = sustainable(s);
       console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${line(s)}`);
@@ -151,6 +161,7 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
     description: '1,000 players arrive evenly over 10 s into 50 rooms whose owners are already in. An arrival is a new connection (handshake with auth) plus its enter, timed until the welcome.',
     run: (o) => each(o, (t) => withTarget(t, o.workers, async (_target, pool) => {
       await pool.connect(roomBots(50, 1), byRoom, true);
+      await pool.waitQuiet();
       const arrivals = roomBots(50, 20, 1);
       const { merged, server } = await pool.storm(arrivals, byRoom, 10_000);
       console.log(`  ${merged.counters.enters}/${arrivals.length} arrived; p50/p99 ${merged.enter.p50}/${merged.enter.p99} ms, max ${merged.enter.max} ms; server ${server.cpuPct}% CPU` +
@@ -162,7 +173,7 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
     description: 'Connected players sitting in 50 rooms, not moving: server RSS over its own baseline at 1,000 and 5,000 connections.',
     run: (o) => each(o, (t) => withTarget(t, o.workers, async (target, pool) => {
       const rss = () => target.pids.reduce((s, p) => s + rssMb(p), 0);
-      await sleep(2000);
+      await pool.waitQuiet();
       const baseRssMb = rss();
       const points: NonNullable<TargetResult['idle']>['points'] = [];
       let botRssMb = 0;
