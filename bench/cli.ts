@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { BotPool } from './lib/pool';
 import { type Machine, type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
-import { startTarget, type TargetName } from './lib/targets';
+import { startTarget, stopAllTargets, type TargetName } from './lib/targets';
 
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 
@@ -104,6 +104,13 @@ async function main(): Promise<number> {
     console.log(`\nwrote bench/results/${name}.json and bench/RESULTS.md`);
   }
   return failed ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers and bots`);
+    void stopAllTargets().finally(() => process.exit(130));
+  });
 }
 
 main().then((code) => process.exit(code), (err: Error) => {

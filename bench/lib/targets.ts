@@ -41,6 +41,23 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** Everything started and not yet stopped, so an interrupted run (Ctrl-C) still cleans up. */
+const live = new Set<() => Promise<void>>();
+
+export async function stopAllTargets(): Promise<void> {
+  await Promise.allSettled([...live].map((stop) => stop()));
+}
+
+function tracked(r: Running): Running {
+  const stop = r.stop;
+  const once = async () => {
+    live.delete(once);
+    await stop();
+  };
+  live.add(once);
+  return { ...r, stop: once };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -104,7 +121,7 @@ async function dropStores(database: string, keyPrefix: string): Promise<void> {
 }
 
 function startMyRoom(port: number, database: string, keyPrefix: string, extra: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [...serverNodeArgs(), 'dist/main.js'], {
+  return spawn(process.execPath, [...serverNodeArgs(), process.env.BENCH_MYROOM_MAIN ?? 'dist/main.js'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: baseEnv({
       PORT: String(port),
@@ -136,6 +153,10 @@ function seqReader(keyPrefix: string) {
 }
 
 export async function startTarget(name: TargetName): Promise<Running> {
+  return tracked(await start(name));
+}
+
+async function start(name: TargetName): Promise<Running> {
   if (name === 'colyseus' || name === 'barews') {
     const port = await freePort();
     const script = name === 'colyseus' ? 'dist-bench/peers/colyseus.js' : 'dist-bench/peers/bare-ws.js';

@@ -85,3 +85,6 @@ wss.on('connection', (ws, req) => {
 });
 
 http.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
+
+// Forked by the bench tool: go when it goes.
+process.on('disconnect', () => process.exit(0));
