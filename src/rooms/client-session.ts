@@ -48,8 +48,11 @@ export class ClientSession {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Sends a pre-serialized frame. A client that cannot keep up is cut off rather than buffered forever. */
-  send(text: string): void {
+  /**
+   * Sends a pre-serialized frame (JSON text, or its UTF-8 bytes when one encoding is shared by a
+   * room). A client that cannot keep up is cut off rather than buffered forever.
+   */
+  send(text: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.log.warn({ room: this.seat?.roomId, buffered: this.socket.bufferedAmount }, 'slow consumer: closing');
@@ -61,7 +64,7 @@ export class ClientSession {
       this.tcp.cork();
       uncorkLater(this);
     }
-    this.socket.send(text);
+    this.socket.send(text, TEXT_FRAME);
   }
 
   /** Flushes what this turn of the event loop wrote, in one system call. */
@@ -94,6 +97,7 @@ export class ClientSession {
  * corked until the end of the turn (setImmediate runs right after the I/O callbacks of the poll
  * phase), and everything it got goes out in one `writev`. Frames and their order are unchanged.
  */
+const TEXT_FRAME = { binary: false };
 const toUncork: ClientSession[] = [];
 let flushScheduled = false;
 
