@@ -146,7 +146,7 @@ export class BotPool {
    * Waits (up to `maxMs`) until the machine is quiet: less than `maxPct` % of a core busy with
    * anything but the server, its services and our bots. Returns the last reading.
    */
-  async waitQuiet(maxMs = 60_000, maxPct = 15): Promise<number> {
+  async waitQuiet(maxMs = 15_000, maxPct = 15): Promise<number> {
     const ours = [...this.target.pids, ...this.workers.map((w) => w.pid!), process.pid, findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1];
     const until = Date.now() + maxMs;
     let other = 0;

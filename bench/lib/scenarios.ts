@@ -114,14 +114,14 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
     let highest: number | undefined;
     for (const rateHz of o.rates ?? spec.rates) {
       let s: PhaseResult;
-      // This box is shared: a step disturbed by other jobs (> 20 % of a core) is run again, twice at most.
+      // This box is shared: a step disturbed by other jobs (> 20 % of a core) is run once more.
       for (let attempt = 1; ; attempt++) {
         await pool.waitQuiet();
         s = await pool.run({
           rateHz, warmupMs: WARMUP_MS, measureMs: o.stepSeconds * 1000,
           buildEveryMs: name === 'barews' ? 0 : spec.buildEveryMs, churnPerSec: spec.churnPerSec,
         }, players, `${rateHz} Hz`);
-        if (s.otherCpuPct <= 20 || attempt === 3) break;
+        if (s.otherCpuPct <= 20 || attempt === 2) break;
         console.log(`  (again: other jobs took ${s.otherCpuPct} % of a core during that step)`);
         await sleep(1500);
       }
