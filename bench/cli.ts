@@ -7,7 +7,7 @@
  * bench/results/<scenario>.json and regenerates bench/RESULTS.md.
  */
 import { cpus, release, totalmem } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BotPool } from './lib/pool';
 import { type Machine, type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
@@ -92,14 +92,21 @@ async function main(): Promise<number> {
     console.log(`\n### ${name}: ${s.description}`);
     const date = new Date().toISOString();
     const targets = await s.run(o);
-    const result: StoredResult = { scenario: name, description: s.description, date, machine: machine(), targets };
+    for (const t of Object.values(targets)) if (t) t.date = date;
     if (Object.values(targets).every((t) => t?.error)) {
       failed = true;
       console.error(`${name}: no server produced results; bench/results/${name}.json left as it was.`);
       continue;
     }
+    // Servers not run this time (--targets) keep their last results, each with its own date.
+    const file = `bench/results/${name}.json`;
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredResult) : undefined;
+    const merged = { ...(previous?.targets ?? {}), ...targets };
+    for (const t of Object.values(merged)) if (t) t.date ??= previous?.date;
+    const ordered = Object.fromEntries((['myroom', 'cluster', 'colyseus', 'barews'] as const).filter((k) => merged[k]).map((k) => [k, merged[k]]));
+    const result: StoredResult = { scenario: name, description: s.description, date, machine: machine(), targets: ordered };
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync(`bench/results/${name}.json`, JSON.stringify(result, null, 1) + '\n');
+    writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
     writeReport('bench/results', 'bench/RESULTS.md');
     console.log(`\nwrote bench/results/${name}.json and bench/RESULTS.md`);
   }

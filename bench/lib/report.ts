@@ -202,7 +202,8 @@ export function writeReport(resultsDir: string, outFile: string): void {
   for (const name of [...ORDER, ...Object.keys(all).filter((k) => !ORDER.includes(k))]) {
     const r = all[name];
     if (!r) continue;
-    lines.push(`## ${name}`, '', `Run ${r.date}.`, '');
+    const dates = [...new Set(Object.values(r.targets).map((t) => t?.date?.slice(0, 16)).filter(Boolean))];
+    lines.push(`## ${name}`, '', `Run ${dates.length > 1 ? Object.values(r.targets).map((t) => `${t!.label} ${t!.date?.slice(0, 16) ?? ''}`).join(', ') : r.date.slice(0, 16)} (UTC).`, '');
     if (name === 'enter-storm') lines.push(...stormSection(r));
     else if (name === 'idle') lines.push(...idleSection(r));
     else {

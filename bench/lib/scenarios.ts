@@ -18,6 +18,8 @@ export interface Options {
 
 export interface TargetResult {
   label: string;
+  /** When this server's part was run (servers may be re-run alone with --targets). */
+  date?: string;
   error?: string;
   steps?: PhaseResult[];
   /** Highest rate per player whose step met the bar (p99 ≤ 100 ms, ≥ 95 % of moves accepted). */
