@@ -64,7 +64,8 @@ function rampSection(r: StoredResult, chart?: string): string[] {
   for (const t of Object.values(r.targets)) {
     if (!t || t.error) continue;
     const s = t.highestSustainableHz !== undefined ? stepAt(t, t.highestSustainableHz) : undefined;
-    out.push(`| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz` : 'none'} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
+    const topTested = t.highestSustainableHz !== undefined && t.highestSustainableHz === t.steps?.at(-1)?.rateHz;
+    out.push(`| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz${topTested ? ' (the highest rate tested: its limit is higher)' : ''}` : 'none'} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
       `${t === ours ? '–' : ratio(ours?.highestSustainableHz, t.highestSustainableHz)} |`);
   }
   const points = [...new Set(Object.values(r.targets).flatMap((t) => t?.steps?.map((s) => s.rateHz) ?? []))].filter((hz) => hz === 2 || hz === 5 || hz === 1);
