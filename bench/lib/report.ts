@@ -193,7 +193,8 @@ export function writeReport(resultsDir: string, outFile: string): void {
     '',
     'The servers: **My Room** (this repo, `node dist/main.js`, Redis + MariaDB, every move a Lua script in Redis); **Colyseus 0.16** (`bench/peers/colyseus`, ' +
       'an equivalent room in memory in one process, messages via `broadcast()`); **bare ws** (`bench/peers/bare-ws`, parses a move, updates a Map, broadcasts one ' +
-      'string; no validation, no storage: the limit of Node + `ws` on this box).',
+      'string with one `ws.send` per socket; no validation, no storage). The bare-ws server is the limit of a plain Node + `ws` server on this box, not of a ' +
+      'server that coalesces its writes, as ours does: see the README\'s Performance section.',
     '',
     '## First targets',
     '',
