@@ -66,6 +66,8 @@ export class MyRoomClient {
   private readonly pending = new Map<string, Pending>();
   private readonly handlers = new Map<keyof ClientEvents, Set<Handler<never>>>();
   private rawHandler?: (text: string) => void;
+  /** Listeners that need parsed frames (all but `close`): with none, `onRaw` clients skip parsing. */
+  private frameListeners = 0;
   private nextId = 1;
   /** Seq of the last room event seen, for `resume` after a reconnect. */
   lastSeq = 0;
@@ -136,12 +138,16 @@ export class MyRoomClient {
     let set = this.handlers.get(type);
     if (!set) this.handlers.set(type, (set = new Set()));
     set.add(handler as Handler<never>);
-    return () => set!.delete(handler as Handler<never>);
+    if (type !== 'close') this.frameListeners++;
+    return () => {
+      if (set!.delete(handler as Handler<never>) && type !== 'close') this.frameListeners--;
+    };
   }
 
   /**
    * Sees every frame as text before it is parsed; return without parsing to keep a bot cheap.
-   * When set, frames are parsed only if they may answer a pending request or have listeners.
+   * When set, frames are parsed only if they may answer a pending request or have listeners
+   * (a `close` listener alone does not count).
    */
   onRaw(handler: (text: string) => void): void {
     this.rawHandler = handler;
@@ -165,7 +171,7 @@ export class MyRoomClient {
 
   private onFrame(text: string): void {
     this.rawHandler?.(text);
-    if (this.rawHandler && this.pending.size === 0 && this.handlers.size === 0) return;
+    if (this.rawHandler && this.pending.size === 0 && this.frameListeners === 0) return;
     const frame = JSON.parse(text) as Record<string, unknown> & { type: string; id?: string; seq?: number };
     if (typeof frame.seq === 'number' && frame.type !== 'welcome') this.lastSeq = Math.max(this.lastSeq, frame.seq);
     if (frame.type === 'welcome' && typeof frame.seq === 'number') this.lastSeq = frame.seq;

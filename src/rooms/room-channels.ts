@@ -135,15 +135,17 @@ class RoomChannel {
   private release(ev: PendingEvent): void {
     this.recent.push(ev);
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
-    for (const s of this.sessions) this.sendTo(s, ev);
+    // Encoded to UTF-8 once for the room: ws then writes these same bytes to every socket.
+    const frame = this.sessions.size > 1 ? Buffer.from(ev.json) : ev.json;
+    for (const s of this.sessions) this.sendTo(s, ev, frame);
   }
 
-  private sendTo(session: ClientSession, ev: PendingEvent): void {
+  private sendTo(session: ClientSession, ev: PendingEvent, frame: string | Buffer = ev.json): void {
     if (!session.seat || ev.seq <= session.seat.sinceSeq) return;
     if (ev.replyTo && ev.replyTo.sessionId === session.id) {
       session.send(`{"id":${JSON.stringify(ev.replyTo.requestId)},${ev.json.slice(1)}`);
     } else {
-      session.send(ev.json);
+      session.send(frame);
     }
   }
 }

@@ -1,0 +1,239 @@
+/**
+ * One small adapter per server under test. A bot sees every server through `BotConn` and gets
+ * called back through `Sink`, with frames read as little as possible: a `moved` frame is only
+ * searched for its `seq` and for the bot's own user id, never parsed, because on a 2-core box the
+ * bots' own CPU is the first limit. Rare frames (welcome, built, errors) are parsed in full.
+ */
+import { pack, unpack } from '@colyseus/msgpackr';
+import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
+import { connectNode } from '../../src/client/node';
+import type { BuildOp, Direction, Member, RoomMap } from '../../src/client/node';
+import type { TargetInfo } from '../lib/messages';
+
+export interface Welcome { seq: number; map: RoomMap; members: Member[] }
+
+export interface Sink {
+  /**
+   * The welcome, called as soon as its frame arrives: events in the same read follow it at once,
+   * before any promise continuation could run, so the bot must know its starting seq by then.
+   */
+  welcome(w: Welcome): void;
+  /** `raw` is handed back to `moverOf` only when the bot must know who moved. */
+  moved(seq: number, own: boolean, raw: string | Buffer): void;
+  /** entered / left: only their seq matters. */
+  event(seq: number): void;
+  built(seq: number, map: RoomMap, members: Member[]): void;
+  /** An error that answers a move (moves carry no request id). */
+  moveError(code: string, x?: number, y?: number): void;
+  closed(code: number): void;
+}
+
+export interface BotConn {
+  enter(roomId: string): Promise<Welcome>;
+  sendMove(dir: Direction): void;
+  build(baseVersion: number, ops: BuildOp[]): Promise<void>;
+  leave(): Promise<void>;
+  close(): void;
+}
+
+export interface Adapter {
+  connect(userId: string, sink: Sink): Promise<BotConn>;
+  moverOf(raw: string | Buffer): string;
+}
+
+export function adapterFor(target: TargetInfo): Adapter {
+  const token = (userId: string) => jwt.sign({ name: userId }, target.jwtSecret, { algorithm: 'HS256', subject: userId, expiresIn: 24 * 3600 });
+  return target.kind === 'colyseus' ? colyseusAdapter(target.url, token) : jsonAdapter(target.url, token);
+}
+
+// ---- My Room and the bare-ws limit: PROTOCOL.md JSON frames, through the typed client library ----
+
+function seqOf(text: string): number {
+  let i = text.indexOf('"seq":') + 6;
+  let n = 0;
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) n = n * 10 + c - 48;
+  return n;
+}
+
+function jsonAdapter(url: string, token: (userId: string) => string): Adapter {
+  return {
+    async connect(userId, sink) {
+      const client = await connectNode({ url, token: token(userId), requestTimeoutMs: 60_000 });
+      const own = `"userId":${JSON.stringify(userId)},`;
+      client.onRaw((text) => {
+        // Frames start with {"type":"…": the 9th character tells the types apart cheaply.
+        if (!text.startsWith('{"type":"')) return;
+        switch (text.charCodeAt(9)) {
+          case 109: // moved
+            sink.moved(seqOf(text), text.includes(own), text);
+            return;
+          case 108: // left
+            sink.event(seqOf(text));
+            return;
+          case 101: { // entered, error
+            if (text.charCodeAt(10) === 110) return sink.event(seqOf(text));
+            if (text.includes('"id":')) return; // answers a request: the library settles it
+            const f = JSON.parse(text) as { code: string; x?: number; y?: number };
+            return sink.moveError(f.code, f.x, f.y);
+          }
+          case 119: // welcome
+            return sink.welcome(JSON.parse(text) as Welcome);
+          case 98: { // built
+            const f = JSON.parse(text) as { seq: number; map: RoomMap; members: Member[] };
+            return sink.built(f.seq, f.map, f.members);
+          }
+        }
+      });
+      client.on('close', (e) => sink.closed(e.code));
+      return {
+        enter: (roomId) => client.enter(roomId), // the raw handler has already given the welcome to the bot
+        sendMove: (dir) => client.sendMove(dir),
+        build: (baseVersion, ops) => client.build(baseVersion, ops),
+        leave: () => client.leave(),
+        close: () => client.close(),
+      };
+    },
+    moverOf(raw) {
+      const text = raw as string;
+      const i = text.indexOf('"userId":"') + 10;
+      return text.slice(i, text.indexOf('"', i));
+    },
+  };
+}
+
+// ---- Colyseus 0.16: HTTP matchmaking, then binary frames (protocol byte, type, msgpack body) ----
+
+const JOIN_ROOM = 10;
+const ERROR = 11;
+const LEAVE_ROOM = 12;
+const ROOM_DATA = 13;
+
+function fixstr(s: string): Buffer {
+  const b = Buffer.from(s);
+  return Buffer.concat([Buffer.from([0xa0 | b.length]), b]);
+}
+
+function roomData(type: string, body: unknown): Buffer {
+  return Buffer.concat([Buffer.from([ROOM_DATA]), fixstr(type), pack(body)]);
+}
+
+/** A msgpack unsigned integer at `o`. */
+function readUint(b: Buffer, o: number): number {
+  const t = b[o];
+  if (t < 0x80) return t;
+  if (t === 0xcc) return b[o + 1];
+  if (t === 0xcd) return b.readUInt16BE(o + 1);
+  if (t === 0xce) return b.readUInt32BE(o + 1);
+  return Number(unpack(b.subarray(o)));
+}
+
+/** The value of the first key of the msgpack map at `p` (our events put `seq` first). */
+function firstValueUint(b: Buffer, p: number): number {
+  const h = b[p];
+  let o = p + (h === 0xde ? 3 : h === 0xdf ? 5 : 1); // map16 / map32 / fixmap header
+  o += 1 + (b[o] & 0x1f); // the fixstr key
+  return readUint(b, o);
+}
+
+const MOVE_FRAMES: Record<Direction, Buffer> = {
+  up: roomData('move', { dir: 'up' }),
+  right: roomData('move', { dir: 'right' }),
+  down: roomData('move', { dir: 'down' }),
+  left: roomData('move', { dir: 'left' }),
+};
+
+function colyseusAdapter(base: string, token: (userId: string) => string): Adapter {
+  const wsBase = base.replace(/^http/, 'ws');
+  return {
+    async connect(userId, sink) {
+      const auth = `Bearer ${token(userId)}`;
+      const own = Buffer.concat([fixstr('userId'), fixstr(userId)]);
+      let ws: WebSocket | undefined;
+      let welcomed: ((w: Welcome) => void) | undefined;
+      let nextId = 1;
+      const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+
+      const onMessage = (buf: Buffer) => {
+        const code = buf[0];
+        if (code === ROOM_DATA) {
+          const len = buf[1] & 0x1f;
+          const p = 2 + len;
+          const first = buf[2];
+          if (first === 109 /* moved */) return sink.moved(firstValueUint(buf, p), buf.indexOf(own, p) >= 0, buf);
+          if (first === 108 /* left */ || (first === 101 && len === 7) /* entered */) return sink.event(firstValueUint(buf, p));
+          const body = unpack(buf.subarray(p)) as Record<string, unknown>;
+          if (first === 119 /* welcome */) {
+            sink.welcome(body as unknown as Welcome);
+            return welcomed?.(body as unknown as Welcome);
+          }
+          if (first === 98 /* built */) return sink.built(body.seq as number, body.map as RoomMap, body.members as Member[]);
+          const req = body.id !== undefined ? pending.get(String(body.id)) : undefined;
+          if (req) {
+            pending.delete(String(body.id));
+            return first === 97 /* ack */ ? req.resolve() : req.reject(new Error(String(body.code)));
+          }
+          if (first === 101 /* error */) sink.moveError(String(body.code), body.x as number, body.y as number);
+        } else if (code === JOIN_ROOM) {
+          ws!.send(Buffer.from([JOIN_ROOM]));
+        } else if (code === ERROR) {
+          sink.moveError('COLYSEUS_ERROR');
+        }
+      };
+
+      const conn: BotConn = {
+        async enter(roomId) {
+          const res = await fetch(`${base}/matchmake/joinOrCreate/grid`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: auth },
+            body: JSON.stringify({ roomKey: roomId }),
+          });
+          const seat = (await res.json()) as { room?: { roomId: string; processId: string }; sessionId?: string; error?: string; code?: number };
+          if (!seat.room || !seat.sessionId) throw new Error(`matchmaking failed: ${seat.code ?? res.status} ${seat.error ?? ''}`);
+          const socket = new WebSocket(`${wsBase}/${seat.room.processId}/${seat.room.roomId}?sessionId=${seat.sessionId}`, { perMessageDeflate: false });
+          ws = socket;
+          return new Promise<Welcome>((resolve, reject) => {
+            welcomed = (w) => { welcomed = undefined; resolve(w); };
+            socket.on('message', (data) => onMessage(data as Buffer));
+            socket.on('error', (err) => reject(err));
+            socket.on('close', (c) => {
+              for (const p of pending.values()) p.reject(new Error(`closed (${c})`));
+              pending.clear();
+              if (welcomed) reject(new Error(`closed before welcome (${c})`));
+              if (ws === socket && c !== 4000) sink.closed(c);
+            });
+          });
+        },
+        sendMove(dir) {
+          ws?.send(MOVE_FRAMES[dir]);
+        },
+        build(baseVersion, ops) {
+          const id = `b${nextId++}`;
+          return new Promise<void>((resolve, reject) => {
+            pending.set(id, { resolve, reject });
+            ws!.send(roomData('build', { id, baseVersion, ops }));
+          });
+        },
+        async leave() {
+          const socket = ws;
+          if (!socket) return;
+          ws = undefined;
+          await new Promise<void>((resolve) => {
+            socket.once('close', () => resolve());
+            socket.send(Buffer.from([LEAVE_ROOM]));
+          });
+        },
+        close() {
+          ws?.close();
+        },
+      };
+      return conn;
+    },
+    moverOf(raw) {
+      const b = raw as Buffer;
+      const key = b.indexOf(fixstr('userId'));
+      const len = b[key + 7] & 0x1f;
+      return b.toString('utf8', key + 8, key + 8 + len);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+// Bundles the benchmark (tool, bot worker, peers) into dist-bench/ with esbuild; npm packages stay external.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: {
+    cli: 'bench/cli.ts',
+    'bots/worker': 'bench/bots/worker.ts',
+    'peers/bare-ws': 'bench/peers/bare-ws/server.ts',
+    'peers/colyseus': 'bench/peers/colyseus/server.ts',
+  },
+  outdir: 'dist-bench',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});

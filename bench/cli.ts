@@ -1,0 +1,126 @@
+/**
+ * `npm run bench -- <scenario> [--targets myroom,colyseus,barews] [--workers 2] [--step 8] [--rates 1,2,5]`
+ *
+ * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
+ * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
+ * RESULTS.md). Each scenario starts its own servers, runs, stops them, saves
+ * bench/results/<scenario>.json and regenerates bench/RESULTS.md.
+ */
+import { cpus, release, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { BotPool } from './lib/pool';
+import { type Machine, type StoredResult, writeReport } from './lib/report';
+import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
+import { startTarget, stopAllTargets, type TargetName } from './lib/targets';
+
+const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
+
+function parseArgs(argv: string[]): { scenario: string; o: Options } {
+  const o: Options = { targets: ['myroom', 'colyseus', 'barews'], workers: 2, stepSeconds: 8 };
+  let scenario = 'rooms';
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=');
+    const value = () => inline ?? argv[++i];
+    if (flag === '--targets') o.targets = value().split(',') as TargetName[];
+    else if (flag === '--workers') o.workers = Number(value());
+    else if (flag === '--step') o.stepSeconds = Number(value());
+    else if (flag === '--rates') o.rates = value().split(',').map(Number);
+    else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
+    else scenario = flag;
+  }
+  if (scenario !== 'smoke' && scenario !== 'all' && !SCENARIOS[scenario]) {
+    throw new Error(`unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', 'smoke'].join(', ')}`);
+  }
+  return { scenario, o };
+}
+
+function machine(): Machine {
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `Linux ${release()}`,
+  };
+}
+
+/** 10 s against My Room: 10 rooms × 5 bots at 2 moves/s with builds and re-enters. */
+async function smoke(o: Options): Promise<number> {
+  const target = await startTarget('myroom');
+  const pool = await BotPool.start(target, o.workers);
+  const problems: string[] = [];
+  try {
+    const bots = roomBots(10, 5);
+    const c = await pool.connect(bots, (b) => Number(/^r(\d+)/.exec(b.roomId)![1]), true);
+    if (c.counters.enters !== bots.length) problems.push(`only ${c.counters.enters}/${bots.length} bots entered`);
+    const s = await pool.run({ rateHz: 2, warmupMs: 2000, measureMs: 6000, buildEveryMs: 2000, churnPerSec: 1 }, bots.length, 'smoke');
+    const stored = await Promise.all(Object.entries(s.lastSeqByRoom).map(async ([r, seq]) => (await target.storedSeq!(r)) === seq));
+    const report = { accepted: s.counters.accepted, sent: s.counters.sent, deliveries: s.counters.deliveries, gaps: s.counters.gaps, outOfOrder: s.counters.outOfOrder,
+      unanswered: s.counters.unanswered, unmatched: s.counters.unmatched, errors: s.counters.errors, moverP99: s.mover.p99, othersP99: s.others.p99,
+      builds: s.counters.builds, enters: s.counters.enters, persistedRooms: `${stored.filter(Boolean).length}/${stored.length}`, serverCpuPct: s.server.cpuPct, botCpuPct: s.botCpuPct };
+    console.log('smoke:', JSON.stringify(report));
+    mkdirSync('bench/out', { recursive: true });
+    writeFileSync('bench/out/smoke.json', JSON.stringify({ ...report, phase: s }, null, 2));
+    if (s.counters.accepted === 0) problems.push('no move was accepted');
+    if (s.counters.accepted < 0.9 * s.counters.sent) problems.push(`only ${s.counters.accepted} of ${s.counters.sent} moves accepted`);
+    if (s.others.count === 0) problems.push('no delivery to other players was timed');
+    if (s.counters.gaps || s.counters.outOfOrder) problems.push(`seq gaps ${s.counters.gaps}, out of order ${s.counters.outOfOrder}`);
+    if (s.counters.unanswered) problems.push(`${s.counters.unanswered} moves never answered`);
+    if (s.counters.builds === 0) problems.push('no build succeeded');
+    if (s.counters.enters === 0) problems.push('no re-enter succeeded');
+    const bad = Object.keys(s.counters.errors).filter((k) => k !== 'BLOCKED' && k !== 'build:CONFLICT');
+    if (bad.length) problems.push(`unexpected errors: ${bad.join(', ')}`);
+    if (!stored.every(Boolean)) problems.push('the seq stored in Redis differs from the last one the bots saw');
+  } finally {
+    await pool.close();
+    await target.stop();
+  }
+  if (problems.length) {
+    console.error(`smoke FAILED:\n  - ${problems.join('\n  - ')}`);
+    return 1;
+  }
+  console.log('smoke ok');
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const { scenario, o } = parseArgs(process.argv.slice(2));
+  if (scenario === 'smoke') return smoke(o);
+  let failed = false;
+  for (const name of scenario === 'all' ? ALL : [scenario]) {
+    const s = SCENARIOS[name];
+    console.log(`\n### ${name}: ${s.description}`);
+    const date = new Date().toISOString();
+    const targets = await s.run(o);
+    for (const t of Object.values(targets)) if (t) t.date = date;
+    if (Object.values(targets).every((t) => t?.error)) {
+      failed = true;
+      console.error(`${name}: no server produced results; bench/results/${name}.json left as it was.`);
+      continue;
+    }
+    // Servers not run this time (--targets) keep their last results, each with its own date.
+    const file = `bench/results/${name}.json`;
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredResult) : undefined;
+    const merged = { ...(previous?.targets ?? {}), ...targets };
+    for (const t of Object.values(merged)) if (t) t.date ??= previous?.date;
+    const ordered = Object.fromEntries((['myroom', 'cluster', 'colyseus', 'barews'] as const).filter((k) => merged[k]).map((k) => [k, merged[k]]));
+    const result: StoredResult = { scenario: name, description: s.description, date, machine: machine(), targets: ordered };
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
+    writeReport('bench/results', 'bench/RESULTS.md');
+    console.log(`\nwrote bench/results/${name}.json and bench/RESULTS.md`);
+  }
+  return failed ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers and bots`);
+    void stopAllTargets().finally(() => process.exit(130));
+  });
+}
+
+main().then((code) => process.exit(code), (err: Error) => {
+  console.error(err.message);
+  process.exit(2);
+});

@@ -1,0 +1,66 @@
+/** What the parent and the bot workers say to each other over IPC. */
+
+export type TargetKind = 'myroom' | 'colyseus' | 'barews';
+
+export interface TargetInfo {
+  kind: TargetKind;
+  /** ws://host:port/ws for the JSON servers, http://host:port for Colyseus. */
+  url: string;
+  jwtSecret: string;
+}
+
+export interface BotSpec { userId: string; roomId: string; owner: boolean }
+
+export interface PhaseSpec {
+  rateHz: number;
+  /** Epoch ms at which every worker starts its timetable. */
+  startAt: number;
+  warmupMs: number;
+  measureMs: number;
+  /** Each owner builds about this often (0: never). */
+  buildEveryMs: number;
+  /** Leave-and-enter cycles per second in this worker (0: none). */
+  churnPerSec: number;
+}
+
+export type ToWorker =
+  | { cmd: 'init'; index: number; workers: number; target: TargetInfo }
+  /** `split`: rooms whose bots live in several workers (latency to others is then sampled). */
+  | { cmd: 'connect'; bots: BotSpec[]; enter: boolean; concurrency: number; split: string[] }
+  /** Each bot connects and enters at startAt + its offset; the arrival (connect + enter) is timed. */
+  | { cmd: 'storm'; bots: BotSpec[]; startAt: number; offsetsMs: number[] }
+  | { cmd: 'run'; phase: PhaseSpec }
+  | { cmd: 'close' };
+
+export interface Counters {
+  sent: number;
+  accepted: number;
+  deliveries: number;
+  /** Moves sent in the window that got neither their `moved` nor an error before the drain ended. */
+  unanswered: number;
+  /** Deliveries to others whose send time could not be matched (should stay 0). */
+  unmatched: number;
+  gaps: number;
+  outOfOrder: number;
+  closed: number;
+  skippedSends: number;
+  builds: number;
+  enters: number;
+  errors: Record<string, number>;
+}
+
+export interface WorkerReport {
+  hists: { mover: string; others: string; sendLag: string; enter: string; build: string; connect: string };
+  counters: Counters;
+  /** CPU seconds this worker used in the window, and the window's length. */
+  cpuSec: number;
+  wallSec: number;
+  rssMb: number;
+  lastSeqByRoom: Record<string, number>;
+}
+
+export type FromWorker = { type: 'ready' } | { type: 'done'; report: WorkerReport } | { type: 'fatal'; message: string };
+
+export function newCounters(): Counters {
+  return { sent: 0, accepted: 0, deliveries: 0, unanswered: 0, unmatched: 0, gaps: 0, outOfOrder: 0, closed: 0, skippedSends: 0, builds: 0, enters: 0, errors: {} };
+}

@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process in MB, from /proc/<pid>/status. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The first process whose command name is `comm` (e.g. redis-server, mariadbd), if any. */
+export function findPid(comm: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) return Number(d);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/** CPU used by a set of processes over a window, and the peak RSS of the first group, sampled every 200 ms. */
+export class Sampler {
+  private cpu0: number[] = [];
+  private t0 = 0;
+  private peak = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly pids: number[]) {}
+
+  start(): void {
+    this.cpu0 = this.pids.map(cpuSeconds);
+    this.t0 = performance.now();
+    this.peak = this.rss();
+    this.timer = setInterval(() => { this.peak = Math.max(this.peak, this.rss()); }, 200);
+  }
+
+  rss(): number {
+    return this.pids.reduce((s, p) => s + rssMb(p), 0);
+  }
+
+  /** CPU seconds of each pid since start, the window in seconds, and the peak summed RSS in MB. */
+  stop(): { cpuSec: number[]; wallSec: number; peakRssMb: number } {
+    clearInterval(this.timer);
+    this.peak = Math.max(this.peak, this.rss());
+    return {
+      cpuSec: this.pids.map((p, i) => cpuSeconds(p) - this.cpu0[i]),
+      wallSec: (performance.now() - this.t0) / 1000,
+      peakRssMb: Math.round(this.peak * 10) / 10,
+    };
+  }
+}
+
+/** CPU seconds the whole machine spent busy (all cores, everything but idle and iowait), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}

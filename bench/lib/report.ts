@@ -1,0 +1,222 @@
+/**
+ * Writes bench/RESULTS.md and the chart from the JSON results of the last run of each scenario
+ * (bench/results/*.json), so running one scenario refreshes its section and keeps the others.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PhaseResult } from './pool';
+import { P99_BAR_MS, type ScenarioResult, type TargetResult } from './scenarios';
+import type { TargetName } from './targets';
+
+export interface Machine { cores: number; cpu: string; memoryGb: number; node: string; os: string }
+export interface StoredResult extends ScenarioResult { machine: Machine }
+
+const ORDER = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
+const PEERS: TargetName[] = ['colyseus', 'barews'];
+const COLORS: Record<string, string> = { myroom: '#d62728', cluster: '#9467bd', colyseus: '#1f77b4', barews: '#7f7f7f' };
+
+const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const ms = (n: number) => (n >= 100 ? fmt(n) : fmt(n, 1));
+const worst = (s: PhaseResult) => Math.max(s.mover.p99, s.others.p99);
+const ratio = (a?: number, b?: number) => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : '–');
+const errs = (e: Record<string, number>) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ') || '0';
+
+export function loadResults(dir: string): Record<string, StoredResult> {
+  const out: Record<string, StoredResult> = {};
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) if (f.endsWith('.json')) out[f.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as StoredResult;
+  return out;
+}
+
+function stepAt(t: TargetResult | undefined, hz: number): PhaseResult | undefined {
+  return t?.steps?.find((s) => s.rateHz === hz);
+}
+
+function stepsTable(r: StoredResult): string[] {
+  const rows = [
+    '| server | rate /player | moves/s offered → accepted | deliveries/s | mover p50 / p90 / p99 / max (ms) | others p50 / p90 / p99 / max (ms) | enter p99 | build p99 | server CPU | Redis CPU | server peak RSS | bot CPU | other jobs CPU | bot send lag p99 | seq gaps | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, t] of Object.entries(r.targets)) {
+    if (!t) continue;
+    if (t.error) {
+      rows.push(`| ${t.label} | failed: ${t.error.replace(/\|/g, '/')} ||||||||||||||`);
+      continue;
+    }
+    for (const s of t.steps ?? []) {
+      const bar = worst(s) <= P99_BAR_MS && s.counters.accepted >= 0.95 * s.counters.sent ? '' : ' ✗';
+      rows.push(`| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
+        `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
+        `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+        `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`);
+    }
+  }
+  return rows;
+}
+
+function rampSection(r: StoredResult, chart?: string): string[] {
+  const out = [`_${r.description}_`, ''];
+  if (chart) out.push(`![p99 latency against offered move rate](${chart})`, '');
+  out.push(...stepsTable(r), '');
+  const ours = r.targets.myroom ?? r.targets.cluster;
+  out.push('Highest sustainable rate (every step up to it had p99 ≤ 100 ms to mover and others, ≥ 95 % of moves accepted):', '',
+    '| server | per player | moves/s | deliveries/s | ours / this |', '|---|---|---|---|---|');
+  for (const t of Object.values(r.targets)) {
+    if (!t || t.error) continue;
+    const s = t.highestSustainableHz !== undefined ? stepAt(t, t.highestSustainableHz) : undefined;
+    const topTested = t.highestSustainableHz !== undefined && t.highestSustainableHz === t.steps?.at(-1)?.rateHz;
+    out.push(`| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz${topTested ? ' (the highest rate tested: its limit is higher)' : ''}` : 'none'} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
+      `${t === ours ? '–' : ratio(ours?.highestSustainableHz, t.highestSustainableHz)} |`);
+  }
+  const points = [...new Set(Object.values(r.targets).flatMap((t) => t?.steps?.map((s) => s.rateHz) ?? []))].filter((hz) => hz === 2 || hz === 5 || hz === 1);
+  if (ours?.steps && points.length) {
+    out.push('', 'Ours against each peer at the same offered rate (ratio ours / peer; below 1 is better for p99 and CPU):', '',
+      '| rate | peer | p99 others: ours / peer | ratio | server CPU: ours / peer | ratio |', '|---|---|---|---|---|---|');
+    for (const hz of points) {
+      for (const p of PEERS) {
+        const a = stepAt(ours, hz);
+        const b = stepAt(r.targets[p], hz);
+        if (!a || !b) continue;
+        out.push(`| ${hz} Hz | ${r.targets[p]!.label} | ${ms(a.others.p99)} / ${ms(b.others.p99)} ms | ${ratio(a.others.p99, b.others.p99)} | ${fmt(a.server.cpuPct)} / ${fmt(b.server.cpuPct)} % | ${ratio(a.server.cpuPct, b.server.cpuPct)} |`);
+      }
+    }
+  }
+  if (ours?.persisted) out.push('', `Persistence check (My Room): the last seq the bots saw equals the seq stored in Redis in ${ours.persisted.matching} of ${ours.persisted.rooms} rooms.`);
+  return out;
+}
+
+function stormSection(r: StoredResult): string[] {
+  const out = [`_${r.description}_`, '', '| server | arrived | p50 | p90 | p99 | max | server CPU | errors | p99 ours / this |', '|---|---|---|---|---|---|---|---|---|'];
+  const ours = r.targets.myroom?.storm;
+  for (const t of Object.values(r.targets)) {
+    if (!t) continue;
+    if (t.error || !t.storm) {
+      out.push(`| ${t.label} | failed: ${t.error ?? ''} ||||||||`);
+      continue;
+    }
+    const e = t.storm.merged.enter;
+    out.push(`| ${t.label} | ${t.storm.merged.counters.enters} / ${t.storm.arrivals} | ${ms(e.p50)} ms | ${ms(e.p90)} ms | ${ms(e.p99)} ms | ${ms(e.max)} ms | ${fmt(t.storm.server.cpuPct)} % | ` +
+      `${errs(t.storm.merged.counters.errors)} | ${t.storm === ours ? '–' : ratio(ours?.merged.enter.p99, e.p99)} |`);
+  }
+  return out;
+}
+
+function idleSection(r: StoredResult): string[] {
+  const out = [`_${r.description}_`, '', '| server | baseline RSS | RSS at 1,000 | per connection | RSS at 5,000 | per connection | ours / this (at 5,000) |', '|---|---|---|---|---|---|---|'];
+  const ours = r.targets.myroom?.idle;
+  for (const t of Object.values(r.targets)) {
+    if (!t) continue;
+    if (t.error || !t.idle) {
+      out.push(`| ${t.label} | failed: ${t.error ?? ''} ||||||`);
+      continue;
+    }
+    const [a, b] = t.idle.points;
+    out.push(`| ${t.label} | ${fmt(t.idle.baseRssMb, 1)} MB | ${fmt(a?.rssMb, 1)} MB | ${fmt(a?.perConnKb, 1)} KB | ${fmt(b?.rssMb, 1)} MB | ${fmt(b?.perConnKb, 1)} KB | ` +
+      `${t.idle === ours ? '–' : ratio(ours?.points[1]?.perConnKb, b?.perConnKb)} |`);
+  }
+  return out;
+}
+
+function targetsSection(all: Record<string, StoredResult>): string[] {
+  const rooms = all.rooms?.targets;
+  const ours = rooms?.myroom;
+  const at5 = stepAt(ours, 5);
+  const bare5 = stepAt(rooms?.barews, 5);
+  const idle = all.idle?.targets.myroom?.idle?.points.at(-1);
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**');
+  const rows = ['| target | measured | verdict |', '|---|---|---|'];
+  rows.push(`| rooms: 1,000 players at 5 moves/s, p99 move→delivery ≤ 50 ms | ${at5 ? `p99 mover ${ms(at5.mover.p99)} ms, others ${ms(at5.others.p99)} ms; ${fmt(at5.acceptedPerSec)} moves/s in, ${fmt(at5.deliveriesPerSec)} deliveries/s out (bare ws at 5 Hz: p99 ${bare5 ? ms(worst(bare5)) : '–'} ms)` : '–'} | ${verdict(at5 && worst(at5) <= 50 && at5.counters.accepted >= 0.95 * at5.counters.sent)} |`);
+  for (const [peer, need] of [['colyseus', 1], ['barews', 0.5]] as const) {
+    const p = rooms?.[peer];
+    const a = ours?.highestSustainableHz;
+    const b = p?.highestSustainableHz;
+    rows.push(`| highest sustainable rate ≥ ${need}× ${p?.label ?? peer} | ours ${a ?? 'none'} Hz, theirs ${b ?? 'none'} Hz (${ratio(a, b)}) | ${verdict(a !== undefined && b !== undefined ? a / b >= need : a === undefined ? false : undefined)} |`);
+  }
+  rows.push(`| ≤ 50 KB RSS per idle connection | ${idle ? `${fmt(idle.perConnKb, 1)} KB at ${fmt(idle.connections)} connections` : '–'} | ${verdict(idle ? idle.perConnKb <= 50 : undefined)} |`);
+  rows.push(`| enter p99 ≤ 20 ms during rooms (5 Hz step) | ${at5?.enter.count ? `${ms(at5.enter.p99)} ms (${at5.enter.count} enters)` : '–'} | ${verdict(at5?.enter.count ? at5.enter.p99 <= 20 : undefined)} |`);
+  rows.push(`| build p99 ≤ 50 ms during rooms (5 Hz step) | ${at5?.build.count ? `${ms(at5.build.p99)} ms (${at5.build.count} builds)` : '–'} | ${verdict(at5?.build.count ? at5.build.p99 <= 50 : undefined)} |`);
+  if (ours?.persisted) rows.push(`| every move persisted in Redis | room seq in Redis = last seq seen by the bots in ${ours.persisted.matching}/${ours.persisted.rooms} rooms | ${verdict(ours.persisted.matching === ours.persisted.rooms)} |`);
+  return rows;
+}
+
+/** p99 (worst of mover and others, log scale) against offered moves/s, one line per server. */
+export function chartSvg(r: StoredResult): string {
+  const W = 720, H = 420, L = 70, R = 180, T = 30, B = 50;
+  const series = Object.entries(r.targets).filter(([, t]) => t?.steps?.length) as [string, TargetResult][];
+  const maxX = Math.max(1000, ...series.flatMap(([, t]) => t.steps!.map((s) => s.offeredPerSec)));
+  const x = (v: number) => L + (v / maxX) * (W - L - R);
+  const yMin = 1, yMax = 10_000;
+  const y = (v: number) => T + (1 - (Math.log10(Math.min(yMax, Math.max(yMin, v))) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - T - B);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${L}" y="18" font-size="14" font-weight="bold">${r.scenario}: p99 move→delivery vs offered moves/s (${new Date(r.date).toISOString().slice(0, 10)})</text>`,
+  ];
+  for (const v of [1, 10, 100, 1000, 10000]) {
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v} ms</text>`);
+  }
+  const step = maxX > 10_000 ? 2000 : maxX > 4000 ? 1000 : 500;
+  for (let v = 0; v <= maxX; v += step) parts.push(`<line x1="${x(v)}" x2="${x(v)}" y1="${T}" y2="${H - B}" stroke="#eee"/>`, `<text x="${x(v)}" y="${H - B + 16}" text-anchor="middle">${v}</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">offered moves/s (players × rate)</text>`);
+  parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(P99_BAR_MS)}" y2="${y(P99_BAR_MS)}" stroke="#000" stroke-dasharray="4 4"/>`, `<text x="${W - R + 4}" y="${y(P99_BAR_MS) + 4}">100 ms bar</text>`);
+  parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(50)}" y2="${y(50)}" stroke="#999" stroke-dasharray="2 4"/>`, `<text x="${W - R + 4}" y="${y(50) + 4}">50 ms target</text>`);
+  series.forEach(([name, t], i) => {
+    const color = COLORS[name] ?? '#2ca02c';
+    const pts = t.steps!.map((s) => `${x(s.offeredPerSec).toFixed(1)},${y(worst(s)).toFixed(1)}`);
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${color}"/>`);
+    parts.push(`<rect x="${W - R + 10}" y="${T + 40 + i * 20}" width="14" height="3" fill="${color}"/>`, `<text x="${W - R + 30}" y="${T + 45 + i * 20}">${t.label}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+export function writeReport(resultsDir: string, outFile: string): void {
+  const all = loadResults(resultsDir);
+  const latest = Object.values(all).sort((a, b) => b.date.localeCompare(a.date))[0];
+  const lines: string[] = ['# Benchmark results', ''];
+  if (!latest) {
+    writeFileSync(outFile, lines.concat('No results yet: run `npm run bench -- all`.', '').join('\n'));
+    return;
+  }
+  const m = latest.machine;
+  lines.push(
+    'Regenerated by `npm run bench -- <scenario>` (bench/); each section is the last run of its scenario.',
+    '',
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB RAM, Node ${m.node}, ${m.os}. Latest run: ${latest.date}.`,
+    '',
+    'Everything runs on this one machine: the server under test, the bots (2 worker processes), and for My Room also Redis and MariaDB. ' +
+      'The servers take turns, never running together. Latency is from the moment a bot sends a `move` to the moment a bot receives the matching `moved`: ' +
+      '"mover" is the sender\'s own copy, "others" the copies to the other players of the room. CPU is in % of one core over the measured window ' +
+      '(200 % = both cores); "bot CPU" is the bot processes together, and "bot send lag" is how late the bots were on their timetable — when it grows, the bots, ' +
+      'not the server, were the limit. ✗ marks a step over the bar (p99 > 100 ms, or < 95 % of moves accepted).',
+    '',
+    'The servers: **My Room** (this repo, `node dist/main.js`, Redis + MariaDB, every move a Lua script in Redis); **Colyseus 0.16** (`bench/peers/colyseus`, ' +
+      'an equivalent room in memory in one process, messages via `broadcast()`); **bare ws** (`bench/peers/bare-ws`, parses a move, updates a Map, broadcasts one ' +
+      'string with one `ws.send` per socket; no validation, no storage). The bare-ws server is the limit of a plain Node + `ws` server on this box, not of a ' +
+      'server that coalesces its writes, as ours does: see the README\'s Performance section.',
+    '',
+    '## First targets',
+    '',
+    ...targetsSection(all),
+    '',
+  );
+  for (const name of [...ORDER, ...Object.keys(all).filter((k) => !ORDER.includes(k))]) {
+    const r = all[name];
+    if (!r) continue;
+    const dates = [...new Set(Object.values(r.targets).map((t) => t?.date?.slice(0, 16)).filter(Boolean))];
+    lines.push(`## ${name}`, '', `Run ${dates.length > 1 ? Object.values(r.targets).map((t) => `${t!.label} ${t!.date?.slice(0, 16) ?? ''}`).join(', ') : r.date.slice(0, 16)} (UTC).`, '');
+    if (name === 'enter-storm') lines.push(...stormSection(r));
+    else if (name === 'idle') lines.push(...idleSection(r));
+    else {
+      let chart: string | undefined;
+      if (name === 'rooms' || name === 'crowd') {
+        chart = `results/${name}-p99.svg`;
+        writeFileSync(join(resultsDir, `${name}-p99.svg`), chartSvg(r));
+      }
+      lines.push(...rampSection(r, chart));
+    }
+    lines.push('');
+  }
+  writeFileSync(outFile, lines.join('\n'));
+}

@@ -1,0 +1,241 @@
+/**
+ * The servers under test, each started as a child process on a free loopback port:
+ * - myroom: the built server (`node dist/main.js`) with its own MySQL database and Redis key
+ *   prefix, rate limits raised, LOG_LEVEL=warn; both are removed when it stops;
+ * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy;
+ * - colyseus / barews: the peers under bench/peers.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
+import type { TargetInfo, TargetKind } from './messages';
+
+export type TargetName = TargetKind | 'cluster';
+
+export const SERVICES = {
+  redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  mysql: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+  rabbitmq: process.env.BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+};
+
+export const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
+
+export const LABELS: Record<TargetName, string> = {
+  myroom: 'My Room',
+  cluster: 'My Room ×2 (gateway)',
+  colyseus: 'Colyseus 0.16',
+  barews: 'bare ws (limit)',
+};
+
+export interface Running {
+  name: TargetName;
+  info: TargetInfo;
+  /** The server processes whose CPU and memory we report. */
+  pids: number[];
+  /** Reads the room's last seq from the server's store, where it keeps one (My Room: Redis). */
+  storedSeq?(roomId: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Everything started and not yet stopped, so an interrupted run (Ctrl-C) still cleans up. */
+const live = new Set<() => Promise<void>>();
+
+export async function stopAllTargets(): Promise<void> {
+  await Promise.allSettled([...live].map((stop) => stop()));
+}
+
+function tracked(r: Running): Running {
+  const stop = r.stop;
+  const once = async () => {
+    live.delete(once);
+    await stop();
+  };
+  live.add(once);
+  return { ...r, stop: once };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...extra };
+}
+
+async function waitHttp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before it was ready`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function dropStores(database: string, keyPrefix: string): Promise<void> {
+  const url = new URL(SERVICES.mysql);
+  const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: url.username || 'root', password: url.password });
+  await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await conn.end();
+  const redis = new Redis(SERVICES.redis);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function startMyRoom(port: number, database: string, keyPrefix: string, extra: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [...serverNodeArgs(), process.env.BENCH_MYROOM_MAIN ?? 'dist/main.js'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: baseEnv({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET,
+      REDIS_URL: SERVICES.redis,
+      REDIS_KEY_PREFIX: keyPrefix,
+      MYSQL_URL: `${SERVICES.mysql}/${database}`,
+      // The bench drives each socket far above the per-socket flood limit of production.
+      RATE_LIMIT_PER_SEC: '10000',
+      RATE_LIMIT_STRIKES: '10000',
+      ...extra,
+    }),
+  });
+}
+
+function seqReader(keyPrefix: string) {
+  let redis: Redis | undefined;
+  return {
+    async read(roomId: string) {
+      redis ??= new Redis(SERVICES.redis, { keyPrefix });
+      return Number((await redis.get(`room:{${roomId}}:seq`)) ?? 0);
+    },
+    close() {
+      redis?.disconnect();
+    },
+  };
+}
+
+export async function startTarget(name: TargetName): Promise<Running> {
+  return tracked(await start(name));
+}
+
+async function start(name: TargetName): Promise<Running> {
+  if (name === 'colyseus' || name === 'barews') {
+    const port = await freePort();
+    const script = name === 'colyseus' ? 'dist-bench/peers/colyseus.js' : 'dist-bench/peers/bare-ws.js';
+    const child = fork(script, [], { execArgv: serverNodeArgs(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: baseEnv({ PORT: String(port), JWT_SECRET }) });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
+    });
+    const url = name === 'colyseus' ? `http://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws`;
+    return { name, info: { kind: name, url, jwtSecret: JWT_SECRET }, pids: [child.pid!], stop: () => stopChild(child) };
+  }
+
+  const tag = randomBytes(4).toString('hex');
+  const database = `mr_bench_${tag}`;
+  const keyPrefix = `bench:${tag}:`;
+  const seq = seqReader(keyPrefix);
+
+  if (name === 'myroom') {
+    const port = await freePort();
+    const child = startMyRoom(port, database, keyPrefix, { INSTANCE_ID: `bench-${tag}` });
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/health/ready`, child);
+    } catch (err) {
+      await stopChild(child);
+      await dropStores(database, keyPrefix);
+      throw err;
+    }
+    return {
+      name,
+      info: { kind: 'myroom', url: `ws://127.0.0.1:${port}/ws`, jwtSecret: JWT_SECRET },
+      pids: [child.pid!],
+      storedSeq: seq.read,
+      async stop() {
+        seq.close();
+        await stopChild(child);
+        await dropStores(database, keyPrefix);
+      },
+    };
+  }
+
+  // cluster: two instances sharing the stores, RabbitMQ fan-out between them, haproxy in front.
+  const fanout = existsSync('dist/fanout') ? readdirSync('dist/fanout').filter((f) => /rabbit|amqp/i.test(f) && f.endsWith('.js')) : [];
+  if (fanout.length === 0) {
+    throw new Error(
+      'cluster: this build has no RabbitMQ fan-out (dist/fanout holds only the in-process one), so two instances ' +
+        'would not see each other\'s events. Run it on a branch that has the fan-out; no numbers were produced.',
+    );
+  }
+  const ports = [await freePort(), await freePort()];
+  const children = ports.map((p, i) => startMyRoom(p, database, keyPrefix, { RABBITMQ_URL: SERVICES.rabbitmq, INSTANCE_ID: `bench-${tag}-${i}` }));
+  const gatewayPort = await freePort();
+  mkdirSync('bench/out', { recursive: true });
+  const cfg = join('bench/out', `haproxy-${tag}.cfg`);
+  writeFileSync(cfg, [
+    'global', '  maxconn 50000', 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
+    'frontend ws', `  bind 127.0.0.1:${gatewayPort}`, '  default_backend rooms',
+    'backend rooms', '  balance roundrobin', '  option httpchk GET /health/ready',
+    ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
+    '',
+  ].join('\n'));
+  const haproxy = spawn(process.env.BENCH_HAPROXY ?? '/usr/sbin/haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const stopAll = async () => {
+    seq.close();
+    await stopChild(haproxy);
+    await Promise.all(children.map((c) => stopChild(c)));
+    await dropStores(database, keyPrefix);
+  };
+  try {
+    for (const [i, c] of children.entries()) await waitHttp(`http://127.0.0.1:${ports[i]}/health/ready`, c);
+    await waitHttp(`http://127.0.0.1:${gatewayPort}/health/ready`, haproxy);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return {
+    name,
+    info: { kind: 'myroom', url: `ws://127.0.0.1:${gatewayPort}/ws`, jwtSecret: JWT_SECRET },
+    pids: children.map((c) => c.pid!),
+    storedSeq: seq.read,
+    stop: stopAll,
+  };
+}
