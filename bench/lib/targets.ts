@@ -10,8 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import * as amqp from 'amqplib';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { allEventStreams, controlQueueName } from '../../src/fanout/stream-partitions';
 import type { TargetInfo, TargetKind } from './messages';
 
 export type TargetName = TargetKind | 'cluster';
@@ -120,6 +122,19 @@ async function dropStores(database: string, keyPrefix: string): Promise<void> {
   }
 }
 
+/** Deletes the run's event streams (the default 8 partitions) and its instances' control queues. */
+async function deleteBrokerQueues(prefix: string, instances: string[]): Promise<void> {
+  const conn = await amqp.connect(SERVICES.rabbitmq);
+  try {
+    const ch = await conn.createChannel();
+    for (const q of allEventStreams(prefix, 8)) await ch.deleteQueue(q);
+    for (const i of instances) await ch.deleteQueue(controlQueueName(prefix, i));
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
 function startMyRoom(port: number, database: string, keyPrefix: string, extra: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [...serverNodeArgs(), process.env.BENCH_MYROOM_MAIN ?? 'dist/main.js'], {
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -206,14 +221,27 @@ async function start(name: TargetName): Promise<Running> {
     );
   }
   const ports = [await freePort(), await freePort()];
-  const children = ports.map((p, i) => startMyRoom(p, database, keyPrefix, { RABBITMQ_URL: SERVICES.rabbitmq, INSTANCE_ID: `bench-${tag}-${i}` }));
+  // Streams of their own, deleted afterwards, so runs never read each other's events.
+  const streamPrefix = `bench.${tag}`;
+  const clusterEnv = { RABBITMQ_URL: SERVICES.rabbitmq, RABBITMQ_STREAM_PREFIX: streamPrefix };
+  // The first instance migrates and seeds the fresh database; the second starts once it is ready
+  // (two processes migrating one empty schema at once would race).
+  const children = [startMyRoom(ports[0], database, keyPrefix, { ...clusterEnv, INSTANCE_ID: `bench-${tag}-0` })];
+  try {
+    await waitHttp(`http://127.0.0.1:${ports[0]}/health/ready`, children[0]);
+  } catch (err) {
+    await stopChild(children[0]);
+    await dropStores(database, keyPrefix);
+    throw err;
+  }
+  children.push(startMyRoom(ports[1], database, keyPrefix, { ...clusterEnv, INSTANCE_ID: `bench-${tag}-1`, RUN_MIGRATIONS: 'false' }));
   const gatewayPort = await freePort();
   mkdirSync('bench/out', { recursive: true });
   const cfg = join('bench/out', `haproxy-${tag}.cfg`);
   writeFileSync(cfg, [
-    'global', '  maxconn 50000', 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
+    'global', '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
     'frontend ws', `  bind 127.0.0.1:${gatewayPort}`, '  default_backend rooms',
-    'backend rooms', '  balance roundrobin', '  option httpchk GET /health/ready',
+    'backend rooms', '  balance leastconn', '  option httpchk GET /health/ready',
     ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
     '',
   ].join('\n'));
@@ -223,6 +251,7 @@ async function start(name: TargetName): Promise<Running> {
     await stopChild(haproxy);
     await Promise.all(children.map((c) => stopChild(c)));
     await dropStores(database, keyPrefix);
+    await deleteBrokerQueues(streamPrefix, [0, 1].map((i) => `bench-${tag}-${i}`));
   };
   try {
     for (const [i, c] of children.entries()) await waitHttp(`http://127.0.0.1:${ports[i]}/health/ready`, c);
