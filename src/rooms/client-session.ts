@@ -92,7 +92,22 @@ export class ClientSession {
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason);
+      // Flush now: a shutdown may destroy the socket before the end of this turn, and a close
+      // frame still corked would be lost (the client would see 1006 instead of our code).
+      if (this.corked) this.uncork();
     }
+  }
+
+  /** Resolves when the socket has closed, or after `maxMs`, whichever comes first. */
+  closed(maxMs: number): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 

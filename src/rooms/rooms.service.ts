@@ -30,6 +30,9 @@ import { type ReplyTo, RoomChannels } from './room-channels';
  *   script too, so a move sees either the old map or the new one, never half of each.
  * - events are published after the lock is released.
  */
+/** How long a drain waits for clients to answer its close frames. */
+const CLOSE_HANDSHAKE_WAIT_MS = 2000;
+
 @Injectable()
 export class RoomsService implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, ClientSession>();
@@ -231,6 +234,9 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
       s.close(CloseCode.RESTARTING, JSON.stringify({ retryAfterMs: delay }));
     }));
     await Promise.allSettled([...this.leaving.values()]);
+    // Let the close handshakes finish before the server shuts down and terminates what is left,
+    // so clients get 1012 and its hint rather than an abnormal close.
+    await Promise.all(all.map((s) => s.closed(CLOSE_HANDSHAKE_WAIT_MS)));
     this.log.info({ sessions: all.length }, 'drained');
   }
 

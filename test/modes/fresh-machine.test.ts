@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { mintToken } from '../../src/auth/token.service';
 import { loadConfig } from '../../src/config/config';
 import { TestClient } from '../support/client';
+import { readJsonLines } from '../support/json-lines';
 
 /**
  * The fresh-machine path of `npm start`: the compiled server, run with an empty environment (no
@@ -30,18 +31,7 @@ class ServerProcess {
   private stderr = '';
 
   constructor(readonly child: ChildProcess) {
-    let buffered = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const raw = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (!raw.trim()) continue;
-        const line = JSON.parse(raw) as Line;
-        this.push({ ...line, msg: String(line.msg ?? '') });
-      }
-    });
+    readJsonLines<Line>(child.stdout!, (line) => this.push({ ...line, msg: String(line.msg ?? '') }));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk; });
     this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
   }

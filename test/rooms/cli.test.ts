@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { mintToken } from '../../src/auth/token.service';
 import type { Frame } from '../support/client';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/server';
+import { readJsonLines } from '../support/json-lines';
 
 /**
  * `npm run client` as a person scripts it: the compiled CLI in child processes with piped stdio,
@@ -42,16 +43,7 @@ class Terminal {
   private waiters: (() => void)[] = [];
 
   constructor(readonly child: ChildProcess) {
-    let buffered = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        this.frames.push(JSON.parse(buffered.slice(0, nl)) as Frame);
-        buffered = buffered.slice(nl + 1);
-      }
-      this.wake();
-    });
+    readJsonLines<Frame>(child.stdout!, (frame) => this.frames.push(frame), () => this.wake());
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk;
       this.wake();
