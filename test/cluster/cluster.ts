@@ -95,6 +95,9 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
     RABBITMQ_STREAM_SEGMENT_BYTES: '5000000',
     RUN_MIGRATIONS: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    // Behind the gateway a drain must stay unready for a while before closing sockets, so
+    // HAProxy's checks notice (in-process test servers set this to 0).
+    DRAIN_GRACE_MS: '1000',
     ...overrides,
   });
 
