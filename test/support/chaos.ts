@@ -4,6 +4,9 @@ import {
   connectAs, enter, eventually, expectValidMap, occupiedCells, peek, type PlaceOp, type RemoveOp, sleep, wall, type Welcome,
 } from './room';
 import type { TestServer } from './server';
+import { prng } from './prng';
+
+export { prng };
 
 /**
  * A busy room, driven through the protocol only: walkers step at random, the owner builds (and
@@ -38,17 +41,6 @@ export interface ChaosReport {
   expectedMembers: string[];
 }
 
-/** mulberry32: small, seedable, good enough to pick moves. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DIRS: Direction[] = ['up', 'right', 'down', 'left'];
 

@@ -1,6 +1,7 @@
 import type { BuildOp, Direction, MapObject, RoomMap } from '../../protocol/messages';
 import { DIRECTIONS } from '../../protocol/messages';
 import { InvalidBuildError, ProtocolError } from '../../protocol/errors';
+import { prng as mulberry32 } from '../../../test/support/prng';
 import {
   CATALOGUE,
   Cell,
@@ -98,17 +99,6 @@ function bruteNearest(map: RoomMap, c: Cell): Cell | null {
   return best;
 }
 
-/** Small deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function assertValidMap(map: RoomMap): void {
   for (const o of map.objects) {
