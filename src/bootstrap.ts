@@ -10,7 +10,7 @@ import type { AppConfig } from './config/config';
 import { createLogger, LOGGER, type Logger, NestPinoLogger } from './logging/logger';
 import { DATA_SOURCE, MapStore } from './maps/map-store';
 import { seedDemoData } from './maps/seed';
-import { RoomWsAdapter } from './rooms/room-ws.adapter';
+import { RoomWsAdapter } from './rooms/edge/room-ws.adapter';
 import { RoomsService } from './rooms/rooms.service';
 
 export interface RunningServer {

@@ -1,6 +1,6 @@
 /**
  * Typed domain errors. Services throw them; the WebSocket edge turns each into one protocol
- * `error` frame (see rooms/ws-edge). Anything else that escapes a handler is a bug (INTERNAL)
+ * `error` frame (rooms/protocol-error.filter.ts). Anything else that escapes a handler is a bug (INTERNAL)
  * unless it is a backing-service failure (UNAVAILABLE).
  */
 export type ErrorCode =

@@ -25,23 +25,25 @@ export class ClientSession {
   alive = true;
   /** Why the socket is closing, when we know better than "disconnect". */
   closeReason?: LeaveReason;
-  rateStrikes = 0;
-  lastStrikeAt = 0;
   readonly log: Logger;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
-  /** The TCP socket under the WebSocket, corked while this turn of the event loop writes to it. */
-  private readonly tcp?: Socket;
   private corked = false;
 
+  /**
+   * `tcp` is the socket under the WebSocket, corked while this turn of the event loop writes to it
+   * (see uncorkLater). `ws` keeps it private, so it comes from the upgrade request (`req.socket`):
+   * Node hands the same socket to the `upgrade` event, and `ws` writes every frame to it. Without
+   * it (tests) frames simply go out one write each.
+   */
   constructor(
     readonly socket: WebSocket,
     readonly identity: Identity,
     private readonly maxBufferedBytes: number,
     parentLog: Logger,
+    private readonly tcp?: Socket,
   ) {
     this.log = parentLog.child({ user: identity.userId, session: this.id });
-    this.tcp = (socket as unknown as { _socket?: Socket })._socket;
     socket.on('pong', () => { this.alive = true; });
   }
 
@@ -111,6 +113,10 @@ export class ClientSession {
   }
 }
 
+const TEXT_FRAME = { binary: false };
+const toUncork: ClientSession[] = [];
+let flushScheduled = false;
+
 /**
  * Write coalescing: one `ws.send()` is one `writev` system call, which costs far more than
  * building the frame, and a busy room sends many events to the same socket within one turn of the
@@ -118,10 +124,6 @@ export class ClientSession {
  * corked until the end of the turn (setImmediate runs right after the I/O callbacks of the poll
  * phase), and everything it got goes out in one `writev`. Frames and their order are unchanged.
  */
-const TEXT_FRAME = { binary: false };
-const toUncork: ClientSession[] = [];
-let flushScheduled = false;
-
 function uncorkLater(session: ClientSession): void {
   toUncork.push(session);
   if (flushScheduled) return;

@@ -14,7 +14,7 @@ import { RoomsService } from './rooms.service';
 
 /**
  * Frames ↔ RoomsService. Frames arrive here already parsed and validated by the adapter
- * (rooms/room-ws.adapter.ts), one at a time per socket; no rules live here.
+ * (rooms/edge/room-ws.adapter.ts), one at a time per socket; no rules live here.
  */
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(ProtocolErrorFilter)
@@ -31,7 +31,7 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
       ws.terminate();
       return;
     }
-    const session = new ClientSession(ws, identity, this.config.ws.maxBufferedBytes, this.log);
+    const session = new ClientSession(ws, identity, this.config.ws.maxBufferedBytes, this.log, req.socket);
     attachSession(ws, session);
     this.rooms.connected(session);
   }

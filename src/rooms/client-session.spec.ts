@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import pino from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
+import { ClientSession } from './client-session';
+
+/**
+ * ClientSession corks the socket it is given as `req.socket`, trusting that it is the one `ws`
+ * writes frames to (`ws` keeps its own reference private). If a `ws` or Node upgrade changed that,
+ * corking would hold nothing back and every frame would cost its own system call again, silently:
+ * these tests are what notices.
+ */
+describe('ClientSession write coalescing', () => {
+  let http: Server;
+  let wss: WebSocketServer;
+  let url: string;
+  const connections: Array<{ ws: WebSocket; req: IncomingMessage }> = [];
+  let connected: (c: { ws: WebSocket; req: IncomingMessage }) => void = () => undefined;
+
+  beforeAll(async () => {
+    // Wired the way @nestjs/platform-ws wires it: the HTTP server's upgrade event, then handleUpgrade.
+    wss = new WebSocketServer({ noServer: true });
+    http = createServer();
+    http.on('upgrade', (req, socket, head) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        connections.push({ ws, req });
+        connected({ ws, req });
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    for (const { ws } of connections) ws.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+
+  it('holds a turn of frames in the upgrade request\'s socket, then sends them all, in order', async () => {
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => { connected = resolve; });
+    const client = new WebSocket(url);
+    const received: string[] = [];
+    const allReceived = new Promise<void>((resolve) => {
+      client.on('message', (data) => {
+        received.push(data.toString());
+        if (received.length === 3) resolve();
+      });
+    });
+    await new Promise<void>((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+    const { ws, req } = await serverSide;
+    const tcp: Socket = req.socket;
+    const session = new ClientSession(ws, { userId: '1', name: 'ann' }, 1 << 20, pino({ level: 'silent' }), tcp);
+
+    session.send('one');
+    session.send('two');
+    session.send(Buffer.from('three'));
+    // Still this turn: all three frames wait in the very socket we corked.
+    expect(tcp.writableCorked).toBe(1);
+    expect(tcp.writableLength).toBeGreaterThanOrEqual('onetwothree'.length);
+
+    await allReceived;
+    expect(received).toEqual(['one', 'two', 'three']);
+    expect(tcp.writableCorked).toBe(0);
+    client.close();
+  });
+
+  it('flushes a close frame at once, so the client sees our close code', async () => {
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => { connected = resolve; });
+    const client = new WebSocket(url);
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+    const { ws, req } = await serverSide;
+    const session = new ClientSession(ws, { userId: '2', name: 'bob' }, 1 << 20, pino({ level: 'silent' }), req.socket);
+
+    session.send('bye soon');
+    session.close(4321, 'testing');
+    expect(req.socket.writableCorked).toBe(0);
+    expect(await closed).toBe(4321);
+  });
+});
