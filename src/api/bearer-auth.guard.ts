@@ -1,5 +1,6 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
+import { bearerToken } from '../auth/bearer';
 import type { Identity } from '../auth/identity';
 import { InvalidTokenError, TokenService } from '../auth/token.service';
 
@@ -12,10 +13,10 @@ export class BearerAuthGuard implements CanActivate {
 
   canActivate(ctx: ExecutionContext): boolean {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new UnauthorizedException('send Authorization: Bearer <token>');
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw new UnauthorizedException('send Authorization: Bearer <token>');
     try {
-      req.identity = this.tokens.verify(m[1]);
+      req.identity = this.tokens.verify(token);
     } catch (err) {
       if (err instanceof InvalidTokenError) throw new UnauthorizedException('the token is invalid or expired');
       throw err;

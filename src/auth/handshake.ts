@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PROTOCOL_SUBPROTOCOL } from '../protocol/messages';
+import { bearerToken } from './bearer';
 
 const BEARER_PROTOCOL_PREFIX = 'bearer.';
 
@@ -9,10 +10,8 @@ const BEARER_PROTOCOL_PREFIX = 'bearer.';
  */
 export function tokenFromRequest(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
-  if (auth) {
-    const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    return m ? m[1] : undefined;
-  }
+  // A header that is there but not Bearer is refused, never passed over for the subprotocol.
+  if (auth) return bearerToken(auth);
   const offered = offeredProtocols(req);
   if (!offered.includes(PROTOCOL_SUBPROTOCOL)) return undefined;
   const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
