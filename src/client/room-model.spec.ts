@@ -78,6 +78,25 @@ describe('RoomModel', () => {
     expect(entered(m, 9, bob)).toBe('applied');
   });
 
+  it('lists no spectator among the avatars, and still takes the seq of their entering', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    expect(entered(m, 8, { ...bob, role: 'spectator' })).toBe('applied');
+    expect(m.members.has('2')).toBe(false);
+    expect(m.seq).toBe(8);
+  });
+
+  it('applies across a gap only when asked to, still reporting the gap', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    expect(m.applyAcrossGap({ type: 'entered', roomId: 'r', seq: 9, member: bob })).toBe('gap');
+    expect(m.members.get('2')).toEqual(bob);
+    expect(m.seq).toBe(9);
+    expect(m.applyAcrossGap({ type: 'left', roomId: 'r', seq: 10, userId: '2', reason: 'leave' })).toBe('applied');
+    expect(m.applyAcrossGap({ type: 'entered', roomId: 'r', seq: 10, member: bob })).toBe('stale');
+    expect(m.members.has('2')).toBe(false);
+  });
+
   it('ignores a move of an avatar it does not know instead of inventing one', () => {
     const m = new RoomModel();
     m.reset(welcome(7));

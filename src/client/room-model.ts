@@ -56,11 +56,32 @@ export class RoomModel {
     this.roomId = '';
   }
 
+  /** Applies the next event; an old one is 'stale', and one past a gap is left for a resync to repair. */
   apply(event: RoomEvent): ApplyResult {
     if (!this.ready || event.roomId !== this.roomId || event.seq <= this.seq) return 'stale';
     if (event.seq > this.seq + 1) return 'gap';
+    this.change(event);
+    return 'applied';
+  }
+
+  /**
+   * Like `apply`, but an event past a gap is applied too (and still reported as 'gap'), for a client
+   * that goes on with what it has instead of resyncing: what the missed events changed stays
+   * stale until a `built`, which carries every position.
+   */
+  applyAcrossGap(event: RoomEvent): ApplyResult {
+    const result = this.apply(event);
+    if (result === 'gap') this.change(event);
+    return result;
+  }
+
+  private change(event: RoomEvent): void {
     switch (event.type) {
       case 'entered':
+        // Spectators have no avatar (PROTOCOL.md: `members` lists players only).
+        if (event.member.role !== 'player') break;
+        // Someone entering again goes last, like anyone who just came in.
+        this.members.delete(event.member.userId);
         this.members.set(event.member.userId, event.member);
         break;
       case 'moved': {
@@ -81,6 +102,5 @@ export class RoomModel {
         break;
     }
     this.seq = event.seq;
-    return 'applied';
   }
 }

@@ -1,10 +1,10 @@
 import type { Member } from '../myroom-client';
 import { avatarMarks, renderScreen } from './render';
-import { viewFromWelcome } from './room-view';
+import { RoomView } from './room-view';
 
 const member = (userId: string, name: string, x: number, y: number): Member => ({ userId, name, x, y, role: 'player' });
 
-const view = viewFromWelcome({
+const view = new RoomView({
   type: 'welcome',
   roomId: '1',
   seq: 7,

@@ -1,5 +1,5 @@
 import type { Member, WelcomeMessage } from '../myroom-client';
-import { applyEvent, describeError, describeEvent, describeWelcome, viewFromWelcome } from './room-view';
+import { describeError, describeEvent, describeWelcome, RoomView } from './room-view';
 
 const member = (userId: string, x = 0, y = 0): Member => ({ userId, name: `user${userId}`, x, y, role: 'player' });
 const welcome: WelcomeMessage = {
@@ -11,34 +11,49 @@ const welcome: WelcomeMessage = {
   members: [member('1'), member('2', 4, 4)],
   spectators: 0,
 };
-const base = viewFromWelcome(welcome);
+const base = new RoomView(welcome);
 
+// The rules of applying events are RoomModel's (room-model.spec.ts); these check what the terminal adds.
 describe('the room view, from server frames only', () => {
-  it('follows entered, moved, built and left in seq order', () => {
-    let v = applyEvent(base, { type: 'entered', roomId: '1', seq: 11, member: member('3') });
-    v = applyEvent(v, { type: 'moved', roomId: '1', seq: 12, userId: '3', x: 1, y: 0, dir: 'right' });
+  it('follows entered, moved, built and left in seq order, newcomers listed last', () => {
+    const v = new RoomView(welcome);
+    v.apply({ type: 'entered', roomId: '1', seq: 11, member: member('3') });
+    v.apply({ type: 'moved', roomId: '1', seq: 12, userId: '3', x: 1, y: 0, dir: 'right' });
+    expect(v.members.map((m) => m.userId)).toEqual(['1', '2', '3']);
     expect(v.members.find((m) => m.userId === '3')).toMatchObject({ x: 1, y: 0 });
     const map = { version: 1, width: 20, height: 20, objects: [{ id: 'w', kind: 'wall', x: 1, y: 0, w: 1, h: 1 }] };
-    v = applyEvent(v, { type: 'built', roomId: '1', seq: 13, map, members: [member('1'), member('2', 4, 4), member('3', 0, 0)] });
+    v.apply({ type: 'built', roomId: '1', seq: 13, map, members: [member('1'), member('2', 4, 4), member('3', 0, 0)] });
     expect(v.map).toBe(map);
     expect(v.members.find((m) => m.userId === '3')).toMatchObject({ x: 0, y: 0 });
-    v = applyEvent(v, { type: 'left', roomId: '1', seq: 14, userId: '2', reason: 'disconnect' });
+    v.apply({ type: 'left', roomId: '1', seq: 14, userId: '2', reason: 'disconnect' });
     expect(v.members.map((m) => m.userId)).toEqual(['1', '3']);
     expect(v).toMatchObject({ seq: 14, missedEvents: false });
   });
 
   it('ignores events it has already seen and events of another room', () => {
-    expect(applyEvent(base, { type: 'moved', roomId: '1', seq: 10, userId: '2', x: 9, y: 9, dir: 'up' })).toBe(base);
-    expect(applyEvent(base, { type: 'moved', roomId: '2', seq: 11, userId: '2', x: 9, y: 9, dir: 'up' })).toBe(base);
+    const v = new RoomView(welcome);
+    v.apply({ type: 'moved', roomId: '1', seq: 10, userId: '2', x: 9, y: 9, dir: 'up' });
+    v.apply({ type: 'moved', roomId: '2', seq: 11, userId: '2', x: 9, y: 9, dir: 'up' });
+    expect(v.seq).toBe(10);
+    expect(v.members).toEqual(welcome.members);
   });
 
-  it('notices a gap in seq', () => {
-    expect(applyEvent(base, { type: 'moved', roomId: '1', seq: 13, userId: '2', x: 4, y: 5, dir: 'down' }).missedEvents).toBe(true);
+  it('goes on past a gap in seq, and says positions may be stale', () => {
+    const v = new RoomView(welcome);
+    v.apply({ type: 'moved', roomId: '1', seq: 13, userId: '2', x: 4, y: 5, dir: 'down' });
+    expect(v.missedEvents).toBe(true);
+    expect(v.seq).toBe(13);
+    expect(v.members.find((m) => m.userId === '2')).toMatchObject({ x: 4, y: 5 });
+    v.apply({ type: 'left', roomId: '1', seq: 14, userId: '2', reason: 'leave' });
+    expect(v.members.map((m) => m.userId)).toEqual(['1']);
+    expect(v.missedEvents).toBe(true);
   });
 
   it('does not list spectators as avatars', () => {
-    const v = applyEvent(base, { type: 'entered', roomId: '1', seq: 11, member: { ...member('9'), role: 'spectator' } });
+    const v = new RoomView(welcome);
+    v.apply({ type: 'entered', roomId: '1', seq: 11, member: { ...member('9'), role: 'spectator' } });
     expect(v.members).toHaveLength(2);
+    expect(v.seq).toBe(11);
   });
 });
 

@@ -1,41 +1,50 @@
 import type { LeaveReason } from '../../protocol/messages';
 import type { ErrorMessage, Member, RoomEvent, RoomMap, Role, WelcomeMessage } from '../myroom-client';
+import { RoomModel } from '../room-model';
 
 /**
- * The terminal client's picture of its room, built only from what the server sent: the `welcome`,
- * then each event in `seq` order. Nothing is predicted locally (a key press moves nobody until
- * the server's `moved` says so).
+ * The terminal client's picture of its room: the client library's RoomModel (the one reducer of
+ * room events; nothing is predicted locally) plus what only this screen shows. Unlike RoomSession,
+ * the terminal does not resync on a gap in `seq`: it goes on with the events it gets and says that
+ * positions may be stale.
  */
-export interface RoomView {
-  roomId: string;
-  seq: number;
-  you: { userId: string; role: Role; owner: boolean };
-  map: RoomMap;
-  members: Member[];
-  spectators: number;
+export class RoomView {
+  private readonly model = new RoomModel();
   /** Set when an event's seq skipped some: events were missed and positions may be stale. */
-  missedEvents: boolean;
-}
+  missedEvents = false;
 
-export function viewFromWelcome(w: WelcomeMessage): RoomView {
-  return { roomId: w.roomId, seq: w.seq, you: w.you, map: w.map, members: w.members, spectators: w.spectators ?? 0, missedEvents: false };
-}
+  constructor(welcome: WelcomeMessage) {
+    this.model.reset(welcome);
+  }
 
-/** The view after `e`; events of another room, or already seen (seq not past the view's), change nothing. */
-export function applyEvent(view: RoomView, e: RoomEvent): RoomView {
-  if (e.roomId !== view.roomId || e.seq <= view.seq) return view;
-  const next: RoomView = { ...view, seq: e.seq, missedEvents: view.missedEvents || e.seq > view.seq + 1 };
-  switch (e.type) {
-    case 'entered':
-      if (e.member.role !== 'player') return next;
-      return { ...next, members: [...view.members.filter((m) => m.userId !== e.member.userId), e.member] };
-    case 'moved':
-      return { ...next, members: view.members.map((m) => (m.userId === e.userId ? { ...m, x: e.x, y: e.y } : m)) };
-    case 'built':
-      // A build carries every position, so it also repairs whatever a gap made stale.
-      return { ...next, map: e.map, members: e.members };
-    case 'left':
-      return { ...next, members: view.members.filter((m) => m.userId !== e.userId) };
+  get roomId(): string {
+    return this.model.roomId;
+  }
+
+  get seq(): number {
+    return this.model.seq;
+  }
+
+  get you(): { userId: string; role: Role; owner: boolean } {
+    return this.model.you;
+  }
+
+  get map(): RoomMap {
+    return this.model.map;
+  }
+
+  get spectators(): number {
+    return this.model.spectators;
+  }
+
+  /** The avatars in the order they came: the welcome's, then each newcomer last. */
+  get members(): Member[] {
+    return [...this.model.members.values()];
+  }
+
+  /** Events of another room, or already seen (seq not past the view's), change nothing. */
+  apply(e: RoomEvent): void {
+    if (this.model.applyAcrossGap(e) === 'gap') this.missedEvents = true;
   }
 }
 

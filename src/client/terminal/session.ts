@@ -1,7 +1,7 @@
 import { CloseCode } from '../../protocol/close-codes';
 import { MyRoomRequestError, type MyRoomClient, type RoomEvent, type Role } from '../myroom-client';
 import { toBuildOp, type Command } from './commands';
-import { applyEvent, describeError, describeEvent, describeWelcome, type RoomView, viewFromWelcome } from './room-view';
+import { describeError, describeEvent, describeWelcome, RoomView } from './room-view';
 
 /** Something to tell the person: a room event in words, an error, or a problem on this side. */
 export interface Note {
@@ -37,13 +37,13 @@ export class TerminalSession {
 
   constructor(private readonly client: MyRoomClient, readonly roomId: string, private readonly role: Role) {
     client.on('welcome', (w) => {
-      this.view = viewFromWelcome(w);
+      this.view = new RoomView(w);
       this.note(describeWelcome(w), false);
     });
     const onEvent = (e: RoomEvent) => {
       if (!this.view) return;
       this.note(describeEvent(this.view, e), false);
-      this.view = applyEvent(this.view, e);
+      this.view.apply(e);
     };
     client.on('entered', onEvent);
     client.on('moved', onEvent);
