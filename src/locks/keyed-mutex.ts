@@ -1,10 +1,4 @@
-/**
- * An in-process async mutex per key, with FIFO hand-over and an optional bound on the wait.
- *
- * Written here rather than pulled in because it is a few lines and nothing in our dependencies
- * offers one. The lock is handed straight from the releasing holder to the first waiter (the key
- * stays held in between), so a caller arriving at that moment cannot jump the queue.
- */
+/** A wait for a key that outlasted its bound; the key was not taken. */
 export class LockWaitTimeout extends Error {
   constructor(readonly key: string, readonly waitedMs: number) {
     super(`waited ${waitedMs} ms for the lock on ${key}`);
@@ -12,6 +6,13 @@ export class LockWaitTimeout extends Error {
   }
 }
 
+/**
+ * An in-process async mutex per key, with FIFO hand-over and an optional bound on the wait.
+ *
+ * Written here rather than pulled in because it is a few lines and nothing in our dependencies
+ * offers one. The lock is handed straight from the releasing holder to the first waiter (the key
+ * stays held in between), so a caller arriving at that moment cannot jump the queue.
+ */
 export class KeyedMutex {
   /** A key is held exactly while it has an entry here; the array holds its waiters, in order. */
   private readonly queues = new Map<string, (() => void)[]>();
