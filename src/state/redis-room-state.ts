@@ -1,7 +1,9 @@
 import type Redis from 'ioredis';
 import { UnavailableError } from '../protocol/errors';
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
-import { type Cell, occupancyString, pushTargets, stepTarget } from '../rooms/domain/grid';
+import { pushTargets } from '../domain/free-cell';
+import { type Cell, occupancyString } from '../domain/map';
+import { stepTarget } from '../domain/step';
 import {
   BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, SNAPSHOT_LUA,
 } from './redis-scripts';

@@ -1,5 +1,5 @@
 import type { Direction, Member, RoomMap, Role, LeaveReason } from '../protocol/messages';
-import type { Cell } from '../rooms/domain/grid';
+import type { Cell } from '../domain/map';
 
 /**
  * Live room state: who is in which room, where, with which role; the map as cached for validation;

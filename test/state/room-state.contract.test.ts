@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { MapObject, RoomMap } from '../../src/protocol/messages';
-import { pushTargets } from '../../src/rooms/domain/grid';
+import { pushTargets } from '../../src/domain/free-cell';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
 import { RedisRoomState } from '../../src/state/redis-room-state';
 import type { EnterParams, RoomStateStore, SeqEvent } from '../../src/state/room-state.port';
