@@ -1,8 +1,8 @@
-import { filledExcept, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
+import { emptyMap, filledExcept, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
 import { prng as mulberry32 } from '../../test/support/prng';
 import { applyBuild, type BuildOp, BuildRejectedError } from './build';
 import { nearestFreeCell, pushTargets } from './free-cell';
-import { CATALOGUE, emptyMap, occupancy, occupancyString, overlaps, type RoomMap, SPAWN } from './map';
+import { CATALOGUE, occupancy, occupancyString, overlaps, type RoomMap, SPAWN } from './map';
 import { isFree } from './step';
 
 /** Runs `fn`, expects a BuildRejectedError, and returns it. */

@@ -1,8 +1,8 @@
-import { filledExcept, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
+import { emptyMap, filledExcept, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
 import { prng as mulberry32 } from '../../test/support/prng';
 import { applyBuild } from './build';
 import { nearestFreeCell, pushTargets } from './free-cell';
-import { type Cell, emptyMap, type MapObject, occupancy, type RoomMap } from './map';
+import { type Cell, type MapObject, occupancy, type RoomMap } from './map';
 import { isFree } from './step';
 
 /** Brute-force reference for nearestFreeCell. */

@@ -1,6 +1,6 @@
 import { filledExcept, game, mapOf, wall } from '../../test/support/domain-fixtures';
 import { prng as mulberry32 } from '../../test/support/prng';
-import { CATALOGUE, emptyMap, occupancy, occupancyString, overlaps, SPAWN } from './map';
+import { CATALOGUE, occupancy, occupancyString, overlaps, SPAWN } from './map';
 
 // ---- constants ----------------------------------------------------------------------------------
 
@@ -19,18 +19,6 @@ describe('CATALOGUE and SPAWN', () => {
 
   it('spawn is the top-left cell', () => {
     expect(SPAWN).toEqual({ x: 0, y: 0 });
-  });
-});
-
-describe('emptyMap', () => {
-  it('is version 0 with no objects and the given size', () => {
-    expect(emptyMap(5, 3)).toEqual({ version: 0, width: 5, height: 3, objects: [] });
-  });
-
-  it('returns a fresh objects array each time', () => {
-    const a = emptyMap(2, 2);
-    const b = emptyMap(2, 2);
-    expect(a.objects).not.toBe(b.objects);
   });
 });
 

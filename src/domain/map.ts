@@ -37,10 +37,6 @@ export const CATALOGUE: Readonly<Record<string, { w: number; h: number; needsGam
 
 export const SPAWN: Cell = { x: 0, y: 0 };
 
-export function emptyMap(width: number, height: number): RoomMap {
-  return { version: 0, width, height, objects: [] };
-}
-
 /** Occupancy of every cell, row-major: 1 where an object stands. */
 export function occupancy(map: Pick<RoomMap, 'width' | 'height' | 'objects'>): Uint8Array {
   const grid = new Uint8Array(map.width * map.height);

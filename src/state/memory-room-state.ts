@@ -141,12 +141,6 @@ export class MemoryRoomState implements RoomStateStore {
     return events.map((e) => ({ ...e }));
   }
 
-  async snapshot(roomId: string): Promise<RoomSnapshot | null> {
-    const room = this.rooms.get(roomId);
-    if (!room?.cached) return null;
-    return { ...this.read(room), map: JSON.parse(room.cached.json) as RoomMap };
-  }
-
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
     return [...(this.instances.get(instanceId)?.values() ?? [])].map((r) => ({ ...r }));
   }

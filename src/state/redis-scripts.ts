@@ -157,10 +157,3 @@ redis.call('SET', KEYS[3], ARGV[3])
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'w', ARGV[4], 'h', ARGV[5])
 return 1
 `;
-
-/** KEYS: members spectators map seq  — a consistent read of the room. */
-export const SNAPSHOT_LUA = `
-local mapJson = redis.call('GET', KEYS[3])
-if not mapJson then return false end
-return {tonumber(redis.call('GET', KEYS[4]) or '0'), mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[2])}
-`;

@@ -11,6 +11,10 @@ export function game(id: string, x: number, y: number, gameId = 1): MapObject {
   return { id, kind: 'game', x, y, w: 2, h: 2, gameId };
 }
 
+export function emptyMap(width: number, height: number): RoomMap {
+  return { version: 0, width, height, objects: [] };
+}
+
 export function mapOf(width: number, height: number, objects: MapObject[] = [], version = 0): RoomMap {
   return { version, width, height, objects };
 }
