@@ -1,4 +1,4 @@
-import type { BuildOp } from '../../src/domain/build';
+import { type BuildOp, BuildRejectedError } from '../../src/domain/build';
 import type { Cell, MapObject, RoomMap } from '../../src/domain/map';
 
 /** Maps and build ops for the domain's specs and the move-rule contract test. */
@@ -44,4 +44,23 @@ export function place(kind: string, x: number, y: number, gameId?: number): Buil
 
 export function remove(objectId: string): BuildOp {
   return { op: 'remove', objectId };
+}
+
+/** Runs `fn`, expects a BuildRejectedError, and returns it. */
+export function buildError(fn: () => unknown): BuildRejectedError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BuildRejectedError);
+    return e as BuildRejectedError;
+  }
+  throw new Error('expected a BuildRejectedError, nothing was thrown');
+}
+
+export function expectOpError(fn: () => unknown, index: number, fragment?: RegExp | string): BuildRejectedError {
+  const err = buildError(fn);
+  expect(err.message).toBe(`op ${index}: ${err.reason}`);
+  expect(err.opIndex).toBe(index);
+  if (fragment !== undefined) expect(err.message).toMatch(fragment);
+  return err;
 }
