@@ -23,4 +23,15 @@ export default tseslint.config(
         { object: 'describe', property: 'skip', message: 'no skipped tests' }],
     },
   },
+  {
+    // The domain's rules are pure and stand alone: no I/O, nothing else of the project.
+    files: ['src/domain/**/*.ts'],
+    ignores: ['src/domain/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^\\.\\./', message: 'src/domain imports nothing outside src/domain' },
+        { regex: '^(node:)?(fs|net|http|https|child_process|crypto)(/|$)', message: 'src/domain does no I/O' },
+      ] }],
+    },
+  },
 );

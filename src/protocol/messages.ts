@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIRECTIONS, type Direction, type MapObject, type RoomMap } from '../domain/map';
 
 /**
  * Wire protocol v1 (see PROTOCOL.md): one schema per client message, validated once at the edge.
@@ -6,8 +7,9 @@ import { z } from 'zod';
  */
 
 export const PROTOCOL_SUBPROTOCOL = 'myroom.v1';
-export const DIRECTIONS = ['up', 'right', 'down', 'left'] as const;
-export type Direction = (typeof DIRECTIONS)[number];
+// The map's shapes and the directions belong to the domain (src/domain); the wire carries them as they are.
+export { DIRECTIONS };
+export type { Direction, MapObject, RoomMap };
 export const ROLES = ['player', 'spectator'] as const;
 export type Role = (typeof ROLES)[number];
 export const LEAVE_REASONS = ['leave', 'disconnect', 'timeout', 'replaced', 'kicked'] as const;
@@ -81,23 +83,6 @@ export function isClientMessageType(t: unknown): t is ClientMessageType {
 }
 
 // ---- Server → client shapes -------------------------------------------------------------------
-
-export interface MapObject {
-  id: string;
-  kind: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  gameId?: number;
-}
-
-export interface RoomMap {
-  version: number;
-  width: number;
-  height: number;
-  objects: MapObject[];
-}
 
 export interface Member {
   userId: string;

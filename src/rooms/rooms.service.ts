@@ -7,7 +7,7 @@ import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import { CloseCode } from '../protocol/close-codes';
 import {
-  BlockedError, ConflictError, ForbiddenError, NotInRoomError, RoomNotFoundError, UnavailableError,
+  BlockedError, ConflictError, ForbiddenError, InvalidBuildError, NotInRoomError, RoomNotFoundError, UnavailableError,
 } from '../protocol/errors';
 import type {
   BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
@@ -15,7 +15,9 @@ import type {
 import { ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
 import { openSessions } from '../health/metrics';
-import { applyBuild, nearestFreeCell, pushTargets, SPAWN } from './domain/grid';
+import { applyBuild, BuildRejectedError } from '../domain/build';
+import { nearestFreeCell, pushTargets } from '../domain/free-cell';
+import { SPAWN } from '../domain/map';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
 /**
@@ -181,7 +183,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
       if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
       const needsLibrary = msg.ops.some((op) => op.op === 'place' && op.gameId !== undefined);
       const owned = needsLibrary ? await this.maps.ownedGameIds(ownerId) : new Set<number>();
-      const next = applyBuild(prev, msg.ops, owned, newObjectId);
+      const next = checkedBuild(prev, msg, owned);
       const pushes = pushTargets(prev, next);
       let built: SeqEvent | undefined;
       try {
@@ -367,4 +369,13 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
 function newObjectId(): string {
   return 'o' + randomBytes(6).toString('hex');
+}
+
+/** The build rule's verdict, answered on the wire as INVALID_BUILD naming the op to blame. */
+function checkedBuild(prev: RoomMap, msg: BuildMessage, owned: ReadonlySet<number>): RoomMap {
+  try {
+    return applyBuild(prev, msg.ops, owned, newObjectId);
+  } catch (err) {
+    throw err instanceof BuildRejectedError ? new InvalidBuildError(err.reason, err.opIndex) : err;
+  }
 }

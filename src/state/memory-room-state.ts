@@ -1,5 +1,7 @@
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
-import { type Cell, occupancy, pushTargets, stepTarget } from '../rooms/domain/grid';
+import { pushTargets } from '../domain/free-cell';
+import { type Cell, occupancy } from '../domain/map';
+import { canStepOnGrid, type Grid } from '../domain/step';
 import type {
   BuildResult, EnterParams, EnterResult, MoveResult, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
 } from './room-state.port';
@@ -12,8 +14,8 @@ interface RoomRecord {
   sessions: Map<string, { sessionId: string; instanceId: string }>;
   /** sessionId → userId. */
   spectators: Map<string, string>;
-  /** The cached map as sent to clients, its occupancy grid and version; absent until cached. */
-  cached?: { json: string; grid: Uint8Array; width: number; height: number; version: number };
+  /** The cached map as sent to clients, its version and the grid the step rule reads; absent until cached. */
+  cached?: Grid & { json: string; version: number };
   seq: number;
   /** The last `logLength` events, oldest first, seqs consecutive. */
   log: SeqEvent[];
@@ -83,11 +85,9 @@ export class MemoryRoomState implements RoomStateStore {
     const m = room.members.get(userId);
     if (!m) return { ok: false, code: 'NOT_IN_ROOM' };
     if (!room.cached) throw new Error(`room ${roomId} has no cached map`);
-    const { width, height, grid } = room.cached;
-    const to = stepTarget(m, dir);
-    if (to.x < 0 || to.y < 0 || to.x >= width || to.y >= height || grid[to.y * width + to.x] === 1) {
-      return { ok: false, code: 'BLOCKED', x: m.x, y: m.y };
-    }
+    const step = canStepOnGrid(room.cached, m, dir);
+    if (!step.ok) return { ok: false, code: 'BLOCKED', x: m.x, y: m.y };
+    const { to } = step;
     m.x = to.x;
     m.y = to.y;
     const event = this.append(room, (seq) => ({ type: 'moved', roomId, seq, userId, x: to.x, y: to.y, dir }));
@@ -139,12 +139,6 @@ export class MemoryRoomState implements RoomStateStore {
     const events = room.log.filter((e) => e.seq > afterSeq);
     if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
     return events.map((e) => ({ ...e }));
-  }
-
-  async snapshot(roomId: string): Promise<RoomSnapshot | null> {
-    const room = this.rooms.get(roomId);
-    if (!room?.cached) return null;
-    return { ...this.read(room), map: JSON.parse(room.cached.json) as RoomMap };
   }
 
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
@@ -200,5 +194,5 @@ export class MemoryRoomState implements RoomStateStore {
 }
 
 function cacheOf(map: RoomMap): NonNullable<RoomRecord['cached']> {
-  return { json: JSON.stringify(map), grid: occupancy(map), width: map.width, height: map.height, version: map.version };
+  return { json: JSON.stringify(map), cells: occupancy(map), width: map.width, height: map.height, version: map.version };
 }

@@ -1,12 +1,14 @@
 import type Redis from 'ioredis';
 import { UnavailableError } from '../protocol/errors';
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
-import { type Cell, occupancyString, pushTargets, stepTarget } from '../rooms/domain/grid';
+import { pushTargets } from '../domain/free-cell';
+import { type Cell, occupancyString } from '../domain/map';
+import { stepTarget } from '../domain/step';
 import {
-  BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, SNAPSHOT_LUA,
+  BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA,
 } from './redis-scripts';
 import type {
-  BuildResult, EnterParams, EnterResult, MoveResult, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
+  BuildResult, EnterParams, EnterResult, MoveResult, RoomStateStore, SeqEvent, SessionRecord,
 } from './room-state.port';
 
 type ScriptReply = [string, ...unknown[]];
@@ -16,7 +18,6 @@ interface ScriptedRedis extends Redis {
   roomLeave(...args: (string | number)[]): Promise<ScriptReply>;
   roomBuild(...args: (string | number)[]): Promise<ScriptReply>;
   roomCacheMap(...args: (string | number)[]): Promise<number>;
-  roomSnapshot(...args: (string | number)[]): Promise<[number, string, string[], number] | null>;
 }
 
 const roomKeys = (roomId: string) => {
@@ -72,7 +73,6 @@ export class RedisRoomState implements RoomStateStore {
     redis.defineCommand('roomLeave', { numberOfKeys: 7, lua: LEAVE_LUA });
     redis.defineCommand('roomBuild', { numberOfKeys: 7, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
-    redis.defineCommand('roomSnapshot', { numberOfKeys: 4, lua: SNAPSHOT_LUA });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -179,14 +179,6 @@ export class RedisRoomState implements RoomStateStore {
     for (let i = 0; i < entries.length; i += 2) events.push({ json: entries[i], seq: Number(entries[i + 1]) });
     if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
     return events;
-  }
-
-  async snapshot(roomId: string): Promise<RoomSnapshot | null> {
-    const k = roomKeys(roomId);
-    const reply = await this.redis.roomSnapshot(k.members, k.spectators, k.map, k.seq);
-    if (!reply) return null;
-    const [seq, mapJson, members, spectators] = reply;
-    return { seq, map: JSON.parse(mapJson) as RoomMap, members: members.map((m) => JSON.parse(m) as Member), spectators };
   }
 
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {

@@ -66,7 +66,12 @@ return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.ca
 `;
 
 /** KEYS: members sessions meta grid seq log lease
- *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch */
+ *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch
+ *
+ *  The bounds and grid check is a mirror of the domain's step rule, `canStepOnGrid` in
+ *  domain/step.ts (which the in-memory adapter calls): it lives here too because the check and the
+ *  write must be one atomic step inside Redis. test/state/move-rule.contract.test.ts runs one
+ *  table of cases through the domain rule and both adapters; change all three together. */
 export const MOVE_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[8]) then return {'FENCED'} end
 local uid, sid = ARGV[1], ARGV[2]
@@ -151,11 +156,4 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], ARGV[3])
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'w', ARGV[4], 'h', ARGV[5])
 return 1
-`;
-
-/** KEYS: members spectators map seq  — a consistent read of the room. */
-export const SNAPSHOT_LUA = `
-local mapJson = redis.call('GET', KEYS[3])
-if not mapJson then return false end
-return {tonumber(redis.call('GET', KEYS[4]) or '0'), mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[2])}
 `;

@@ -1,5 +1,5 @@
 import type { Direction, Member, RoomMap, Role, LeaveReason } from '../protocol/messages';
-import type { Cell } from '../rooms/domain/grid';
+import type { Cell } from '../domain/map';
 
 /**
  * Live room state: who is in which room, where, with which role; the map as cached for validation;
@@ -74,7 +74,6 @@ export interface RoomStateStore {
   revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null>;
   /** Events with seq in (afterSeq, ∞) from the log, or null if the log no longer reaches back. */
   eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null>;
-  snapshot(roomId: string): Promise<RoomSnapshot | null>;
   /** Sessions an instance holds, for the reaper and for graceful shutdown. */
   sessionsOfInstance(instanceId: string): Promise<SessionRecord[]>;
   ping(): Promise<void>;

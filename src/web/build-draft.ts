@@ -4,7 +4,8 @@
  * server would refuse is refused here first, with the server's words.
  */
 import type { BuildOp, MapObject, RoomMap } from '../protocol/messages';
-import { applyBuild, CATALOGUE, type Cell } from '../rooms/domain/grid';
+import { applyBuild } from '../domain/build';
+import { CATALOGUE, type Cell } from '../domain/map';
 import { objectAt } from './geometry';
 
 export type PaletteItem = { kind: 'wall' } | { kind: 'game'; gameId: number; name: string };

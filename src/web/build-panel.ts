@@ -6,7 +6,7 @@
  */
 import { MyRoomRequestError } from '../client/myroom-client';
 import type { RoomSession } from '../client/room-session';
-import type { Cell } from '../rooms/domain/grid';
+import type { Cell } from '../domain/map';
 import type { GameSummary } from './api';
 import { BuildDraft, footprint, type PaletteItem } from './build-draft';
 import { byId, el, type Tone } from './dom';

@@ -1,5 +1,5 @@
 /** Pure drawing math for the room canvas: sizes, hit testing, labels, colours. No DOM here. */
-import type { Cell } from '../rooms/domain/grid';
+import type { Cell } from '../domain/map';
 import type { MapObject } from '../protocol/messages';
 
 /** The largest whole-pixel cell that fits the map into the space, within [min, max]. */

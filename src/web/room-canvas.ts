@@ -1,5 +1,5 @@
 /** The canvas element of the room: sizing for the screen and pixel ratio, clicks to cells. */
-import type { Cell } from '../rooms/domain/grid';
+import type { Cell } from '../domain/map';
 import { cellAt, fitCellSize } from './geometry';
 import { drawScene, type Scene } from './render';
 

@@ -1,4 +1,4 @@
-import { nearestFreeCell } from '../../src/rooms/domain/grid';
+import { nearestFreeCell } from '../../src/domain/free-cell';
 import type { Frame } from '../support/client';
 import { type ChaosReport, replay, runChaos } from '../support/chaos';
 import { describeEachMode } from '../support/modes';

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { REDIS } from '../../src/infra.module';
 import { MapStore } from '../../src/maps/map-store';
-import { occupancyString } from '../../src/rooms/domain/grid';
+import { occupancyString } from '../../src/domain/map';
 import type { RoomMap } from '../../src/protocol/messages';
 import { RoomsService } from '../../src/rooms/rooms.service';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';

@@ -15,7 +15,10 @@ import { type Client, Room, Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import jwt from 'jsonwebtoken';
 import type { BuildOp, Direction, Member, RoomMap } from '../../../src/protocol/messages';
-import { applyBuild, nearestFreeCell, occupancy, pushTargets, SPAWN, stepTarget } from '../../../src/rooms/domain/grid';
+import { applyBuild } from '../../../src/domain/build';
+import { nearestFreeCell, pushTargets } from '../../../src/domain/free-cell';
+import { occupancy, SPAWN } from '../../../src/domain/map';
+import { canStep } from '../../../src/domain/step';
 
 const SECRET = process.env.JWT_SECRET ?? '';
 const DIRS = new Set(['up', 'right', 'down', 'left']);
@@ -63,12 +66,10 @@ class GridRoom extends Room {
   private move(client: Client, msg: { dir: Direction }): void {
     const m = this.members.get(client.sessionId);
     if (!m || !msg || !DIRS.has(msg.dir)) return client.send('error', { code: 'BAD_REQUEST' });
-    const to = stepTarget(m, msg.dir);
-    if (to.x < 0 || to.y < 0 || to.x >= this.map.width || to.y >= this.map.height || this.grid[to.y * this.map.width + to.x]) {
-      return client.send('error', { code: 'BLOCKED', x: m.x, y: m.y });
-    }
-    m.x = to.x;
-    m.y = to.y;
+    const step = canStep(this.map, m, msg.dir, this.grid);
+    if (!step.ok) return client.send('error', { code: 'BLOCKED', x: m.x, y: m.y });
+    m.x = step.to.x;
+    m.y = step.to.y;
     this.broadcast('moved', { seq: ++this.seq, userId: m.userId, x: m.x, y: m.y, dir: msg.dir });
   }
 
