@@ -6,15 +6,26 @@ import type { RoomLocks } from './room-locks.port';
 /**
  * Redlock on the shared Redis. Redlock's default 200 ms retry delay would wreck enter/build
  * latency under contention, so it retries every ~20 ms (with jitter) for up to ~2 s.
+ *
+ * A release that cannot reach Redis (the connection dropped while the lock was held) is sent again
+ * when the client is ready: otherwise the key would keep the room locked for the rest of its TTL
+ * (3 s by default, longer than a waiter's ~2 s of retries), and every enter, build and leave of
+ * that room would answer UNAVAILABLE although Redis is back. The release only deletes the key if
+ * it still holds this lock's value, so sending it late can never free someone else's lock.
+ * Not covered: an acquire whose reply was lost with the connection (Redlock's own clean-up of it
+ * fails the same way, and we never learn its value); that key lives out its TTL.
  */
 export class RedlockRoomLocks implements RoomLocks {
   private readonly redlock: Redlock;
+  /** Locks whose release failed, with the time they expire on their own anyway. */
+  private readonly unreleased = new Map<Redlock.Lock, number>();
 
   constructor(redis: Redis, private readonly ttlMs: number) {
     // ioredis accepts the array-style eval calls redlock 4 makes; its typings predate ioredis 5.
     this.redlock = new Redlock([redis as unknown as Redlock.CompatibleRedisClient], { retryCount: 100, retryDelay: 15, retryJitter: 10, driftFactor: 0.01 });
     // Redlock reports lock losses it notices in the background; the callers' own checks cover them.
     this.redlock.on('clientError', () => undefined);
+    redis.on('ready', () => this.releaseLeftovers());
   }
 
   async withRoomLock<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
@@ -28,8 +39,34 @@ export class RedlockRoomLocks implements RoomLocks {
     try {
       return await fn();
     } finally {
-      // An unlock failure means the lock already expired; the holder's writes were fenced anyway.
-      await lock.unlock().catch(() => undefined);
+      await this.release(lock);
+    }
+  }
+
+  /** Number of locks whose release still waits for Redis (for tests and metrics). */
+  get pendingReleases(): number {
+    return this.unreleased.size;
+  }
+
+  private async release(lock: Redlock.Lock): Promise<void> {
+    // Redlock zeroes `expiration` when asked to unlock; keep it to know when retrying is moot.
+    const expiresAt = lock.expiration;
+    try {
+      await lock.unlock();
+      this.unreleased.delete(lock);
+    } catch {
+      // Either Redis was unreachable (retried on reconnect) or the lock had already expired and
+      // the key is gone or someone else's (the holder's writes were fenced anyway).
+      if (expiresAt > Date.now()) this.unreleased.set(lock, expiresAt);
+      else this.unreleased.delete(lock);
+    }
+  }
+
+  private releaseLeftovers(): void {
+    for (const [lock, expiresAt] of this.unreleased) {
+      this.unreleased.delete(lock);
+      lock.expiration = expiresAt;
+      if (expiresAt > Date.now()) void this.release(lock);
     }
   }
 }

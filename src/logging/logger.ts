@@ -1,12 +1,18 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 export const LOGGER = Symbol('LOGGER');
 
-/** Structured JSON logs; every line about a socket carries instance, user, room and session. */
-export function createLogger(level: string, instanceId: string): Logger {
-  return pino({ level, base: { instance: instanceId } });
+/**
+ * Structured logs; every line about a socket carries instance, user, room and session. JSON lines
+ * for log collectors, or coloured one-liners when stdout is a terminal (`npm start` by hand).
+ */
+export function createLogger(level: string, instanceId: string, pretty = process.stdout.isTTY === true): Logger {
+  // A synchronous stream rather than a transport: no worker thread, and no lines lost at exit.
+  const stream = pretty ? pinoPretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }) : undefined;
+  return pino({ level, base: { instance: instanceId } }, stream);
 }
 
 /** Routes Nest's own framework logs into the same structured stream. */

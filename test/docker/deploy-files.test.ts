@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
@@ -84,4 +84,52 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile).toMatch(/^COPY --from=build /m);
     expect(dockerfile).toMatch(/^USER node$/m);
   });
+
+  it('copies into the build stage every file `npm ci` and `npm run build` read, and .dockerignore keeps none of them out', () => {
+    const buildStage = dockerfile.split(/^FROM /m)[1];
+    const copied = [...buildStage.matchAll(/^COPY (?!--from)(.*)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1));
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const needed = buildInputs(pkg.scripts.build);
+    // The derivation must find the build's pieces, or this test would pass by checking nothing.
+    expect(needed).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'nest-cli.json', 'tsconfig.json', 'src']));
+    expect(needed.some((p) => p.startsWith('scripts/'))).toBe(true);
+    for (const path of needed) {
+      expect(existsSync(join(ROOT, path))).toBe(true);
+      expect({ path, copied: copied.some((src) => covers(src.replace(/\/$/, ''), path)) }).toEqual({ path, copied: true });
+      expect({ path, ignored: ignored.filter((pattern) => covers(pattern.replace(/\/$/, ''), path)) }).toEqual({ path, ignored: [] });
+    }
+  });
 });
+
+/** `dir` is `path` itself or one of its parent directories. */
+function covers(dir: string, path: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/**
+ * The repository paths a build command reads, from what it runs: `npm ci` needs the manifest and
+ * the lock file; `nest build` reads nest-cli.json, the tsconfig it names and that tsconfig's
+ * sources; `node <script>` reads the script (which reads only paths already listed here: it is
+ * checked by a build of the image, not by this test); `npm run <x>` is followed.
+ */
+function buildInputs(command: string): string[] {
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+  const paths = new Set(['package.json', 'package-lock.json']);
+  for (const part of command.split('&&').map((p) => p.trim())) {
+    const [tool, ...args] = part.split(/\s+/);
+    if (tool === 'nest' && args[0] === 'build') {
+      const cli = JSON.parse(read('nest-cli.json')) as { sourceRoot?: string; compilerOptions?: { tsConfigPath?: string } };
+      const tsconfigPath = cli.compilerOptions?.tsConfigPath ?? 'tsconfig.build.json';
+      const tsconfig = JSON.parse(read(tsconfigPath)) as { extends?: string; include?: string[] };
+      paths.add('nest-cli.json').add(tsconfigPath);
+      if (tsconfig.extends) paths.add(tsconfig.extends.replace(/^\.\//, ''));
+      for (const glob of tsconfig.include ?? []) paths.add(glob.split('/')[0]);
+      if (cli.sourceRoot) paths.add(cli.sourceRoot);
+    } else if (tool === 'node') {
+      paths.add(args[0]);
+    } else if (tool === 'npm' && args[0] === 'run') {
+      for (const p of buildInputs(pkg.scripts[args[1]])) paths.add(p);
+    }
+  }
+  return [...paths].sort();
+}

@@ -121,3 +121,31 @@ describe.each(ADAPTERS)('RoomLocks contract: $name', (adapter) => {
     await expect(locks.withRoomLock('r1', async () => 'free again')).resolves.toBe('free again');
   });
 });
+
+describe('RedlockRoomLocks when the connection to Redis drops while a lock is held', () => {
+  it('releases the lock once Redis is back, instead of leaving the room locked for the rest of its TTL', async () => {
+    const prefix = `t:locks:${randomBytes(5).toString('hex')}:`;
+    const redis = new Redis(SERVICES.redis, { keyPrefix: prefix });
+    const probe = new Redis(SERVICES.redis, { keyPrefix: prefix });
+    try {
+      // A TTL far longer than a waiter's retries: only the late release can let the next caller in.
+      const locks = new RedlockRoomLocks(redis, 30_000);
+      await locks.withRoomLock('r1', async () => {
+        const ended = new Promise((r) => redis.once('end', r));
+        redis.disconnect();
+        await ended; // the release below cannot reach Redis
+      });
+      expect(locks.pendingReleases).toBe(1);
+      expect(await probe.exists('lock:room:{r1}')).toBe(1);
+
+      await redis.connect();
+      await expect(locks.withRoomLock('r1', async () => 'locked again')).resolves.toBe('locked again');
+      expect(locks.pendingReleases).toBe(0);
+      expect(await probe.exists('lock:room:{r1}')).toBe(0);
+    } finally {
+      redis.disconnect();
+      probe.disconnect();
+      await deleteKeys(prefix);
+    }
+  });
+});
