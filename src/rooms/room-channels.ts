@@ -207,14 +207,6 @@ export class RoomChannels {
     this.channels.get(roomId)?.resync();
   }
 
-  localSessions(roomId: string): ReadonlySet<ClientSession> {
-    return this.channels.get(roomId)?.sessions ?? new Set();
-  }
-
-  watchedRooms(): string[] {
-    return [...this.channels.keys()];
-  }
-
   private disposeIfIdle(ch: RoomChannel): void {
     if (!ch.idle) return;
     ch.dispose();
