@@ -11,6 +11,7 @@ import { ProtocolErrorFilter } from './rooms/protocol-error.filter';
 import { RoomChannels } from './rooms/room-channels';
 import { RoomsGateway } from './rooms/rooms.gateway';
 import { RoomsService } from './rooms/rooms.service';
+import { SessionRegistry } from './rooms/session-registry';
 
 @Module({})
 export class AppModule {
@@ -20,7 +21,7 @@ export class AppModule {
       imports: [InfraModule.forRoot(config, logger), ApiModule.forRoot(config)],
       controllers: [HealthController],
       providers: [
-        TokenService, MapStore, RoomChannels, RoomsService, RoomsGateway, ProtocolErrorFilter,
+        TokenService, MapStore, RoomChannels, SessionRegistry, RoomsService, RoomsGateway, ProtocolErrorFilter,
         // Instance lease and reaper: only where instances share state (services mode).
         ...(config.mode === 'services' ? [PresenceService] : []),
       ],

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, Optional, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { backoffDelay } from './common/backoff';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { EVENT_FANOUT, type EventFanout } from './fanout/fanout.port';
 import { InProcessFanout } from './fanout/in-process-fanout';
@@ -80,7 +81,8 @@ function servicesState(config: AppConfig, logger: Logger): Provider[] {
           // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
           maxRetriesPerRequest: 1,
           enableOfflineQueue: true,
-          retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+          // Reconnects after 50-100 ms, doubling up to 1-2 s.
+          retryStrategy: (times) => backoffDelay(times, { baseMs: 50, maxMs: 2000, factor: 2 }),
         });
         redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
         return redis;

@@ -4,8 +4,8 @@ import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { MapStore } from '../maps/map-store';
 import { INSTANCE_LEASE, type InstanceLease } from '../presence/instance-lease';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
-import { RoomsService } from '../rooms/rooms.service';
-import { metricsRegistry } from './metrics';
+import { SessionRegistry } from '../rooms/session-registry';
+import { metricsRegistry } from '../common/metrics';
 
 const CHECK_TIMEOUT_MS = 1000;
 
@@ -23,7 +23,7 @@ export class HealthController {
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
     private readonly maps: MapStore,
-    private readonly rooms: RoomsService,
+    private readonly sessions: SessionRegistry,
     @Optional() @Inject(INSTANCE_LEASE) private readonly lease?: InstanceLease,
   ) {}
 
@@ -50,9 +50,9 @@ export class HealthController {
       broker: this.fanout.isHealthy() ? 'up' : 'down',
       // Without a held lease our room writes are refused: we are not serving.
       lease: !this.lease ? 'none' : this.lease.held ? 'held' : 'lost',
-      draining: this.rooms.isDraining,
+      draining: this.sessions.isDraining,
     };
-    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && checks.lease !== 'lost' && !this.rooms.isDraining;
+    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && checks.lease !== 'lost' && !this.sessions.isDraining;
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unready', checks });
   }
 

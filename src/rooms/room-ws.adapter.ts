@@ -16,7 +16,7 @@ import { BadRequestError, RateLimitedError } from '../protocol/errors';
 import { clientMessageSchemas, isClientMessageType } from '../protocol/messages';
 import { type ClientSession, sessionOf } from './client-session';
 import { sendError } from './protocol-error.filter';
-import { framesReceived } from '../health/metrics';
+import { framesReceived } from '../common/metrics';
 
 const MAX_QUEUED_FRAMES = 64;
 const STRIKE_FORGIVE_MS = 10_000;

@@ -11,9 +11,10 @@ import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage } from '../p
 import { attachSession, ClientSession, sessionOf } from './client-session';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomsService } from './rooms.service';
+import { SessionRegistry } from './session-registry';
 
 /**
- * Frames ↔ RoomsService. Frames arrive here already parsed and validated by the adapter
+ * Frames ↔ RoomsService, sockets ↔ SessionRegistry. Frames arrive here already parsed and validated by the adapter
  * (rooms/room-ws.adapter.ts), one at a time per socket; no rules live here.
  */
 @WebSocketGateway({ path: '/ws' })
@@ -21,6 +22,7 @@ import { RoomsService } from './rooms.service';
 export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly rooms: RoomsService,
+    private readonly sessions: SessionRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -33,12 +35,12 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
     const session = new ClientSession(ws, identity, this.config.ws.maxBufferedBytes, this.log);
     attachSession(ws, session);
-    this.rooms.connected(session);
+    this.sessions.connected(session);
   }
 
   async handleDisconnect(ws: WebSocket): Promise<void> {
     const session = sessionOf(ws);
-    if (session) await this.rooms.disconnected(session);
+    if (session) await this.sessions.disconnected(session);
   }
 
   @SubscribeMessage('enter')
