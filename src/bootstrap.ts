@@ -76,7 +76,7 @@ export function describeMode(config: AppConfig): string {
       ' (set REDIS_URL and MYSQL_URL to run several instances on shared services)';
   }
   const fanout = config.rabbitmq.url ? `events via RabbitMQ at ${redact(config.rabbitmq.url)}` : 'events in process';
-  return `services mode: state in Redis at ${redact(config.redis.url!)}, maps in MySQL at ${redact(config.mysql.url!)}, ${fanout}`;
+  return `services mode: state in Redis at ${redact(config.redis.url)}, maps in MySQL at ${redact(config.mysql.url)}, ${fanout}`;
 }
 
 /** A URL without its password, fit for logs. */

@@ -4,7 +4,7 @@ import {
 import type Redis from 'ioredis';
 import Redlock from 'redlock';
 import { backoffDelay } from '../common/backoff';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import { APP_CONFIG, type ServicesConfig } from '../config/config';
 import { REDIS } from '../infra.module';
 import { LOGGER, type Logger } from '../logging/logger';
 import { RoomsService } from '../rooms/rooms.service';
@@ -61,7 +61,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly redlock: Redlock;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: ServicesConfig,
     @Inject(REDIS) redis: Redis,
     @Inject(INSTANCE_LEASE) private readonly lease: InstanceLease,
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
