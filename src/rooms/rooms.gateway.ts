@@ -14,8 +14,9 @@ import { RoomsService } from './rooms.service';
 import { SessionRegistry } from './session-registry';
 
 /**
- * Frames ↔ RoomsService, sockets ↔ SessionRegistry. Frames arrive here already parsed and validated by the adapter
- * (rooms/room-ws.adapter.ts), one at a time per socket; no rules live here.
+ * Frames ↔ RoomsService, sockets opening and closing ↔ SessionRegistry. Frames arrive here
+ * already parsed and validated by the adapter (rooms/room-ws.adapter.ts), one at a time per
+ * socket; no rules live here.
  */
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(ProtocolErrorFilter)
