@@ -1,28 +1,24 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiModule } from './api/api.module';
-import { TokenService } from './auth/token.service';
+import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/config';
-import { HealthController } from './health/health.controller';
+import { FanoutModule } from './fanout/fanout.module';
+import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra.module';
 import type { Logger } from './logging/logger';
-import { MapStore } from './maps/map-store';
-import { PresenceService } from './presence/presence.service';
-import { ProtocolErrorFilter } from './rooms/protocol-error.filter';
-import { RoomChannels } from './rooms/room-channels';
-import { RoomsGateway } from './rooms/rooms.gateway';
-import { RoomsService } from './rooms/rooms.service';
+import { MapsModule } from './maps/maps.module';
+import { PresenceModule } from './presence/presence.module';
+import { RoomsModule } from './rooms/rooms.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config, logger), ApiModule.forRoot(config)],
-      controllers: [HealthController],
-      providers: [
-        TokenService, MapStore, RoomChannels, RoomsService, RoomsGateway, ProtocolErrorFilter,
-        // Instance lease and reaper: only where instances share state (services mode).
-        ...(config.mode === 'services' ? [PresenceService] : []),
+      imports: [
+        InfraModule.forRoot(config, logger),
+        AuthModule, MapsModule, FanoutModule, RoomsModule, HealthModule.forRoot(config), ApiModule.forRoot(config),
+        ...(config.mode === 'services' ? [PresenceModule] : []),
       ],
     };
   }

@@ -11,7 +11,7 @@ import { createLogger, LOGGER, type Logger, NestPinoLogger } from './logging/log
 import { DATA_SOURCE, MapStore } from './maps/map-store';
 import { seedDemoData } from './maps/seed';
 import { RoomWsAdapter } from './rooms/edge/room-ws.adapter';
-import { RoomsService } from './rooms/rooms.service';
+import { SessionRegistry } from './rooms/session-registry';
 
 export interface RunningServer {
   app: INestApplication;
@@ -36,14 +36,14 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
     });
     log.info('demo data ready: users 1-10 (user1…user10), games 1-20, their rooms');
   }
-  const rooms = app.get(RoomsService);
+  const sessions = app.get(SessionRegistry);
   app.useWebSocketAdapter(
     new RoomWsAdapter(app, {
       config,
       tokens: app.get(TokenService),
       maps: app.get(MapStore),
       log: app.get(LOGGER),
-      isDraining: () => rooms.isDraining,
+      isDraining: () => sessions.isDraining,
     }),
   );
   serveWebClient(app, log);
@@ -59,7 +59,7 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
       log.info('shutting down: draining clients');
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((r) => { timer = setTimeout(r, config.shutdownTimeoutMs); });
-      await Promise.race([rooms.drain(1000, config.drainGraceMs), deadline]);
+      await Promise.race([sessions.drain(1000, config.drainGraceMs), deadline]);
       clearTimeout(timer);
       await app.close();
       log.info('shut down');
@@ -76,7 +76,7 @@ export function describeMode(config: AppConfig): string {
       ' (set REDIS_URL and MYSQL_URL to run several instances on shared services)';
   }
   const fanout = config.rabbitmq.url ? `events via RabbitMQ at ${redact(config.rabbitmq.url)}` : 'events in process';
-  return `services mode: state in Redis at ${redact(config.redis.url!)}, maps in MySQL at ${redact(config.mysql.url!)}, ${fanout}`;
+  return `services mode: state in Redis at ${redact(config.redis.url)}, maps in MySQL at ${redact(config.mysql.url)}, ${fanout}`;
 }
 
 /** A URL without its password, fit for logs. */

@@ -1,11 +1,9 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, Optional, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from './config/config';
-import { EVENT_FANOUT, type EventFanout } from './fanout/fanout.port';
-import { InProcessFanout } from './fanout/in-process-fanout';
+import { backoffDelay } from './common/backoff';
+import { APP_CONFIG, type AppConfig, type ServicesConfig } from './config/config';
 import { InProcessRoomLocks } from './locks/in-process-room-locks';
-import { RabbitStreamFanout } from './fanout/rabbit-stream-fanout';
 import { RedlockRoomLocks } from './locks/redlock-room-locks';
 import { ROOM_LOCKS } from './locks/room-locks.port';
 import { createLogger, LOGGER, type Logger } from './logging/logger';
@@ -21,7 +19,8 @@ export const REDIS = Symbol('REDIS');
 /**
  * The backing services, chosen once from the configuration: Redis, Redlock and MySQL in services
  * mode; process memory, an in-process mutex and an SQLite file in embedded mode (no Redis client
- * is created at all). Everything else gets them injected through the ports.
+ * is created at all). Everything else gets them injected through the ports. The message broker is
+ * the fan-out's own (fanout/fanout.module.ts).
  */
 @Global()
 @Module({})
@@ -29,7 +28,6 @@ export class InfraModule implements OnApplicationShutdown {
   constructor(
     @Optional() @Inject(REDIS) private readonly redis: Redis | undefined,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
   ) {}
 
   static forRoot(config: AppConfig, logger = createLogger(config.logLevel, config.instanceId)): DynamicModule {
@@ -43,44 +41,34 @@ export class InfraModule implements OnApplicationShutdown {
           provide: DATA_SOURCE,
           useFactory: () => openDatabase(config),
         },
-        {
-          provide: EVENT_FANOUT,
-          useFactory: async () => {
-            // One embedded instance has nobody to fan out to; services mode without a broker is one instance too.
-            if (config.mode !== 'services' || !config.rabbitmq.url) return new InProcessFanout();
-            const fanout = new RabbitStreamFanout({ ...config.streams, url: config.rabbitmq.url, instanceId: config.instanceId }, logger);
-            await fanout.start(5000); // keeps reconnecting in the background; readiness says when it is up
-            return fanout;
-          },
-        },
       ],
       exports: [
-        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT,
+        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS,
         ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE] : []),
       ],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.fanout.close().catch(() => undefined);
     this.redis?.disconnect();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 }
 
 /** Room state and locks shared by every instance: Redis, with Redlock on it. */
-function servicesState(config: AppConfig, logger: Logger): Provider[] {
+function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
   return [
     {
       provide: REDIS,
       useFactory: () => {
-        const redis = new Redis(config.redis.url!, {
+        const redis = new Redis(config.redis.url, {
           keyPrefix: config.redis.keyPrefix,
           connectionName: `myroom:${config.instanceId}`,
           // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
           maxRetriesPerRequest: 1,
           enableOfflineQueue: true,
-          retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+          // Reconnects after 50-100 ms, doubling up to 1-2 s.
+          retryStrategy: (times) => backoffDelay(times, { baseMs: 50, maxMs: 2000, factor: 2 }),
         });
         redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
         return redis;

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { TokenService } from '../auth/token.service';
+import { AuthModule } from '../auth/auth.module';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { DevTokenController } from './dev-token.controller';
@@ -15,8 +15,9 @@ export class ApiModule implements OnModuleInit {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
+      imports: [AuthModule],
       controllers: [RoomsApiController, ...(config.devTokens ? [DevTokenController] : [])],
-      providers: [TokenService, DirectoryRepository, DirectoryService],
+      providers: [DirectoryRepository, DirectoryService],
     };
   }
 

@@ -1,22 +1,13 @@
-/** Reconnect delays: exponential, capped, jittered so a restarted server is not hit by a herd. */
+import { backoffDelay as delayOf, type BackoffOptions } from '../common/backoff';
 
-export interface BackoffOptions {
-  /** Upper bound of the first delay. */
-  baseMs: number;
-  /** No delay is longer than this. */
-  maxMs: number;
-  factor: number;
-}
+export type { BackoffOptions };
 
+/** Reconnect delays: first retry within half a second, none longer than ten. */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000, factor: 2 };
 
-/**
- * The delay before retry number `attempt` (0 = first retry): "equal jitter", a random value
- * between half and all of min(maxMs, baseMs · factor^attempt). Never zero, never above maxMs.
- */
+/** The delay before reconnect number `attempt` (0 = first retry); see common/backoff.ts. */
 export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const ceiling = Math.min(opts.maxMs, opts.baseMs * opts.factor ** Math.max(0, attempt));
-  return Math.max(1, Math.round(ceiling / 2 + random() * (ceiling / 2)));
+  return delayOf(attempt, opts, random);
 }
 
 /**

@@ -1,6 +1,12 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type ServicesConfig } from './config';
 
 const services = { REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/x' };
+
+function servicesConfig(env: Record<string, string>): ServicesConfig {
+  const c = loadConfig(env);
+  if (c.mode !== 'services') throw new Error(`expected services mode, got ${c.mode}`);
+  return c;
+}
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -14,7 +20,7 @@ function problems(env: Record<string, string>): string[] {
 
 describe('configuration of streams, leases and drain', () => {
   it('has defaults that fit the documented behaviour', () => {
-    const c = loadConfig(services);
+    const c = servicesConfig(services);
     expect(c.streams).toEqual({ prefix: 'myroom', partitions: 8, maxAge: '1h', maxBytes: 1_000_000_000, segmentBytes: 50_000_000, prefetch: 1000 });
     expect(c.presence).toEqual({ leaseTtlMs: 3000, heartbeatMs: 1000, reapIntervalMs: 500 });
     expect(c.drainGraceMs).toBe(2000);
@@ -22,7 +28,7 @@ describe('configuration of streams, leases and drain', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadConfig({
+    const c = servicesConfig({
       ...services,
       RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
       RABBITMQ_STREAM_PREFIX: 't.abc',

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, type EmbeddedConfig, loadConfig } from './config';
+
+function embeddedConfig(env: Record<string, string>): EmbeddedConfig {
+  const c = loadConfig(env);
+  if (c.mode !== 'embedded') throw new Error(`expected embedded mode, got ${c.mode}`);
+  return c;
+}
 
 const services = { REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/myroom' };
 
@@ -67,7 +73,7 @@ describe('loadConfig', () => {
 
 describe('loadConfig: mode selection', () => {
   it('with nothing configured, runs embedded: memory state, the default SQLite file, demo data', () => {
-    const c = loadConfig({});
+    const c = embeddedConfig({});
     expect(c.mode).toBe('embedded');
     expect(c.sqlite.path).toBe(resolve('data/myroom.sqlite'));
     expect(c.seedDemoData).toBe(true);
@@ -91,9 +97,9 @@ describe('loadConfig: mode selection', () => {
   });
 
   it('takes SQLITE_PATH (made absolute, or :memory:) and an explicit SEED_DEMO_DATA', () => {
-    expect(loadConfig({ SQLITE_PATH: 'var/x.db' }).sqlite.path).toBe(resolve('var/x.db'));
-    expect(loadConfig({ SQLITE_PATH: '/srv/myroom.sqlite' }).sqlite.path).toBe('/srv/myroom.sqlite');
-    expect(loadConfig({ SQLITE_PATH: ':memory:' }).sqlite.path).toBe(':memory:');
+    expect(embeddedConfig({ SQLITE_PATH: 'var/x.db' }).sqlite.path).toBe(resolve('var/x.db'));
+    expect(embeddedConfig({ SQLITE_PATH: '/srv/myroom.sqlite' }).sqlite.path).toBe('/srv/myroom.sqlite');
+    expect(embeddedConfig({ SQLITE_PATH: ':memory:' }).sqlite.path).toBe(':memory:');
     expect(loadConfig({ SEED_DEMO_DATA: 'false' }).seedDemoData).toBe(false);
     expect(loadConfig({ REDIS_URL: 'redis://r', MYSQL_URL: 'mysql://m/db', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
     expect(() => loadConfig({ SEED_DEMO_DATA: 'yes' })).toThrow(/SEED_DEMO_DATA/);

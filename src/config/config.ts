@@ -92,35 +92,19 @@ const envSchema = z
 
 export type Mode = 'services' | 'embedded';
 
-export interface AppConfig {
-  /** `services`: Redis + MySQL (+ RabbitMQ); `embedded`: one process, state in memory, SQLite. */
-  mode: Mode;
-  env: 'development' | 'production' | 'test';
-  host: string;
-  port: number;
-  instanceId: string;
-  logLevel: string;
-  jwtSecret: string;
-  /** True when JWT_SECRET was not set and the well-known development secret is in use. */
-  usingDevSecret: boolean;
-  /** `POST /api/dev/token` hands out tokens for existing users (the web client's demo sign-in). */
-  devTokens: boolean;
-  redis: { url?: string; keyPrefix: string };
-  mysql: { url?: string };
+/**
+ * `services`: Redis + MySQL (+ RabbitMQ), several instances; `embedded`: one process, state in
+ * memory, SQLite. Settings that exist in one mode only live in that mode's half of the union, so a
+ * provider of one mode narrows on `mode` and finds them present.
+ */
+export type AppConfig = ServicesConfig | EmbeddedConfig;
+
+export interface ServicesConfig extends CommonConfig {
+  mode: 'services';
+  redis: { url: string; keyPrefix: string };
+  mysql: { url: string };
+  /** Without a URL, events stay in this process (one instance on the shared services). */
   rabbitmq: { url?: string };
-  /** Embedded mode's database file (absolute), or `:memory:`. */
-  sqlite: { path: string };
-  /** Load the demo users, games and rooms at start (idempotent); default: in embedded mode only. */
-  seedDemoData: boolean;
-  ws: {
-    maxPayload: number;
-    pingIntervalMs: number;
-    maxBufferedBytes: number;
-    allowedOrigins: string[];
-    rateLimitPerSec: number;
-    rateLimitStrikes: number;
-  };
-  rooms: { lockTtlMs: number; logLength: number; defaultWidth: number; defaultHeight: number };
   /** Layout of the RabbitMQ fan-out (used when rabbitmq.url is set). */
   streams: {
     /** Names of this deployment's streams and control queues start with it. */
@@ -135,6 +119,36 @@ export interface AppConfig {
   };
   /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
   presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
+}
+
+export interface EmbeddedConfig extends CommonConfig {
+  mode: 'embedded';
+  /** The database file (absolute), or `:memory:`. */
+  sqlite: { path: string };
+}
+
+interface CommonConfig {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  instanceId: string;
+  logLevel: string;
+  jwtSecret: string;
+  /** True when JWT_SECRET was not set and the well-known development secret is in use. */
+  usingDevSecret: boolean;
+  /** `POST /api/dev/token` hands out tokens for existing users (the web client's demo sign-in). */
+  devTokens: boolean;
+  /** Load the demo users, games and rooms at start (idempotent); default: in embedded mode only. */
+  seedDemoData: boolean;
+  ws: {
+    maxPayload: number;
+    pingIntervalMs: number;
+    maxBufferedBytes: number;
+    allowedOrigins: string[];
+    rateLimitPerSec: number;
+    rateLimitStrikes: number;
+  };
+  rooms: { lockTtlMs: number; logLength: number; defaultWidth: number; defaultHeight: number };
   shutdownTimeoutMs: number;
   /** On SIGTERM, how long readiness reports 503 before clients are asked to reconnect. */
   drainGraceMs: number;
@@ -156,15 +170,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
-  const configured = [e.REDIS_URL, e.MYSQL_URL].filter(Boolean).length;
-  if (configured === 1) {
+  if (!e.REDIS_URL !== !e.MYSQL_URL) {
     throw new ConfigError([
       'REDIS_URL, MYSQL_URL: set both (services mode) or neither (embedded single-instance mode)',
     ]);
   }
-  const mode: Mode = configured === 2 ? 'services' : 'embedded';
-  return {
-    mode,
+  const mode: Mode = e.REDIS_URL && e.MYSQL_URL ? 'services' : 'embedded';
+  const common: CommonConfig = {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
@@ -173,10 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     usingDevSecret: !e.JWT_SECRET,
     devTokens: e.DEV_TOKENS === undefined ? e.NODE_ENV !== 'production' : e.DEV_TOKENS === 'true',
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    mysql: { url: e.MYSQL_URL },
-    rabbitmq: { url: e.RABBITMQ_URL },
-    sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) },
     seedDemoData: e.SEED_DEMO_DATA ? e.SEED_DEMO_DATA === 'true' : mode === 'embedded',
     ws: {
       maxPayload: e.WS_MAX_PAYLOAD,
@@ -194,6 +202,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       defaultWidth: e.MAP_WIDTH,
       defaultHeight: e.MAP_HEIGHT,
     },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    drainGraceMs: e.DRAIN_GRACE_MS,
+    runMigrations: e.RUN_MIGRATIONS,
+  };
+  if (!e.REDIS_URL || !e.MYSQL_URL) {
+    return { ...common, mode: 'embedded', sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) } };
+  }
+  return {
+    ...common,
+    mode: 'services',
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    mysql: { url: e.MYSQL_URL },
+    rabbitmq: { url: e.RABBITMQ_URL },
     streams: {
       prefix: e.RABBITMQ_STREAM_PREFIX,
       partitions: e.RABBITMQ_STREAM_PARTITIONS,
@@ -207,9 +228,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       heartbeatMs: e.INSTANCE_HEARTBEAT_MS,
       reapIntervalMs: e.REAPER_INTERVAL_MS,
     },
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    drainGraceMs: e.DRAIN_GRACE_MS,
-    runMigrations: e.RUN_MIGRATIONS,
   };
 }
 

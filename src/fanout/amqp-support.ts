@@ -1,10 +1,11 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { backoffDelay, type BackoffOptions } from '../common/backoff';
 import type { Logger } from '../logging/logger';
 
 /** Small pieces of the RabbitMQ fan-out that do not need its state. */
 
-const RECONNECT_MIN_MS = 200;
-const RECONNECT_MAX_MS = 5000;
+/** Broker reconnects: 100-200 ms after the first failure, doubling up to 2.5-5 s. */
+const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 5000, factor: 2 };
 
 /**
  * Declares the partition streams with our retention. A stream that already exists with other
@@ -71,7 +72,7 @@ export function withHeartbeat(url: string): string {
   return u.toString();
 }
 
+/** The wait before reconnect number `attempt` (1 = right after the first failure). */
 export function backoff(attempt: number): number {
-  const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + Math.random() * 0.5));
+  return backoffDelay(attempt - 1, RECONNECT_BACKOFF);
 }

@@ -1,6 +1,6 @@
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import type { AppConfig } from '../config/config';
+import type { ServicesConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
@@ -8,7 +8,7 @@ import { AckBatcher, backoff, declareStreams, withHeartbeat } from './amqp-suppo
 import { allEventStreams, controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
 
 /** The validated `streams` section of the configuration, plus where and who we are. */
-export type RabbitFanoutOptions = AppConfig['streams'] & { url: string; instanceId: string };
+export type RabbitFanoutOptions = ServicesConfig['streams'] & { url: string; instanceId: string };
 
 /** Publishes awaiting their confirm beyond which we report unhealthy (requests answer UNAVAILABLE). */
 const MAX_UNCONFIRMED = 50_000;

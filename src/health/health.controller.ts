@@ -1,13 +1,16 @@
-import { Controller, Get, HttpCode, Inject, Optional, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { MapStore } from '../maps/map-store';
-import { INSTANCE_LEASE, type InstanceLease } from '../presence/instance-lease';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
-import { RoomsService } from '../rooms/rooms.service';
-import { metricsRegistry } from './metrics';
+import { SessionRegistry } from '../rooms/session-registry';
+import { metricsRegistry } from '../common/metrics';
 
 const CHECK_TIMEOUT_MS = 1000;
+
+/** This instance's lease: `none` in embedded mode, which has no lease to lose. */
+export type LeaseStatus = () => 'held' | 'lost' | 'none';
+export const LEASE_STATUS = Symbol('LEASE_STATUS');
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref())]);
@@ -23,8 +26,8 @@ export class HealthController {
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
     private readonly maps: MapStore,
-    private readonly rooms: RoomsService,
-    @Optional() @Inject(INSTANCE_LEASE) private readonly lease?: InstanceLease,
+    private readonly sessions: SessionRegistry,
+    @Inject(LEASE_STATUS) private readonly leaseStatus: LeaseStatus,
   ) {}
 
   @Get('health/live')
@@ -49,10 +52,10 @@ export class HealthController {
       database,
       broker: this.fanout.isHealthy() ? 'up' : 'down',
       // Without a held lease our room writes are refused: we are not serving.
-      lease: !this.lease ? 'none' : this.lease.held ? 'held' : 'lost',
-      draining: this.rooms.isDraining,
+      lease: this.leaseStatus(),
+      draining: this.sessions.isDraining,
     };
-    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && checks.lease !== 'lost' && !this.rooms.isDraining;
+    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && checks.lease !== 'lost' && !this.sessions.isDraining;
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unready', checks });
   }
 

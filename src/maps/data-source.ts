@@ -22,7 +22,6 @@ export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql'): 
       ...common,
     });
   }
-  if (!config.mysql.url) throw new Error('MYSQL_URL is not set');
   return new DataSource({
     // TypeORM reads MariaDB's schema metadata differently (e.g. NULL defaults): tell it which one.
     type: flavor,
@@ -61,7 +60,7 @@ export async function ensureMysqlDatabase(mysqlUrl: string): Promise<SqlFlavor> 
 
 /** Connects (creating the MySQL database or the SQLite file if missing) and brings the schema up to date. */
 export async function openDatabase(config: AppConfig, runMigrations = config.runMigrations): Promise<DataSource> {
-  const flavor = config.mode === 'services' ? await ensureMysqlDatabase(config.mysql.url!) : undefined;
+  const flavor = config.mode === 'services' ? await ensureMysqlDatabase(config.mysql.url) : undefined;
   const ds = makeDataSource(config, flavor);
   await ds.initialize();
   if (runMigrations) await ds.runMigrations({ transaction: 'each' });

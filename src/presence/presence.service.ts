@@ -3,10 +3,12 @@ import {
 } from '@nestjs/common';
 import type Redis from 'ioredis';
 import Redlock from 'redlock';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import { backoffDelay } from '../common/backoff';
+import { APP_CONFIG, type ServicesConfig } from '../config/config';
 import { REDIS } from '../infra.module';
 import { LOGGER, type Logger } from '../logging/logger';
 import { RoomsService } from '../rooms/rooms.service';
+import { SessionRegistry } from '../rooms/session-registry';
 import { instanceSessionsKey, parseSessionRecords } from '../state/redis-room-state';
 import { ROOM_STATE, type RoomStateStore, type SessionRecord } from '../state/room-state.port';
 import { INSTANCE_LEASE, type InstanceLease, leaseKey, REGISTRY_KEY } from './instance-lease';
@@ -59,12 +61,13 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly redlock: Redlock;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: ServicesConfig,
     @Inject(REDIS) redis: Redis,
     @Inject(INSTANCE_LEASE) private readonly lease: InstanceLease,
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly rooms: RoomsService,
+    private readonly sessions: SessionRegistry,
   ) {
     redis.defineCommand('presenceSnapshotDead', { numberOfKeys: 2, lua: SNAPSHOT_DEAD_LUA });
     redis.defineCommand('presenceForgetDead', { numberOfKeys: 3, lua: FORGET_DEAD_LUA });
@@ -117,7 +120,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async recover(): Promise<void> {
-    this.rooms.abandonAll();
+    this.sessions.abandonAll();
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.register();
@@ -125,7 +128,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         return;
       } catch (err) {
         this.log.warn({ err, attempt }, 'could not register again; retrying');
-        await sleep(Math.min(2000, 100 * 2 ** attempt));
+        await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 2000, factor: 2 })); // 100-200 ms, doubling up to 1-2 s
       }
     }
   }

@@ -4,7 +4,7 @@ import type WebSocket from 'ws';
 import { LOGGER, type Logger } from '../logging/logger';
 import { isUnavailable, ProtocolError, UnavailableError } from '../protocol/errors';
 import { type ClientSession, sessionOf } from './client-session';
-import { errorsSent } from '../health/metrics';
+import { errorsSent } from '../common/metrics';
 
 /** Turns anything a handler throws into one protocol `error` frame, echoing the request's `id`. */
 export function errorFrame(err: unknown, requestId: string | undefined, log: Logger): string {

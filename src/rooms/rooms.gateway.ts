@@ -11,16 +11,19 @@ import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage } from '../p
 import { attachSession, ClientSession, sessionOf } from './client-session';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomsService } from './rooms.service';
+import { SessionRegistry } from './session-registry';
 
 /**
- * Frames ↔ RoomsService. Frames arrive here already parsed and validated by the adapter
- * (rooms/edge/room-ws.adapter.ts), one at a time per socket; no rules live here.
+ * Frames ↔ RoomsService, sockets opening and closing ↔ SessionRegistry. Frames arrive here
+ * already parsed and validated by the adapter (rooms/edge/room-ws.adapter.ts), one at a time per
+ * socket; no rules live here.
  */
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(ProtocolErrorFilter)
 export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly rooms: RoomsService,
+    private readonly sessions: SessionRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -33,12 +36,12 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
     const session = new ClientSession(ws, identity, this.config.ws.maxBufferedBytes, this.log, req.socket);
     attachSession(ws, session);
-    this.rooms.connected(session);
+    this.sessions.connected(session);
   }
 
   async handleDisconnect(ws: WebSocket): Promise<void> {
     const session = sessionOf(ws);
-    if (session) await this.rooms.disconnected(session);
+    if (session) await this.sessions.disconnected(session);
   }
 
   @SubscribeMessage('enter')

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EVENT_FANOUT, type ControlMessage, type EventFanout } from '../fanout/fanout.port';
+import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
-import { CloseCode } from '../protocol/close-codes';
 import {
   BlockedError, ConflictError, ForbiddenError, InvalidBuildError, NotInRoomError, RoomNotFoundError, UnavailableError,
 } from '../protocol/errors';
@@ -14,14 +13,15 @@ import type {
 } from '../protocol/messages';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
-import { openSessions } from '../health/metrics';
 import { applyBuild, BuildRejectedError } from '../domain/build';
 import { nearestFreeCell, pushTargets } from '../domain/free-cell';
 import { SPAWN } from '../domain/map';
 import { type ReplyTo, RoomChannels } from './room-channels';
+import { type AvatarExit, SessionRegistry } from './session-registry';
 
 /**
- * A room's lifecycle, top to bottom: enter, move, build, leave (and the ways a session ends).
+ * A room's lifecycle, top to bottom: enter, move, build, leave. Sessions, and the ways they end,
+ * are the SessionRegistry's; it comes back here to take their avatars out.
  *
  * Concurrency, decided here:
  * - enter, build and leave read and then write, so they run under the room's distributed lock;
@@ -32,17 +32,11 @@ import { type ReplyTo, RoomChannels } from './room-channels';
  *   script too, so a move sees either the old map or the new one, never half of each.
  * - events are published after the lock is released.
  */
-/** How long a drain waits for clients to answer its close frames. */
-const CLOSE_HANDSHAKE_WAIT_MS = 2000;
-
 @Injectable()
-export class RoomsService implements OnModuleInit, OnApplicationShutdown {
-  private readonly sessions = new Map<string, ClientSession>();
+export class RoomsService implements OnModuleInit, AvatarExit {
   private readonly owners = new Map<string, string>();
   /** Leaves in flight, so a disconnect racing a drain (or a leave) removes the avatar once. */
   private readonly leaving = new Map<ClientSession, Promise<void>>();
-  private draining = false;
-  private stopped = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,50 +46,22 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(LOGGER) private readonly log: Logger,
     private readonly maps: MapStore,
     private readonly channels: RoomChannels,
+    private readonly sessions: SessionRegistry,
   ) {}
 
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
       if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json });
     });
-    this.fanout.onControl((m) => this.onControl(m));
     this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched((r) => this.fanout.watchRoom(r), (r) => this.fanout.unwatchRoom(r));
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-  }
-
-  // ---- sessions -------------------------------------------------------------------------------
-
-  connected(session: ClientSession): void {
-    this.sessions.set(session.id, session);
-    openSessions.set(this.sessions.size);
-    session.log.info({ sessions: this.sessions.size }, 'connected');
-  }
-
-  /** The socket closed (or was found dead): its avatar leaves with `disconnect` or `timeout`. */
-  async disconnected(session: ClientSession): Promise<void> {
-    this.sessions.delete(session.id);
-    openSessions.set(this.sessions.size);
-    // A frame still being served when the socket closed (an `enter` already past its open-socket
-    // check, writing to the room state) may seat the session after this point; without waiting
-    // for it, that avatar would never leave.
-    await session.settled();
-    const reason = session.closeReason ?? 'disconnect';
-    session.log.info({ room: session.seat?.roomId, reason }, 'disconnected');
-    if (session.seat) await this.leaveWithRetry(session, reason);
-  }
-
-  get sessionCount(): number {
-    return this.sessions.size;
+    this.sessions.useExit(this);
   }
 
   // ---- enter ----------------------------------------------------------------------------------
 
   async enter(session: ClientSession, msg: EnterMessage): Promise<void> {
-    if (this.draining) throw new UnavailableError('this server is restarting; reconnect');
+    if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.ownerOf(roomId);
     this.requireFanout(); // before leaving the current room, so a refused enter changes nothing
@@ -149,7 +115,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     session.log.info({ room: roomId, role, seq: result.seq, replaced: !!result.replaced }, 'entered');
 
     if (result.event) this.publish(roomId, result.event);
-    if (result.replaced) await this.replaceSession(roomId, result.replaced.sessionId, result.replaced.instanceId);
+    if (result.replaced) await this.sessions.replace(roomId, result.replaced);
   }
 
   // ---- move -----------------------------------------------------------------------------------
@@ -162,7 +128,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     const res = await this.state.move(seat.roomId, session.identity.userId, session.id, msg.dir);
     if (!res.ok) {
       if (res.code === 'BLOCKED') throw new BlockedError(res.x, res.y);
-      this.dropSeat(session);
+      this.sessions.unseat(session);
       throw new NotInRoomError('your avatar is no longer in the room; enter again');
     }
     this.publish(seat.roomId, res.event, msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined);
@@ -218,35 +184,31 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
 
-  /**
-   * Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back.
-   * Readiness turns 503 at once; when clients are connected we wait `graceMs` before closing them,
-   * so the gateway has seen us unready and sends their reconnects elsewhere.
-   */
-  async drain(retryHintMs: number, graceMs = 0): Promise<void> {
-    this.draining = true;
-    if (graceMs > 0 && this.sessions.size > 0) {
-      this.log.info({ graceMs, sessions: this.sessions.size }, 'draining: unready; waiting for the gateway to notice');
-      await new Promise((r) => setTimeout(r, graceMs));
-    }
-    const all = [...this.sessions.values()];
-    await Promise.allSettled(all.map(async (s) => {
-      if (s.seat) await this.leaveRoom(s, 'disconnect').catch((err) => s.log.warn({ err }, 'leave during drain failed'));
-      const delay = Math.round(retryHintMs * (0.5 + Math.random()));
-      s.close(CloseCode.RESTARTING, JSON.stringify({ retryAfterMs: delay }));
-    }));
+  /** Takes the avatar out (the session's end, or before entering another room); once, however many ask. */
+  leaveRoom(session: ClientSession, reason: LeaveReason): Promise<void> {
+    const inFlight = this.leaving.get(session);
+    if (inFlight) return inFlight;
+    const done = this.removeAvatar(session, reason).finally(() => this.leaving.delete(session));
+    this.leaving.set(session, done);
+    return done;
+  }
+
+  async leavesSettled(): Promise<void> {
     await Promise.allSettled([...this.leaving.values()]);
-    // Let the close handshakes finish before the server shuts down and terminates what is left,
-    // so clients get 1012 and its hint rather than an abnormal close.
-    await Promise.all(all.map((s) => s.closed(CLOSE_HANDSHAKE_WAIT_MS)));
-    this.log.info({ sessions: all.length }, 'drained');
   }
 
-  get isDraining(): boolean {
-    return this.draining;
+  private async removeAvatar(session: ClientSession, reason: LeaveReason): Promise<void> {
+    const seat = session.seat;
+    if (!seat) return;
+    const event = await this.locks.withRoomLock(seat.roomId, () =>
+      this.state.leave(seat.roomId, session.identity.userId, session.id, seat.role, reason, this.config.instanceId),
+    );
+    this.sessions.unseat(session);
+    session.log.info({ room: seat.roomId, reason }, 'left');
+    if (event) this.publish(seat.roomId, event);
   }
 
-  // ---- sessions of dead instances (presence/) -------------------------------------------------
+  // ---- avatars of dead instances (presence/) --------------------------------------------------
 
   /** An avatar whose instance died (or whose lease we lost): it leaves with `timeout`, published like any event. */
   async removeOrphan(record: SessionRecord, instanceId: string): Promise<void> {
@@ -256,84 +218,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
     if (event) this.publish(record.roomId, event);
   }
 
-  /**
-   * Our lease was lost: another instance may already have removed our avatars, and our writes are
-   * refused. Every local session is dropped without writing, and its client is asked to reconnect.
-   */
-  abandonAll(retryHintMs = 1000): void {
-    const all = [...this.sessions.values()];
-    for (const s of all) {
-      this.dropSeat(s);
-      const delay = Math.round(retryHintMs * (0.5 + Math.random()));
-      s.close(CloseCode.RESTARTING, JSON.stringify({ retryAfterMs: delay }));
-    }
-    this.log.warn({ sessions: all.length }, 'lease lost: dropped every local session');
-  }
-
   // ---- internals ------------------------------------------------------------------------------
-
-  private leaveRoom(session: ClientSession, reason: LeaveReason): Promise<void> {
-    const inFlight = this.leaving.get(session);
-    if (inFlight) return inFlight;
-    const done = this.removeAvatar(session, reason).finally(() => this.leaving.delete(session));
-    this.leaving.set(session, done);
-    return done;
-  }
-
-  private async removeAvatar(session: ClientSession, reason: LeaveReason): Promise<void> {
-    const seat = session.seat;
-    if (!seat) return;
-    const event = await this.locks.withRoomLock(seat.roomId, () =>
-      this.state.leave(seat.roomId, session.identity.userId, session.id, seat.role, reason, this.config.instanceId),
-    );
-    this.dropSeat(session);
-    session.log.info({ room: seat.roomId, reason }, 'left');
-    if (event) this.publish(seat.roomId, event);
-  }
-
-  /** A closed socket cannot be told about a failure, so its leave is retried for a while. */
-  private async leaveWithRetry(session: ClientSession, reason: LeaveReason, attempt = 1): Promise<void> {
-    try {
-      await this.leaveRoom(session, reason);
-    } catch (err) {
-      if (attempt >= 10 || this.stopped) {
-        session.log.error({ err, room: session.seat?.roomId }, 'giving up removing a disconnected avatar');
-        return;
-      }
-      session.log.warn({ err, attempt }, 'removing a disconnected avatar failed; retrying');
-      await new Promise((r) => setTimeout(r, 200 * attempt));
-      await this.leaveWithRetry(session, reason, attempt + 1);
-    }
-  }
-
-  private dropSeat(session: ClientSession): void {
-    if (!session.seat) return;
-    this.channels.leave(session, session.seat.roomId);
-    session.seat = undefined;
-  }
-
-  private async replaceSession(roomId: string, sessionId: string, instanceId: string): Promise<void> {
-    if (instanceId === this.config.instanceId) {
-      this.replaceLocal(sessionId);
-      return;
-    }
-    await this.fanout.sendControl({ kind: 'replace', targetInstance: instanceId, roomId, sessionId });
-  }
-
-  private onControl(m: ControlMessage): void {
-    if (m.kind === 'replace' && m.targetInstance === this.config.instanceId) this.replaceLocal(m.sessionId);
-  }
-
-  /** The user entered the same room elsewhere: this socket hands over its avatar and closes. */
-  private replaceLocal(sessionId: string): void {
-    const old = this.sessions.get(sessionId);
-    if (!old) return;
-    old.log.info({ room: old.seat?.roomId }, 'replaced by a newer session');
-    this.dropSeat(old);
-    old.closeReason = 'replaced';
-    old.send(JSON.stringify({ type: 'replaced', message: 'you entered this room from another connection' }));
-    old.close(CloseCode.REPLACED, 'replaced');
-  }
 
   private publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
     this.channels.deliver(roomId, event, replyTo);

@@ -1,4 +1,4 @@
-import { RoomsService } from '../../src/rooms/rooms.service';
+import { SessionRegistry } from '../../src/rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import { describeEachMode } from '../support/modes';
 import {
@@ -90,14 +90,14 @@ describeEachMode('leaving', (mode) => {
     // enter checked the socket but before the room state seats it.
     const [owner, w] = await joinAs(server, 10, 10);
     const state = server.app.get<RoomStateStore>(ROOM_STATE);
-    const rooms = server.app.get(RoomsService);
+    const sessions = server.app.get(SessionRegistry);
     const late = await connectAs(server, 'late');
     const enterState = state.enter;
     state.enter = async (roomId, params) => {
       state.enter = enterState;
-      const before = rooms.sessionCount;
+      const before = sessions.sessionCount;
       await late.kill();
-      await eventually(() => expect(rooms.sessionCount).toBe(before - 1));
+      await eventually(() => expect(sessions.sessionCount).toBe(before - 1));
       return enterState.call(state, roomId, params);
     };
     try {

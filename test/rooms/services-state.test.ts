@@ -3,7 +3,7 @@ import { REDIS } from '../../src/infra.module';
 import { MapStore } from '../../src/maps/map-store';
 import { occupancyString } from '../../src/domain/map';
 import type { RoomMap } from '../../src/protocol/messages';
-import { RoomsService } from '../../src/rooms/rooms.service';
+import { SessionRegistry } from '../../src/rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import {
   build, buildOk, connectAs, eventually, joinAs, peek, roomState, sleep, step, wall, walkTo,
@@ -242,13 +242,13 @@ describe('services mode: MySQL and Redis', () => {
         // Forces the interleaving: the drain starts after the enter checked its socket, before
         // the room state seats it.
         const state = own.app.get<RoomStateStore>(ROOM_STATE);
-        const rooms = own.app.get(RoomsService);
+        const sessions = own.app.get(SessionRegistry);
         const enterState = state.enter;
         let shutting: Promise<void> | undefined;
         state.enter = async (roomId, params) => {
           state.enter = enterState;
           shutting = own.shutdown();
-          await eventually(() => expect(rooms.isDraining).toBe(true));
+          await eventually(() => expect(sessions.isDraining).toBe(true));
           return enterState.call(state, roomId, params);
         };
         late.send({ type: 'enter', roomId: '1' });

@@ -8,7 +8,7 @@ import type { WebSocketServer } from 'ws';
 import { selectProtocol } from '../../auth/handshake';
 import type { TokenService } from '../../auth/token.service';
 import type { AppConfig } from '../../config/config';
-import { framesReceived } from '../../health/metrics';
+import { framesReceived } from '../../common/metrics';
 import type { Logger } from '../../logging/logger';
 import type { MapStore } from '../../maps/map-store';
 import { BadRequestError } from '../../protocol/errors';
