@@ -13,7 +13,7 @@ import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
 import { MemoryRoomState } from './state/memory-room-state';
 import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
-import { RedisRoomState } from './state/redis-room-state';
+import { RedisRoomState } from './state/redis/redis-room-state';
 import { ROOM_STATE } from './state/room-state.port';
 
 export const REDIS = Symbol('REDIS');

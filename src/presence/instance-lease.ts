@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
-import type { WriteFence } from '../state/redis-room-state';
+import type { WriteFence } from '../state/redis/redis-room-state';
 
 export const INSTANCE_LEASE = Symbol('INSTANCE_LEASE');
 

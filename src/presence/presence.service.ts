@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../infra.module';
 import { LOGGER, type Logger } from '../logging/logger';
 import { RoomsService } from '../rooms/rooms.service';
-import { instanceSessionsKey, parseSessionRecords } from '../state/redis-room-state';
+import { instanceSessionsKey, parseSessionRecords } from '../state/redis/redis-room-state';
 import { ROOM_STATE, type RoomStateStore, type SessionRecord } from '../state/room-state.port';
 import { INSTANCE_LEASE, type InstanceLease, leaseKey, REGISTRY_KEY } from './instance-lease';
 

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
 import { InstanceLease, leaseKey, REGISTRY_KEY } from '../../src/presence/instance-lease';
 import type { RoomMap } from '../../src/protocol/messages';
-import { FencedError, RedisRoomState } from '../../src/state/redis-room-state';
+import { FencedError, RedisRoomState } from '../../src/state/redis/redis-room-state';
 import { createTestEnv, SERVICES, type TestEnv } from '../support/server';
 
 const MAP: RoomMap = { version: 0, width: 5, height: 5, objects: [] };

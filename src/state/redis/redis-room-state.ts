@@ -1,13 +1,13 @@
 import type Redis from 'ioredis';
-import { UnavailableError } from '../protocol/errors';
-import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
-import { type Cell, occupancyString, pushTargets, stepTarget } from '../rooms/domain/grid';
+import { UnavailableError } from '../../protocol/errors';
+import type { Direction, LeaveReason, Member, Role, RoomMap } from '../../protocol/messages';
+import { type Cell, occupancyString, pushTargets, stepTarget } from '../../rooms/domain/grid';
 import {
   BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, SNAPSHOT_LUA,
 } from './redis-scripts';
 import type {
   BuildResult, EnterParams, EnterResult, MoveResult, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
-} from './room-state.port';
+} from '../room-state.port';
 
 type ScriptReply = [string, ...unknown[]];
 interface ScriptedRedis extends Redis {
