@@ -13,7 +13,10 @@ import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
 import { MemoryRoomState } from './state/memory-room-state';
 import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
+import { PRESENCE_STORE, type PresenceStore } from './state/presence-store.port';
+import { RedisPresenceStore } from './state/redis/redis-presence-store';
 import { RedisRoomState } from './state/redis/redis-room-state';
+import { asRedlockClient } from './state/redis/redlock-client';
 import { ROOM_STATE } from './state/room-state.port';
 
 export const REDIS = Symbol('REDIS');
@@ -56,7 +59,7 @@ export class InfraModule implements OnApplicationShutdown {
       ],
       exports: [
         APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, EVENT_FANOUT,
-        ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE] : []),
+        ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE, PRESENCE_STORE] : []),
       ],
     };
   }
@@ -87,10 +90,15 @@ function servicesState(config: AppConfig, logger: Logger): Provider[] {
       },
     },
     {
-      provide: INSTANCE_LEASE,
+      provide: PRESENCE_STORE,
       inject: [REDIS],
-      useFactory: (redis: Redis) =>
-        new InstanceLease(redis, config.instanceId, config.presence.leaseTtlMs, config.presence.heartbeatMs, logger),
+      useFactory: (redis: Redis) => new RedisPresenceStore(redis),
+    },
+    {
+      provide: INSTANCE_LEASE,
+      inject: [PRESENCE_STORE],
+      useFactory: (store: PresenceStore) =>
+        new InstanceLease(store, config.instanceId, config.presence.leaseTtlMs, config.presence.heartbeatMs, logger),
     },
     {
       provide: ROOM_STATE,
@@ -100,7 +108,7 @@ function servicesState(config: AppConfig, logger: Logger): Provider[] {
     {
       provide: ROOM_LOCKS,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new RedlockRoomLocks(redis, config.rooms.lockTtlMs),
+      useFactory: (redis: Redis) => new RedlockRoomLocks(asRedlockClient(redis), config.rooms.lockTtlMs),
     },
   ];
 }

@@ -1,6 +1,5 @@
-import type Redis from 'ioredis';
 import Redlock from 'redlock';
-import { UnavailableError } from '../protocol/errors';
+import { RoomBusyError } from '../protocol/errors';
 import type { RoomLocks } from './room-locks.port';
 
 /**
@@ -10,9 +9,9 @@ import type { RoomLocks } from './room-locks.port';
 export class RedlockRoomLocks implements RoomLocks {
   private readonly redlock: Redlock;
 
-  constructor(redis: Redis, private readonly ttlMs: number) {
-    // ioredis accepts the array-style eval calls redlock 4 makes; its typings predate ioredis 5.
-    this.redlock = new Redlock([redis as unknown as Redlock.CompatibleRedisClient], { retryCount: 100, retryDelay: 15, retryJitter: 10, driftFactor: 0.01 });
+  /** `redis`: the shared client (state/redis/redlock-client.ts). */
+  constructor(redis: Redlock.CompatibleRedisClient, private readonly ttlMs: number) {
+    this.redlock = new Redlock([redis], { retryCount: 100, retryDelay: 15, retryJitter: 10, driftFactor: 0.01 });
     // Redlock reports lock losses it notices in the background; the callers' own checks cover them.
     this.redlock.on('clientError', () => undefined);
   }
@@ -21,9 +20,12 @@ export class RedlockRoomLocks implements RoomLocks {
     let lock: Redlock.Lock;
     try {
       lock = await this.redlock.lock(`lock:room:{${roomId}}`, this.ttlMs);
-    } catch {
+    } catch (err) {
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
-      throw new UnavailableError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
+      if (err instanceof Redlock.LockError) {
+        throw new RoomBusyError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`, { cause: err });
+      }
+      throw err;
     }
     try {
       return await fn();
