@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logging/logger';
+import { UnavailableError } from '../protocol/errors';
 
 /** Small pieces of the RabbitMQ fan-out that do not need its state. */
 
@@ -74,4 +75,14 @@ export function withHeartbeat(url: string): string {
 export function backoff(attempt: number): number {
   const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** (attempt - 1));
   return Math.round(base * (0.5 + Math.random() * 0.5));
+}
+
+/**
+ * What a publish that threw synchronously means: amqplib throws IllegalOperationError ("Channel
+ * closed") when the channel or its connection closed under us, which is the broker going away.
+ * Anything else (a bad argument) is a bug and is passed on untouched.
+ */
+export function fromPublish(err: unknown): unknown {
+  if (err instanceof Error && err.name === 'IllegalOperationError') return new UnavailableError('the message broker is unavailable', { cause: err });
+  return err;
 }

@@ -14,16 +14,19 @@ const NOT_SERVING_REPLIES = /^(LOADING|MASTERDOWN|TRYAGAIN) /;
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 export function isRedisUnreachable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (DRIVER_ERROR_NAMES.has(err.name)) return true;
-  if (DRIVER_MESSAGES.some((re) => re.test(err.message))) return true;
-  if (err.name === 'ReplyError' && NOT_SERVING_REPLIES.test(err.message)) return true;
+  // Not `instanceof Error`: socket errors are made by Node's core, which may be another realm (jest).
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, message } = err as { name?: unknown; message?: unknown };
+  if (typeof name !== 'string' || typeof message !== 'string') return false;
+  if (DRIVER_ERROR_NAMES.has(name)) return true;
+  if (DRIVER_MESSAGES.some((re) => re.test(message))) return true;
+  if (name === 'ReplyError' && NOT_SERVING_REPLIES.test(message)) return true;
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && SOCKET_CODES.has(code);
 }
 
 /** For `.catch()` on every Redis call of an adapter: an unreachable Redis becomes UnavailableError. */
 export function fromRedis(err: unknown): never {
-  if (isRedisUnreachable(err)) throw new UnavailableError(undefined, { cause: err });
+  if (isRedisUnreachable(err)) throw new UnavailableError('the room state is unreachable; nothing was changed, try again', { cause: err });
   throw err;
 }
