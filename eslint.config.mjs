@@ -23,4 +23,12 @@ export default tseslint.config(
         { object: 'describe', property: 'skip', message: 'no skipped tests' }],
     },
   },
+  {
+    // The Redis client is an adapter's detail: only the Redis adapters and the composition root see it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/state/redis/**', 'src/infra.module.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'ioredis', message: 'ioredis belongs in src/state/redis/ (or the composition root); go through a port' }] }],
+    },
+  },
 );
