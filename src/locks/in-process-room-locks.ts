@@ -21,7 +21,7 @@ export class InProcessRoomLocks implements RoomLocks {
     try {
       release = await this.mutex.acquire(roomId, this.maxWaitMs);
     } catch (err) {
-      if (err instanceof LockWaitTimeout) throw new RoomBusyError(`room ${roomId} is busy: ${err.message}`, { cause: err });
+      if (err instanceof LockWaitTimeout) throw new RoomBusyError(`room ${roomId} is busy: ${err.message}`);
       throw err;
     }
     try {

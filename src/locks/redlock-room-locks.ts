@@ -23,7 +23,7 @@ export class RedlockRoomLocks implements RoomLocks {
     } catch (err) {
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
       if (err instanceof Redlock.LockError) {
-        throw new RoomBusyError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`, { cause: err });
+        throw new RoomBusyError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
       }
       throw err;
     }

@@ -69,5 +69,8 @@ export class UnavailableError extends ProtocolError {
   }
 }
 
-/** A room's lock could not be taken in time: the room is busy, or the lock service is unreachable. */
+/**
+ * A room's lock could not be taken in time: the room is busy, or the lock service is unreachable
+ * (Redlock cannot tell the two apart). Carries no cause: a busy room is not worth a log line.
+ */
 export class RoomBusyError extends UnavailableError {}
