@@ -24,11 +24,20 @@ export default tseslint.config(
     },
   },
   {
+    // The Redis client is an adapter's detail: only the Redis adapters and the composition root see it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/state/redis/**', 'src/infra.module.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'ioredis', message: 'ioredis belongs in src/state/redis/ (or the composition root); go through a port' }] }],
+    },
+  },
+  {
     // The domain's rules are pure and stand alone: no I/O, nothing else of the project.
     files: ['src/domain/**/*.ts'],
     ignores: ['src/domain/**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
+      // Listed after the ioredis rule, which this one replaces for these files (it forbids more).
+      'no-restricted-imports': ['error', { paths: ['ioredis'], patterns: [
         { regex: '^\\.\\./', message: 'src/domain imports nothing outside src/domain' },
         { regex: '^(node:)?(fs|net|http|https|child_process|crypto)(/|$)', message: 'src/domain does no I/O' },
       ] }],

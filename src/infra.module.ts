@@ -1,6 +1,5 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, Optional, type Provider } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import Redis from 'ioredis';
-import type { DataSource } from 'typeorm';
 import { backoffDelay } from './common/backoff';
 import { APP_CONFIG, type AppConfig, type ServicesConfig } from './config/config';
 import { InProcessRoomLocks } from './locks/in-process-room-locks';
@@ -11,10 +10,16 @@ import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
 import { MemoryRoomState } from './state/memory-room-state';
 import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
-import { RedisRoomState } from './state/redis-room-state';
+import { PRESENCE_STORE, type PresenceStore } from './state/presence-store.port';
+import { RedisPresenceStore } from './state/redis/redis-presence-store';
+import { RedisRoomState } from './state/redis/redis-room-state';
+import { asRedlockClient } from './state/redis/redlock-client';
 import { ROOM_STATE } from './state/room-state.port';
 
 export const REDIS = Symbol('REDIS');
+/** Connections this module opened, closed in reverse order at shutdown (each server its own list). */
+const CLOSERS = Symbol('CLOSERS');
+type Closers = Array<() => void | Promise<void>>;
 
 /**
  * The backing services, chosen once from the configuration: Redis, Redlock and MySQL in services
@@ -25,10 +30,7 @@ export const REDIS = Symbol('REDIS');
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
-  constructor(
-    @Optional() @Inject(REDIS) private readonly redis: Redis | undefined,
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
-  ) {}
+  constructor(@Inject(CLOSERS) private readonly closers: Closers) {}
 
   static forRoot(config: AppConfig, logger = createLogger(config.logLevel, config.instanceId)): DynamicModule {
     return {
@@ -36,22 +38,29 @@ export class InfraModule implements OnApplicationShutdown {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
+        { provide: CLOSERS, useValue: [] },
         ...(config.mode === 'services' ? servicesState(config, logger) : embeddedState(config)),
         {
           provide: DATA_SOURCE,
-          useFactory: () => openDatabase(config),
+          inject: [CLOSERS],
+          useFactory: async (closers: Closers) => {
+            const ds = await openDatabase(config);
+            closers.push(async () => {
+              if (ds.isInitialized) await ds.destroy();
+            });
+            return ds;
+          },
         },
       ],
       exports: [
         APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS,
-        ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE] : []),
+        ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE, PRESENCE_STORE] : []),
       ],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.redis?.disconnect();
-    if (this.ds.isInitialized) await this.ds.destroy();
+    for (const close of this.closers.reverse()) await close();
   }
 }
 
@@ -60,7 +69,8 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
   return [
     {
       provide: REDIS,
-      useFactory: () => {
+      inject: [CLOSERS],
+      useFactory: (closers: Closers) => {
         const redis = new Redis(config.redis.url, {
           keyPrefix: config.redis.keyPrefix,
           connectionName: `myroom:${config.instanceId}`,
@@ -71,14 +81,20 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
           retryStrategy: (times) => backoffDelay(times, { baseMs: 50, maxMs: 2000, factor: 2 }),
         });
         redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+        closers.push(() => redis.disconnect());
         return redis;
       },
     },
     {
-      provide: INSTANCE_LEASE,
+      provide: PRESENCE_STORE,
       inject: [REDIS],
-      useFactory: (redis: Redis) =>
-        new InstanceLease(redis, config.instanceId, config.presence.leaseTtlMs, config.presence.heartbeatMs, logger),
+      useFactory: (redis: Redis) => new RedisPresenceStore(redis),
+    },
+    {
+      provide: INSTANCE_LEASE,
+      inject: [PRESENCE_STORE],
+      useFactory: (store: PresenceStore) =>
+        new InstanceLease(store, config.instanceId, config.presence.leaseTtlMs, config.presence.heartbeatMs, logger),
     },
     {
       provide: ROOM_STATE,
@@ -88,7 +104,7 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
     {
       provide: ROOM_LOCKS,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new RedlockRoomLocks(redis, config.rooms.lockTtlMs),
+      useFactory: (redis: Redis) => new RedlockRoomLocks(asRedlockClient(redis), config.rooms.lockTtlMs),
     },
   ];
 }

@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { backoffDelay, type BackoffOptions } from '../common/backoff';
 import type { Logger } from '../logging/logger';
+import { UnavailableError } from '../protocol/errors';
 
 /** Small pieces of the RabbitMQ fan-out that do not need its state. */
 
@@ -75,4 +76,14 @@ export function withHeartbeat(url: string): string {
 /** The wait before reconnect number `attempt` (1 = right after the first failure). */
 export function backoff(attempt: number): number {
   return backoffDelay(attempt - 1, RECONNECT_BACKOFF);
+}
+
+/**
+ * What a publish that threw synchronously means: amqplib throws IllegalOperationError ("Channel
+ * closed") when the channel or its connection closed under us, which is the broker going away.
+ * Anything else (a bad argument) is a bug and is passed on untouched.
+ */
+export function fromPublish(err: unknown): unknown {
+  if (err instanceof Error && err.name === 'IllegalOperationError') return new UnavailableError('the message broker is unavailable', { cause: err });
+  return err;
 }

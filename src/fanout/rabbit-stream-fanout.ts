@@ -4,7 +4,7 @@ import type { ServicesConfig } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
-import { AckBatcher, backoff, declareStreams, withHeartbeat } from './amqp-support';
+import { AckBatcher, backoff, declareStreams, fromPublish, withHeartbeat } from './amqp-support';
 import { allEventStreams, controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
 
 /** The validated `streams` section of the configuration, plus where and who we are. */
@@ -154,14 +154,15 @@ export class RabbitStreamFanout implements EventFanout {
         if (settled) return;
         settled = true;
         this.unconfirmed--;
-        if (err) reject(err instanceof Error ? err : new UnavailableError(`the broker refused the message: ${String(err)}`));
+        if (err) reject(err);
         else resolve();
       };
       try {
-        // Streams persist every message; the default exchange routes by queue name.
-        ch.sendToQueue(queue, body, {}, (err) => done(err));
+        // Streams persist every message; the default exchange routes by queue name. A confirm that
+        // fails (a nack, or the channel closed before confirming) means the broker did not take it.
+        ch.sendToQueue(queue, body, {}, (err) => done(err ? new UnavailableError('the message broker did not take the message', { cause: err }) : null));
       } catch (err) {
-        done(err ?? new Error('publish failed'));
+        done(fromPublish(err ?? new Error('publish failed')));
       }
     });
   }

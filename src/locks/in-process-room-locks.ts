@@ -1,4 +1,4 @@
-import { UnavailableError } from '../protocol/errors';
+import { RoomBusyError } from '../protocol/errors';
 import { KeyedMutex, LockWaitTimeout } from './keyed-mutex';
 import type { RoomLocks } from './room-locks.port';
 
@@ -21,7 +21,7 @@ export class InProcessRoomLocks implements RoomLocks {
     try {
       release = await this.mutex.acquire(roomId, this.maxWaitMs);
     } catch (err) {
-      if (err instanceof LockWaitTimeout) throw new UnavailableError(`room ${roomId} is busy: ${err.message}`);
+      if (err instanceof LockWaitTimeout) throw new RoomBusyError(`room ${roomId} is busy: ${err.message}`);
       throw err;
     }
     try {

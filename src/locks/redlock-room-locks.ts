@@ -1,6 +1,6 @@
-import type Redis from 'ioredis';
 import Redlock from 'redlock';
-import { UnavailableError } from '../protocol/errors';
+import { RoomBusyError } from '../protocol/errors';
+import type { RedlockClient } from '../state/redis/redlock-client';
 import type { RoomLocks } from './room-locks.port';
 
 /**
@@ -20,9 +20,9 @@ export class RedlockRoomLocks implements RoomLocks {
   /** Locks whose release failed, with the time they expire on their own anyway. */
   private readonly unreleased = new Map<Redlock.Lock, number>();
 
-  constructor(redis: Redis, private readonly ttlMs: number) {
-    // ioredis accepts the array-style eval calls redlock 4 makes; its typings predate ioredis 5.
-    this.redlock = new Redlock([redis as unknown as Redlock.CompatibleRedisClient], { retryCount: 100, retryDelay: 15, retryJitter: 10, driftFactor: 0.01 });
+  /** `redis`: the shared client (state/redis/redlock-client.ts). */
+  constructor(redis: RedlockClient, private readonly ttlMs: number) {
+    this.redlock = new Redlock([redis], { retryCount: 100, retryDelay: 15, retryJitter: 10, driftFactor: 0.01 });
     // Redlock reports lock losses it notices in the background; the callers' own checks cover them.
     this.redlock.on('clientError', () => undefined);
     redis.on('ready', () => this.releaseLeftovers());
@@ -32,9 +32,12 @@ export class RedlockRoomLocks implements RoomLocks {
     let lock: Redlock.Lock;
     try {
       lock = await this.redlock.lock(`lock:room:{${roomId}}`, this.ttlMs);
-    } catch {
+    } catch (err) {
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
-      throw new UnavailableError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
+      if (err instanceof Redlock.LockError) {
+        throw new RoomBusyError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
+      }
+      throw err;
     }
     try {
       return await fn();

@@ -6,6 +6,7 @@ import { KeyedMutex } from '../locks/keyed-mutex';
 import { ConflictError } from '../protocol/errors';
 import type { MapObject, RoomMap } from '../protocol/messages';
 import { GameEntity, LibraryEntryEntity, MapObjectEntity, RoomEntity, UserEntity } from './entities';
+import { fromDatabase } from './sql-errors';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
@@ -15,7 +16,10 @@ export interface StoredRoom {
   map: RoomMap;
 }
 
-/** Every durable (SQL) read and write of users, libraries, rooms and maps lives here. */
+/**
+ * Every durable (SQL) read and write of users, libraries, rooms and maps lives here. A database
+ * that fails us (connection, lock timeout, deadlock) surfaces as UnavailableError (sql-errors.ts).
+ */
 @Injectable()
 export class MapStore {
   /** Users this instance already upserted with this name; a reconnect storm need not rewrite them. */
@@ -58,9 +62,9 @@ export class MapStore {
   }
 
   async findRoom(roomId: string): Promise<StoredRoom | null> {
-    const room = await this.ds.getRepository(RoomEntity).findOneBy({ id: roomId });
+    const room = await this.ds.getRepository(RoomEntity).findOneBy({ id: roomId }).catch(fromDatabase);
     if (!room) return null;
-    const objects = await this.ds.getRepository(MapObjectEntity).find({ where: { roomId }, order: { id: 'ASC' } });
+    const objects = await this.ds.getRepository(MapObjectEntity).find({ where: { roomId }, order: { id: 'ASC' } }).catch(fromDatabase);
     return {
       id: room.id,
       ownerId: room.ownerId,
@@ -69,12 +73,12 @@ export class MapStore {
   }
 
   async ownedGameIds(userId: string): Promise<Set<number>> {
-    const rows = await this.ds.getRepository(LibraryEntryEntity).findBy({ userId });
+    const rows = await this.ds.getRepository(LibraryEntryEntity).findBy({ userId }).catch(fromDatabase);
     return new Set(rows.map((r) => r.gameId));
   }
 
   async games(ids?: number[]): Promise<GameEntity[]> {
-    return this.ds.getRepository(GameEntity).find({ where: ids ? { id: In(ids) } : {}, order: { id: 'ASC' } });
+    return this.ds.getRepository(GameEntity).find({ where: ids ? { id: In(ids) } : {}, order: { id: 'ASC' } }).catch(fromDatabase);
   }
 
   /**
@@ -106,13 +110,14 @@ export class MapStore {
     });
   }
 
+  /** Errors of `work`'s own steps that are already the project's (ConflictError...) pass through. */
   private transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.turns) return this.ds.transaction(work);
-    return this.turns.run('transaction', () => this.ds.transaction(work));
+    if (!this.turns) return this.ds.transaction(work).catch(fromDatabase);
+    return this.turns.run('transaction', () => this.ds.transaction(work)).catch(fromDatabase);
   }
 
   async ping(): Promise<void> {
-    await this.ds.query('SELECT 1');
+    await this.ds.query('SELECT 1').catch(fromDatabase);
   }
 }
 

@@ -1,51 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
-import type { WriteFence } from '../state/redis-room-state';
+import type { PresenceStore } from '../state/presence-store.port';
+import type { WriteFence } from '../state/room-state.port';
 
 export const INSTANCE_LEASE = Symbol('INSTANCE_LEASE');
 
-/** Registry of instances: instanceId → epoch of its latest incarnation. */
-export const REGISTRY_KEY = 'instances';
-export const leaseKey = (instanceId: string) => `instance:{${instanceId}}:lease`;
-
-/** KEYS: lease registry  ARGV: instanceId ttlMs epoch → 1 taken, 0 still held by someone */
-const ACQUIRE_LUA = `
-if not redis.call('SET', KEYS[1], ARGV[3], 'NX', 'PX', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return 1
-`;
-
-/** KEYS: lease  ARGV: epoch ttlMs → 1 renewed, 0 lost */
-const RENEW_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-`;
-
-/** KEYS: lease registry sessions  ARGV: epoch instanceId
- *  Gives the lease up; leaves the registry entry when sessions remain, so a reaper removes them. */
-const RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] and redis.call('HLEN', KEYS[3]) == 0 then
-  redis.call('HDEL', KEYS[2], ARGV[2])
-end
-return 1
-`;
-
 type LeaseState = 'unregistered' | 'held' | 'lost';
 
-interface LeaseRedis extends Redis {
-  leaseAcquire(...args: (string | number)[]): Promise<number>;
-  leaseRenew(...args: (string | number)[]): Promise<number>;
-  leaseRelease(...args: (string | number)[]): Promise<number>;
-}
-
 /**
- * This instance's lease in Redis: a key holding the epoch of this incarnation, with a TTL that
- * the heartbeat keeps pushing forward. While the key holds our epoch we may write room state
- * (every mutating script checks it, see state/redis-scripts.ts); once it expires, other instances
- * treat us as dead and remove our avatars.
+ * This instance's lease in the presence store: the epoch of this incarnation, with a TTL that
+ * the heartbeat keeps pushing forward. While the lease holds our epoch we may write room state
+ * (every mutating Redis script checks it, see state/redis/redis-scripts.ts); once it expires,
+ * other instances treat us as dead and remove our avatars.
  *
  * Why an epoch and not just "the key exists": an instance that stalls (GC pause, SIGSTOP, a
  * network partition from Redis) longer than the TTL and then comes back must not keep writing
@@ -63,32 +29,22 @@ export class InstanceLease implements WriteFence {
   private renewing = false;
   private timer?: NodeJS.Timeout;
   private readonly lostHandlers: ((reason: string) => void)[] = [];
-  private readonly redis: LeaseRedis;
 
   constructor(
-    redis: Redis,
+    private readonly store: PresenceStore,
     readonly instanceId: string,
     private readonly ttlMs: number,
     private readonly heartbeatMs: number,
     private readonly log: Logger,
-  ) {
-    redis.defineCommand('leaseAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
-    redis.defineCommand('leaseRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-    redis.defineCommand('leaseRelease', { numberOfKeys: 3, lua: RELEASE_LUA });
-    this.redis = redis as LeaseRedis;
-  }
+  ) {}
 
   get held(): boolean {
     return this.state === 'held';
   }
 
-  get currentEpoch(): string | undefined {
-    return this.epoch;
-  }
-
   /** The fence every room write must pass; an epoch no lease ever holds while we hold none. */
-  current(): { key: string; epoch: string } {
-    return { key: leaseKey(this.instanceId), epoch: this.state === 'held' && this.epoch ? this.epoch : 'none' };
+  current(): { instanceId: string; epoch: string } {
+    return { instanceId: this.instanceId, epoch: this.state === 'held' && this.epoch ? this.epoch : 'none' };
   }
 
   reportFenced(): void {
@@ -107,8 +63,7 @@ export class InstanceLease implements WriteFence {
   async tryAcquire(): Promise<string | undefined> {
     const started = Date.now();
     const epoch = `${started.toString(36)}.${randomBytes(6).toString('hex')}`;
-    const taken = await this.redis.leaseAcquire(leaseKey(this.instanceId), REGISTRY_KEY, this.instanceId, this.ttlMs, epoch);
-    if (taken !== 1) return undefined;
+    if (!(await this.store.acquireLease(this.instanceId, epoch, this.ttlMs))) return undefined;
     this.epoch = epoch;
     this.lastRenewStart = started;
     this.state = 'held';
@@ -119,13 +74,13 @@ export class InstanceLease implements WriteFence {
   }
 
   /** Graceful exit: gives the lease up so nobody waits for it to expire. */
-  async release(sessionsKey: string): Promise<void> {
+  async release(): Promise<void> {
     this.stop();
     const epoch = this.epoch;
     if (this.state !== 'held' || !epoch) return;
     this.state = 'unregistered';
     this.epoch = undefined;
-    await this.redis.leaseRelease(leaseKey(this.instanceId), REGISTRY_KEY, sessionsKey, epoch, this.instanceId);
+    await this.store.releaseLease(this.instanceId, epoch);
   }
 
   stop(): void {
@@ -139,9 +94,9 @@ export class InstanceLease implements WriteFence {
     const epoch = this.epoch!;
     const started = Date.now();
     try {
-      const ok = await this.redis.leaseRenew(leaseKey(this.instanceId), epoch, this.ttlMs);
+      const ok = await this.store.renewLease(this.instanceId, epoch, this.ttlMs);
       if (epoch !== this.epoch) return;
-      if (ok === 1) this.lastRenewStart = started;
+      if (ok) this.lastRenewStart = started;
       else this.lose('the lease expired or was taken over');
     } catch (err) {
       // The TTL counts from when the last successful renewal was sent.

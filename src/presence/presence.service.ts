@@ -1,40 +1,18 @@
 import {
   type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type Redis from 'ioredis';
-import Redlock from 'redlock';
 import { backoffDelay } from '../common/backoff';
 import { APP_CONFIG, type ServicesConfig } from '../config/config';
-import { REDIS } from '../infra.module';
 import { LOGGER, type Logger } from '../logging/logger';
 import { RoomsService } from '../rooms/rooms.service';
 import { SessionRegistry } from '../rooms/session-registry';
-import { instanceSessionsKey, parseSessionRecords } from '../state/redis-room-state';
+import { PRESENCE_STORE, type PresenceStore } from '../state/presence-store.port';
 import { ROOM_STATE, type RoomStateStore, type SessionRecord } from '../state/room-state.port';
-import { INSTANCE_LEASE, type InstanceLease, leaseKey, REGISTRY_KEY } from './instance-lease';
-
-/** KEYS: lease sessions → the dead instance's session records, or nil if its lease is alive again.
- *  One script, so a record of a new incarnation can never be mistaken for a dead one's. */
-const SNAPSHOT_DEAD_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-return redis.call('HGETALL', KEYS[2])
-`;
-
-/** KEYS: lease registry sessions  ARGV: instanceId epoch → 1 when the dead instance is forgotten */
-const FORGET_DEAD_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HLEN', KEYS[3]) > 0 then return 0 end
-if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[2], ARGV[1]) end
-return 1
-`;
-
-interface PresenceRedis extends Redis {
-  presenceSnapshotDead(...args: string[]): Promise<string[] | null>;
-  presenceForgetDead(...args: string[]): Promise<number>;
-}
+import { INSTANCE_LEASE, type InstanceLease } from './instance-lease';
 
 /** How many avatars of a dead instance are removed at once. */
 const REAP_CONCURRENCY = 8;
-/** Longest a reaper holds a dead instance for itself. */
+/** Longest a reaper holds its claim on a dead instance. */
 const REAP_LOCK_MS = 10_000;
 
 /**
@@ -44,10 +22,11 @@ const REAP_LOCK_MS = 10_000;
  *   INSTANCE_ID left behind (a quick restart may renew the lease key before anybody noticed the
  *   death, so nobody else would).
  * - Every REAPER_INTERVAL_MS (jittered, so instances do not scan in lockstep) we look for
- *   registered instances whose lease key is gone and remove their avatars with reason `timeout`,
- *   published like any other event. A Redlock per dead instance keeps the others from doing the
- *   same work; it is only an optimisation: each removal is one atomic, idempotent script, so two
- *   reapers (after a lock expiry) still produce one `left` per avatar.
+ *   registered instances whose lease expired and remove their avatars with reason `timeout`,
+ *   published like any other event. A claim per dead instance (a Redlock in services mode) keeps
+ *   the others from doing the same work; it is only an optimisation: each removal is one atomic,
+ *   idempotent state write, so two reapers (after a claim expired) still produce one `left` per
+ *   avatar.
  * - When our own lease is lost (we stalled past the TTL), our room writes are already refused by
  *   the scripts. We drop every local session (clients get 1012 and reconnect, through the gateway,
  *   to a healthy instance), then register again under a new epoch and clean up what we left.
@@ -57,24 +36,16 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private recovering?: Promise<void>;
-  private readonly redis: PresenceRedis;
-  private readonly redlock: Redlock;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: ServicesConfig,
-    @Inject(REDIS) redis: Redis,
+    @Inject(PRESENCE_STORE) private readonly presence: PresenceStore,
     @Inject(INSTANCE_LEASE) private readonly lease: InstanceLease,
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly rooms: RoomsService,
     private readonly sessions: SessionRegistry,
-  ) {
-    redis.defineCommand('presenceSnapshotDead', { numberOfKeys: 2, lua: SNAPSHOT_DEAD_LUA });
-    redis.defineCommand('presenceForgetDead', { numberOfKeys: 3, lua: FORGET_DEAD_LUA });
-    this.redis = redis as PresenceRedis;
-    this.redlock = new Redlock([redis as unknown as Redlock.CompatibleRedisClient], { retryCount: 0 });
-    this.redlock.on('clientError', () => undefined);
-  }
+  ) {}
 
   private get me(): string {
     return this.config.instanceId;
@@ -90,7 +61,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     this.stopped = true;
     clearTimeout(this.timer);
     await this.recovering?.catch(() => undefined);
-    await this.lease.release(instanceSessionsKey(this.me)).catch((err: unknown) => this.log.warn({ err }, 'could not release the lease'));
+    await this.lease.release().catch((err: unknown) => this.log.warn({ err }, 'could not release the lease'));
   }
 
   /**
@@ -147,34 +118,23 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   /** Finds registered instances whose lease expired, and reaps each one nobody else is reaping. */
   private async scan(): Promise<void> {
     if (!this.lease.held) return;
-    const registry = Object.entries(await this.redis.hgetall(REGISTRY_KEY)).filter(([id]) => id !== this.me);
+    const registry = [...(await this.presence.registeredInstances())].filter(([id]) => id !== this.me);
     if (!registry.length) return;
-    const alive = await Promise.all(registry.map(([id]) => this.redis.exists(leaseKey(id))));
+    const alive = await Promise.all(registry.map(([id]) => this.presence.isLeaseAlive(id)));
     for (const [i, [id, epoch]] of registry.entries()) {
-      if (alive[i] === 0 && !this.stopped) await this.reap(id, epoch);
+      if (!alive[i] && !this.stopped) await this.reap(id, epoch);
     }
   }
 
   private async reap(instanceId: string, epoch: string): Promise<void> {
-    let lock: Redlock.Lock;
-    try {
-      lock = await this.redlock.lock(`lock:reap:{${instanceId}}`, REAP_LOCK_MS);
-    } catch {
-      return; // another instance is on it
-    }
-    try {
-      const flat = await this.redis.presenceSnapshotDead(leaseKey(instanceId), instanceSessionsKey(instanceId));
-      if (!flat) return; // it came back
-      const hash: Record<string, string> = {};
-      for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
-      const records = parseSessionRecords(hash);
+    await this.presence.withReapClaim(instanceId, REAP_LOCK_MS, async () => {
+      const records = await this.presence.sessionsOfDeadInstance(instanceId);
+      if (!records) return; // it came back
       const started = Date.now();
       await this.removeAll(records, instanceId);
-      const forgotten = await this.redis.presenceForgetDead(leaseKey(instanceId), REGISTRY_KEY, instanceSessionsKey(instanceId), instanceId, epoch);
-      this.log.warn({ dead: instanceId, epoch, sessions: records.length, ms: Date.now() - started, forgotten: forgotten === 1 }, 'reaped a dead instance');
-    } finally {
-      await lock.unlock().catch(() => undefined);
-    }
+      const forgotten = await this.presence.forgetDeadInstance(instanceId, epoch);
+      this.log.warn({ dead: instanceId, epoch, sessions: records.length, ms: Date.now() - started, forgotten }, 'reaped a dead instance');
+    });
   }
 
   private async removeAll(records: SessionRecord[], instanceId: string): Promise<void> {

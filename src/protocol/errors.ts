@@ -1,7 +1,8 @@
 /**
  * Typed domain errors. Services throw them; the WebSocket edge turns each into one protocol
- * `error` frame (rooms/protocol-error.filter.ts). Anything else that escapes a handler is a bug (INTERNAL)
- * unless it is a backing-service failure (UNAVAILABLE).
+ * `error` frame (rooms/protocol-error.filter.ts). Adapters turn their driver's connectivity
+ * failures into `UnavailableError` at their edge, so anything else that escapes a handler is a
+ * bug (INTERNAL).
  */
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -20,8 +21,9 @@ export class ProtocolError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = `${code}Error`;
   }
 }
@@ -57,25 +59,18 @@ export class RateLimitedError extends ProtocolError {
     super('RATE_LIMITED', 'too many messages', { retryAfterMs });
   }
 }
+/**
+ * A backing service (Redis, the database, the broker, a lock) failed us. Thrown by the adapters,
+ * which keep the driver's error as `cause` for the logs; clients only see the message.
+ */
 export class UnavailableError extends ProtocolError {
-  constructor(message = 'a backing service is unavailable; nothing was changed, try again') {
-    super('UNAVAILABLE', message);
+  constructor(message = 'a backing service is unavailable; nothing was changed, try again', options?: ErrorOptions) {
+    super('UNAVAILABLE', message, {}, options);
   }
 }
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
-  'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', 'ER_LOCK_WAIT_TIMEOUT',
-  'ER_LOCK_DEADLOCK',
-]);
-const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'LockError', 'ExecutionError']);
-const UNAVAILABLE_MESSAGES = [/connection is closed/i, /stream isn't writeable/i, /connect ECONNREFUSED/i, /Channel closed/i, /Connection closed/i, /unavailable/i];
-
-/** True when an error means a backing service (Redis, MySQL, RabbitMQ, a lock) failed us. */
-export function isUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { code?: string; errno?: string };
-  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
-  if (UNAVAILABLE_NAMES.has(e.name)) return true;
-  return UNAVAILABLE_MESSAGES.some((re) => re.test(e.message));
-}
+/**
+ * A room's lock could not be taken in time: the room is busy, or the lock service is unreachable
+ * (Redlock cannot tell the two apart). Carries no cause: a busy room is not worth a log line.
+ */
+export class RoomBusyError extends UnavailableError {}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, Inject, Injectable, type WsExceptionFilter } from '@nestjs/common';
 import type WebSocket from 'ws';
 import { LOGGER, type Logger } from '../logging/logger';
-import { isUnavailable, ProtocolError, UnavailableError } from '../protocol/errors';
+import { ProtocolError, UnavailableError } from '../protocol/errors';
 import { type ClientSession, sessionOf } from './client-session';
 import { errorsSent } from '../common/metrics';
 
@@ -11,9 +11,8 @@ export function errorFrame(err: unknown, requestId: string | undefined, log: Log
   let e: ProtocolError;
   if (err instanceof ProtocolError) {
     e = err;
-  } else if (isUnavailable(err)) {
-    log.warn({ err }, 'backing service unavailable');
-    e = new UnavailableError();
+    // An adapter's translation of a driver failure: the driver's own error is for the logs.
+    if (err instanceof UnavailableError && err.cause !== undefined) log.warn({ err }, 'backing service unavailable');
   } else {
     const correlationId = randomUUID();
     log.error({ err, correlationId }, 'internal error');

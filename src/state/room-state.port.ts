@@ -79,4 +79,15 @@ export interface RoomStateStore {
   ping(): Promise<void>;
 }
 
+/**
+ * This instance's right to write room state: the instance whose lease must still hold `epoch`
+ * when a write lands (the Redis adapter checks it inside every mutating script). Implemented by
+ * the instance lease (presence/instance-lease.ts); an empty epoch means "not fenced".
+ */
+export interface WriteFence {
+  current(): { instanceId: string; epoch: string };
+  /** A write was refused because the lease no longer holds our epoch. */
+  reportFenced(): void;
+}
+
 export const ROOM_STATE = Symbol('ROOM_STATE');

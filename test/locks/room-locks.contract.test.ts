@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import { InProcessRoomLocks } from '../../src/locks/in-process-room-locks';
 import { RedlockRoomLocks } from '../../src/locks/redlock-room-locks';
 import type { RoomLocks } from '../../src/locks/room-locks.port';
-import { UnavailableError } from '../../src/protocol/errors';
+import { asRedlockClient } from '../../src/state/redis/redlock-client';
+import { RoomBusyError } from '../../src/protocol/errors';
 import { deleteKeys, SERVICES } from '../support/server';
 
 /** One contract, two adapters: Redlock on the real Redis, and the in-process mutex of the embedded mode. */
@@ -21,7 +22,7 @@ const ADAPTERS: Adapter[] = [
       const redis = new Redis(SERVICES.redis, { keyPrefix: prefix });
       // A lease far longer than the ~2 s Redlock spends retrying, so no test sees a lock expire.
       return {
-        locks: new RedlockRoomLocks(redis, 30_000),
+        locks: new RedlockRoomLocks(asRedlockClient(redis), 30_000),
         async close() {
           redis.disconnect();
           await deleteKeys(prefix);
@@ -110,11 +111,11 @@ describe.each(ADAPTERS)('RoomLocks contract: $name', (adapter) => {
     expect(order).toEqual(['first in', 'first out', 'second in']);
   });
 
-  it('a caller that cannot get a busy room in time is told UNAVAILABLE, and never runs', async () => {
+  it('a caller that cannot get a busy room in time is told UNAVAILABLE (room busy), and never runs', async () => {
     const held = gate();
     const first = locks.withRoomLock('r1', () => held.opened);
     let ran = false;
-    await expect(locks.withRoomLock('r1', async () => { ran = true; })).rejects.toBeInstanceOf(UnavailableError);
+    await expect(locks.withRoomLock('r1', async () => { ran = true; })).rejects.toBeInstanceOf(RoomBusyError);
     expect(ran).toBe(false);
     held.open();
     await first;
@@ -129,7 +130,7 @@ describe('RedlockRoomLocks when the connection to Redis drops while a lock is he
     const probe = new Redis(SERVICES.redis, { keyPrefix: prefix });
     try {
       // A TTL far longer than a waiter's retries: only the late release can let the next caller in.
-      const locks = new RedlockRoomLocks(redis, 30_000);
+      const locks = new RedlockRoomLocks(asRedlockClient(redis), 30_000);
       await locks.withRoomLock('r1', async () => {
         const ended = new Promise((r) => redis.once('end', r));
         redis.disconnect();

@@ -1,8 +1,10 @@
 import Redis from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
-import { InstanceLease, leaseKey, REGISTRY_KEY } from '../../src/presence/instance-lease';
+import { InstanceLease } from '../../src/presence/instance-lease';
 import type { RoomMap } from '../../src/protocol/messages';
-import { FencedError, RedisRoomState } from '../../src/state/redis-room-state';
+import { leaseKey, REGISTRY_KEY } from '../../src/state/redis/redis-keys';
+import { RedisPresenceStore } from '../../src/state/redis/redis-presence-store';
+import { FencedError, RedisRoomState } from '../../src/state/redis/redis-room-state';
 import { createTestEnv, SERVICES, type TestEnv } from '../support/server';
 
 const MAP: RoomMap = { version: 0, width: 5, height: 5, objects: [] };
@@ -26,7 +28,7 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
   });
 
   function instance(id: string): { lease: InstanceLease; state: RedisRoomState } {
-    const lease = new InstanceLease(redis, id, 3000, 1000, log);
+    const lease = new InstanceLease(new RedisPresenceStore(redis), id, 3000, 1000, log);
     leases.push(lease);
     return { lease, state: new RedisRoomState(redis, 100, lease) };
   }
@@ -91,7 +93,7 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
   it('release gives the lease up and unregisters an instance without sessions', async () => {
     const { lease } = instance('i1');
     await lease.tryAcquire();
-    await lease.release('instance:{i1}:sessions');
+    await lease.release();
     expect(await redis.exists(leaseKey('i1'))).toBe(0);
     expect(await redis.hget(REGISTRY_KEY, 'i1')).toBeNull();
   });

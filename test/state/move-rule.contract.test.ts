@@ -5,7 +5,7 @@ import { nearestFreeCell } from '../../src/domain/free-cell';
 import { CATALOGUE, type Cell, DIRECTIONS, type Direction, type MapObject, type RoomMap } from '../../src/domain/map';
 import { canStep } from '../../src/domain/step';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
-import { RedisRoomState } from '../../src/state/redis-room-state';
+import { RedisRoomState } from '../../src/state/redis/redis-room-state';
 import type { Member } from '../../src/protocol/messages';
 import type { MoveResult, RoomStateStore } from '../../src/state/room-state.port';
 import { emptyMap, mapOf } from '../support/domain-fixtures';

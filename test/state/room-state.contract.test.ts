@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import type { MapObject, RoomMap } from '../../src/protocol/messages';
 import { pushTargets } from '../../src/domain/free-cell';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
-import { RedisRoomState } from '../../src/state/redis-room-state';
+import { RedisRoomState } from '../../src/state/redis/redis-room-state';
 import type { EnterParams, RoomSnapshot, RoomStateStore, SeqEvent } from '../../src/state/room-state.port';
 import { deleteKeys, SERVICES } from '../support/server';
 

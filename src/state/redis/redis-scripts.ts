@@ -15,7 +15,8 @@
  *   room:{R}:log         zset  seq → event JSON, the last ROOM_LOG_LENGTH events
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
- *                        (see presence/instance-lease.ts)
+ *   instances            hash  instanceId → epoch of its latest incarnation
+ *                        (leases and registry: redis-presence-store.ts, names: redis-keys.ts)
  *
  * Fencing: enter, move, leave and build first check that the calling instance's lease key still
  * holds the caller's epoch. An instance that stalled past its lease (and whose avatars another

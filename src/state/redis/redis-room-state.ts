@@ -1,15 +1,17 @@
 import type Redis from 'ioredis';
-import { UnavailableError } from '../protocol/errors';
-import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
-import { pushTargets } from '../domain/free-cell';
-import { type Cell, occupancyString } from '../domain/map';
-import { stepTarget } from '../domain/step';
+import { UnavailableError } from '../../protocol/errors';
+import type { Direction, LeaveReason, Member, Role, RoomMap } from '../../protocol/messages';
+import { pushTargets } from '../../domain/free-cell';
+import { type Cell, occupancyString } from '../../domain/map';
+import { stepTarget } from '../../domain/step';
 import {
   BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA,
 } from './redis-scripts';
 import type {
-  BuildResult, EnterParams, EnterResult, MoveResult, RoomStateStore, SeqEvent, SessionRecord,
-} from './room-state.port';
+  BuildResult, EnterParams, EnterResult, MoveResult, RoomStateStore, SeqEvent, SessionRecord, WriteFence,
+} from '../room-state.port';
+import { fromRedis } from './redis-errors';
+import { instanceSessionsKey, leaseKey } from './redis-keys';
 
 type ScriptReply = [string, ...unknown[]];
 interface ScriptedRedis extends Redis {
@@ -33,20 +35,9 @@ const roomKeys = (roomId: string) => {
     log: base + 'log',
   };
 };
-export const instanceSessionsKey = (instanceId: string) => `instance:{${instanceId}}:sessions`;
 
-/**
- * This instance's right to write room state: the key of its lease and the epoch the lease must
- * hold (checked inside every mutating script, see redis-scripts.ts). Implemented by the instance
- * lease (presence/instance-lease.ts).
- */
-export interface WriteFence {
-  current(): { key: string; epoch: string };
-  /** A script refused to write because the lease no longer holds our epoch. */
-  reportFenced(): void;
-}
-
-const NO_FENCE: WriteFence = { current: () => ({ key: 'no-lease', epoch: '' }), reportFenced: () => undefined };
+/** No lease in use (tests of the state alone): an empty epoch is never fenced. */
+const NO_FENCE: WriteFence = { current: () => ({ instanceId: '', epoch: '' }), reportFenced: () => undefined };
 
 /** Thrown when this instance's lease was lost: nothing was written, and the instance stops serving. */
 export class FencedError extends UnavailableError {
@@ -77,22 +68,22 @@ export class RedisRoomState implements RoomStateStore {
   }
 
   async getMap(roomId: string): Promise<RoomMap | null> {
-    const raw = await this.redis.get(roomKeys(roomId).map);
+    const raw = await this.redis.get(roomKeys(roomId).map).catch(fromRedis);
     return raw ? (JSON.parse(raw) as RoomMap) : null;
   }
 
   async cacheMap(roomId: string, map: RoomMap): Promise<void> {
     const k = roomKeys(roomId);
-    await this.redis.roomCacheMap(k.meta, k.map, k.grid, map.version, JSON.stringify(map), occupancyString(map), map.width, map.height);
+    await this.redis.roomCacheMap(k.meta, k.map, k.grid, map.version, JSON.stringify(map), occupancyString(map), map.width, map.height).catch(fromRedis);
   }
 
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
     const k = roomKeys(roomId);
     const f = this.fence.current();
     const reply = this.checkFence(await this.redis.roomEnter(
-      k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId), f.key,
+      k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId), leaseKey(f.instanceId),
       p.userId, p.sessionId, p.instanceId, p.role, p.spawn.x, p.spawn.y, p.name, JSON.stringify(roomId), this.logLength, f.epoch,
-    ));
+    ).catch(fromRedis));
     if (reply[0] !== 'OK') throw new Error(`room ${roomId} has no cached map`);
     const [, seq, ev, replaced, mapJson, members, spectators] = reply as [string, number, string | null, string | null, string, string[], number];
     const result: EnterResult = {
@@ -106,7 +97,7 @@ export class RedisRoomState implements RoomStateStore {
       const [sessionId, instanceId] = replaced.split('|');
       if (sessionId !== p.sessionId) {
         result.replaced = { sessionId, instanceId };
-        await this.redis.hdel(instanceSessionsKey(instanceId), sessionId);
+        await this.redis.hdel(instanceSessionsKey(instanceId), sessionId).catch(fromRedis);
       }
     }
     return result;
@@ -117,9 +108,9 @@ export class RedisRoomState implements RoomStateStore {
     const d = stepTarget({ x: 0, y: 0 }, dir);
     const f = this.fence.current();
     const reply = this.checkFence(await this.redis.roomMove(
-      k.members, k.sessions, k.meta, k.grid, k.seq, k.log, f.key,
+      k.members, k.sessions, k.meta, k.grid, k.seq, k.log, leaseKey(f.instanceId),
       userId, sessionId, dir, d.x, d.y, JSON.stringify(roomId), this.logLength, f.epoch,
-    ));
+    ).catch(fromRedis));
     switch (reply[0]) {
       case 'OK':
         return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string }, x: reply[3] as number, y: reply[4] as number };
@@ -135,14 +126,14 @@ export class RedisRoomState implements RoomStateStore {
     const owner = instanceId ?? (await this.instanceOfSession(roomId, userId, sessionId));
     const f = this.fence.current();
     const reply = this.checkFence(await this.redis.roomLeave(
-      k.members, k.sessions, k.spectators, k.seq, k.log, instanceSessionsKey(owner ?? '-'), f.key,
+      k.members, k.sessions, k.spectators, k.seq, k.log, instanceSessionsKey(owner ?? '-'), leaseKey(f.instanceId),
       userId, sessionId, role, reason, JSON.stringify(roomId), this.logLength, f.epoch,
-    ));
+    ).catch(fromRedis));
     return reply[0] === 'OK' ? { seq: reply[1] as number, json: reply[2] as string } : null;
   }
 
   private async instanceOfSession(roomId: string, userId: string, sessionId: string): Promise<string | undefined> {
-    const held = await this.redis.hget(roomKeys(roomId).sessions, userId);
+    const held = await this.redis.hget(roomKeys(roomId).sessions, userId).catch(fromRedis);
     if (!held) return undefined;
     const [sid, inst] = held.split('|');
     return sid === sessionId ? inst : undefined;
@@ -153,10 +144,10 @@ export class RedisRoomState implements RoomStateStore {
     const pushesJson = JSON.stringify(Object.fromEntries([...pushes].map(([i, c]) => [String(i), [c.x, c.y]])));
     const f = this.fence.current();
     const reply = this.checkFence(await this.redis.roomBuild(
-      k.meta, k.map, k.grid, k.members, k.seq, k.log, f.key,
+      k.meta, k.map, k.grid, k.members, k.seq, k.log, leaseKey(f.instanceId),
       baseVersion, next.version, JSON.stringify(next), occupancyString(next), pushesJson,
       JSON.stringify(roomId), this.logLength, next.width, next.height, f.epoch,
-    ));
+    ).catch(fromRedis));
     if (reply[0] === 'CONFLICT') return { ok: false, code: 'CONFLICT', version: reply[1] as number };
     return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string } };
   }
@@ -172,7 +163,8 @@ export class RedisRoomState implements RoomStateStore {
       .multi()
       .get(k.seq)
       .zrangebyscore(k.log, `(${afterSeq}`, '+inf', 'WITHSCORES')
-      .exec()) as [[null, string | null], [null, string[]]];
+      .exec()
+      .catch(fromRedis)) as [[null, string | null], [null, string[]]];
     const last = Number(current ?? 0);
     if (afterSeq >= last) return [];
     const events: SeqEvent[] = [];
@@ -182,7 +174,7 @@ export class RedisRoomState implements RoomStateStore {
   }
 
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
-    return parseSessionRecords(await this.redis.hgetall(instanceSessionsKey(instanceId)));
+    return parseSessionRecords(await this.redis.hgetall(instanceSessionsKey(instanceId)).catch(fromRedis));
   }
 
   private checkFence(reply: ScriptReply): ScriptReply {
@@ -192,6 +184,6 @@ export class RedisRoomState implements RoomStateStore {
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.redis.ping().catch(fromRedis);
   }
 }

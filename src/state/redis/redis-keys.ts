@@ -1,0 +1,13 @@
+/**
+ * Keys of the instances, beside the rooms' (the full layout is in redis-scripts.ts). Only the
+ * Redis adapters read them; everything above speaks of instance ids and epochs.
+ */
+
+/** Registry of instances: instanceId → epoch of its latest incarnation. */
+export const REGISTRY_KEY = 'instances';
+/** String holding the epoch of the live incarnation of an instance, with a TTL. */
+export const leaseKey = (instanceId: string) => `instance:{${instanceId}}:lease`;
+/** Hash sessionId → "roomId|userId|role": what a reaper removes when the instance dies. */
+export const instanceSessionsKey = (instanceId: string) => `instance:{${instanceId}}:sessions`;
+/** Redlock resource of whoever is reaping a dead instance. */
+export const reapLockKey = (instanceId: string) => `lock:reap:{${instanceId}}`;

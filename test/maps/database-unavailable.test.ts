@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { type AppConfig, loadConfig } from '../../src/config/config';
+import { makeDataSource, openDatabase } from '../../src/maps/data-source';
+import { MapStore } from '../../src/maps/map-store';
+import { seedDemoData } from '../../src/maps/seed';
+import { UnavailableError } from '../../src/protocol/errors';
+import type { RoomMap } from '../../src/protocol/messages';
+import { createTestEnv, type TestEnv, testServerEnv } from '../support/server';
+import { TcpProxy } from '../support/tcp-proxy';
+
+/**
+ * MapStore says "unavailable" in the project's terms when the database fails us (gone, or locked
+ * by another writer), whatever the driver, and passes every other error on untouched.
+ */
+async function unavailable(p: Promise<unknown>, code: RegExp): Promise<void> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(UnavailableError);
+  expect((err as Error & { cause: { code?: string } }).cause.code).toMatch(code);
+}
+
+describe('MapStore when MySQL goes away', () => {
+  let env: TestEnv;
+  let proxy: TcpProxy;
+  let ds: DataSource;
+  let store: MapStore;
+
+  beforeEach(async () => {
+    env = await createTestEnv('services');
+    const config = loadConfig(testServerEnv(env));
+    if (config.mode !== 'services') throw new Error('expected a services-mode config');
+    const setup = await openDatabase(config, true);
+    await seedDemoData(setup, 20, 20);
+    await setup.destroy();
+    // The store reaches MySQL through a proxy the test can cut (the failures it sees are expected: no query log).
+    const url = new URL(config.mysql.url);
+    proxy = await TcpProxy.start(Number(url.port || 3306));
+    url.port = String(proxy.port);
+    const proxied: AppConfig = { ...config, mysql: { url: url.toString() } };
+    ds = new DataSource({ ...makeDataSource(proxied).options, logging: false } as ConstructorParameters<typeof DataSource>[0]);
+    await ds.initialize();
+    store = new MapStore(ds, proxied);
+  });
+  afterEach(async () => {
+    await proxy.close().catch(() => undefined);
+    await ds.destroy().catch(() => undefined);
+    await env.dropAll();
+  });
+
+  it('reads and transactions are UNAVAILABLE once the connection is lost and the server refuses new ones', async () => {
+    expect((await store.findRoom('1'))?.ownerId).toBe('1');
+    await proxy.close(); // cuts the pooled connections; the port refuses new ones
+    await unavailable(store.findRoom('1'), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
+    await unavailable(store.upsertUser({ userId: 'u-1', name: 'U' }), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
+    await unavailable(store.ping(), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
+  });
+
+  it('an error that is not the database failing passes through as it is, and rolls the build back', async () => {
+    const prev = (await store.findRoom('1'))!.map;
+    const next: RoomMap = { ...prev, version: prev.version + 1, objects: [{ id: 'w', kind: 'wall', x: 1, y: 1, w: 1, h: 1 }] };
+    const boom = new Error('boom');
+    await expect(store.saveBuild('1', prev, next, async () => { throw boom; })).rejects.toBe(boom);
+    expect((await store.findRoom('1'))?.map).toEqual(prev);
+  });
+});
+
+describe('MapStore when the SQLite file is locked by another writer', () => {
+  let env: TestEnv;
+  let ds: DataSource;
+  let other: Database.Database;
+
+  beforeEach(async () => {
+    env = await createTestEnv('embedded');
+    const config = loadConfig(testServerEnv(env));
+    if (config.mode !== 'embedded') throw new Error('expected an embedded-mode config');
+    await (await openDatabase(config, true)).destroy();
+    // As the server opens it, but waiting only briefly for a busy file.
+    ds = new DataSource({ ...makeDataSource(config).options, timeout: 50, logging: false } as ConstructorParameters<typeof DataSource>[0]);
+    await ds.initialize();
+    other = new Database(config.sqlite.path);
+  });
+  afterEach(async () => {
+    other.close();
+    await ds.destroy().catch(() => undefined);
+    await env.dropAll();
+  });
+
+  it('a write while another connection holds the write lock is UNAVAILABLE (SQLITE_BUSY), and works once it is free', async () => {
+    const store = new MapStore(ds, loadConfig(testServerEnv(env)));
+    other.exec('BEGIN IMMEDIATE');
+    await unavailable(store.upsertUser({ userId: 'u-1', name: 'U' }), /^SQLITE_BUSY/);
+    other.exec('ROLLBACK');
+    await store.upsertUser({ userId: 'u-1', name: 'U' });
+    expect((await store.findRoom('u-1'))?.ownerId).toBe('u-1');
+  });
+});
