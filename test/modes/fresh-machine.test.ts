@@ -67,7 +67,7 @@ describe('a fresh machine: `npm start` with nothing configured', () => {
   let workDir: string;
   let server: ServerProcess | undefined;
   // What an empty environment gets: the public development secret, so tokens are minted with it.
-  const devSecret = loadConfig({}).jwtSecret;
+  const devSecret = loadConfig({}).auth.jwtSecret!;
 
   beforeAll(async () => {
     // The same compile `npm start` runs first (`nest build` = tsc with tsconfig.json), to a
@@ -92,9 +92,10 @@ describe('a fresh machine: `npm start` with nothing configured', () => {
     return { url: listening.url as string, port: listening.port as number };
   };
 
-  it('starts in embedded mode, says so and where to go, is ready and serves a room', async () => {
+  it('starts in embedded mode on loopback only, says so and where to go, is ready and serves a room', async () => {
     const { url, port } = await boot();
-    expect(url).toBe(`http://localhost:${port}/`);
+    // With the public development secret, nothing but this machine may reach it.
+    expect(url).toBe(`http://127.0.0.1:${port}/`);
     const mode = await server!.line((l) => l.msg.startsWith('embedded single-instance mode'));
     expect(mode.msg).toContain(`maps in ${join(workDir, 'data', 'myroom.sqlite')}`);
     expect(existsSync(join(workDir, 'data', 'myroom.sqlite'))).toBe(true);

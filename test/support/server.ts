@@ -108,6 +108,8 @@ export function testServerEnv(env: TestEnv, overrides: Record<string, string> = 
     // In-process test servers sit behind no gateway: nothing needs the readiness grace before close.
     DRAIN_GRACE_MS: '0',
     JWT_SECRET: TEST_JWT_SECRET,
+    // The web client's demo sign-in (off by default in services mode); the API and browser tests use it.
+    DEV_TOKENS: 'true',
     ...backing,
     ...overrides,
   };
