@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
-import { MintingUnavailableError, mintToken, signingSecret } from './token.service';
+import { MintingUnavailableError, mintToken, signingSecret } from './mint';
 
 const USAGE = 'usage: npm run token -- <userId> [name] [ttlSeconds] [--admin]';
 

@@ -1,6 +1,7 @@
 import { exportSPKI, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import { loadConfig } from '../config/config';
-import { InvalidTokenError, mintToken, MintingUnavailableError, TokenService } from './token.service';
+import { mintToken, MintingUnavailableError } from './mint';
+import { InvalidTokenError, TokenService } from './token.service';
 
 const secret = 'unit-secret-0123456789-0123456789-xyz';
 const previous = 'old-secret-0123456789-0123456789-abcd';

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyOptions, type KeyLike } from 'jose';
 import { z } from 'zod';
@@ -6,6 +5,7 @@ import type { AuthConfig } from '../config/auth-config';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { idString } from '../protocol/messages';
 import type { Identity } from './identity';
+import { mintToken, signingSecret } from './mint';
 
 const claimsSchema = z.object({
   sub: idString,
@@ -19,13 +19,6 @@ export class InvalidTokenError extends Error {}
 
 /** The identity provider's key set could not be fetched: the token may be fine, try later (503). */
 export class IdentityProviderUnavailableError extends Error {}
-
-/** Minting needs JWT_SECRET; a server that only verifies an identity provider's tokens has none. */
-export class MintingUnavailableError extends Error {
-  constructor() {
-    super('tokens are signed with JWT_SECRET, which is not set: this server only verifies tokens of an identity provider (JWT_PUBLIC_KEY / JWT_JWKS_URL)');
-  }
-}
 
 type KeyLookup = Parameters<typeof jwtVerify>[1];
 
@@ -110,22 +103,4 @@ function asTokenError(err: unknown): Error {
     return new IdentityProviderUnavailableError(`identity provider keys unavailable: ${(err as Error).message}`);
   }
   return new InvalidTokenError(err.message);
-}
-
-/** The secret tokens are minted with, or a MintingUnavailableError saying why there is none. */
-export function signingSecret(auth: AuthConfig): string {
-  if (!auth.jwtSecret) throw new MintingUnavailableError();
-  return auth.jwtSecret;
-}
-
-/**
- * An HS256 JWT for `identity`. Signed here rather than with jose so that minting stays
- * synchronous for its callers (the CLI, the dev sign-in, tests); verification is jose's.
- */
-export function mintToken(secret: string, identity: Identity, ttlSeconds = 24 * 3600): string {
-  const now = Math.floor(Date.now() / 1000);
-  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const claims = { sub: identity.userId, name: identity.name, ...(identity.role ? { role: identity.role } : {}), iat: now, exp: now + ttlSeconds };
-  const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }

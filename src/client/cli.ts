@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
  */
 async function mintLocally(userId: string, name?: string): Promise<string> {
   const { loadConfig } = await import('../config/config');
-  const { mintToken, signingSecret } = await import('../auth/token.service');
+  const { mintToken, signingSecret } = await import('../auth/mint');
   return mintToken(signingSecret(loadConfig().auth), { userId, name: name ?? `user${userId}` });
 }
 

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { mintToken } from '../../src/auth/token.service';
+import { mintToken } from '../../src/auth/mint';
 import { loadConfig } from '../../src/config/config';
 import { openDatabase } from '../../src/maps/data-source';
 import { seedDemoData } from '../../src/maps/seed';
