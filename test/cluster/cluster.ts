@@ -202,7 +202,7 @@ async function waitUntilReady(cluster: Cluster, i: Instance): Promise<void> {
 }
 
 /** docker/haproxy.cfg with loopback binds and one server line per instance. */
-export function gatewayConfig(instances: Instance[], port: number, statsPort: number): string {
+export function gatewayConfig(instances: Pick<Instance, 'id' | 'port'>[], port: number, statsPort: number): string {
   const shipped = readFileSync(join(ROOT, 'docker/haproxy.cfg'), 'utf8').split('\n');
   const out: string[] = [];
   let serversWritten = false;
