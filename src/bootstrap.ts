@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { applyHttpSecurity } from './api/http-security';
 import { serveWebClient } from './api/web-client';
 import { AppModule } from './app.module';
 import { TokenService } from './auth/token.service';
@@ -24,11 +25,14 @@ export interface RunningServer {
 /** Builds and starts the server; used by main.ts and by the tests (with their own config). */
 export async function startServer(config: AppConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger(config.logLevel, config.instanceId);
-  if (config.usingDevSecret) log.warn('JWT_SECRET is not set: using the public development secret (never in production)');
+  if (config.auth.usingDevSecret) log.warn('JWT_SECRET is not set: using the public development secret, on loopback only');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
     logger: new NestPinoLogger(log),
     bufferLogs: false,
+    // applyHttpSecurity registers the body parsers, with their size limit.
+    bodyParser: false,
   });
+  applyHttpSecurity(app, config);
   if (config.seedDemoData) {
     await seedDemoData(app.get(DATA_SOURCE), config.rooms.defaultWidth, config.rooms.defaultHeight).catch(async (err: unknown) => {
       await app.close();

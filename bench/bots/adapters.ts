@@ -5,8 +5,8 @@
  * bots' own CPU is the first limit. Rare frames (welcome, built, errors) are parsed in full.
  */
 import { pack, unpack } from '@colyseus/msgpackr';
-import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
+import { mintToken } from '../../src/auth/mint';
 import { connectNode } from '../../src/client/node';
 import type { BuildOp, Direction, Member, RoomMap } from '../../src/client/node';
 import type { TargetInfo } from '../lib/messages';
@@ -43,7 +43,7 @@ export interface Adapter {
 }
 
 export function adapterFor(target: TargetInfo): Adapter {
-  const token = (userId: string) => jwt.sign({ name: userId }, target.jwtSecret, { algorithm: 'HS256', subject: userId, expiresIn: 24 * 3600 });
+  const token = (userId: string) => mintToken(target.jwtSecret, { userId, name: userId });
   return target.kind === 'colyseus' ? colyseusAdapter(target.url, token) : jsonAdapter(target.url, token);
 }
 

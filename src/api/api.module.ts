@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { isLoopback } from '../config/auth-config';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LOGGER, type Logger } from '../logging/logger';
 import { DevTokenController } from './dev-token.controller';
@@ -16,14 +17,14 @@ export class ApiModule implements OnModuleInit {
     return {
       module: ApiModule,
       imports: [AuthModule],
-      controllers: [RoomsApiController, ...(config.devTokens ? [DevTokenController] : [])],
+      controllers: [RoomsApiController, ...(config.auth.devTokens ? [DevTokenController] : [])],
       providers: [DirectoryRepository, DirectoryService],
     };
   }
 
   onModuleInit(): void {
-    if (this.config.devTokens && this.config.env === 'production') {
-      this.log.warn('DEV_TOKENS is on in production: anyone can sign in as any user through /api/dev/token');
+    if (this.config.auth.devTokens && (this.config.env === 'production' || !isLoopback(this.config.host))) {
+      this.log.warn(`DEV_TOKENS is on ${this.config.env === 'production' ? 'in production' : `on ${this.config.host}`}: anyone who can reach it can sign in as any user through /api/dev/token`);
     }
   }
 }

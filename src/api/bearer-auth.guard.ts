@@ -1,8 +1,8 @@
-import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { bearerToken } from '../auth/bearer';
 import type { Identity } from '../auth/identity';
-import { InvalidTokenError, TokenService } from '../auth/token.service';
+import { IdentityProviderUnavailableError, InvalidTokenError, TokenService } from '../auth/token.service';
 
 type AuthedRequest = Request & { identity?: Identity };
 
@@ -11,14 +11,15 @@ type AuthedRequest = Request & { identity?: Identity };
 export class BearerAuthGuard implements CanActivate {
   constructor(private readonly tokens: TokenService) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new UnauthorizedException('send Authorization: Bearer <token>');
     try {
-      req.identity = this.tokens.verify(token);
+      req.identity = await this.tokens.verify(token);
     } catch (err) {
       if (err instanceof InvalidTokenError) throw new UnauthorizedException('the token is invalid or expired');
+      if (err instanceof IdentityProviderUnavailableError) throw new ServiceUnavailableException('cannot check the token now');
       throw err;
     }
     return true;

@@ -17,10 +17,11 @@ export class DirectoryService {
   }
 
   /** Development sign-in: a token for a user that already exists (e.g. the seeded demo users). */
-  async devToken(userId: string): Promise<DevTokenResponse> {
+  async devToken(userId: string, admin = false): Promise<DevTokenResponse> {
     const user = await this.directory.findUser(userId);
     if (!user) throw new NotFoundException(`no user ${userId}`);
-    const token = this.tokens.mint({ userId: user.userId, name: user.name }, DEV_TOKEN_TTL_SECONDS);
+    const identity = { userId: user.userId, name: user.name, ...(admin ? { role: 'admin' as const } : {}) };
+    const token = this.tokens.mint(identity, DEV_TOKEN_TTL_SECONDS);
     return { token, user, expiresInSeconds: DEV_TOKEN_TTL_SECONDS };
   }
 

@@ -10,10 +10,6 @@ import type { Logger } from '../logging/logger';
  */
 export const WEB_CLIENT_DIR = resolve(__dirname, '..', '..', 'dist', 'public');
 
-// The page loads only its own script and stylesheet and talks only to its own origin.
-const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
 /**
  * Serves the web client at `/`. /ws, /api, /health and /metrics are not files, so they pass
  * through. A bundle that appears later (npm run start:dev builds it after the server) is served too.
@@ -24,11 +20,10 @@ export function serveWebClient(app: NestExpressApplication, log: Logger, dir = W
   }
   app.useStaticAssets(dir, {
     index: 'index.html',
-    // Revalidate on every load (ETag): a rebuilt client is picked up at once.
+    // Revalidate on every load (ETag): a rebuilt client is picked up at once. The security
+    // headers (CSP and the rest) are set for every route in http-security.ts.
     setHeaders: (res: Response) => {
       res.setHeader('Cache-Control', 'no-cache');
-      res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-      res.setHeader('X-Content-Type-Options', 'nosniff');
     },
   });
 }

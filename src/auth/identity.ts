@@ -2,4 +2,6 @@
 export interface Identity {
   userId: string;
   name: string;
+  /** Present only on tokens that carry `"role": "admin"` (minted with `npm run token -- <id> --admin`). */
+  role?: 'admin';
 }

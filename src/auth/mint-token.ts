@@ -1,18 +1,41 @@
 /**
- * Prints a signed token for trying the server by hand: `npm run token -- 3 [name] [ttlSeconds]`.
- * Uses the same JWT_SECRET the server reads (the development default when it is unset).
+ * Prints a signed token for trying the server by hand:
+ * `npm run token -- <userId> [name] [ttlSeconds] [--admin]`.
+ * Uses the same JWT_SECRET the server reads (the development secret when nothing is set, in
+ * embedded mode); `--admin` adds the `"role": "admin"` claim.
  */
-import { loadConfig } from '../config/config';
-import { mintToken } from './token.service';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config';
+import { MintingUnavailableError, mintToken, signingSecret } from './mint';
 
-function main(): void {
-  const [userId, name, ttl] = process.argv.slice(2);
-  if (!userId) {
-    console.error('usage: npm run token -- <userId> [name] [ttlSeconds]');
-    process.exit(2);
+const USAGE = 'usage: npm run token -- <userId> [name] [ttlSeconds] [--admin]';
+
+function main(): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), options: { admin: { type: 'boolean', default: false } }, allowPositionals: true });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
   }
-  const config = loadConfig();
-  process.stdout.write(mintToken(config.jwtSecret, { userId, name: name ?? `user${userId}` }, ttl ? Number(ttl) : 24 * 3600) + '\n');
+  const [userId, name, ttl] = parsed.positionals;
+  const ttlSeconds = ttl ? Number(ttl) : 24 * 3600;
+  if (!userId || !Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  try {
+    const secret = signingSecret(loadConfig().auth);
+    const identity = { userId, name: name ?? `user${userId}`, ...(parsed.values.admin ? { role: 'admin' as const } : {}) };
+    process.stdout.write(mintToken(secret, identity, ttlSeconds) + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof MintingUnavailableError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
 }
 
-main();
+process.exitCode = main();

@@ -43,8 +43,8 @@ async function main(argv: string[]): Promise<number> {
  */
 async function mintLocally(userId: string, name?: string): Promise<string> {
   const { loadConfig } = await import('../config/config');
-  const { mintToken } = await import('../auth/token.service');
-  return mintToken(loadConfig().jwtSecret, { userId, name: name ?? `user${userId}` });
+  const { mintToken, signingSecret } = await import('../auth/mint');
+  return mintToken(signingSecret(loadConfig().auth), { userId, name: name ?? `user${userId}` });
 }
 
 main(process.argv.slice(2)).then(

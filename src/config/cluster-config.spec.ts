@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type ServicesConfig } from './config';
 
-const services = { REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/x' };
+const services = { REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/x', JWT_SECRET: 's'.repeat(40) };
 
 function servicesConfig(env: Record<string, string>): ServicesConfig {
   const c = loadConfig(env);

@@ -2,13 +2,12 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { type AuthConfig, resolveAuth } from './auth-config';
 
 /**
  * The one place that reads process.env. Every setting is validated once, at start, into a typed
  * object; a bad value stops the process with one message naming every offending variable.
  */
-
-const DEV_JWT_SECRET = 'dev-only-insecure-secret-change-me-0123456789';
 
 const intIn = (min: number, max: number, def: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -34,7 +33,8 @@ const optionalUrl = (protocols: string[]) =>
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    HOST: z.string().default('0.0.0.0'),
+    // Default by mode (auth-config.ts): loopback for embedded, every interface for services.
+    HOST: z.string().trim().optional().transform((v) => (v === '' ? undefined : v)),
     PORT: intIn(0, 65535, 3000),
     INSTANCE_ID: z
       .string()
@@ -42,7 +42,15 @@ const envSchema = z
       .optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_PUBLIC_KEY: z.string().trim().optional().transform((v) => (v === '' ? undefined : v)),
+    JWT_JWKS_URL: optionalUrl(['https:', 'http:']),
+    JWT_JWKS_COOLDOWN_MS: intIn(0, 3_600_000, 30_000),
+    JWT_ISSUER: z.string().trim().min(1).optional(),
+    JWT_AUDIENCE: z.string().trim().min(1).optional(),
     DEV_TOKENS: z.enum(['true', 'false']).optional(),
+    DEV_ADMIN_TOKENS: z.enum(['true', 'false']).optional(),
+    HTTP_MAX_BODY: intIn(256, 10 * 1024 * 1024, 16 * 1024),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().max(64).default('myroom:'),
     MYSQL_URL: optionalUrl(['mysql:']),
@@ -76,9 +84,6 @@ const envSchema = z
       .transform((v) => v === 'true'),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
-    }
     if (env.INSTANCE_HEARTBEAT_MS * 2 > env.INSTANCE_LEASE_TTL_MS) {
       ctx.addIssue({ code: 'custom', path: ['INSTANCE_HEARTBEAT_MS'], message: 'must be at most half of INSTANCE_LEASE_TTL_MS' });
     }
@@ -133,11 +138,10 @@ interface CommonConfig {
   port: number;
   instanceId: string;
   logLevel: string;
-  jwtSecret: string;
-  /** True when JWT_SECRET was not set and the well-known development secret is in use. */
-  usingDevSecret: boolean;
-  /** `POST /api/dev/token` hands out tokens for existing users (the web client's demo sign-in). */
-  devTokens: boolean;
+  /** Token verification and minting, the dev sign-in (auth-config.ts holds the rules). */
+  auth: AuthConfig;
+  /** Largest accepted HTTP request body, in bytes (larger ones get 413). */
+  http: { maxBodyBytes: number };
   /** Load the demo users, games and rooms at start (idempotent); default: in embedded mode only. */
   seedDemoData: boolean;
   ws: {
@@ -176,15 +180,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   const mode: Mode = e.REDIS_URL && e.MYSQL_URL ? 'services' : 'embedded';
+  const { host, auth, problems } = resolveAuth(e, mode);
+  if (problems.length) throw new ConfigError(problems);
   const common: CommonConfig = {
     env: e.NODE_ENV,
-    host: e.HOST,
+    host,
     port: e.PORT,
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     logLevel: e.LOG_LEVEL,
-    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
-    usingDevSecret: !e.JWT_SECRET,
-    devTokens: e.DEV_TOKENS === undefined ? e.NODE_ENV !== 'production' : e.DEV_TOKENS === 'true',
+    auth,
+    http: { maxBodyBytes: e.HTTP_MAX_BODY },
     seedDemoData: e.SEED_DEMO_DATA ? e.SEED_DEMO_DATA === 'true' : mode === 'embedded',
     ws: {
       maxPayload: e.WS_MAX_PAYLOAD,

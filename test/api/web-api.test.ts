@@ -81,16 +81,40 @@ describe('web client HTTP API with DEV_TOKENS=false', () => {
   });
 });
 
-describe('DEV_TOKENS configuration', () => {
-  const base = { JWT_SECRET: 'x'.repeat(32), REDIS_URL: 'redis://h', MYSQL_URL: 'mysql://h/db' };
-  const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }).devTokens;
+describe('admin tokens from the dev sign-in', () => {
+  const post = (server: TestServer, body: unknown) =>
+    fetch(`${server.url}/api/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 
-  it('is on by default in development and test, off in production, and can be set either way', () => {
-    expect(load({ NODE_ENV: 'development' })).toBe(true);
-    expect(load({ NODE_ENV: 'test' })).toBe(true);
-    expect(load({ NODE_ENV: 'production' })).toBe(false);
-    expect(load({ NODE_ENV: 'production', DEV_TOKENS: 'true' })).toBe(true);
-    expect(load({ NODE_ENV: 'development', DEV_TOKENS: 'false' })).toBe(false);
-    expect(() => load({ DEV_TOKENS: 'yes' })).toThrow(/DEV_TOKENS/);
+  it('are refused (403) unless DEV_ADMIN_TOKENS is on; plain tokens carry no role', async () => {
+    const server = await startTestServer();
+    try {
+      expect((await post(server, { userId: '1', admin: true })).status).toBe(403);
+      const plain = (await (await post(server, { userId: '1', admin: false })).json()) as { token: string };
+      expect(claims(plain.token)).not.toHaveProperty('role');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('are minted with role "admin" when DEV_ADMIN_TOKENS is on (on loopback)', async () => {
+    const server = await startTestServer({ DEV_ADMIN_TOKENS: 'true' });
+    try {
+      const res = await post(server, { userId: '2', admin: true });
+      expect(res.status).toBe(200);
+      const { token } = (await res.json()) as { token: string };
+      expect(claims(token)).toMatchObject({ sub: '2', role: 'admin' });
+      const me = await fetch(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cannot be configured on an address other machines reach', () => {
+    const env = { JWT_SECRET: 'x'.repeat(32), REDIS_URL: 'redis://h', MYSQL_URL: 'mysql://h/db', DEV_TOKENS: 'true', DEV_ADMIN_TOKENS: 'true' };
+    expect(() => loadConfig(env)).toThrow(/DEV_ADMIN_TOKENS: .*only allowed on loopback/);
+    expect(() => loadConfig({ ...env, HOST: '10.1.2.3' })).toThrow(/only allowed on loopback/);
+    expect(loadConfig({ ...env, HOST: '127.0.0.1' }).auth.devAdminTokens).toBe(true);
   });
 });

@@ -59,7 +59,10 @@ describe('playing in the browser', () => {
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(baseUrl + '/');
+    // The page runs under the server's Content-Security-Policy: anything it blocks fails the test.
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text()); });
+    const response = await page.goto(baseUrl + '/');
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     return page;
   }
 

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { mintToken } from '../../src/auth/token.service';
+import { mintToken } from '../../src/auth/mint';
 import { loadConfig } from '../../src/config/config';
 import { openDatabase } from '../../src/maps/data-source';
 import { seedDemoData } from '../../src/maps/seed';
@@ -202,7 +202,7 @@ async function waitUntilReady(cluster: Cluster, i: Instance): Promise<void> {
 }
 
 /** docker/haproxy.cfg with loopback binds and one server line per instance. */
-export function gatewayConfig(instances: Instance[], port: number, statsPort: number): string {
+export function gatewayConfig(instances: Pick<Instance, 'id' | 'port'>[], port: number, statsPort: number): string {
   const shipped = readFileSync(join(ROOT, 'docker/haproxy.cfg'), 'utf8').split('\n');
   const out: string[] = [];
   let serversWritten = false;

@@ -37,6 +37,8 @@ describe('docker/compose.yaml', () => {
       expect(new URL(env.RABBITMQ_URL).host).toBe('rabbitmq:5672');
       expect(env.PORT).toBe('3000');
       expect(env.RUN_MIGRATIONS).toBe('false');
+      // Compose refuses to start without the operator's secret; the server would too.
+      expect(env.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?/);
       ids.add(env.INSTANCE_ID);
       expect(app.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' } });
     }
@@ -55,6 +57,9 @@ describe('docker/compose.yaml', () => {
     expect(cfg).toMatch(/^\s*balance leastconn$/m);
     expect(cfg).toMatch(/http-check send meth GET uri \/health\/ready/);
     expect(cfg).toMatch(/^\s*bind :8080$/m);
+    // Per-address limits (exercised in gateway-limits.test.ts).
+    expect(cfg).toMatch(/^\s*stick-table type ipv6 .*conn_rate\(10s\)/m);
+    expect(cfg).toMatch(/^\s*http-request deny deny_status 429 if websocket_upgrade/m);
   });
 
   it('the gateway configuration is valid HAProxy', async () => {

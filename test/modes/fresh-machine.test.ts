@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { mintToken } from '../../src/auth/token.service';
+import { mintToken } from '../../src/auth/mint';
 import { loadConfig } from '../../src/config/config';
 import { TestClient } from '../support/client';
 import { readJsonLines } from '../support/json-lines';
@@ -67,7 +67,7 @@ describe('a fresh machine: `npm start` with nothing configured', () => {
   let workDir: string;
   let server: ServerProcess | undefined;
   // What an empty environment gets: the public development secret, so tokens are minted with it.
-  const devSecret = loadConfig({}).jwtSecret;
+  const devSecret = loadConfig({}).auth.jwtSecret!;
 
   beforeAll(async () => {
     // The same compile `npm start` runs first (`nest build` = tsc with tsconfig.json), to a
@@ -92,9 +92,10 @@ describe('a fresh machine: `npm start` with nothing configured', () => {
     return { url: listening.url as string, port: listening.port as number };
   };
 
-  it('starts in embedded mode, says so and where to go, is ready and serves a room', async () => {
+  it('starts in embedded mode on loopback only, says so and where to go, is ready and serves a room', async () => {
     const { url, port } = await boot();
-    expect(url).toBe(`http://localhost:${port}/`);
+    // With the public development secret, nothing but this machine may reach it.
+    expect(url).toBe(`http://127.0.0.1:${port}/`);
     const mode = await server!.line((l) => l.msg.startsWith('embedded single-instance mode'));
     expect(mode.msg).toContain(`maps in ${join(workDir, 'data', 'myroom.sqlite')}`);
     expect(existsSync(join(workDir, 'data', 'myroom.sqlite'))).toBe(true);
@@ -133,5 +134,38 @@ describe('a fresh machine: `npm start` with nothing configured', () => {
     // Live state is in memory: after a restart the room's avatars and seq start over.
     expect(again).toMatchObject({ seq: 1, members: [{ userId: '2', x: 0, y: 0 }] });
     await client.close();
+  }, RUN_TIMEOUT_MS);
+
+  /** The compiled `node <script>` with only `env`: its exit code and what it printed. */
+  const run = (script: string, args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun) => {
+      execFile(process.execPath, [join(outDir, script), ...args], { cwd: workDir, env }, (err, stdout, stderr) => {
+        resolveRun({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      });
+    });
+
+  it('refuses to start on the services without a secret, and says how to make one', async () => {
+    const { code, stderr } = await run('main.js', [], { PORT: '0', REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/unused', NODE_ENV: 'development' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('JWT_SECRET: services mode needs a secret of its own');
+    expect(stderr).toContain(`node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))"`);
+  }, RUN_TIMEOUT_MS);
+
+  it('refuses the public development secret on an address other machines reach', async () => {
+    const { code, stderr } = await run('main.js', [], { PORT: '0', HOST: '0.0.0.0' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/HOST: 0\.0\.0\.0 is reachable from other machines.*Set JWT_SECRET/);
+  }, RUN_TIMEOUT_MS);
+
+  it('`npm run token -- <id> --admin` mints a role "admin" token; without a secret to sign with it says why', async () => {
+    const claims = (token: string) => JSON.parse(Buffer.from(token.trim().split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const admin = await run('auth/mint-token.js', ['7', 'Ops', '--admin'], {});
+    expect(admin.code).toBe(0);
+    expect(claims(admin.stdout)).toMatchObject({ sub: '7', name: 'Ops', role: 'admin' });
+    const plain = await run('auth/mint-token.js', ['8'], {});
+    expect(claims(plain.stdout)).not.toHaveProperty('role');
+    const keysOnly = await run('auth/mint-token.js', ['8'], { JWT_JWKS_URL: 'https://id.example/jwks.json' });
+    expect(keysOnly.code).toBe(2);
+    expect(keysOnly.stderr).toMatch(/signed with JWT_SECRET, which is not set/);
   }, RUN_TIMEOUT_MS);
 });

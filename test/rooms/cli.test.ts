@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { mintToken } from '../../src/auth/token.service';
+import { mintToken } from '../../src/auth/mint';
 import type { Frame } from '../support/client';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/server';
 import { readJsonLines } from '../support/json-lines';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../src/bootstrap';
-import { mintToken } from '../../src/auth/token.service';
+import { mintToken } from '../../src/auth/mint';
 import { type AppConfig, loadConfig, type Mode } from '../../src/config/config';
 import { openDatabase } from '../../src/maps/data-source';
 import { seedDemoData } from '../../src/maps/seed';
@@ -108,6 +108,8 @@ export function testServerEnv(env: TestEnv, overrides: Record<string, string> = 
     // In-process test servers sit behind no gateway: nothing needs the readiness grace before close.
     DRAIN_GRACE_MS: '0',
     JWT_SECRET: TEST_JWT_SECRET,
+    // The web client's demo sign-in (off by default in services mode); the API and browser tests use it.
+    DEV_TOKENS: 'true',
     ...backing,
     ...overrides,
   };

@@ -13,14 +13,14 @@
 import { randomBytes } from 'node:crypto';
 import { type Client, Room, Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
-import jwt from 'jsonwebtoken';
+import { jwtVerify } from 'jose';
 import type { BuildOp, Direction, Member, RoomMap } from '../../../src/protocol/messages';
 import { applyBuild } from '../../../src/domain/build';
 import { nearestFreeCell, pushTargets } from '../../../src/domain/free-cell';
 import { occupancy, SPAWN } from '../../../src/domain/map';
 import { canStep } from '../../../src/domain/step';
 
-const SECRET = process.env.JWT_SECRET ?? '';
+const SECRET = new TextEncoder().encode(process.env.JWT_SECRET ?? '');
 const DIRS = new Set(['up', 'right', 'down', 'left']);
 
 interface Auth { userId: string; name: string }
@@ -34,7 +34,7 @@ class GridRoom extends Room {
   private readonly members = new Map<string, Member>();
 
   static override async onAuth(token: string): Promise<Auth> {
-    const claims = jwt.verify(token, SECRET, { algorithms: ['HS256'] }) as { sub: string; name?: string };
+    const claims = (await jwtVerify(token, SECRET, { algorithms: ['HS256'] })).payload as { sub: string; name?: string };
     return { userId: claims.sub, name: claims.name ?? `user${claims.sub}` };
   }
 

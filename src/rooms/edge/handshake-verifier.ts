@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { originAllowed, setIdentity, tokenFromRequest } from '../../auth/handshake';
-import { InvalidTokenError, type TokenService } from '../../auth/token.service';
+import { IdentityProviderUnavailableError, InvalidTokenError, type TokenService } from '../../auth/token.service';
 import type { AppConfig } from '../../config/config';
 import type { Logger } from '../../logging/logger';
 import type { MapStore } from '../../maps/map-store';
@@ -36,11 +36,15 @@ export class HandshakeVerifier {
     if (!token) return UNAUTHORIZED;
     let identity;
     try {
-      identity = this.deps.tokens.verify(token);
+      identity = await this.deps.tokens.verify(token);
     } catch (err) {
       if (err instanceof InvalidTokenError) {
         this.deps.log.info({ reason: err.message, ip: req.socket.remoteAddress }, 'handshake refused');
         return UNAUTHORIZED;
+      }
+      if (err instanceof IdentityProviderUnavailableError) {
+        this.deps.log.warn({ reason: err.message }, 'handshake refused: cannot check the token now');
+        return UNAVAILABLE;
       }
       throw err;
     }
