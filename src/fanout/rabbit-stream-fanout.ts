@@ -1,6 +1,7 @@
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { AppConfig } from '../config/config';
+import { fanoutLag, fanoutLastLag } from '../health/metrics';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
@@ -84,7 +85,9 @@ export class RabbitStreamFanout implements EventFanout {
   publish(event: Omit<FanoutEvent, 'origin'>): Promise<void> {
     const head = JSON.stringify([this.opts.instanceId, event.roomId, event.seq]);
     const stream = eventStreamName(this.opts.prefix, partitionOf(event.roomId, this.opts.partitions));
-    return this.send(stream, Buffer.from(`${head}\n${event.json}`));
+    // The write time rides in the AMQP timestamp property (in ms, not the usual seconds: only we
+    // read it), not in the head, so instances of an older release still parse the message.
+    return this.send(stream, Buffer.from(`${head}\n${event.json}`), event.at);
   }
 
   sendControl(message: ControlMessage): Promise<void> {
@@ -144,7 +147,7 @@ export class RabbitStreamFanout implements EventFanout {
 
   // ---- publishing -----------------------------------------------------------------------------
 
-  private send(queue: string, body: Buffer): Promise<void> {
+  private send(queue: string, body: Buffer, timestamp?: number): Promise<void> {
     const ch = this.pub;
     if (!ch || !this.connected) return Promise.reject(new UnavailableError('the message broker is unavailable'));
     return new Promise<void>((resolve, reject) => {
@@ -159,7 +162,7 @@ export class RabbitStreamFanout implements EventFanout {
       };
       try {
         // Streams persist every message; the default exchange routes by queue name.
-        ch.sendToQueue(queue, body, {}, (err) => done(err));
+        ch.sendToQueue(queue, body, timestamp === undefined ? {} : { timestamp }, (err) => done(err));
       } catch (err) {
         done(err ?? new Error('publish failed'));
       }
@@ -237,8 +240,16 @@ export class RabbitStreamFanout implements EventFanout {
       return;
     }
     const [origin, roomId, seq] = head as [string, string, number];
+    const at = typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp : undefined;
+    // Measured for every message read, the other rooms of the partition included: all of them are
+    // this consumer's backlog.
+    if (at !== undefined && origin !== this.opts.instanceId) {
+      const lag = Math.max(0, Date.now() - at) / 1000;
+      fanoutLag.observe(lag);
+      fanoutLastLag.set(lag);
+    }
     if (!this.rooms.get(p)?.has(roomId)) return;
-    const event: FanoutEvent = { origin, roomId, seq, json: text.slice(nl + 1) };
+    const event: FanoutEvent = { origin, roomId, seq, json: text.slice(nl + 1), ...(at !== undefined ? { at } : {}) };
     for (const h of this.eventHandlers) h(event);
   }
 

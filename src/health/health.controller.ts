@@ -5,7 +5,7 @@ import { MapStore } from '../maps/map-store';
 import { INSTANCE_LEASE, type InstanceLease } from '../presence/instance-lease';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import { RoomsService } from '../rooms/rooms.service';
-import { metricsRegistry } from './metrics';
+import { backendUp, metricsRegistry } from './metrics';
 
 const CHECK_TIMEOUT_MS = 1000;
 
@@ -35,19 +35,11 @@ export class HealthController {
 
   @Get('health/ready')
   async ready(@Res() res: Response) {
-    const check = async (fn: () => Promise<void>) => {
-      try {
-        await withTimeout(fn(), CHECK_TIMEOUT_MS);
-        return 'up';
-      } catch (err) {
-        return `down: ${(err as Error).message}`;
-      }
-    };
-    const [state, database] = await Promise.all([check(() => this.state.ping()), check(() => this.maps.ping())]);
+    const { state, database, broker } = await this.backends();
     const checks = {
       state,
       database,
-      broker: this.fanout.isHealthy() ? 'up' : 'down',
+      broker,
       // Without a held lease our room writes are refused: we are not serving.
       lease: !this.lease ? 'none' : this.lease.held ? 'held' : 'lost',
       draining: this.rooms.isDraining,
@@ -58,6 +50,21 @@ export class HealthController {
 
   @Get('metrics')
   async metrics(@Res() res: Response) {
+    // Checked at each scrape, as readiness checks them, so a dashboard shows which one is down.
+    for (const [service, status] of Object.entries(await this.backends())) backendUp.set({ service }, status === 'up' ? 1 : 0);
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  }
+
+  private async backends(): Promise<{ state: string; database: string; broker: string }> {
+    const check = async (fn: () => Promise<void>) => {
+      try {
+        await withTimeout(fn(), CHECK_TIMEOUT_MS);
+        return 'up';
+      } catch (err) {
+        return `down: ${(err as Error).message}`;
+      }
+    };
+    const [state, database] = await Promise.all([check(() => this.state.ping()), check(() => this.maps.ping())]);
+    return { state, database, broker: this.fanout.isHealthy() ? 'up' : 'down' };
   }
 }

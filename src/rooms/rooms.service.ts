@@ -56,7 +56,7 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
-      if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json });
+      if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
     });
     this.fanout.onControl((m) => this.onControl(m));
     this.fanout.onResync?.((r) => this.channels.resync(r));
@@ -336,9 +336,11 @@ export class RoomsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
-    this.channels.deliver(roomId, event, replyTo);
+    // Callers publish right after their write (and its lock's release): latency metrics count from here.
+    const at = Date.now();
+    this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
-    this.fanout.publish({ roomId, seq: event.seq, json: event.json }).catch((err) =>
+    this.fanout.publish({ roomId, seq: event.seq, json: event.json, at }).catch((err) =>
       this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'),
     );
   }
