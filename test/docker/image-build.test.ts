@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config/config';
 import { deleteBrokerQueues } from '../support/rabbit';
@@ -89,15 +89,18 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
     expect(existsSync(join(imageRoot, 'src'))).toBe(false);
   });
 
-  it('its CMD serves /health/ready and the web client in embedded mode', async () => {
+  it('its CMD serves /health/ready and the web client in embedded mode, its database where the image lets the node user write', async () => {
     const final = stages[1];
     const env = { ...parseEnv(final.instructions.find((i) => i.op === 'ENV')!.args) };
     expect(env.NODE_ENV).toBe('production');
+    // The default SQLITE_PATH is relative to the WORKDIR: the final stage must hand that directory to its USER.
+    const dataDir = dirname(relative(process.cwd(), loadConfig({}).sqlite.path));
+    const user = final.instructions.filter((i) => i.op === 'USER').map((i) => i.args).pop();
+    const runs = final.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join(' && ');
+    expect(runs).toContain(`mkdir -p /app/${dataDir}`);
+    expect(runs).toContain(`chown ${user}:${user} /app/${dataDir}`);
     const cmd = JSON.parse(final.instructions.find((i) => i.op === 'CMD')!.args) as string[];
-    const dataDir = join(scratch, 'data');
-    const server = await startImage(cmd, {
-      ...env, PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: join(dataDir, 'myroom.sqlite'), JWT_SECRET: randomBytes(24).toString('hex'),
-    });
+    const server = await startImage(cmd, { ...env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: randomBytes(24).toString('hex') });
     try {
       expect(server.mode).toBe('embedded');
       expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
@@ -105,7 +108,7 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toMatch(/<script/);
-      expect(existsSync(join(dataDir, 'myroom.sqlite'))).toBe(true);
+      expect(existsSync(join(imageRoot, dataDir, 'myroom.sqlite'))).toBe(true);
     } finally {
       expect(await server.stop()).toBe(0);
     }
