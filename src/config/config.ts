@@ -95,6 +95,9 @@ const envSchema = z
     }
   });
 
+/** Every environment variable the server reads (docker/compose.yaml may set only these). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export type Mode = 'services' | 'embedded';
 
 /**

@@ -12,6 +12,8 @@ export interface FanoutEvent {
   json: string;
   /** The instance that published it (receivers skip their own). */
   origin: string;
+  /** When the write that took its seq returned on the publishing instance (epoch ms), for the latency metrics. */
+  at?: number;
 }
 
 export type ControlMessage =

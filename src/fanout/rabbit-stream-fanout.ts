@@ -1,6 +1,7 @@
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { ServicesConfig } from '../config/config';
+import { fanoutLag, fanoutLastLag } from '../common/metrics';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
@@ -84,7 +85,9 @@ export class RabbitStreamFanout implements EventFanout {
   publish(event: Omit<FanoutEvent, 'origin'>): Promise<void> {
     const head = JSON.stringify([this.opts.instanceId, event.roomId, event.seq]);
     const stream = eventStreamName(this.opts.prefix, partitionOf(event.roomId, this.opts.partitions));
-    return this.send(stream, Buffer.from(`${head}\n${event.json}`));
+    // The write time rides in the AMQP timestamp property (in ms, not the usual seconds: only we
+    // read it), not in the head, so instances of an older release still parse the message.
+    return this.send(stream, Buffer.from(`${head}\n${event.json}`), event.at);
   }
 
   sendControl(message: ControlMessage): Promise<void> {
@@ -144,7 +147,7 @@ export class RabbitStreamFanout implements EventFanout {
 
   // ---- publishing -----------------------------------------------------------------------------
 
-  private send(queue: string, body: Buffer): Promise<void> {
+  private send(queue: string, body: Buffer, timestamp?: number): Promise<void> {
     const ch = this.pub;
     if (!ch || !this.connected) return Promise.reject(new UnavailableError('the message broker is unavailable'));
     return new Promise<void>((resolve, reject) => {
@@ -160,7 +163,9 @@ export class RabbitStreamFanout implements EventFanout {
       try {
         // Streams persist every message; the default exchange routes by queue name. A confirm that
         // fails (a nack, or the channel closed before confirming) means the broker did not take it.
-        ch.sendToQueue(queue, body, {}, (err) => done(err ? new UnavailableError('the message broker did not take the message', { cause: err }) : null));
+        ch.sendToQueue(queue, body, timestamp === undefined ? {} : { timestamp }, (err) =>
+          done(err ? new UnavailableError('the message broker did not take the message', { cause: err }) : null),
+        );
       } catch (err) {
         done(fromPublish(err ?? new Error('publish failed')));
       }
@@ -238,8 +243,16 @@ export class RabbitStreamFanout implements EventFanout {
       return;
     }
     const [origin, roomId, seq] = head as [string, string, number];
+    const at = typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp : undefined;
+    // Measured for every message read, the other rooms of the partition included: all of them are
+    // this consumer's backlog.
+    if (at !== undefined && origin !== this.opts.instanceId) {
+      const lag = Math.max(0, Date.now() - at) / 1000;
+      fanoutLag.observe(lag);
+      fanoutLastLag.set(lag);
+    }
     if (!this.rooms.get(p)?.has(roomId)) return;
-    const event: FanoutEvent = { origin, roomId, seq, json: text.slice(nl + 1) };
+    const event: FanoutEvent = { origin, roomId, seq, json: text.slice(nl + 1), ...(at !== undefined ? { at } : {}) };
     for (const h of this.eventHandlers) h(event);
   }
 

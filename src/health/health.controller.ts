@@ -4,7 +4,7 @@ import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { MapStore } from '../maps/map-store';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import { SessionRegistry } from '../rooms/session-registry';
-import { metricsRegistry } from '../common/metrics';
+import { backendUp, metricsRegistry } from '../common/metrics';
 
 const CHECK_TIMEOUT_MS = 1000;
 
@@ -38,19 +38,11 @@ export class HealthController {
 
   @Get('health/ready')
   async ready(@Res() res: Response) {
-    const check = async (fn: () => Promise<void>) => {
-      try {
-        await withTimeout(fn(), CHECK_TIMEOUT_MS);
-        return 'up';
-      } catch (err) {
-        return `down: ${(err as Error).message}`;
-      }
-    };
-    const [state, database] = await Promise.all([check(() => this.state.ping()), check(() => this.maps.ping())]);
+    const { state, database, broker } = await this.backends();
     const checks = {
       state,
       database,
-      broker: this.fanout.isHealthy() ? 'up' : 'down',
+      broker,
       // Without a held lease our room writes are refused: we are not serving.
       lease: this.leaseStatus(),
       draining: this.sessions.isDraining,
@@ -61,6 +53,21 @@ export class HealthController {
 
   @Get('metrics')
   async metrics(@Res() res: Response) {
+    // Checked at each scrape, as readiness checks them, so a dashboard shows which one is down.
+    for (const [service, status] of Object.entries(await this.backends())) backendUp.set({ service }, status === 'up' ? 1 : 0);
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  }
+
+  private async backends(): Promise<{ state: string; database: string; broker: string }> {
+    const check = async (fn: () => Promise<void>) => {
+      try {
+        await withTimeout(fn(), CHECK_TIMEOUT_MS);
+        return 'up';
+      } catch (err) {
+        return `down: ${(err as Error).message}`;
+      }
+    };
+    const [state, database] = await Promise.all([check(() => this.state.ping()), check(() => this.maps.ping())]);
+    return { state, database, broker: this.fanout.isHealthy() ? 'up' : 'down' };
   }
 }

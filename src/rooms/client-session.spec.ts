@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
+import { socketsCut } from '../common/metrics';
 import { ClientSession } from './client-session';
 
 /**
@@ -78,4 +79,31 @@ describe('ClientSession write coalescing', () => {
     expect(req.socket.writableCorked).toBe(0);
     expect(await closed).toBe(4321);
   });
+
+  it('cuts a client that stops reading once WS_MAX_BUFFERED_BYTES wait unsent, and counts the cut', async () => {
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => { connected = resolve; });
+    const client = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+    client.pause();
+    const { ws, req } = await serverSide;
+    const session = new ClientSession(ws, { userId: '3', name: 'cat' }, 16 * 1024, pino({ level: 'silent' }), req.socket);
+    const cutsBefore = await slowConsumerCuts();
+
+    // One turn at a time, as events arrive: what piles up is what the kernel would not take.
+    const frame = 'x'.repeat(1000);
+    let sent = 0;
+    while (session.isOpen && sent < 100_000) {
+      for (let i = 0; i < 100; i++) session.send(frame);
+      sent += 100;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(session.isOpen).toBe(false);
+    expect(ws.readyState).toBe(WebSocket.CLOSING);
+    expect(await slowConsumerCuts()).toBe(cutsBefore + 1);
+    client.terminate();
+  });
 });
+
+async function slowConsumerCuts(): Promise<number> {
+  return (await socketsCut.get()).values.find((v) => v.labels.reason === 'slow_consumer')?.value ?? 0;
+}

@@ -5,6 +5,7 @@ import type { Identity } from '../auth/identity';
 import type { Logger } from '../logging/logger';
 import type { LeaveReason, Role } from '../protocol/messages';
 import { CloseCode } from '../protocol/close-codes';
+import { framesSent, socketsCut } from '../common/metrics';
 
 export interface RoomSeat {
   roomId: string;
@@ -59,6 +60,7 @@ export class ClientSession {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.log.warn({ room: this.seat?.roomId, buffered: this.socket.bufferedAmount }, 'slow consumer: closing');
+      socketsCut.inc({ reason: 'slow_consumer' });
       this.close(CloseCode.POLICY_VIOLATION, 'too slow to keep up');
       return;
     }
@@ -68,6 +70,7 @@ export class ClientSession {
       uncorkLater(this);
     }
     this.socket.send(text, TEXT_FRAME);
+    framesSent.inc();
   }
 
   /** Flushes what this turn of the event loop wrote, in one system call. */

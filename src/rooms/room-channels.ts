@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { countRoomsWith, eventDelivery, type RoomCounts } from '../common/metrics';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
@@ -9,7 +10,15 @@ export interface ReplyTo {
   requestId: string;
 }
 
-interface PendingEvent extends SeqEvent {
+/** An event as it reaches a channel: from this instance's write, or through the fan-out. */
+export interface DeliveredEvent extends SeqEvent {
+  /** When the write that took its seq returned (epoch ms); absent for events read back from the log. */
+  at?: number;
+  /** Written by another instance. */
+  remote?: boolean;
+}
+
+interface PendingEvent extends DeliveredEvent {
   replyTo?: ReplyTo;
 }
 
@@ -138,6 +147,9 @@ class RoomChannel {
     // Encoded to UTF-8 once for the room: ws then writes these same bytes to every socket.
     const frame = this.sessions.size > 1 ? Buffer.from(ev.json) : ev.json;
     for (const s of this.sessions) this.sendTo(s, ev, frame);
+    if (ev.at !== undefined && this.sessions.size > 0) {
+      eventDelivery.observe({ source: ev.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - ev.at) / 1000);
+    }
   }
 
   private sendTo(session: ClientSession, ev: PendingEvent, frame: string | Buffer = ev.json): void {
@@ -151,14 +163,19 @@ class RoomChannel {
 }
 
 @Injectable()
-export class RoomChannels {
+export class RoomChannels implements OnModuleDestroy {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly watchers: { watch: (roomId: string) => void; unwatch: (roomId: string) => void }[] = [];
+  private readonly stopCounting = countRoomsWith(() => this.counts());
 
   constructor(
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
+
+  onModuleDestroy(): void {
+    this.stopCounting();
+  }
 
   onRoomWatched(watch: (roomId: string) => void, unwatch: (roomId: string) => void): void {
     this.watchers.push({ watch, unwatch });
@@ -198,13 +215,26 @@ export class RoomChannels {
   }
 
   /** An event of `roomId`, from this instance or another; ignored when nobody here watches the room. */
-  deliver(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
+  deliver(roomId: string, event: DeliveredEvent, replyTo?: ReplyTo): void {
     this.channels.get(roomId)?.accept(replyTo ? { ...event, replyTo } : event);
   }
 
   /** The fan-out may have missed events of `roomId` (its subscription just started): catch up from the log. */
   resync(roomId: string): void {
     this.channels.get(roomId)?.resync();
+  }
+
+  /** Read at each scrape of /metrics: walking the local sessions costs less than keeping counts in step. */
+  private counts(): RoomCounts {
+    const c: RoomCounts = { rooms: 0, players: 0, spectators: 0 };
+    for (const ch of this.channels.values()) {
+      if (ch.sessions.size > 0) c.rooms++;
+      for (const s of ch.sessions) {
+        if (s.seat?.role === 'player') c.players++;
+        else if (s.seat?.role === 'spectator') c.spectators++;
+      }
+    }
+    return c;
   }
 
   private disposeIfIdle(ch: RoomChannel): void {

@@ -51,7 +51,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
-      if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json });
+      if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
     });
     this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched((r) => this.fanout.watchRoom(r), (r) => this.fanout.unwatchRoom(r));
@@ -221,9 +221,11 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   // ---- internals ------------------------------------------------------------------------------
 
   private publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
-    this.channels.deliver(roomId, event, replyTo);
+    // Callers publish right after their write (and its lock's release): latency metrics count from here.
+    const at = Date.now();
+    this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
-    this.fanout.publish({ roomId, seq: event.seq, json: event.json }).catch((err) =>
+    this.fanout.publish({ roomId, seq: event.seq, json: event.json, at }).catch((err) =>
       this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'),
     );
   }

@@ -1,4 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { socketsCut } from '../../common/metrics';
 import { CloseCode } from '../../protocol/close-codes';
 import { RateLimitedError } from '../../protocol/errors';
 import type { ClientSession } from '../client-session';
@@ -46,6 +47,7 @@ export class FloodGuard {
     s.count++;
     if (s.count >= this.maxStrikes) {
       session.log.warn({ strikes: s.count }, 'flooding: closing');
+      socketsCut.inc({ reason: 'flooding' });
       session.close(CloseCode.POLICY_VIOLATION, 'flooding');
       return;
     }

@@ -8,7 +8,7 @@ import type { WebSocketServer } from 'ws';
 import { selectProtocol } from '../../auth/handshake';
 import type { TokenService } from '../../auth/token.service';
 import type { AppConfig } from '../../config/config';
-import { framesReceived } from '../../common/metrics';
+import { framesReceived, handshakesRefused } from '../../common/metrics';
 import type { Logger } from '../../logging/logger';
 import type { MapStore } from '../../maps/map-store';
 import { BadRequestError } from '../../protocol/errors';
@@ -77,8 +77,9 @@ export class RoomWsAdapter extends WsAdapter {
 
   private async verify(req: IncomingMessage, cb: VerifyCallback): Promise<void> {
     const verdict = await this.handshake.verify(req);
-    if (verdict.ok) cb(true);
-    else cb(false, verdict.status, verdict.message);
+    if (verdict.ok) return cb(true);
+    handshakesRefused.inc({ status: String(verdict.status) });
+    cb(false, verdict.status, verdict.message);
   }
 
   override bindMessageHandlers(
