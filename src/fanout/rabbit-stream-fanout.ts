@@ -5,27 +5,17 @@ import { fanoutLag, fanoutLastLag } from '../common/metrics';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
-import { AckBatcher, backoff, declareStreams, fromPublish, withHeartbeat } from './amqp-support';
-import { allEventStreams, controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
+import { AckBatcher, backoff, fromPublish, withHeartbeat } from './amqp-support';
+import { openFanoutChannels } from './broker-topology';
+import { decodeStreamEvent, encodeStreamEvent } from './stream-messages';
+import { PartitionReaders } from './partition-readers';
+import { controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
 
 /** The validated `streams` section of the configuration, plus where and who we are. */
 export type RabbitFanoutOptions = ServicesConfig['streams'] & { url: string; instanceId: string };
 
 /** Publishes awaiting their confirm beyond which we report unhealthy (requests answer UNAVAILABLE). */
 const MAX_UNCONFIRMED = 50_000;
-/** A partition nobody here needs any more is read a little longer, so a room that comes right back does not churn consumers. */
-const PARTITION_LINGER_MS = 5000;
-/** Control messages are only useful while the session they name may still be open. */
-const CONTROL_TTL_MS = 30_000;
-/** A control queue outlives a short disconnect of its instance, then goes away on its own. */
-const CONTROL_QUEUE_EXPIRES_MS = 60_000;
-
-interface PartitionConsumer {
-  tag?: string;
-  starting: boolean;
-  linger?: NodeJS.Timeout;
-}
-
 /**
  * Fan-out over RabbitMQ streams (AMQP 0-9-1).
  *
@@ -61,8 +51,7 @@ export class RabbitStreamFanout implements EventFanout {
   private attempt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private connecting?: Promise<void>;
-  private readonly rooms = new Map<number, Set<string>>();
-  private readonly consumers = new Map<number, PartitionConsumer>();
+  private readonly readers: PartitionReaders;
   private readonly eventHandlers: ((e: FanoutEvent) => void)[] = [];
   private readonly controlHandlers: ((m: ControlMessage) => void)[] = [];
   private readonly resyncHandlers: ((roomId: string) => void)[] = [];
@@ -70,6 +59,14 @@ export class RabbitStreamFanout implements EventFanout {
 
   constructor(private readonly opts: RabbitFanoutOptions, private readonly log: Logger) {
     this.controlQueue = controlQueueName(opts.prefix, opts.instanceId);
+    this.readers = new PartitionReaders(opts.prefix, opts.partitions, {
+      channel: () => (this.connected ? this.sub : undefined),
+      deliver: (p, ch, msg) => this.onDelivery(p, ch, msg),
+      subscribed: (roomIds) => {
+        for (const roomId of roomIds) for (const h of this.resyncHandlers) h(roomId);
+      },
+      flushAcks: () => this.acks?.flush(),
+    }, log);
   }
 
   /** Starts connecting; resolves once connected or after `waitMs` (it keeps trying in the background). */
@@ -83,11 +80,11 @@ export class RabbitStreamFanout implements EventFanout {
   // ---- EventFanout ----------------------------------------------------------------------------
 
   publish(event: Omit<FanoutEvent, 'origin'>): Promise<void> {
-    const head = JSON.stringify([this.opts.instanceId, event.roomId, event.seq]);
     const stream = eventStreamName(this.opts.prefix, partitionOf(event.roomId, this.opts.partitions));
+    const body = encodeStreamEvent({ origin: this.opts.instanceId, roomId: event.roomId, seq: event.seq, json: event.json });
     // The write time rides in the AMQP timestamp property (in ms, not the usual seconds: only we
     // read it), not in the head, so instances of an older release still parse the message.
-    return this.send(stream, Buffer.from(`${head}\n${event.json}`), event.at);
+    return this.send(stream, body, event.at);
   }
 
   sendControl(message: ControlMessage): Promise<void> {
@@ -95,20 +92,11 @@ export class RabbitStreamFanout implements EventFanout {
   }
 
   watchRoom(roomId: string): void {
-    const p = partitionOf(roomId, this.opts.partitions);
-    let set = this.rooms.get(p);
-    if (!set) this.rooms.set(p, (set = new Set()));
-    set.add(roomId);
-    this.reconcile(p);
+    this.readers.watch(roomId);
   }
 
   unwatchRoom(roomId: string): void {
-    const p = partitionOf(roomId, this.opts.partitions);
-    const set = this.rooms.get(p);
-    if (!set) return;
-    set.delete(roomId);
-    if (set.size === 0) this.rooms.delete(p);
-    this.reconcile(p);
+    this.readers.unwatch(roomId);
   }
 
   onEvent(handler: (event: FanoutEvent) => void): void {
@@ -129,13 +117,13 @@ export class RabbitStreamFanout implements EventFanout {
 
   /** Partitions this instance currently reads (for tests and metrics). */
   activePartitions(): number[] {
-    return [...this.consumers].filter(([, c]) => c.tag !== undefined).map(([p]) => p).sort((a, b) => a - b);
+    return this.readers.active();
   }
 
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
-    for (const c of this.consumers.values()) clearTimeout(c.linger);
+    this.readers.close();
     const conn = this.conn;
     this.dropConnection();
     if (conn) {
@@ -174,75 +162,18 @@ export class RabbitStreamFanout implements EventFanout {
 
   // ---- consuming ------------------------------------------------------------------------------
 
-  /** Brings partition `p`'s consumer in line with whether any local room needs it. */
-  private reconcile(p: number): void {
-    const wanted = (this.rooms.get(p)?.size ?? 0) > 0;
-    let c = this.consumers.get(p);
-    if (wanted) {
-      if (!c) this.consumers.set(p, (c = { starting: false }));
-      clearTimeout(c.linger);
-      c.linger = undefined;
-      if (!c.tag && !c.starting && this.sub && this.connected) this.startConsumer(p, c, this.sub);
-    } else if (c && !c.linger) {
-      c.linger = setTimeout(() => {
-        c!.linger = undefined;
-        if ((this.rooms.get(p)?.size ?? 0) === 0) this.stopConsumer(p, c!);
-      }, PARTITION_LINGER_MS);
-      c.linger.unref();
-    }
-  }
-
-  private startConsumer(p: number, c: PartitionConsumer, ch: Channel): void {
-    c.starting = true;
-    const stream = eventStreamName(this.opts.prefix, p);
-    ch.consume(stream, (msg) => this.onDelivery(p, ch, msg), { noAck: false, arguments: { 'x-stream-offset': 'next' } })
-      .then(({ consumerTag }) => {
-        c.starting = false;
-        if (ch !== this.sub) return; // the connection was replaced meanwhile
-        c.tag = consumerTag;
-        this.log.debug({ stream }, 'reading partition');
-        // Anything published between the room's subscription request and now was not delivered.
-        for (const roomId of this.rooms.get(p) ?? []) for (const h of this.resyncHandlers) h(roomId);
-        this.reconcile(p);
-      })
-      .catch((err: unknown) => {
-        c.starting = false;
-        // The channel is closing with it; the reconnect re-subscribes.
-        this.log.warn({ err, stream }, 'could not subscribe to a partition');
-      });
-  }
-
-  private stopConsumer(p: number, c: PartitionConsumer): void {
-    const tag = c.tag;
-    this.consumers.delete(p);
-    if (!tag || !this.sub) return;
-    this.acks?.flush();
-    this.sub.cancel(tag).catch((err: unknown) => this.log.debug({ err, partition: p }, 'cancel failed'));
-  }
-
   private onDelivery(p: number, ch: Channel, msg: ConsumeMessage | null): void {
     if (msg === null) {
-      // The broker cancelled us (the stream was deleted): subscribe again shortly if still needed.
-      const c = this.consumers.get(p);
-      if (c) c.tag = undefined;
-      this.log.warn({ partition: p }, 'partition subscription cancelled by the broker');
-      setTimeout(() => this.reconcile(p), 1000).unref();
+      this.readers.cancelled(p);
       return;
     }
     if (ch === this.sub) this.acks?.add(msg);
-    const text = msg.content.toString('utf8');
-    const nl = text.indexOf('\n');
-    let head: unknown;
-    try {
-      head = JSON.parse(text.slice(0, nl));
-    } catch {
-      head = undefined;
-    }
-    if (!Array.isArray(head) || head.length !== 3) {
+    const decoded = decodeStreamEvent(msg.content);
+    if (!decoded) {
       this.log.warn({ partition: p }, 'dropping a malformed stream message');
       return;
     }
-    const [origin, roomId, seq] = head as [string, string, number];
+    const { origin, roomId } = decoded;
     const at = typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp : undefined;
     // Measured for every message read, the other rooms of the partition included: all of them are
     // this consumer's backlog.
@@ -251,8 +182,8 @@ export class RabbitStreamFanout implements EventFanout {
       fanoutLag.observe(lag);
       fanoutLastLag.set(lag);
     }
-    if (!this.rooms.get(p)?.has(roomId)) return;
-    const event: FanoutEvent = { origin, roomId, seq, json: text.slice(nl + 1), ...(at !== undefined ? { at } : {}) };
+    if (!this.readers.watches(p, roomId)) return;
+    const event: FanoutEvent = at !== undefined ? { ...decoded, at } : decoded;
     for (const h of this.eventHandlers) h(event);
   }
 
@@ -313,23 +244,9 @@ export class RabbitStreamFanout implements EventFanout {
     });
     conn.on('unblocked', () => { this.blocked = false; });
     try {
-      await declareStreams(conn, allEventStreams(this.opts.prefix, this.opts.partitions), {
-        'x-queue-type': 'stream',
-        'x-max-age': this.opts.maxAge,
-        'x-max-length-bytes': this.opts.maxBytes,
-        'x-stream-max-segment-size-bytes': this.opts.segmentBytes,
-      }, this.log);
-      const pub = await conn.createConfirmChannel();
-      const sub = await conn.createChannel();
-      for (const ch of [pub, sub]) {
-        ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'message broker channel error'));
-        // A channel only closes on its own after an error: start over with a fresh connection.
-        ch.on('close', () => { if (conn === this.conn) conn.close().catch(() => undefined); });
-      }
-      await sub.prefetch(this.opts.prefetch, false);
-      await sub.assertQueue(this.controlQueue, {
-        durable: true,
-        arguments: { 'x-expires': CONTROL_QUEUE_EXPIRES_MS, 'x-message-ttl': CONTROL_TTL_MS },
+      // A channel only closes on its own after an error: start over with a fresh connection.
+      const { pub, sub } = await openFanoutChannels(conn, this.opts, this.controlQueue, this.log, () => {
+        if (conn === this.conn) conn.close().catch(() => undefined);
       });
       await sub.consume(this.controlQueue, (msg) => this.onControlDelivery(sub, msg), { noAck: false });
       if (this.closing) throw new Error('closing');
@@ -344,12 +261,7 @@ export class RabbitStreamFanout implements EventFanout {
       await conn.close().catch(() => undefined);
       throw err;
     }
-    for (const [p, c] of this.consumers) {
-      c.tag = undefined;
-      c.starting = false;
-      this.reconcile(p);
-    }
-    for (const p of this.rooms.keys()) this.reconcile(p);
+    this.readers.connected();
   }
 
   private onConnectionClosed(conn: ChannelModel): void {
@@ -366,9 +278,6 @@ export class RabbitStreamFanout implements EventFanout {
     this.pub = undefined;
     this.sub = undefined;
     this.acks = undefined;
-    for (const c of this.consumers.values()) {
-      c.tag = undefined;
-      c.starting = false;
-    }
+    this.readers.disconnected();
   }
 }
