@@ -18,6 +18,8 @@ const PARTITION_LINGER_MS = 5000;
 const CONTROL_TTL_MS = 30_000;
 /** A control queue outlives a short disconnect of its instance, then goes away on its own. */
 const CONTROL_QUEUE_EXPIRES_MS = 60_000;
+/** Epoch milliseconds of an event's publish, for the consumer lag figure of GET /api/instances. */
+const SENT_AT_HEADER = 'x-sent-at';
 
 interface PartitionConsumer {
   tag?: string;
@@ -66,6 +68,8 @@ export class RabbitStreamFanout implements EventFanout {
   private readonly controlHandlers: ((m: ControlMessage) => void)[] = [];
   private readonly resyncHandlers: ((roomId: string) => void)[] = [];
   private readonly controlQueue: string;
+  /** Delivery delay of the last event from another instance (see consumerLagMs). */
+  private lastLagMs: number | null = null;
 
   constructor(private readonly opts: RabbitFanoutOptions, private readonly log: Logger) {
     this.controlQueue = controlQueueName(opts.prefix, opts.instanceId);
@@ -84,7 +88,7 @@ export class RabbitStreamFanout implements EventFanout {
   publish(event: Omit<FanoutEvent, 'origin'>): Promise<void> {
     const head = JSON.stringify([this.opts.instanceId, event.roomId, event.seq]);
     const stream = eventStreamName(this.opts.prefix, partitionOf(event.roomId, this.opts.partitions));
-    return this.send(stream, Buffer.from(`${head}\n${event.json}`));
+    return this.send(stream, Buffer.from(`${head}\n${event.json}`), { [SENT_AT_HEADER]: Date.now() });
   }
 
   sendControl(message: ControlMessage): Promise<void> {
@@ -120,6 +124,11 @@ export class RabbitStreamFanout implements EventFanout {
     this.resyncHandlers.push(handler);
   }
 
+  /** Measured with the publisher's clock: instances on different hosts add their clock skew. */
+  consumerLagMs(): number | null {
+    return this.lastLagMs;
+  }
+
   isHealthy(): boolean {
     return this.connected && !this.blocked && this.unconfirmed < MAX_UNCONFIRMED;
   }
@@ -144,7 +153,7 @@ export class RabbitStreamFanout implements EventFanout {
 
   // ---- publishing -----------------------------------------------------------------------------
 
-  private send(queue: string, body: Buffer): Promise<void> {
+  private send(queue: string, body: Buffer, headers?: Record<string, number>): Promise<void> {
     const ch = this.pub;
     if (!ch || !this.connected) return Promise.reject(new UnavailableError('the message broker is unavailable'));
     return new Promise<void>((resolve, reject) => {
@@ -159,7 +168,7 @@ export class RabbitStreamFanout implements EventFanout {
       };
       try {
         // Streams persist every message; the default exchange routes by queue name.
-        ch.sendToQueue(queue, body, {}, (err) => done(err));
+        ch.sendToQueue(queue, body, headers ? { headers } : {}, (err) => done(err));
       } catch (err) {
         done(err ?? new Error('publish failed'));
       }
@@ -238,6 +247,8 @@ export class RabbitStreamFanout implements EventFanout {
     }
     const [origin, roomId, seq] = head as [string, string, number];
     if (!this.rooms.get(p)?.has(roomId)) return;
+    const sentAt: unknown = msg.properties.headers?.[SENT_AT_HEADER];
+    if (typeof sentAt === 'number' && origin !== this.opts.instanceId) this.lastLagMs = Math.max(0, Date.now() - sentAt);
     const event: FanoutEvent = { origin, roomId, seq, json: text.slice(nl + 1) };
     for (const h of this.eventHandlers) h(event);
   }
