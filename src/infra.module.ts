@@ -11,6 +11,9 @@ import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
 import { MemoryRoomState } from './state/memory-room-state';
 import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
+import { INSTANCE_STATS } from './state/instance-stats.port';
+import { MemoryInstanceStats } from './state/memory-instance-stats';
+import { RedisInstanceStats } from './state/redis-instance-stats';
 import { RedisRoomState } from './state/redis-room-state';
 import { ROOM_STATE } from './state/room-state.port';
 
@@ -43,7 +46,7 @@ export class InfraModule implements OnApplicationShutdown {
         },
       ],
       exports: [
-        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS,
+        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, INSTANCE_STATS,
         ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE] : []),
       ],
     };
@@ -90,6 +93,7 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
       inject: [REDIS],
       useFactory: (redis: Redis) => new RedlockRoomLocks(redis, config.rooms.lockTtlMs),
     },
+    { provide: INSTANCE_STATS, inject: [REDIS], useFactory: (redis: Redis) => new RedisInstanceStats(redis) },
   ];
 }
 
@@ -101,6 +105,7 @@ function embeddedState(config: AppConfig): Provider[] {
   return [
     { provide: ROOM_STATE, useFactory: () => new MemoryRoomState(config.rooms.logLength) },
     { provide: ROOM_LOCKS, useFactory: () => new InProcessRoomLocks() },
+    { provide: INSTANCE_STATS, useFactory: () => new MemoryInstanceStats() },
   ];
 }
 

@@ -1,10 +1,11 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
+import { type ApiIdentity, roleClaim } from '../auth/admin';
 import { bearerToken } from '../auth/bearer';
 import type { Identity } from '../auth/identity';
 import { InvalidTokenError, TokenService } from '../auth/token.service';
 
-type AuthedRequest = Request & { identity?: Identity };
+type AuthedRequest = Request & { identity?: ApiIdentity };
 
 /** HTTP routes take the same token as the WebSocket handshake, as `Authorization: Bearer <jwt>`. */
 @Injectable()
@@ -16,7 +17,9 @@ export class BearerAuthGuard implements CanActivate {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new UnauthorizedException('send Authorization: Bearer <token>');
     try {
-      req.identity = this.tokens.verify(token);
+      const identity: ApiIdentity = this.tokens.verify(token);
+      const role = identity.role ?? roleClaim(token);
+      req.identity = role ? { ...identity, role } : identity;
     } catch (err) {
       if (err instanceof InvalidTokenError) throw new UnauthorizedException('the token is invalid or expired');
       throw err;
