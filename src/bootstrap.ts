@@ -4,9 +4,11 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { applyHttpSecurity } from './api/http-security';
+import { serveOpenApi } from './api/openapi';
 import { serveWebClient } from './api/web-client';
 import { AppModule } from './app.module';
 import { TokenService } from './auth/token.service';
+import { ShutdownRequest } from './common/shutdown-request';
 import type { AppConfig } from './config/config';
 import { createLogger, LOGGER, type Logger, NestPinoLogger } from './logging/logger';
 import { DATA_SOURCE, MapStore } from './maps/map-store';
@@ -20,6 +22,8 @@ export interface RunningServer {
   url: string;
   /** SIGTERM behaviour: drain clients, remove our avatars, close. */
   shutdown(): Promise<void>;
+  /** Resolves once a shutdown finished, whoever asked for it (a signal, or POST /api/instances/:id/drain). */
+  closed: Promise<void>;
 }
 
 /** Builds and starts the server; used by main.ts and by the tests (with their own config). */
@@ -50,6 +54,7 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
       isDraining: () => sessions.isDraining,
     }),
   );
+  serveOpenApi(app);
   serveWebClient(app, log);
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -58,6 +63,8 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
   log.info({ port, url, mode: config.mode }, `listening: open ${url} (WebSocket at ${url.replace(/^http/, 'ws')}ws)`);
 
   let closing: Promise<void> | undefined;
+  let markClosed = () => {};
+  const closed = new Promise<void>((r) => { markClosed = r; });
   const shutdown = () => {
     closing ??= (async () => {
       log.info('shutting down: draining clients');
@@ -67,10 +74,14 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
       clearTimeout(timer);
       await app.close();
       log.info('shut down');
+      markClosed();
     })();
     return closing;
   };
-  return { app, port, url: `http://127.0.0.1:${port}`, shutdown };
+  app.get(ShutdownRequest).onRequest(() => {
+    shutdown().catch((err: unknown) => log.error({ err }, 'shutdown failed'));
+  });
+  return { app, port, url: `http://127.0.0.1:${port}`, shutdown, closed };
 }
 
 /** One line saying where this instance keeps things, so nobody wonders which mode is running. */

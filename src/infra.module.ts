@@ -10,7 +10,10 @@ import { openDatabase } from './maps/data-source';
 import { DATA_SOURCE } from './maps/map-store';
 import { MemoryRoomState } from './state/memory-room-state';
 import { INSTANCE_LEASE, InstanceLease } from './presence/instance-lease';
+import { INSTANCE_STATS } from './state/instance-stats.port';
+import { MemoryInstanceStats } from './state/memory-instance-stats';
 import { PRESENCE_STORE, type PresenceStore } from './state/presence-store.port';
+import { RedisInstanceStats } from './state/redis/redis-instance-stats';
 import { RedisPresenceStore } from './state/redis/redis-presence-store';
 import { RedisRoomState } from './state/redis/redis-room-state';
 import { asRedlockClient } from './state/redis/redlock-client';
@@ -53,7 +56,7 @@ export class InfraModule implements OnApplicationShutdown {
         },
       ],
       exports: [
-        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS,
+        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, INSTANCE_STATS,
         ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE, PRESENCE_STORE] : []),
       ],
     };
@@ -106,6 +109,7 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
       inject: [REDIS],
       useFactory: (redis: Redis) => new RedlockRoomLocks(asRedlockClient(redis), config.rooms.lockTtlMs),
     },
+    { provide: INSTANCE_STATS, inject: [REDIS], useFactory: (redis: Redis) => new RedisInstanceStats(redis) },
   ];
 }
 
@@ -117,6 +121,7 @@ function embeddedState(config: AppConfig): Provider[] {
   return [
     { provide: ROOM_STATE, useFactory: () => new MemoryRoomState(config.rooms.logLength) },
     { provide: ROOM_LOCKS, useFactory: () => new InProcessRoomLocks() },
+    { provide: INSTANCE_STATS, useFactory: () => new MemoryInstanceStats() },
   ];
 }
 

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const server = await startServer(config);
+  // A drain asked over HTTP (POST /api/instances/:id/drain) ends the process as SIGTERM does.
+  void server.closed.then(() => process.exit(0));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // The drain is bounded by SHUTDOWN_TIMEOUT_MS; this bounds closing the connections after it.

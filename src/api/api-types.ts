@@ -1,6 +1,10 @@
+import type { Member, RoomMap } from '../protocol/messages';
+import type { InstanceStats } from '../state/instance-stats.port';
+
 /**
  * Shapes of the small HTTP API under /api that the web client uses (types only, so the browser
- * bundle can import them). Everything the room itself does goes over the WebSocket protocol.
+ * bundle can import them). Everything the room itself does goes over the WebSocket protocol;
+ * operators and game backends also read rooms and act on them here.
  */
 
 export interface UserSummary {
@@ -47,4 +51,51 @@ export interface GameSummary {
  */
 export interface RoomInfoResponse extends RoomSummary {
   games: GameSummary[];
+}
+
+// ---- Operators and game backends (admin, or a room's owner) -------------------------------------
+
+/** A room with live players, as an admin sees it in `GET /api/rooms`. */
+export interface LiveRoomSummary extends RoomSummary {
+  /** Avatars in the room. */
+  players: number;
+  spectators: number;
+  /** The room's last seq. */
+  seq: number;
+  /** The cached map's version (null if the cache lost it). */
+  version: number | null;
+  /** Instances holding the room's sessions. */
+  instances: string[];
+}
+
+/** `GET /api/rooms` for an admin: every room with live players, most players first. */
+export interface LiveRoomsResponse {
+  rooms: LiveRoomSummary[];
+}
+
+/** `GET /api/rooms/:roomId/state`: the room as a `welcome` shows it. */
+export interface RoomStateResponse {
+  roomId: string;
+  seq: number;
+  map: RoomMap;
+  members: Member[];
+  spectators: number;
+}
+
+/** `POST /api/rooms/:roomId/notices` (202). */
+export interface NoticeAccepted {
+  roomId: string;
+  seq: number;
+}
+
+/** `POST /api/rooms/:roomId/kick` (202): the avatar left with this seq; the socket is being closed. */
+export interface KickAccepted {
+  roomId: string;
+  userId: string;
+  seq: number;
+}
+
+/** `GET /api/instances` */
+export interface InstancesResponse {
+  instances: InstanceStats[];
 }

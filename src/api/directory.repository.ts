@@ -29,6 +29,13 @@ export class DirectoryRepository {
     return row ? toSummary(row) : null;
   }
 
+  /** The rooms among `roomIds` that exist, with their owners. */
+  async findRooms(roomIds: string[]): Promise<RoomSummary[]> {
+    if (roomIds.length === 0) return [];
+    const rows = await this.roomsQuery().where('r.id IN (:...roomIds)', { roomIds }).getRawMany<RawRoom>();
+    return rows.map(toSummary);
+  }
+
   /** The games of a user's library, with their names. */
   async library(userId: string): Promise<GameSummary[]> {
     return this.ds

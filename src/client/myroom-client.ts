@@ -6,11 +6,13 @@
  * Only type imports from the server's protocol module, so a browser bundle stays small.
  */
 import type {
-  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, LeftEvent, MovedEvent, ReplacedMessage, Role, WelcomeMessage,
+  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, KickedMessage, LeftEvent, MovedEvent, NoticeEvent, ReplacedMessage, Role,
+  WelcomeMessage,
 } from '../protocol/messages';
 
 export type {
-  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, LeftEvent, MovedEvent, ReplacedMessage, Role, WelcomeMessage,
+  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, KickedMessage, LeftEvent, MovedEvent, NoticeEvent, ReplacedMessage, Role,
+  WelcomeMessage,
 };
 export type { Member, MapObject, RoomMap, RoomEvent } from '../protocol/messages';
 
@@ -50,8 +52,12 @@ export interface ClientEvents {
   moved: MovedEvent;
   built: BuiltEvent;
   left: LeftEvent;
+  /** Pushed into the room by an admin or its owner; it has a seq like the other room events. */
+  notice: NoticeEvent;
   welcome: WelcomeMessage;
   replaced: ReplacedMessage;
+  /** An admin or the room's owner removed our avatar; the socket closes with 4003 right after. */
+  kicked: KickedMessage;
   /** An `error` frame that answers no pending request (e.g. RATE_LIMITED). */
   error: ErrorMessage;
   close: { code: number; reason: string };
@@ -198,7 +204,9 @@ export class MyRoomClient {
   }
 }
 
-const EVENT_TYPES: Record<string, true> = { entered: true, moved: true, built: true, left: true, welcome: true, replaced: true };
+const EVENT_TYPES: Record<string, true> = {
+  entered: true, moved: true, built: true, left: true, notice: true, welcome: true, replaced: true, kicked: true,
+};
 
 function defaultFactory(url: string, protocols: string[]): WebSocketLike {
   const Ctor = (globalThis as { WebSocket?: new (u: string, p: string[]) => WebSocketLike }).WebSocket;

@@ -25,6 +25,21 @@ describe('RoomModel', () => {
     expect(m.spectators).toBe(2);
   });
 
+  it('keeps notices (the latest 20) and lets them take their seq, changing nothing else', () => {
+    const m = new RoomModel();
+    m.reset(welcome(7));
+    const notice = (seq: number) => ({ type: 'notice' as const, roomId: 'r', seq, text: `n${seq}`, from: { userId: '9', name: 'ops' } });
+    expect(m.apply(notice(8))).toBe('applied');
+    expect(m.seq).toBe(8);
+    expect(m.memberList()).toEqual([ann]);
+    expect(entered(m, 9, bob)).toBe('applied');
+    for (let seq = 10; seq < 35; seq++) m.apply(notice(seq));
+    expect(m.notices).toHaveLength(20);
+    expect(m.notices[19]).toEqual(notice(34));
+    m.clear();
+    expect(m.notices).toEqual([]);
+  });
+
   it('applies entered, moved, built and left in seq order', () => {
     const m = new RoomModel();
     m.reset(welcome(7));

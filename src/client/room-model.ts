@@ -1,4 +1,7 @@
-import type { Member, Role, RoomEvent, RoomMap, WelcomeMessage } from '../protocol/messages';
+import type { Member, NoticeEvent, Role, RoomEvent, RoomMap, WelcomeMessage } from '../protocol/messages';
+
+/** How many of the room's latest notices a model keeps. */
+const KEPT_NOTICES = 20;
 
 /** What applying one event did: changed the model, was old news, or showed a missed event. */
 export type ApplyResult = 'applied' | 'stale' | 'gap';
@@ -16,6 +19,8 @@ export class RoomModel {
   readonly members = new Map<string, Member>();
   /** Spectators when we entered (they come and go without events). */
   spectators = 0;
+  /** The latest notices seen in this room, oldest first (they change nothing else). */
+  readonly notices: NoticeEvent[] = [];
   private ready = false;
 
   get isReady(): boolean {
@@ -52,6 +57,7 @@ export class RoomModel {
   clear(): void {
     this.ready = false;
     this.members.clear();
+    this.notices.length = 0;
     this.seq = 0;
     this.roomId = '';
   }
@@ -96,6 +102,10 @@ export class RoomModel {
         break;
       case 'left':
         this.members.delete(event.userId);
+        break;
+      case 'notice':
+        this.notices.push(event);
+        if (this.notices.length > KEPT_NOTICES) this.notices.shift();
         break;
       default:
         // A newer server may send event types we do not know: they still take their seq.

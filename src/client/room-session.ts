@@ -3,11 +3,12 @@
  * survive a dropped connection: it connects, enters, keeps a RoomModel from server frames only,
  * and when the socket drops it reconnects with backoff and enters again with `resume` from the
  * last seq it saw. A socket replaced by another tab or process (close 4001) is not reconnected:
- * fighting over the avatar would never end; `takeOver()` does it on purpose.
+ * fighting over the avatar would never end; `takeOver()` does it on purpose. Nor is a socket
+ * whose avatar an admin or the room's owner removed (`kicked`, close 4003).
  */
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF, retryHintMs } from './backoff';
 import { type MyRoomClient, MyRoomRequestError } from './myroom-client';
-import type { BuildOp, Direction, ErrorMessage, MovedEvent, Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
+import type { BuildOp, Direction, ErrorMessage, KickedMessage, MovedEvent, NoticeEvent, Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
 import { RoomModel } from './room-model';
 
 export type ConnectionState =
@@ -18,6 +19,8 @@ export type ConnectionState =
   | 'reconnecting'
   /** The same user entered this room from another tab or process: this session gave way. */
   | 'replaced'
+  /** An admin or the room's owner removed this avatar (close 4003); `kicked` says why. */
+  | 'kicked'
   /** Entering failed for a reason retrying will not fix (no such room, token refused…). */
   | 'failed'
   /** stop() was called. */
@@ -32,6 +35,8 @@ export interface StateChange {
   /** Why: the failed attempt's error, or the close code of a dropped connection. */
   error?: unknown;
   closeCode?: number;
+  /** When kicked: the server's `kicked` message. */
+  kicked?: KickedMessage;
 }
 
 export interface RoomSessionOptions {
@@ -50,6 +55,8 @@ export interface RoomSessionEvents {
   change: WelcomeMessage | RoomEvent;
   /** An error frame no request was waiting for (e.g. RATE_LIMITED). */
   error: ErrorMessage;
+  /** A notice pushed into the room (also in `model.notices`, and emitted as a `change`). */
+  notice: NoticeEvent;
 }
 
 /** A request made while the session is connecting, reconnecting or closed. */
@@ -68,11 +75,12 @@ export class RoomSession {
   private client?: MyRoomClient;
   private current: StateChange = { state: 'connecting', attempt: 0 };
   private readonly listeners: { [K in keyof RoomSessionEvents]: Set<(p: RoomSessionEvents[K]) => void> } = {
-    state: new Set(), change: new Set(), error: new Set(),
+    state: new Set(), change: new Set(), error: new Set(), notice: new Set(),
   };
   private running = false;
   private stopped = false;
   private gotReplaced = false;
+  private gotKicked?: KickedMessage;
   private resyncing = false;
   private hintMs?: number;
   private wake?: () => void;
@@ -97,8 +105,9 @@ export class RoomSession {
 
   /** After `replaced`: enter again here, which in turn replaces the other tab. */
   takeOver(): void {
-    if (this.current.state !== 'replaced' && this.current.state !== 'failed') return;
+    if (this.current.state !== 'replaced' && this.current.state !== 'failed' && this.current.state !== 'kicked') return;
     this.gotReplaced = false;
+    this.gotKicked = undefined;
     void this.run(false);
   }
 
@@ -203,11 +212,13 @@ export class RoomSession {
     }
     this.client = client;
     this.gotReplaced = false;
+    this.gotKicked = undefined;
     client.on('welcome', (w) => this.onWelcome(client, w));
-    for (const type of ['entered', 'moved', 'built', 'left'] as const) {
+    for (const type of ['entered', 'moved', 'built', 'left', 'notice'] as const) {
       client.on(type, (e: RoomEvent) => this.onEvent(client, e));
     }
     client.on('replaced', () => { if (client === this.client) this.gotReplaced = true; });
+    client.on('kicked', (k) => { if (client === this.client) this.gotKicked = k; });
     client.on('error', (e) => { if (client === this.client) this.emit('error', e); });
     client.on('close', (ev) => this.onClose(client, ev.code, ev.reason));
     const resume = this.model.isReady && this.model.roomId === this.opts.roomId ? { seq: this.model.seq } : undefined;
@@ -231,7 +242,10 @@ export class RoomSession {
   private onEvent(client: MyRoomClient, event: RoomEvent): void {
     if (client !== this.client) return;
     const result = this.model.apply(event);
-    if (result === 'applied') this.emit('change', event);
+    if (result === 'applied') {
+      this.emit('change', event);
+      if (event.type === 'notice') this.emit('notice', event);
+    }
     else if (result === 'gap') this.resync(client);
   }
 
@@ -251,6 +265,11 @@ export class RoomSession {
     this.client = undefined;
     this.resyncing = false;
     if (this.stopped) return;
+    if (code === 4003 || this.gotKicked) {
+      // Coming back on our own would undo what the admin or owner just did.
+      this.setState({ state: 'kicked', attempt: 0, closeCode: code, ...(this.gotKicked ? { kicked: this.gotKicked } : {}) });
+      return;
+    }
     if (code === 4001 || this.gotReplaced) {
       // The model stays as last seen (a view may keep showing it, marked as not live).
       this.setState({ state: 'replaced', attempt: 0, closeCode: code });

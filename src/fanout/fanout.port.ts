@@ -17,7 +17,11 @@ export interface FanoutEvent {
 }
 
 export type ControlMessage =
-  | { kind: 'replace'; targetInstance: string; roomId: string; sessionId: string };
+  | { kind: 'replace'; targetInstance: string; roomId: string; sessionId: string }
+  /** The session's avatar was already removed (reason `kicked`); its instance tells the socket and closes it. */
+  | { kind: 'kick'; targetInstance: string; roomId: string; sessionId: string; message: string }
+  /** Drain as on SIGTERM (POST /api/instances/:id/drain arrived at another instance). */
+  | { kind: 'drain'; targetInstance: string };
 
 export interface EventFanout {
   /** Publishes a room event for the other instances. Resolves once the broker has it. */
@@ -35,6 +39,11 @@ export interface EventFanout {
    * Optional: an adapter that never misses events needs no resync.
    */
   onResync?(handler: (roomId: string) => void): void;
+  /**
+   * Milliseconds between the publish of the last event this instance received from another one
+   * and its delivery here; null when none was received yet (or nothing crosses instances).
+   */
+  consumerLagMs?(): number | null;
   /** False while the broker is unreachable. */
   isHealthy(): boolean;
   close(): Promise<void>;

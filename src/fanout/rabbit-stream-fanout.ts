@@ -56,6 +56,8 @@ export class RabbitStreamFanout implements EventFanout {
   private readonly controlHandlers: ((m: ControlMessage) => void)[] = [];
   private readonly resyncHandlers: ((roomId: string) => void)[] = [];
   private readonly controlQueue: string;
+  /** Delivery delay of the last event from another instance (see consumerLagMs). */
+  private lastLagMs: number | null = null;
 
   constructor(private readonly opts: RabbitFanoutOptions, private readonly log: Logger) {
     this.controlQueue = controlQueueName(opts.prefix, opts.instanceId);
@@ -109,6 +111,11 @@ export class RabbitStreamFanout implements EventFanout {
 
   onResync(handler: (roomId: string) => void): void {
     this.resyncHandlers.push(handler);
+  }
+
+  /** Measured with the publisher's clock: instances on different hosts add their clock skew. */
+  consumerLagMs(): number | null {
+    return this.lastLagMs;
   }
 
   isHealthy(): boolean {
@@ -181,6 +188,7 @@ export class RabbitStreamFanout implements EventFanout {
       const lag = Math.max(0, Date.now() - at) / 1000;
       fanoutLag.observe(lag);
       fanoutLastLag.set(lag);
+      this.lastLagMs = lag * 1000;
     }
     if (!this.readers.watches(p, roomId)) return;
     const event: FanoutEvent = at !== undefined ? { ...decoded, at } : decoded;

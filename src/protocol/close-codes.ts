@@ -5,4 +5,5 @@ export const CloseCode = {
   TOO_LARGE: 1009,
   RESTARTING: 1012,
   REPLACED: 4001,
+  KICKED: 4003,
 } as const;

@@ -109,10 +109,14 @@ export interface EnteredEvent { type: 'entered'; roomId: string; seq: number; me
 export interface MovedEvent { type: 'moved'; id?: string; roomId: string; seq: number; userId: string; x: number; y: number; dir: Direction }
 export interface BuiltEvent { type: 'built'; roomId: string; seq: number; map: RoomMap; members: Member[] }
 export interface LeftEvent { type: 'left'; roomId: string; seq: number; userId: string; reason: LeaveReason }
-export type RoomEvent = EnteredEvent | MovedEvent | BuiltEvent | LeftEvent;
+/** A message pushed into the room by an admin or its owner (HTTP API); it takes a seq like any event. */
+export interface NoticeEvent { type: 'notice'; roomId: string; seq: number; text: string; from: { userId: string; name: string } }
+export type RoomEvent = EnteredEvent | MovedEvent | BuiltEvent | LeftEvent | NoticeEvent;
 
 export interface AckMessage { type: 'ack'; id: string }
 export interface ErrorMessage { type: 'error'; code: string; message: string; id?: string; [extra: string]: unknown }
 export interface ReplacedMessage { type: 'replaced'; message: string }
+/** Sent just before the server closes the socket with 4003: an admin or the room's owner removed this avatar. */
+export interface KickedMessage { type: 'kicked'; roomId: string; message: string }
 
-export type ServerMessage = WelcomeMessage | RoomEvent | AckMessage | ErrorMessage | ReplacedMessage;
+export type ServerMessage = WelcomeMessage | RoomEvent | AckMessage | ErrorMessage | ReplacedMessage | KickedMessage;

@@ -220,7 +220,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
+  /** Delivers an event the room state just logged: to local clients at once, to other instances through the fan-out. */
+  publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
     // Callers publish right after their write (and its lock's release): latency metrics count from here.
     const at = Date.now();
     this.channels.deliver(roomId, { ...event, at }, replyTo);
@@ -230,7 +231,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     );
   }
 
-  private requireFanout(): void {
+  /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */
+  requireFanout(): void {
     if (!this.fanout.isHealthy()) throw new UnavailableError('the message broker is unavailable; nothing was changed');
   }
 

@@ -146,8 +146,34 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     await this.fanout.sendControl({ kind: 'replace', targetInstance: old.instanceId, roomId, sessionId: old.sessionId });
   }
 
+  /**
+   * The avatar of `holder` was removed from `roomId` with reason `kicked` (by the caller, so the
+   * leave and its seq are done wherever the request arrived): its socket is told and closed with
+   * 4003, here or on the instance that holds it.
+   */
+  async kick(roomId: string, holder: { sessionId: string; instanceId: string }, message: string): Promise<void> {
+    if (holder.instanceId === this.config.instanceId) {
+      this.kickLocal(roomId, holder.sessionId, message);
+      return;
+    }
+    await this.fanout.sendControl({ kind: 'kick', targetInstance: holder.instanceId, roomId, sessionId: holder.sessionId, message });
+  }
+
   private onControl(m: ControlMessage): void {
-    if (m.kind === 'replace' && m.targetInstance === this.config.instanceId) this.replaceLocal(m.sessionId);
+    if (m.targetInstance !== this.config.instanceId) return;
+    if (m.kind === 'replace') this.replaceLocal(m.sessionId);
+    else if (m.kind === 'kick') this.kickLocal(m.roomId, m.sessionId, m.message);
+  }
+
+  private kickLocal(roomId: string, sessionId: string, message: string): void {
+    const s = this.sessions.get(sessionId);
+    // Gone, or already in another room on the same socket: that socket has nothing to do with the kick.
+    if (!s || (s.seat && s.seat.roomId !== roomId)) return;
+    s.log.info({ room: roomId }, 'kicked');
+    this.unseat(s);
+    s.closeReason = 'kicked';
+    s.send(JSON.stringify({ type: 'kicked', roomId, message }));
+    s.close(CloseCode.KICKED, 'kicked');
   }
 
   /** The user entered the same room elsewhere: this socket hands over its avatar and closes. */

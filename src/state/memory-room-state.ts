@@ -3,7 +3,7 @@ import { pushTargets } from '../domain/free-cell';
 import { type Cell, occupancy } from '../domain/map';
 import { canStepOnGrid, type Grid } from '../domain/step';
 import type {
-  BuildResult, EnterParams, EnterResult, MoveResult, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
+  BuildResult, EnterParams, EnterResult, LiveRoom, MoveResult, NoticeAuthor, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
 } from './room-state.port';
 
 /** One room's live state; the same fields the Redis adapter keeps under room:{R}:* (redis-scripts.ts). */
@@ -131,6 +131,29 @@ export class MemoryRoomState implements RoomStateStore {
   async revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null> {
     const res = await this.applyBuild(roomId, failed.version, prev, pushTargets(failed, prev));
     return res.ok ? res.event : null;
+  }
+
+  async notice(roomId: string, text: string, from: NoticeAuthor): Promise<SeqEvent> {
+    const author = { userId: from.userId, name: from.name };
+    return this.append(this.room(roomId), (seq) => ({ type: 'notice', roomId, seq, text, from: author }));
+  }
+
+  async readRoom(roomId: string): Promise<LiveRoom> {
+    const room = this.rooms.get(roomId);
+    if (!room) return { seq: 0, map: null, members: [], spectators: 0 };
+    return { ...this.read(room), map: room.cached ? (JSON.parse(room.cached.json) as RoomMap) : null };
+  }
+
+  async roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>> {
+    return new Map(roomIds.map((id) => {
+      const room = this.rooms.get(id);
+      return [id, { seq: room?.seq ?? 0, version: room?.cached?.version ?? null }];
+    }));
+  }
+
+  async avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null> {
+    const held = this.rooms.get(roomId)?.sessions.get(userId);
+    return held ? { ...held } : null;
   }
 
   async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {

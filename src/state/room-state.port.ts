@@ -53,6 +53,17 @@ export interface SessionRecord {
   role: Role;
 }
 
+/** The room as a welcome shows it, read without entering; `map` is null until the room's map is cached. */
+export interface LiveRoom extends Omit<RoomSnapshot, 'map'> {
+  map: RoomMap | null;
+}
+
+/** Who wrote a notice (an admin or the room's owner, through the HTTP API). */
+export interface NoticeAuthor {
+  userId: string;
+  name: string;
+}
+
 export interface RoomStateStore {
   /** The cached map, or null when the cache has none (then load it from the durable store). */
   getMap(roomId: string): Promise<RoomMap | null>;
@@ -72,6 +83,17 @@ export interface RoomStateStore {
   applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult>;
   /** Puts `prev` back after a build whose durable write failed (only if `failed` is still cached). */
   revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null>;
+  /**
+   * Appends a `notice` event with the room's next seq (fenced like every write): the server's
+   * own push into a room, ordered, resumable and replayable like any other event.
+   */
+  notice(roomId: string, text: string, from: NoticeAuthor): Promise<SeqEvent>;
+  /** The live room as an enter would read it, without entering (the operators' view). */
+  readRoom(roomId: string): Promise<LiveRoom>;
+  /** The last seq and cached map version (null when not cached) of each room. */
+  roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>>;
+  /** The session holding `userId`'s avatar in the room, and its instance; null when there is no avatar. */
+  avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null>;
   /** Events with seq in (afterSeq, ∞) from the log, or null if the log no longer reaches back. */
   eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null>;
   /** Sessions an instance holds, for the reaper and for graceful shutdown. */

@@ -20,8 +20,9 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     throw new ApiError(0, 'The server cannot be reached. Check that it is running, then reload.');
   }
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { message?: unknown };
-    const detail = Array.isArray(body.message) ? body.message.join(', ') : typeof body.message === 'string' ? body.message : res.statusText;
+    // /api errors are RFC 9457 problems: `detail` says what went wrong.
+    const body = (await res.json().catch(() => ({}))) as { detail?: unknown; message?: unknown };
+    const detail = typeof body.detail === 'string' ? body.detail : typeof body.message === 'string' ? body.message : res.statusText;
     throw new ApiError(res.status, detail);
   }
   return (await res.json()) as T;

@@ -130,6 +130,7 @@ export class RoomView {
       : false;
     if (unknownGame) void this.loadRoomInfo();
     if (frame.type === 'built') this.build.refresh();
+    if (frame.type === 'notice') this.notify(`${frame.from.name}: ${frame.text}`, 'info');
     this.renderFacts();
     this.renderMembers();
     this.draw();

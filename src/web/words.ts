@@ -14,6 +14,7 @@ export function describeState(change: StateChange): string {
     'in-room': 'In room',
     reconnecting: 'Reconnecting…',
     replaced: 'Replaced by another tab',
+    kicked: 'Removed from the room',
     failed: 'Not connected',
     closed: 'Left the room',
   };

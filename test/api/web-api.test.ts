@@ -28,7 +28,8 @@ describe('web client HTTP API', () => {
     expect((await post('/api/dev/token', { userId: '999' })).status).toBe(404);
     const bad = await post('/api/dev/token', { userId: 'no spaces allowed' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toMatch(/^userId: /);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await bad.json()).toMatchObject({ status: 400, field: 'userId', detail: expect.stringMatching(/^userId: /) });
     expect((await post('/api/dev/token', {})).status).toBe(400);
   });
 

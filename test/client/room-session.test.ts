@@ -2,6 +2,7 @@ import net from 'node:net';
 import { connectNode, type ConnectionState, type MyRoomClient, RoomSession, type StateChange, type WelcomeMessage } from '../../src/client/node';
 import { createTestEnv, startTestServer, type TestEnv, type TestServer } from '../support/server';
 import { TcpProxy } from '../support/tcp-proxy';
+import { adminToken } from '../support/api';
 
 const FAST = { baseMs: 100, maxMs: 1000, factor: 2 };
 
@@ -101,6 +102,26 @@ describe('RoomSession: staying in a room across drops, replacement and restarts'
     first.takeOver();
     await reached(first, 'in-room');
     await secondReplaced;
+  });
+
+  it('surfaces notices, and stays out once kicked (4003) instead of reconnecting', async () => {
+    const visitor = session(5, '4');
+    await visitor.start();
+    const notice = new Promise((resolve) => visitor.on('notice', resolve));
+    const admin = adminToken();
+    const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, {
+      method: 'POST', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect((await post('/api/rooms/4/notices', { text: 'closing soon' })).status).toBe(202);
+    expect(await notice).toMatchObject({ type: 'notice', text: 'closing soon' });
+    expect(visitor.model.notices.map((n) => n.text)).toEqual(['closing soon']);
+
+    const kicked = reached(visitor, 'kicked');
+    expect((await post('/api/rooms/4/kick', { userId: '5' })).status).toBe(202);
+    const change = await kicked;
+    expect(change).toMatchObject({ closeCode: 4003, kicked: { type: 'kicked', roomId: '4' } });
+    await expect(visitor.move('up')).rejects.toThrow('not in the room right now');
+    expect(visitor.state.state).toBe('kicked');
   });
 
   it('fails without retrying when the room does not exist', async () => {

@@ -64,6 +64,8 @@ export function describeEvent(view: RoomView, e: RoomEvent): string {
     }
     case 'left':
       return `${who(e.userId)} ${LEFT_WORDS[e.reason] ?? `left (${e.reason})`}`;
+    case 'notice':
+      return `notice from ${e.from.name}: ${e.text}`;
   }
 }
 

@@ -49,8 +49,10 @@ export class TerminalSession {
     client.on('moved', onEvent);
     client.on('built', onEvent);
     client.on('left', onEvent);
+    client.on('notice', onEvent);
     client.on('error', (e) => this.note(describeError(e), false));
     client.on('replaced', (r) => this.note(`${r.message}: the server is closing this connection`, false));
+    client.on('kicked', (k) => this.note(`${k.message}: the server is closing this connection`, false));
     this.closed = new Promise((resolve) => {
       client.on('close', ({ code }) => {
         this.isClosed = true;
@@ -179,6 +181,8 @@ function closeWords(code: number): string {
       return 'the server is restarting; try again in a moment (1012)';
     case CloseCode.REPLACED:
       return 'you entered this room from another connection, which replaced this one (4001)';
+    case CloseCode.KICKED:
+      return 'an admin or the room owner removed you from the room (4003)';
     case 1006:
       return 'the connection was lost (1006)';
     default:

@@ -5,10 +5,10 @@ import { pushTargets } from '../../domain/free-cell';
 import { type Cell, occupancyString } from '../../domain/map';
 import { stepTarget } from '../../domain/step';
 import {
-  BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA,
+  BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA,
 } from './redis-scripts';
 import type {
-  BuildResult, EnterParams, EnterResult, MoveResult, RoomStateStore, SeqEvent, SessionRecord, WriteFence,
+  BuildResult, EnterParams, EnterResult, LiveRoom, MoveResult, NoticeAuthor, RoomStateStore, SeqEvent, SessionRecord, WriteFence,
 } from '../room-state.port';
 import { fromRedis } from './redis-errors';
 import { instanceSessionsKey, leaseKey } from './redis-keys';
@@ -20,6 +20,7 @@ interface ScriptedRedis extends Redis {
   roomLeave(...args: (string | number)[]): Promise<ScriptReply>;
   roomBuild(...args: (string | number)[]): Promise<ScriptReply>;
   roomCacheMap(...args: (string | number)[]): Promise<number>;
+  roomNotice(...args: (string | number)[]): Promise<ScriptReply>;
 }
 
 const roomKeys = (roomId: string) => {
@@ -64,6 +65,7 @@ export class RedisRoomState implements RoomStateStore {
     redis.defineCommand('roomLeave', { numberOfKeys: 7, lua: LEAVE_LUA });
     redis.defineCommand('roomBuild', { numberOfKeys: 7, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
+    redis.defineCommand('roomNotice', { numberOfKeys: 3, lua: NOTICE_LUA });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -155,6 +157,56 @@ export class RedisRoomState implements RoomStateStore {
   async revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null> {
     const res = await this.applyBuild(roomId, failed.version, prev, pushTargets(failed, prev));
     return res.ok ? res.event : null;
+  }
+
+  async notice(roomId: string, text: string, from: NoticeAuthor): Promise<SeqEvent> {
+    const k = roomKeys(roomId);
+    const f = this.fence.current();
+    const reply = this.checkFence(await this.redis.roomNotice(
+      k.seq, k.log, leaseKey(f.instanceId),
+      JSON.stringify(roomId), JSON.stringify(text), JSON.stringify({ userId: from.userId, name: from.name }), this.logLength, f.epoch,
+    ).catch(fromRedis));
+    return { seq: reply[1] as number, json: reply[2] as string };
+  }
+
+  async readRoom(roomId: string): Promise<LiveRoom> {
+    const k = roomKeys(roomId);
+    // One MULTI: seq, map and members as of the same moment, like the enter script reads them.
+    const [[, seq], [, map], [, members], [, spectators]] = (await this.redis
+      .multi()
+      .get(k.seq)
+      .get(k.map)
+      .hvals(k.members)
+      .hlen(k.spectators)
+      .exec()
+      .catch(fromRedis)) as [[null, string | null], [null, string | null], [null, string[]], [null, number]];
+    return {
+      seq: Number(seq ?? 0),
+      map: map ? (JSON.parse(map) as RoomMap) : null,
+      members: members.map((m) => JSON.parse(m) as Member),
+      spectators,
+    };
+  }
+
+  async roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>> {
+    const pipe = this.redis.pipeline();
+    for (const id of roomIds) pipe.get(roomKeys(id).seq).hget(roomKeys(id).meta, 'version');
+    const replies = (await pipe.exec().catch(fromRedis)) ?? [];
+    const heads = new Map<string, { seq: number; version: number | null }>();
+    roomIds.forEach((id, i) => {
+      const [seqErr, seq] = replies[2 * i] as [Error | null, string | null];
+      const [versionErr, version] = replies[2 * i + 1] as [Error | null, string | null];
+      if (seqErr ?? versionErr) fromRedis(seqErr ?? versionErr);
+      heads.set(id, { seq: Number(seq ?? 0), version: version === null ? null : Number(version) });
+    });
+    return heads;
+  }
+
+  async avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null> {
+    const held = await this.redis.hget(roomKeys(roomId).sessions, userId).catch(fromRedis);
+    if (!held) return null;
+    const [sessionId, instanceId] = held.split('|');
+    return { sessionId, instanceId };
   }
 
   async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {

@@ -148,6 +148,18 @@ end)
 return {'OK', seq, ev}
 `;
 
+/** KEYS: seq log lease
+ *  ARGV: roomIdJson textJson fromJson logLen epoch
+ *  A notice changes nothing in the room but its seq and log: it is an event like the others, so
+ *  clients get it in order and a resume replays it. */
+export const NOTICE_LUA = `${APPEND_LOG}
+if fenced(KEYS[3], ARGV[5]) then return {'FENCED'} end
+local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[4]), function(seq)
+  return '{"type":"notice","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"text":' .. ARGV[2] .. ',"from":' .. ARGV[3] .. '}'
+end)
+return {'OK', seq, ev}
+`;
+
 /** KEYS: meta map grid  ARGV: version mapJson grid width height
  *  Caches a map unless the cache already holds this version or a newer one. */
 export const CACHE_MAP_LUA = `

@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isAdmin } from '../auth/admin';
+import type { Identity } from '../auth/identity';
+import { LOGGER, type Logger } from '../logging/logger';
+import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
+import { MapStore } from '../maps/map-store';
+import { ForbiddenError, NotInRoomError, RoomNotFoundError } from '../protocol/errors';
+import { RoomsService } from '../rooms/rooms.service';
+import { SessionRegistry } from '../rooms/session-registry';
+import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
+import type {
+  KickAccepted, LiveRoomSummary, LiveRoomsResponse, NoticeAccepted, RoomStateResponse, RoomSummary,
+} from './api-types';
+import { DirectoryRepository } from './directory.repository';
+import { InstancesService } from './instances.service';
+
+/**
+ * What operators and game backends do to rooms over HTTP: look at them, push a notice into one,
+ * remove an avatar. Notices and kicks are room events like the WebSocket's: they take the room's
+ * next seq in the room state and are published the same way (RoomsService.publish).
+ */
+@Injectable()
+export class RoomOpsService {
+  constructor(
+    @Inject(ROOM_STATE) private readonly state: RoomStateStore,
+    @Inject(ROOM_LOCKS) private readonly locks: RoomLocks,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly directory: DirectoryRepository,
+    private readonly maps: MapStore,
+    private readonly rooms: RoomsService,
+    private readonly sessions: SessionRegistry,
+    private readonly instances: InstancesService,
+  ) {}
+
+  /** Every room with live players or spectators, on any live instance, most players first. */
+  async liveRooms(): Promise<LiveRoomsResponse> {
+    const ids = await this.instances.liveIds();
+    const perInstance = await Promise.all(ids.map(async (id) => ({ id, records: await this.state.sessionsOfInstance(id) })));
+    const live = new Map<string, { players: number; spectators: number; instances: Set<string> }>();
+    for (const { id, records } of perInstance) {
+      for (const r of records) {
+        let room = live.get(r.roomId);
+        if (!room) live.set(r.roomId, (room = { players: 0, spectators: 0, instances: new Set() }));
+        if (r.role === 'player') room.players++;
+        else room.spectators++;
+        room.instances.add(id);
+      }
+    }
+    const roomIds = [...live.keys()];
+    const [heads, owners] = await Promise.all([this.state.roomHeads(roomIds), this.directory.findRooms(roomIds)]);
+    const ownerOf = new Map(owners.map((o) => [o.roomId, o.owner]));
+    const rooms: LiveRoomSummary[] = roomIds.flatMap((roomId) => {
+      const owner = ownerOf.get(roomId);
+      const room = live.get(roomId)!;
+      const head = heads.get(roomId) ?? { seq: 0, version: null };
+      if (!owner) return [];
+      return [{
+        roomId, owner, players: room.players, spectators: room.spectators, seq: head.seq, version: head.version,
+        instances: [...room.instances].sort(),
+      }];
+    });
+    rooms.sort((a, b) => b.players - a.players || a.roomId.localeCompare(b.roomId, 'en', { numeric: true }));
+    return { rooms };
+  }
+
+  /** The room as a `welcome` would show it; the stored map when nobody entered since the cache lost it. */
+  async roomState(roomId: string): Promise<RoomStateResponse> {
+    await this.requireRoom(roomId);
+    const live = await this.state.readRoom(roomId);
+    const map = live.map ?? (await this.maps.findRoom(roomId))?.map;
+    if (!map) throw new RoomNotFoundError(roomId);
+    return { roomId, seq: live.seq, map, members: live.members, spectators: live.spectators };
+  }
+
+  async notice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
+    await this.requireModerator(roomId, by);
+    this.rooms.requireFanout();
+    const event = await this.state.notice(roomId, text, { userId: by.userId, name: by.name });
+    this.rooms.publish(roomId, event);
+    this.log.info({ room: roomId, by: by.userId, seq: event.seq }, 'notice sent');
+    return { roomId, seq: event.seq };
+  }
+
+  /**
+   * The avatar leaves with reason `kicked` here, under the room lock, wherever its socket is;
+   * then the instance holding the socket tells it (`kicked`) and closes it with 4003.
+   */
+  async kick(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
+    const room = await this.requireModerator(roomId, by);
+    if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be kicked from it');
+    this.rooms.requireFanout();
+    const holder = await this.state.avatarSession(roomId, userId);
+    if (!holder) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
+    const event = await this.locks.withRoomLock(roomId, () =>
+      this.state.leave(roomId, userId, holder.sessionId, 'player', 'kicked', holder.instanceId),
+    );
+    // Null: the avatar left (or changed hands) between the lookup and the lock.
+    if (!event) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
+    this.rooms.publish(roomId, event);
+    const message = isAdmin(by) && by.userId !== room.owner.userId
+      ? `an admin removed you from room ${roomId}`
+      : `the owner of room ${roomId} removed you from it`;
+    // The avatar is out either way; a socket that misses this hears NOT_IN_ROOM on its next move.
+    await this.sessions.kick(roomId, holder, message).catch((err: unknown) =>
+      this.log.warn({ err, room: roomId, user: userId }, 'kicked, but the socket\'s instance could not be told'),
+    );
+    this.log.info({ room: roomId, user: userId, by: by.userId, seq: event.seq }, 'kicked');
+    return { roomId, userId, seq: event.seq };
+  }
+
+  private async requireRoom(roomId: string): Promise<RoomSummary> {
+    const room = await this.directory.findRoom(roomId);
+    if (!room) throw new RoomNotFoundError(roomId);
+    return room;
+  }
+
+  /** The room, when `by` may act on it: an admin, or the room's owner. */
+  private async requireModerator(roomId: string, by: Identity): Promise<RoomSummary> {
+    const room = await this.requireRoom(roomId);
+    if (!isAdmin(by) && room.owner.userId !== by.userId) throw new ForbiddenError('only an admin or the room\'s owner may do this');
+    return room;
+  }
+}
