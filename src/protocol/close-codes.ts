@@ -5,4 +5,6 @@ export const CloseCode = {
   TOO_LARGE: 1009,
   RESTARTING: 1012,
   REPLACED: 4001,
+  /** The session's token reached its `exp` and no `refresh` moved the deadline. */
+  TOKEN_EXPIRED: 4004,
 } as const;

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
+import { audit } from '../logging/audit';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import {
-  BlockedError, ConflictError, ForbiddenError, InvalidBuildError, NotInRoomError, RoomNotFoundError, UnavailableError,
+  BlockedError, ConflictError, ForbiddenError, InvalidBuildError, NotInRoomError, ProtocolError, RoomNotFoundError, UnavailableError,
 } from '../protocol/errors';
 import type {
   BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
@@ -136,7 +137,19 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   // ---- build ----------------------------------------------------------------------------------
 
+  /** Every build, done or refused, leaves an audit line (who, which room, the refusal's code). */
   async build(session: ClientSession, msg: BuildMessage): Promise<void> {
+    const entry = { actor: session.identity.userId, action: 'build' as const, roomId: session.seat?.roomId, ops: msg.ops.length };
+    try {
+      await this.buildUnaudited(session, msg);
+    } catch (err) {
+      audit(session.log, { ...entry, result: 'refused', code: err instanceof ProtocolError ? err.code : 'INTERNAL' });
+      throw err;
+    }
+    audit(session.log, { ...entry, result: 'ok' });
+  }
+
+  private async buildUnaudited(session: ClientSession, msg: BuildMessage): Promise<void> {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
     const roomId = seat.roomId;
