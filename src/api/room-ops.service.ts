@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isAdmin } from '../auth/admin';
 import type { Identity } from '../auth/identity';
+import { audited } from '../logging/audit';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
@@ -72,7 +73,15 @@ export class RoomOpsService {
     return { roomId, seq: live.seq, map, members: live.members, spectators: live.spectators };
   }
 
-  async notice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
+  notice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
+    return audited(this.log, { actor: by.userId, action: 'notice', roomId, chars: text.length }, () => this.sendNotice(roomId, text, by));
+  }
+
+  kick(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
+    return audited(this.log, { actor: by.userId, action: 'kick', roomId, target: userId }, () => this.kickAvatar(roomId, userId, by));
+  }
+
+  private async sendNotice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
     await this.requireModerator(roomId, by);
     this.rooms.requireFanout();
     const event = await this.state.notice(roomId, text, { userId: by.userId, name: by.name });
@@ -85,7 +94,7 @@ export class RoomOpsService {
    * The avatar leaves with reason `kicked` here, under the room lock, wherever its socket is;
    * then the instance holding the socket tells it (`kicked`) and closes it with 4003.
    */
-  async kick(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
+  private async kickAvatar(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
     const room = await this.requireModerator(roomId, by);
     if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be kicked from it');
     this.rooms.requireFanout();

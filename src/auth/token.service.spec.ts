@@ -17,15 +17,15 @@ const hs = (claims: JWTPayload, key = secret, alg = 'HS256') => sign(claims, new
 
 describe('TokenService: HS256 with JWT_SECRET', () => {
   it('accepts an HS256 token and reads sub and name', async () => {
-    await expect(tokens.verify(mintToken(secret, { userId: '7', name: 'Ada' }))).resolves.toEqual({ userId: '7', name: 'Ada' });
+    await expect(tokens.verify(mintToken(secret, { userId: '7', name: 'Ada' }))).resolves.toEqual({ userId: '7', name: 'Ada', expiresAt: expect.any(Number) });
   });
 
   it('defaults the name from sub', async () => {
-    await expect(tokens.verify(await hs({ sub: '8' }))).resolves.toEqual({ userId: '8', name: 'user8' });
+    await expect(tokens.verify(await hs({ sub: '8' }))).resolves.toEqual({ userId: '8', name: 'user8', expiresAt: expect.any(Number) });
   });
 
   it('carries role "admin" when the token says so, and nothing for other roles', async () => {
-    await expect(tokens.verify(mintToken(secret, { userId: '1', name: 'x', role: 'admin' }))).resolves.toEqual({ userId: '1', name: 'x', role: 'admin' });
+    await expect(tokens.verify(mintToken(secret, { userId: '1', name: 'x', role: 'admin' }))).resolves.toEqual({ userId: '1', name: 'x', role: 'admin', expiresAt: expect.any(Number) });
     expect(await tokens.verify(await hs({ sub: '1', role: 'owner' }))).not.toHaveProperty('role');
   });
 
@@ -71,8 +71,8 @@ describe('TokenService: RS256 and ES256 with JWT_PUBLIC_KEY', () => {
   });
 
   it('accepts tokens signed by the matching private key', async () => {
-    await expect(rsaService.verify(await sign({ sub: '5', name: 'Rita' }, rsa.privateKey, 'RS256'))).resolves.toEqual({ userId: '5', name: 'Rita' });
-    await expect(ecService.verify(await sign({ sub: '6', name: 'Eli' }, ec.privateKey, 'ES256'))).resolves.toEqual({ userId: '6', name: 'Eli' });
+    await expect(rsaService.verify(await sign({ sub: '5', name: 'Rita' }, rsa.privateKey, 'RS256'))).resolves.toEqual({ userId: '5', name: 'Rita', expiresAt: expect.any(Number) });
+    await expect(ecService.verify(await sign({ sub: '6', name: 'Eli' }, ec.privateKey, 'ES256'))).resolves.toEqual({ userId: '6', name: 'Eli', expiresAt: expect.any(Number) });
   });
 
   it('refuses another key, another algorithm, and HS256 tokens (there is no secret)', async () => {

@@ -58,8 +58,8 @@ export class TokenService {
     if (!claims.success) {
       throw new InvalidTokenError(`bad claims: ${claims.error.issues.map((i) => i.path.join('.')).join(', ')}`);
     }
-    const { sub, name, role } = claims.data;
-    return { userId: sub, name: name ?? `user${sub}`, ...(role === 'admin' ? { role } : {}) };
+    const { sub, name, role, exp } = claims.data;
+    return { userId: sub, name: name ?? `user${sub}`, ...(role === 'admin' ? { role } : {}), expiresAt: exp * 1000 };
   }
 
   mint(identity: Identity, ttlSeconds = 24 * 3600): string {

@@ -21,11 +21,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parsed.args;
-  const token = args.token ?? (await mintLocally(args.user!, args.name));
+  const mint = args.user !== undefined ? () => mintLocally(args.user!, args.name) : undefined;
+  const token = args.token ?? (await mint!());
 
   let client;
   try {
-    client = await connectTerminal(args.url, token);
+    client = await connectTerminal(args.url, token, mint);
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
     process.stderr.write(`could not connect: ${err.message}\n`);

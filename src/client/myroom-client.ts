@@ -9,6 +9,7 @@ import type {
   BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, KickedMessage, LeftEvent, MovedEvent, NoticeEvent, ReplacedMessage, Role,
   WelcomeMessage,
 } from '../protocol/messages';
+import { refreshDelayMs, tokenExpiresAt } from './token-expiry';
 
 export type {
   BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, KickedMessage, LeftEvent, MovedEvent, NoticeEvent, ReplacedMessage, Role,
@@ -38,6 +39,12 @@ export interface MyRoomClientOptions {
   requestTimeoutMs?: number;
   /** A socket not open by then is closed and connect() rejects. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Gets a fresh token for the same user (e.g. from the sign-in that gave the first one). With it,
+   * the client sends `refresh` ahead of each token's `exp`, so the server never closes the socket
+   * with 4004; connect() also uses it when `token` has already expired.
+   */
+  refreshToken?: () => Promise<string>;
 }
 
 export class MyRoomRequestError extends Error {
@@ -77,10 +84,16 @@ export class MyRoomClient {
   private nextId = 1;
   /** Seq of the last room event seen, for `resume` after a reconnect. */
   lastSeq = 0;
+  private refreshTimer?: ReturnType<typeof setTimeout>;
 
-  private constructor(private readonly socket: WebSocketLike, private readonly timeoutMs: number) {
+  private constructor(
+    private readonly socket: WebSocketLike,
+    private readonly timeoutMs: number,
+    private readonly refreshToken?: () => Promise<string>,
+  ) {
     socket.onmessage = (ev) => this.onFrame(String(ev.data));
     socket.onclose = (ev) => {
+      clearTimeout(this.refreshTimer);
       for (const p of this.pending.values()) {
         clearTimeout(p.timer);
         p.reject(new Error(`connection closed (${ev.code})`));
@@ -91,9 +104,18 @@ export class MyRoomClient {
   }
 
   /** Opens the socket; the token travels as the `bearer.<jwt>` subprotocol (works in browsers). */
-  static connect(opts: MyRoomClientOptions): Promise<MyRoomClient> {
+  static async connect(opts: MyRoomClientOptions): Promise<MyRoomClient> {
+    let token = opts.token;
+    const expiresAt = tokenExpiresAt(token);
+    if (opts.refreshToken && expiresAt !== undefined && expiresAt - Date.now() < MIN_TOKEN_LIFE_MS) token = await opts.refreshToken();
+    const client = await MyRoomClient.open(opts, token);
+    client.scheduleRefresh(token);
+    return client;
+  }
+
+  private static open(opts: MyRoomClientOptions, token: string): Promise<MyRoomClient> {
     const factory = opts.createSocket ?? defaultFactory;
-    const socket = factory(opts.url, [PROTOCOL, `bearer.${opts.token}`]);
+    const socket = factory(opts.url, [PROTOCOL, `bearer.${token}`]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error('could not connect (timed out)'));
@@ -101,7 +123,7 @@ export class MyRoomClient {
       }, opts.connectTimeoutMs ?? 10_000);
       socket.onopen = () => {
         clearTimeout(timer);
-        resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000));
+        resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000, opts.refreshToken));
       };
       socket.onerror = () => {
         clearTimeout(timer);
@@ -140,6 +162,17 @@ export class MyRoomClient {
     await this.request({ type: 'leave' });
   }
 
+  /** Hands the server a newer token of the same user; the socket then lives until its `exp`. */
+  async refresh(token: string): Promise<void> {
+    await this.request({ type: 'refresh', token });
+    this.scheduleRefresh(token);
+  }
+
+  /** Whether this client gets fresh tokens by itself (it was given `refreshToken`). */
+  get canRefresh(): boolean {
+    return this.refreshToken !== undefined;
+  }
+
   on<K extends keyof ClientEvents>(type: K, handler: Handler<ClientEvents[K]>): () => void {
     let set = this.handlers.get(type);
     if (!set) this.handlers.set(type, (set = new Set()));
@@ -161,6 +194,24 @@ export class MyRoomClient {
 
   close(code = 1000): void {
     this.socket.close(code);
+  }
+
+  /**
+   * Arms the next automatic refresh for `token` (see token-expiry.ts for when). A refresh that
+   * fails is tried again while the token lasts; after that the server closes with 4004.
+   */
+  private scheduleRefresh(token: string): void {
+    clearTimeout(this.refreshTimer);
+    const expiresAt = tokenExpiresAt(token);
+    const getToken = this.refreshToken;
+    if (!getToken || expiresAt === undefined || !this.isOpen) return;
+    const delay = Math.min(refreshDelayMs(expiresAt), MAX_TIMER_MS);
+    this.refreshTimer = setTimeout(() => {
+      if (delay === MAX_TIMER_MS) return this.scheduleRefresh(token);
+      getToken().then((fresh) => this.refresh(fresh)).catch(() => {
+        if (this.isOpen && expiresAt - Date.now() > MIN_TOKEN_LIFE_MS) this.refreshTimer = setTimeout(() => this.scheduleRefresh(token), MIN_TOKEN_LIFE_MS / 2);
+      });
+    }, delay);
   }
 
   private request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -203,6 +254,11 @@ export class MyRoomClient {
     if (set) for (const h of set) (h as Handler<ClientEvents[K]>)(payload);
   }
 }
+
+/** A token with less left than this is not worth connecting (or retrying a refresh) with. */
+const MIN_TOKEN_LIFE_MS = 1000;
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const EVENT_TYPES: Record<string, true> = {
   entered: true, moved: true, built: true, left: true, notice: true, welcome: true, replaced: true, kicked: true,

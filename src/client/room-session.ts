@@ -4,7 +4,8 @@
  * and when the socket drops it reconnects with backoff and enters again with `resume` from the
  * last seq it saw. A socket replaced by another tab or process (close 4001) is not reconnected:
  * fighting over the avatar would never end; `takeOver()` does it on purpose. Nor is a socket
- * whose avatar an admin or the room's owner removed (`kicked`, close 4003).
+ * whose avatar an admin or the room's owner removed (`kicked`, close 4003), nor one whose token
+ * expired (close 4004), unless the client can get a fresh token.
  */
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF, retryHintMs } from './backoff';
 import { type MyRoomClient, MyRoomRequestError } from './myroom-client';
@@ -40,7 +41,12 @@ export interface StateChange {
 }
 
 export interface RoomSessionOptions {
-  /** Opens a new connection, e.g. () => MyRoomClient.connect({ url, token }). */
+  /**
+   * Opens a new connection, e.g. () => MyRoomClient.connect({ url, token, refreshToken }). With
+   * `refreshToken` the client keeps its token fresh, and after its token expired anyway (close
+   * 4004) the session reconnects with a new one; without, it stops there (state `failed`,
+   * error TokenExpiredError).
+   */
   connect: () => Promise<MyRoomClient>;
   roomId: string;
   as?: Role;
@@ -64,6 +70,14 @@ export class NotInRoomNowError extends Error {
   constructor() {
     super('not in the room right now');
     this.name = 'NotInRoomNowError';
+  }
+}
+
+/** The server closed the socket because its token expired (4004), and no fresh one can be had. */
+export class TokenExpiredError extends Error {
+  constructor() {
+    super('the sign-in expired; sign in again');
+    this.name = 'TokenExpiredError';
   }
 }
 
@@ -273,6 +287,10 @@ export class RoomSession {
     if (code === 4001 || this.gotReplaced) {
       // The model stays as last seen (a view may keep showing it, marked as not live).
       this.setState({ state: 'replaced', attempt: 0, closeCode: code });
+      return;
+    }
+    if (code === 4004 && !client.canRefresh) {
+      this.setState({ state: 'failed', attempt: 0, closeCode: code, error: new TokenExpiredError() });
       return;
     }
     if (code === 1012) this.hintMs = retryHintMs(reason);

@@ -6,4 +6,6 @@ export const CloseCode = {
   RESTARTING: 1012,
   REPLACED: 4001,
   KICKED: 4003,
+  /** The session's token reached its `exp` and no `refresh` moved the deadline. */
+  TOKEN_EXPIRED: 4004,
 } as const;

@@ -60,11 +60,19 @@ export const leaveSchema = z.object({
   id: requestId,
 });
 
+/** A fresh token for the same user, sent before the current one's `exp` to keep the socket. */
+export const refreshSchema = z.object({
+  type: z.literal('refresh'),
+  id: requestId,
+  token: z.string().min(1).max(4096),
+});
+
 export const clientMessageSchemas = {
   enter: enterSchema,
   move: moveSchema,
   build: buildSchema,
   leave: leaveSchema,
+  refresh: refreshSchema,
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageSchemas;
@@ -74,7 +82,8 @@ export type BuildMessage = z.infer<typeof buildSchema>;
 export type BuildOp = z.infer<typeof buildOpSchema>;
 export type PlaceOp = z.infer<typeof placeOpSchema>;
 export type LeaveMessage = z.infer<typeof leaveSchema>;
-export type ClientMessage = EnterMessage | MoveMessage | BuildMessage | LeaveMessage;
+export type RefreshMessage = z.infer<typeof refreshSchema>;
+export type ClientMessage = EnterMessage | MoveMessage | BuildMessage | LeaveMessage | RefreshMessage;
 /** What a client may send before defaults are applied (e.g. `as` may be left out). */
 export type ClientMessageInput = z.input<(typeof clientMessageSchemas)[ClientMessageType]>;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Identity } from '../auth/identity';
+import { audit } from '../logging/audit';
 import type { Logger } from '../logging/logger';
 import type { LeaveReason, Role } from '../protocol/messages';
 import { CloseCode } from '../protocol/close-codes';
@@ -30,6 +31,7 @@ export class ClientSession {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private corked = false;
+  private expiryTimer?: NodeJS.Timeout;
 
   /**
    * `tcp` is the socket under the WebSocket, corked while this turn of the event loop writes to it
@@ -39,13 +41,40 @@ export class ClientSession {
    */
   constructor(
     readonly socket: WebSocket,
-    readonly identity: Identity,
+    /** Replaced by a `refresh` (same user; name and role may change, the avatar stays). */
+    public identity: Identity,
     private readonly maxBufferedBytes: number,
     parentLog: Logger,
     private readonly tcp?: Socket,
   ) {
     this.log = parentLog.child({ user: identity.userId, session: this.id });
     socket.on('pong', () => { this.alive = true; });
+    socket.once('close', () => clearTimeout(this.expiryTimer));
+    this.expireAt(identity.expiresAt);
+  }
+
+  /**
+   * Closes the socket with 4004 at `expiresAt` (ms since the epoch; none: never), replacing any
+   * earlier deadline. setTimeout cannot wait longer than ~24.8 days, so a longer wait is re-armed
+   * when that much has passed. Unref'd: a pending deadline does not keep the process alive.
+   */
+  expireAt(expiresAt: number | undefined): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (expiresAt === undefined || this.socket.readyState === WebSocket.CLOSED) return;
+    const wait = expiresAt - Date.now();
+    if (wait <= 0) return this.expire();
+    this.expiryTimer = setTimeout(() => {
+      if (wait > MAX_TIMER_MS) this.expireAt(expiresAt);
+      else this.expire();
+    }, Math.min(wait, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+
+  private expire(): void {
+    if (!this.isOpen) return;
+    audit(this.log, { actor: this.identity.userId, action: 'access.expired', roomId: this.seat?.roomId, result: 'ok' });
+    this.close(CloseCode.TOKEN_EXPIRED, 'token expired');
   }
 
   get isOpen(): boolean {
@@ -117,6 +146,8 @@ export class ClientSession {
 }
 
 const TEXT_FRAME = { binary: false };
+/** The longest delay setTimeout honours (2^31 - 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const toUncork: ClientSession[] = [];
 let flushScheduled = false;
 

@@ -7,10 +7,11 @@ import type WebSocket from 'ws';
 import { identityOf } from '../auth/handshake';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LOGGER, type Logger } from '../logging/logger';
-import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage } from '../protocol/messages';
+import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage, RefreshMessage } from '../protocol/messages';
 import { attachSession, ClientSession, sessionOf } from './client-session';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomsService } from './rooms.service';
+import { SessionAuth } from './session-auth';
 import { SessionRegistry } from './session-registry';
 
 /**
@@ -24,6 +25,7 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly rooms: RoomsService,
     private readonly sessions: SessionRegistry,
+    private readonly auth: SessionAuth,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -62,5 +64,10 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage('leave')
   leave(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: LeaveMessage) {
     return this.rooms.leave(sessionOf(ws)!, msg);
+  }
+
+  @SubscribeMessage('refresh')
+  refresh(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: RefreshMessage) {
+    return this.auth.refresh(sessionOf(ws)!, msg);
   }
 }

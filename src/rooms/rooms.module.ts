@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { FanoutModule } from '../fanout/fanout.module';
 import { MapsModule } from '../maps/maps.module';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomChannels } from './room-channels';
 import { RoomsGateway } from './rooms.gateway';
 import { RoomsService } from './rooms.service';
+import { SessionAuth } from './session-auth';
 import { SessionRegistry } from './session-registry';
 
 /** The WebSocket side: sessions, rooms and the events their clients see. */
 @Module({
-  imports: [MapsModule, FanoutModule],
-  providers: [RoomChannels, SessionRegistry, RoomsService, RoomsGateway, ProtocolErrorFilter],
+  imports: [AuthModule, MapsModule, FanoutModule],
+  providers: [RoomChannels, SessionRegistry, SessionAuth, RoomsService, RoomsGateway, ProtocolErrorFilter],
   exports: [SessionRegistry, RoomsService],
 })
 export class RoomsModule {}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
+import { audited } from '../logging/audit';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
@@ -136,7 +137,13 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   // ---- build ----------------------------------------------------------------------------------
 
+  /** Every build, done or refused, leaves an audit line (who, which room, the refusal's code). */
   async build(session: ClientSession, msg: BuildMessage): Promise<void> {
+    const entry = { actor: session.identity.userId, action: 'build' as const, roomId: session.seat?.roomId, ops: msg.ops.length };
+    await audited(session.log, entry, () => this.buildUnaudited(session, msg));
+  }
+
+  private async buildUnaudited(session: ClientSession, msg: BuildMessage): Promise<void> {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
     const roomId = seat.roomId;

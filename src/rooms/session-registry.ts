@@ -3,6 +3,7 @@ import { backoffDelay, type BackoffOptions } from '../common/backoff';
 import { openSessions } from '../common/metrics';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EVENT_FANOUT, type ControlMessage, type EventFanout } from '../fanout/fanout.port';
+import { audit } from '../logging/audit';
 import { LOGGER, type Logger } from '../logging/logger';
 import { CloseCode } from '../protocol/close-codes';
 import type { LeaveReason } from '../protocol/messages';
@@ -98,9 +99,10 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
   /**
    * Graceful shutdown: refuse new enters, take every local avatar out, ask clients to come back.
    * Readiness turns 503 at once; when clients are connected we wait `graceMs` before closing them,
-   * so the gateway has seen us unready and sends their reconnects elsewhere.
+   * so the gateway has seen us unready and sends their reconnects elsewhere. `actor` is who asked
+   * (`system` for a signal or shutdown), for the audit line.
    */
-  async drain(retryHintMs: number, graceMs = 0): Promise<void> {
+  async drain(retryHintMs: number, graceMs = 0, actor = 'system'): Promise<void> {
     this.draining = true;
     if (graceMs > 0 && this.sessions.size > 0) {
       this.log.info({ graceMs, sessions: this.sessions.size }, 'draining: unready; waiting for the gateway to notice');
@@ -118,6 +120,7 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     // so clients get 1012 and its hint rather than an abnormal close.
     await Promise.all(all.map((s) => s.closed(CLOSE_HANDSHAKE_WAIT_MS)));
     this.log.info({ sessions: all.length }, 'drained');
+    audit(this.log, { actor, action: 'drain', result: 'ok', sessions: all.length });
   }
 
   get isDraining(): boolean {

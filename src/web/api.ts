@@ -75,11 +75,21 @@ export function gameNames(games: readonly GameSummary[]): Map<number, string> {
 }
 
 const TOKEN_KEY = 'myroom.token';
+/** The demo user a token came from, so that a reloaded page can still get fresh ones. */
+const DEV_USER_KEY = 'myroom.devUser';
 
 export const tokenStore = {
   get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
   set: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+  devUser: (): string | null => sessionStorage.getItem(DEV_USER_KEY),
+  setDevUser: (userId: string | null) => {
+    if (userId === null) sessionStorage.removeItem(DEV_USER_KEY);
+    else sessionStorage.setItem(DEV_USER_KEY, userId);
+  },
+  clear: () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(DEV_USER_KEY);
+  },
 };
 
 /** ws(s)://<this host>/ws */

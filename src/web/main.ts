@@ -12,6 +12,8 @@ interface SignedIn {
   token: string;
   user: api.UserSummary;
   ownRoomId: string | null;
+  /** A fresh token from the same sign-in (the demo sign-in can; a pasted token cannot). */
+  refresh?: () => Promise<string>;
 }
 
 let account: SignedIn | undefined;
@@ -50,7 +52,9 @@ async function route(): Promise<void> {
     room = {
       id: wanted.roomId,
       as: wanted.as,
-      view: new RoomView({ token: account.token, user: account.user, roomId: wanted.roomId, as: wanted.as, onSignedOut: (m) => signOut(m) }),
+      view: new RoomView({
+        token: account.token, refreshToken: account.refresh, user: account.user, roomId: wanted.roomId, as: wanted.as, onSignedOut: (m) => signOut(m),
+      }),
     };
   } else if (!wanted) {
     await showLobby();
@@ -86,13 +90,14 @@ async function showSignIn(): Promise<void> {
 async function signInAsDemoUser(userId: string): Promise<void> {
   try {
     const { token } = await api.devToken(userId);
-    await signIn(token);
+    await signIn(token, userId);
   } catch (err) {
     pageMessage(`Could not sign in: ${(err as Error).message}`);
   }
 }
 
-async function signIn(token: string): Promise<void> {
+/** `devUser`: the token came from the demo sign-in for this user, which can give fresh ones. */
+async function signIn(token: string, devUser: string | null = null): Promise<void> {
   let me: api.MeResponse;
   try {
     me = await api.me(token);
@@ -105,7 +110,17 @@ async function signIn(token: string): Promise<void> {
     return;
   }
   api.tokenStore.set(token);
-  account = { token, user: me.user, ownRoomId: me.roomId };
+  api.tokenStore.setDevUser(devUser);
+  const signedIn: SignedIn = { token, user: me.user, ownRoomId: me.roomId };
+  if (devUser !== null) {
+    signedIn.refresh = async () => {
+      const fresh = (await api.devToken(devUser)).token;
+      signedIn.token = fresh;
+      if (account === signedIn) api.tokenStore.set(fresh);
+      return fresh;
+    };
+  }
+  account = signedIn;
   pageMessage('');
   const who = byId('who');
   who.textContent = `Signed in as ${me.user.name}`;
@@ -191,7 +206,7 @@ async function boot(): Promise<void> {
     else pageMessage((err as Error).message);
     return;
   }
-  await signIn(saved);
+  await signIn(saved, api.tokenStore.devUser());
 }
 
 void boot();

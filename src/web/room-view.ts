@@ -4,7 +4,7 @@
  * the picture moves when the server's `moved` arrives.
  */
 import { MyRoomClient, MyRoomRequestError } from '../client/myroom-client';
-import { RoomSession, type StateChange } from '../client/room-session';
+import { RoomSession, type StateChange, TokenExpiredError } from '../client/room-session';
 import type { Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
 import { gameNames, roomInfo, socketUrl, tokenRefused, type UserSummary } from './api';
 import { BuildPanel } from './build-panel';
@@ -16,6 +16,8 @@ import { describeError, describeReconnect, describeState } from './words';
 
 export interface RoomViewOptions {
   token: string;
+  /** Gets a fresh token from the same sign-in; without it, an expired sign-in ends the room. */
+  refreshToken?: () => Promise<string>;
   user: UserSummary;
   roomId: string;
   as: Role;
@@ -33,19 +35,27 @@ export class RoomView {
   private names = new Map<number, string>();
   private ownerName?: string;
   private tokenWasRefused = false;
+  /** The newest token: the first one, then each refreshed one. */
+  private token: string;
   private noticeSource: NoticeSource = 'other';
   private readonly cleanups: (() => unknown)[] = [];
 
   constructor(private readonly opts: RoomViewOptions) {
     showScreen('screen-room');
+    this.token = opts.token;
+    const refresh = opts.refreshToken;
     this.session = new RoomSession({
-      connect: () => MyRoomClient.connect({ url: socketUrl(), token: opts.token }),
+      connect: () => MyRoomClient.connect({
+        url: socketUrl(),
+        token: this.token,
+        ...(refresh ? { refreshToken: async () => (this.token = await refresh()) } : {}),
+      }),
       roomId: opts.roomId,
       as: opts.as,
       // A browser cannot see why a handshake failed; ask the API whether the token is the reason.
       canRetry: async (err) => {
         if (err instanceof MyRoomRequestError) return true;
-        this.tokenWasRefused = await tokenRefused(opts.token);
+        this.tokenWasRefused = await tokenRefused(this.token);
         return !this.tokenWasRefused;
       },
     });
@@ -106,6 +116,11 @@ export class RoomView {
     byId('replaced-panel').hidden = s.state !== 'replaced';
     byId('failed-panel').hidden = s.state !== 'failed';
     if (s.state === 'failed') {
+      if (s.error instanceof TokenExpiredError) {
+        this.dispose();
+        this.opts.onSignedOut('Your sign-in expired. Please sign in again.');
+        return;
+      }
       if (this.tokenWasRefused) {
         this.dispose();
         this.opts.onSignedOut('Your sign-in is no longer valid (it expired, or the server changed its secret). Please sign in again.');

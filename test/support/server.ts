@@ -9,7 +9,7 @@ import { mintToken } from '../../src/auth/mint';
 import { type AppConfig, loadConfig, type Mode } from '../../src/config/config';
 import { openDatabase } from '../../src/maps/data-source';
 import { seedDemoData } from '../../src/maps/seed';
-import { createLogger } from '../../src/logging/logger';
+import { createLogger, type Logger } from '../../src/logging/logger';
 
 /** The real services of the machine; each test server gets its own database and key prefix. */
 export const SERVICES = {
@@ -120,7 +120,13 @@ export function testServerEnv(env: TestEnv, overrides: Record<string, string> = 
  * services mode (as `npm run seed` would), by the server itself in embedded mode (as `npm start`
  * does). The mode is `shared`'s when given, else `mode`.
  */
-export async function startTestServer(overrides: Record<string, string> = {}, shared?: TestEnv, mode: Mode = 'services'): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  shared?: TestEnv,
+  mode: Mode = 'services',
+  /** The server's logger, e.g. one that captures its lines (log-capture.ts). */
+  logger?: Logger,
+): Promise<TestServer> {
   const env = shared ?? (await createTestEnv(mode));
   const config = loadConfig(testServerEnv(env, overrides));
   if (config.mode === 'services') {
@@ -130,7 +136,7 @@ export async function startTestServer(overrides: Record<string, string> = {}, sh
   }
   let server: RunningServer;
   try {
-    server = await startServer(config, createLogger(config.logLevel, config.instanceId));
+    server = await startServer(config, logger ?? createLogger(config.logLevel, config.instanceId));
   } catch (err) {
     if (!shared) await env.dropAll();
     throw err;

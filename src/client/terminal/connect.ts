@@ -10,12 +10,14 @@ export class ConnectError extends Error {}
  * Opens a MyRoomClient over the `ws` package, remembering why a handshake failed: the library
  * only knows that it did, and "HTTP 401" and "connection refused" call for different fixes.
  */
-export async function connectTerminal(url: string, token: string): Promise<MyRoomClient> {
+export async function connectTerminal(url: string, token: string, refreshToken?: () => Promise<string>): Promise<MyRoomClient> {
   let failure: (Error & { code?: string }) | undefined;
   try {
     return await MyRoomClient.connect({
       url,
       token,
+      // --user mints tokens here, so it refreshes by itself; a --token cannot be renewed here.
+      ...(refreshToken ? { refreshToken } : {}),
       createSocket: (u, protocols) => {
         const ws = new WebSocket(u, protocols, { perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
         ws.on('error', (err) => (failure ??= err));

@@ -183,6 +183,8 @@ function closeWords(code: number): string {
       return 'you entered this room from another connection, which replaced this one (4001)';
     case CloseCode.KICKED:
       return 'an admin or the room owner removed you from the room (4003)';
+    case CloseCode.TOKEN_EXPIRED:
+      return 'your token expired (4004): get a fresh one with `npm run token -- <userId>` and connect again, or pass --user <userId> to have tokens minted and renewed here';
     case 1006:
       return 'the connection was lost (1006)';
     default:
