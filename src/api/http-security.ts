@@ -25,12 +25,16 @@ export const CONTENT_SECURITY_POLICY = {
  * created with `bodyParser: false` so that these parsers are the only ones.
  */
 export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
-  app.use(
-    helmet({
-      // Not helmet's defaults: they allow inline styles, and their upgrade-insecure-requests
-      // would send a plain-HTTP laptop setup's own requests to https, where nothing listens.
-      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    }),
+  // Not helmet's defaults: they allow inline styles, and their upgrade-insecure-requests
+  // would send a plain-HTTP laptop setup's own requests to https, where nothing listens.
+  const strict = helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } });
+  // Swagger UI's page (/api/docs) carries inline styles it cannot do without; its scripts are
+  // files, so it still runs no inline script.
+  const docs = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] } },
+  });
+  app.use((req: { url?: string }, res: unknown, next: () => void) =>
+    ((req.url ?? '').startsWith('/api/docs') ? docs : strict)(req as never, res as never, next),
   );
   const allowed = config.ws.allowedOrigins;
   // Only /api is meant for other origins' scripts, and only for the listed ones; with no list,

@@ -34,7 +34,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
 
 const CODE_OF: Record<number, string> = {
   400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT',
-  429: 'RATE_LIMITED', 503: 'UNAVAILABLE',
+  413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 503: 'UNAVAILABLE',
 };
 
 /** The problem `type`: a stable URI per code, documented in the README's HTTP API section. */
@@ -80,6 +80,12 @@ export class ApiProblemFilter extends BaseExceptionFilter {
       if (typeof fields.field === 'string') extra.field = fields.field;
       if (typeof fields.retryAfterMs === 'number') extra.retryAfterMs = fields.retryAfterMs;
       return problem(status, typeof fields.code === 'string' ? fields.code : (CODE_OF[status] ?? 'ERROR'), message, extra);
+    }
+    // The body parsers' own refusals (too large, malformed JSON) come as http-errors: a client
+    // error with a status and a message meant to be shown.
+    const { status, expose, message } = (err ?? {}) as { status?: unknown; expose?: unknown; message?: unknown };
+    if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
+      return problem(status, CODE_OF[status] ?? 'BAD_REQUEST', typeof message === 'string' ? message : 'bad request');
     }
     const correlationId = randomUUID();
     this.log.error({ err, correlationId, path: req.path }, 'internal error');

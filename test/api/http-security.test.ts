@@ -39,6 +39,14 @@ describe('HTTP security', () => {
     expect(directives(csp).get('style-src')).toEqual(["'self'"]);
   });
 
+  it('lets the API docs page (Swagger UI) use inline styles, and still no inline script', async () => {
+    const res = await fetch(server.url + '/api/docs');
+    expect(res.status).toBe(200);
+    const csp = directives(res.headers.get('content-security-policy'));
+    expect(csp.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
+    expect(csp.get('script-src')).toEqual(["'self'"]);
+  });
+
   it('answers a CORS preflight for /api from an allowed origin', async () => {
     const res = await fetch(server.url + '/api/rooms', {
       method: 'OPTIONS',
