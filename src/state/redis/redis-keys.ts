@@ -11,3 +11,5 @@ export const leaseKey = (instanceId: string) => `instance:{${instanceId}}:lease`
 export const instanceSessionsKey = (instanceId: string) => `instance:{${instanceId}}:sessions`;
 /** Redlock resource of whoever is reaping a dead instance. */
 export const reapLockKey = (instanceId: string) => `lock:reap:{${instanceId}}`;
+/** JSON figures an instance publishes for GET /api/instances, with a TTL. */
+export const instanceStatsKey = (instanceId: string) => `instance:{${instanceId}}:stats`;
