@@ -76,7 +76,7 @@ export class Overview {
     const rows = rooms.map((r) => {
       const open = el('button', { type: 'button', class: 'small secondary', 'data-open-room': r.roomId }, 'Open');
       open.onclick = () => this.actions.openRoom(r.roomId);
-      return el('tr', { 'data-room-id': r.roomId, 'data-players': String(r.players) },
+      return el('tr', { 'data-room-id': r.roomId, 'data-players': String(r.players), 'data-seq': String(r.seq) },
         el('td', { class: 'mono' }, `#${r.roomId}`),
         el('td', {}, r.owner.name),
         el('td', { class: 'num' }, String(r.players)),

@@ -21,6 +21,10 @@ export class RoomWatch {
   private readonly session: RoomSession;
   private readonly canvas: RoomCanvas;
   private names = new Map<number, string>();
+  /** Names of everyone seen in the room, for events that carry only a user id. */
+  private readonly people = new Map<string, string>();
+  /** Nobody kicks a room's owner: no button for them. */
+  private ownerId?: string;
   private tokenWasRefused = false;
   private readonly cleanups: (() => unknown)[] = [];
 
@@ -66,6 +70,10 @@ export class RoomWatch {
     byId('room-spectators').textContent = room ? String(room.spectators) : '0';
     byId('room-instances').textContent = room ? room.instances.join(', ') : '–';
     if (room) byId('room-title').textContent = `${room.owner.name}'s room #${room.roomId}`;
+    if (room && this.ownerId !== room.owner.userId) {
+      this.ownerId = room.owner.userId;
+      this.renderMembers();
+    }
   }
 
   private onState(s: StateChange): void {
@@ -87,6 +95,8 @@ export class RoomWatch {
     if ((frame.type === 'built' || frame.type === 'welcome') && frame.map.objects.some((o) => o.gameId !== undefined && !this.names.has(o.gameId))) {
       void this.loadNames();
     }
+    if (frame.type === 'welcome' || frame.type === 'built') for (const m of frame.members) this.people.set(m.userId, m.name);
+    if (frame.type === 'entered') this.people.set(frame.member.userId, frame.member.name);
     this.logEvent(frame);
     const model = this.session.model;
     byId('room-seq').textContent = String(model.seq);
@@ -106,7 +116,10 @@ export class RoomWatch {
 
   private async loadNames(): Promise<void> {
     try {
-      this.names = gameNames((await roomInfo(this.token, this.roomId)).games);
+      const info = await roomInfo(this.token, this.roomId);
+      this.names = gameNames(info.games);
+      this.ownerId = info.owner.userId;
+      this.renderMembers();
       this.draw();
     } catch {
       // Games then show their number.
@@ -114,6 +127,7 @@ export class RoomWatch {
   }
 
   private renderMembers(): void {
+    if (!this.session.model.isReady) return;
     const members = this.session.model.memberList();
     byId('member-count').textContent = `(${members.length})`;
     if (members.length === 0) {
@@ -123,17 +137,23 @@ export class RoomWatch {
     byId('members').replaceChildren(...members.map((m) => {
       const dot = el('span', { class: 'dot' });
       dot.style.background = colorFor(m.userId);
-      const kick = el('button', { type: 'button', class: 'kick', 'data-kick': m.userId, title: `Remove ${m.name} from the room` }, 'Kick');
-      kick.onclick = () => void this.kick(m.userId, m.name, kick);
-      return el('li', { 'data-user-id': m.userId, 'data-x': String(m.x), 'data-y': String(m.y) },
-        dot, el('span', { class: 'name' }, m.name), el('span', { class: 'pos' }, `${m.x}, ${m.y}`), kick);
+      const item = el('li', { 'data-user-id': m.userId, 'data-x': String(m.x), 'data-y': String(m.y) },
+        dot, el('span', { class: 'name' }, m.name), el('span', { class: 'pos' }, `${m.x}, ${m.y}`));
+      if (m.userId === this.ownerId) {
+        item.append(el('span', { class: 'owner-tag' }, 'owner'));
+      } else {
+        const kick = el('button', { type: 'button', class: 'kick', 'data-kick': m.userId, title: `Remove ${m.name} from the room` }, 'Kick');
+        kick.onclick = () => void this.kick(m.userId, m.name, kick);
+        item.append(kick);
+      }
+      return item;
     }));
   }
 
   private logEvent(frame: WelcomeMessage | RoomEvent): void {
     const list = byId('events');
     const item = el('li', { 'data-seq': String(frame.seq), 'data-type': frame.type },
-      el('span', { class: 'seq' }, `#${frame.seq}`), el('span', { class: 'type' }, frame.type), el('span', {}, describeEvent(frame)));
+      el('span', { class: 'seq' }, `#${frame.seq}`), el('span', { class: 'type' }, frame.type), el('span', {}, describeEvent(frame, (id) => this.people.get(id) ?? id)));
     list.prepend(item);
     while (list.children.length > SHOWN_EVENTS) list.lastElementChild?.remove();
   }
@@ -167,13 +187,13 @@ export class RoomWatch {
   }
 }
 
-function describeEvent(f: WelcomeMessage | RoomEvent): string {
+function describeEvent(f: WelcomeMessage | RoomEvent, name: (userId: string) => string): string {
   switch (f.type) {
     case 'welcome': return `watching: ${f.members.length} in the room, map v${f.map.version}`;
     case 'entered': return `${f.member.name} entered at ${f.member.x}, ${f.member.y}`;
-    case 'moved': return `${f.userId} → ${f.x}, ${f.y}`;
+    case 'moved': return `${name(f.userId)} → ${f.x}, ${f.y}`;
     case 'built': return `map v${f.map.version}, ${f.map.objects.length} objects`;
-    case 'left': return `${f.userId} left (${f.reason})`;
+    case 'left': return `${name(f.userId)} left (${f.reason})`;
     case 'notice': return `${f.from.name}: ${f.text}`;
   }
 }
