@@ -1,9 +1,10 @@
 import { Controller, type MessageEvent, Sse, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Observable } from 'rxjs';
+import { type Observable, takeUntil, timer } from 'rxjs';
+import type { Identity } from '../auth/identity';
 import { AdminGuard } from './admin.guard';
 import { AdminStreamService } from './admin-stream.service';
-import { BearerAuthGuard } from './bearer-auth.guard';
+import { BearerAuthGuard, CurrentIdentity } from './bearer-auth.guard';
 import { ApiProblems } from './openapi-schemas';
 import { ApiRateLimitGuard } from './rate-limit.guard';
 
@@ -22,11 +23,13 @@ export class AdminStreamController {
       'A `text/event-stream`: an event `snapshot` every second, its data `{ at, servedBy, instances, rooms, totals }` ' +
       '(`instances` as GET /api/instances, `rooms` as GET /api/rooms for an admin, `totals`: players, spectators, rooms, ' +
       'instances, eventsPerSecond from the rooms\' seq). While Redis or the database is down, `unavailable` events ' +
-      '`{ at, detail }` instead. The stream ends when the instance shuts down; reconnect (to any instance).',
+      '`{ at, detail }` instead. The stream ends when the instance shuts down or the token expires; reconnect (to any instance, with a valid token).',
   })
   @ApiProduces('text/event-stream')
   @ApiProblems(401, 403, 429)
-  events(): Observable<MessageEvent> {
-    return this.stream.events;
+  events(@CurrentIdentity() by: Identity): Observable<MessageEvent> {
+    // The token was checked once, when the stream opened: it must not outlive the token.
+    if (by.expiresAt === undefined) return this.stream.events;
+    return this.stream.events.pipe(takeUntil(timer(new Date(by.expiresAt))));
   }
 }

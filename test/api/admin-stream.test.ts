@@ -1,5 +1,5 @@
 import type { AdminSnapshot } from '../../src/api/api-types';
-import { adminToken, api, expectProblem } from '../support/api';
+import { adminToken, api, expectProblem, signedToken } from '../support/api';
 import { describeEachMode } from '../support/modes';
 import { joinAs, step } from '../support/room';
 import type { TestServer } from '../support/server';
@@ -62,6 +62,16 @@ describeEachMode('admin stream', (mode) => {
     } finally {
       await Promise.all([owner.close(), guest.close(), alone.close()]);
     }
+  });
+
+  it('ends when the token that opened it expires', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const res = await fetch(`${server.url}/api/admin/stream`, { headers: { Authorization: `Bearer ${signedToken('ops', { role: 'admin', exp })}` } });
+    expect(res.status).toBe(200);
+    // Read to the end: the server closes it at exp (the test's timeout catches a stream that never ends).
+    const text = await res.text();
+    expect(text).toContain('event: snapshot');
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000 - 50);
   });
 
   it('is in the OpenAPI document', async () => {
