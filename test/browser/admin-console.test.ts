@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { adminToken } from '../support/api';
 import { deleteBrokerQueues } from '../support/rabbit';
 import { buildOk, joinAs, step, wall } from '../support/room';
 import { createTestEnv, SERVICES, startTestServer, type TestEnv, type TestServer } from '../support/server';
@@ -93,6 +94,21 @@ describe('admin console across two instances', () => {
     await page.click('#token-form button[type="submit"]');
     await page.waitForSelector('#page-message:has-text("not an admin\'s")', WAIT);
     expect(await page.isVisible('#screen-overview')).toBe(false);
+  });
+
+  it('says why there is no demo admin when the server does not hand out admin dev tokens', async () => {
+    const plain = await startTestServer({}, undefined, 'embedded');
+    try {
+      const page = await openPage(`${plain.url}/admin`);
+      await page.waitForSelector('#demo-admin-text:has-text("DEV_ADMIN_TOKENS=true")', WAIT);
+      expect(await page.isVisible('#demo-admin-button')).toBe(false);
+      // A pasted admin token still works there.
+      await page.fill('#token-input', adminToken());
+      await page.click('#token-form button[type="submit"]');
+      await page.waitForSelector(`#instances tr[data-instance-id="${plain.config.instanceId}"]`, WAIT);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('an admin on A watches a room live, kicks a player connected to B, and a notice reaches a player page on B', async () => {
