@@ -22,6 +22,8 @@ export interface DevTokenResponse {
 /** `GET /api/dev/users` (only when DEV_TOKENS is on): who the demo sign-in may pick. */
 export interface DevUsersResponse {
   users: UserSummary[];
+  /** Whether `POST /api/dev/token` may be asked for `admin: true` (DEV_ADMIN_TOKENS). */
+  adminTokens?: boolean;
 }
 
 /** `GET /api/me`: who the bearer token says you are, and your own room when you have one. */
@@ -98,4 +100,26 @@ export interface KickAccepted {
 /** `GET /api/instances` */
 export interface InstancesResponse {
   instances: InstanceStats[];
+}
+
+/** Figures across every live instance, in each `GET /api/admin/stream` snapshot. */
+export interface AdminTotals {
+  /** Avatars in rooms, on every instance. */
+  players: number;
+  spectators: number;
+  rooms: number;
+  instances: number;
+  /** Room events per second since the previous snapshot (from the rooms' seq); null on the first. */
+  eventsPerSecond: number | null;
+}
+
+/** `GET /api/admin/stream` (admin): one server-sent `snapshot` event a second. */
+export interface AdminSnapshot {
+  /** ISO 8601: when it was taken. */
+  at: string;
+  /** The instance that answers this stream. */
+  servedBy: string;
+  instances: InstanceStats[];
+  rooms: LiveRoomSummary[];
+  totals: AdminTotals;
 }

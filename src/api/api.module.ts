@@ -9,6 +9,8 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { MapsModule } from '../maps/maps.module';
 import { INSTANCE_LEASE, type InstanceLease } from '../presence/instance-lease';
 import { RoomsModule } from '../rooms/rooms.module';
+import { AdminStreamController } from './admin-stream.controller';
+import { AdminStreamService } from './admin-stream.service';
 import { DevTokenController } from './dev-token.controller';
 import { DirectoryRepository } from './directory.repository';
 import { DirectoryService } from './directory.service';
@@ -32,9 +34,9 @@ export class ApiModule implements OnModuleInit {
     return {
       module: ApiModule,
       imports: [AuthModule, MapsModule, FanoutModule, RoomsModule],
-      controllers: [RoomsApiController, RoomOpsController, InstancesController, ...(config.auth.devTokens ? [DevTokenController] : [])],
+      controllers: [RoomsApiController, RoomOpsController, InstancesController, AdminStreamController, ...(config.auth.devTokens ? [DevTokenController] : [])],
       providers: [
-        DirectoryRepository, DirectoryService, RoomOpsService, InstancesService, ShutdownRequest,
+        DirectoryRepository, DirectoryService, RoomOpsService, InstancesService, AdminStreamService, ShutdownRequest,
         { provide: APP_FILTER, useClass: ApiProblemFilter },
         config.mode === 'services'
           ? {

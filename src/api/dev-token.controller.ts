@@ -27,8 +27,8 @@ export class DevTokenController {
   ) {}
 
   @Get('users')
-  users(): Promise<DevUsersResponse> {
-    return this.directory.demoUsers();
+  async users(): Promise<DevUsersResponse> {
+    return { ...(await this.directory.demoUsers()), adminTokens: this.config.auth.devAdminTokens };
   }
 
   @Post('token')
