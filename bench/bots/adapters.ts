@@ -248,9 +248,15 @@ function colyseusAdapter(base: string, token: (userId: string) => string): Adapt
 /**
  * The client's Manager hands every Engine.IO message to `ondata`, which parses it; events are
  * `2["name",{…}]`. The frequent ones (moved, entered, left) are read here as text and never reach
- * the parser; acks and rare events go on to the client as usual.
+ * the parser; acks and rare events go on to the client as usual. The Manager passes parsed packets
+ * on in a microtask (`ondecoded`), which would let the events read here overtake an ack (the
+ * welcome) or a `built` that came before them, so it passes them on at once instead.
  */
-interface ManagerInternals { ondata(data: string): void }
+interface ManagerInternals {
+  ondata(data: string): void;
+  ondecoded(packet: unknown): void;
+  emitReserved(event: 'packet', packet: unknown): void;
+}
 
 function socketIoAdapter(url: string, token: (userId: string) => string): Adapter {
   return {
@@ -262,6 +268,7 @@ function socketIoAdapter(url: string, token: (userId: string) => string): Adapte
       const own = `"userId":${JSON.stringify(userId)},`;
       const manager = socket.io as unknown as ManagerInternals;
       const parse = manager.ondata.bind(manager);
+      manager.ondecoded = (packet) => manager.emitReserved('packet', packet);
       manager.ondata = (text) => {
         if (text.charCodeAt(0) === 50 && text.charCodeAt(1) === 91) { // 2[ : an event on the main namespace
           switch (text.charCodeAt(3)) {
