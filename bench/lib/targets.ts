@@ -256,7 +256,8 @@ async function start(name: TargetName): Promise<Running> {
   // Not docker/haproxy.cfg: its per-address limits (30 upgrades per 10 s) would stop the bots,
   // which all connect from 127.0.0.1.
   writeFileSync(cfg, [
-    'global', '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
+    'global', '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files
+    'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
     'frontend ws', `  bind 127.0.0.1:${gatewayPort}`, '  default_backend rooms',
     'backend rooms', '  balance leastconn', '  option httpchk GET /health/ready',
     ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
