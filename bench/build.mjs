@@ -6,6 +6,8 @@ await build({
     cli: 'bench/cli.ts',
     'bots/worker': 'bench/bots/worker.ts',
     'peers/bare-ws': 'bench/peers/bare-ws/server.ts',
+    'peers/bare-ws-corked': 'bench/peers/bare-ws-corked/server.ts',
+    'peers/socketio': 'bench/peers/socketio/server.ts',
     'peers/colyseus': 'bench/peers/colyseus/server.ts',
   },
   outdir: 'dist-bench',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,colyseus,barews] [--workers 2] [--step 8] [--rates 1,2,5]`
+ * `npm run bench -- <scenario> [--targets myroom,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5]`
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
@@ -11,17 +11,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BotPool } from './lib/pool';
 import { type Machine, type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
-import { startTarget, stopAllTargets, type TargetName } from './lib/targets';
+import { startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './lib/targets';
 
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
-  const o: Options = { targets: ['myroom', 'colyseus', 'barews'], workers: 2, stepSeconds: 8 };
+  const o: Options = { targets: [...TARGET_ORDER].filter((t) => t !== 'cluster'), workers: 2, stepSeconds: 8 };
   let scenario = 'rooms';
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
     const value = () => inline ?? argv[++i];
-    if (flag === '--targets') o.targets = value().split(',') as TargetName[];
+    if (flag === '--targets' || flag === '--servers') {
+      o.targets = value().split(',') as TargetName[];
+      const unknown = o.targets.filter((t) => !TARGET_ORDER.includes(t));
+      if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')}: one of ${TARGET_ORDER.join(', ')}`);
+    }
     else if (flag === '--workers') o.workers = Number(value());
     else if (flag === '--step') o.stepSeconds = Number(value());
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
@@ -103,7 +107,7 @@ async function main(): Promise<number> {
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredResult) : undefined;
     const merged = { ...(previous?.targets ?? {}), ...targets };
     for (const t of Object.values(merged)) if (t) t.date ??= previous?.date;
-    const ordered = Object.fromEntries((['myroom', 'cluster', 'colyseus', 'barews'] as const).filter((k) => merged[k]).map((k) => [k, merged[k]]));
+    const ordered = Object.fromEntries(TARGET_ORDER.filter((k) => merged[k]).map((k) => [k, merged[k]]));
     const result: StoredResult = { scenario: name, description: s.description, date, machine: machine(), targets: ordered };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 1) + '\n');

@@ -5,6 +5,7 @@
  * bots' own CPU is the first limit. Rare frames (welcome, built, errors) are parsed in full.
  */
 import { pack, unpack } from '@colyseus/msgpackr';
+import { io as socketIo } from 'socket.io-client';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/auth/mint';
 import { connectNode } from '../../src/client/node';
@@ -44,7 +45,9 @@ export interface Adapter {
 
 export function adapterFor(target: TargetInfo): Adapter {
   const token = (userId: string) => mintToken(target.jwtSecret, { userId, name: userId });
-  return target.kind === 'colyseus' ? colyseusAdapter(target.url, token) : jsonAdapter(target.url, token);
+  if (target.kind === 'colyseus') return colyseusAdapter(target.url, token);
+  if (target.kind === 'socketio') return socketIoAdapter(target.url, token);
+  return jsonAdapter(target.url, token);
 }
 
 // ---- My Room and the bare-ws limit: PROTOCOL.md JSON frames, through the typed client library ----
@@ -94,12 +97,14 @@ function jsonAdapter(url: string, token: (userId: string) => string): Adapter {
         close: () => client.close(),
       };
     },
-    moverOf(raw) {
-      const text = raw as string;
-      const i = text.indexOf('"userId":"') + 10;
-      return text.slice(i, text.indexOf('"', i));
-    },
+    moverOf: moverOfJson,
   };
+}
+
+function moverOfJson(raw: string | Buffer): string {
+  const text = raw as string;
+  const i = text.indexOf('"userId":"') + 10;
+  return text.slice(i, text.indexOf('"', i));
 }
 
 // ---- Colyseus 0.16: HTTP matchmaking, then binary frames (protocol byte, type, msgpack body) ----
@@ -235,5 +240,80 @@ function colyseusAdapter(base: string, token: (userId: string) => string): Adapt
       const len = b[key + 7] & 0x1f;
       return b.toString('utf8', key + 8, key + 8 + len);
     },
+  };
+}
+
+// ---- Socket.IO 4: the official client, WebSocket transport only; room events read before parsing ----
+
+/**
+ * The client's Manager hands every Engine.IO message to `ondata`, which parses it; events are
+ * `2["name",{…}]`. The frequent ones (moved, entered, left) are read here as text and never reach
+ * the parser; acks and rare events go on to the client as usual. The Manager passes parsed packets
+ * on in a microtask (`ondecoded`), which would let the events read here overtake an ack (the
+ * welcome) or a `built` that came before them, so it passes them on at once instead.
+ */
+interface ManagerInternals {
+  ondata(data: string): void;
+  ondecoded(packet: unknown): void;
+  emitReserved(event: 'packet', packet: unknown): void;
+}
+
+function socketIoAdapter(url: string, token: (userId: string) => string): Adapter {
+  return {
+    async connect(userId, sink) {
+      const socket = socketIo(url, {
+        transports: ['websocket'], upgrade: false, reconnection: false, forceNew: true, autoConnect: false,
+        auth: { token: token(userId) }, ackTimeout: 60_000,
+      });
+      const own = `"userId":${JSON.stringify(userId)},`;
+      const manager = socket.io as unknown as ManagerInternals;
+      const parse = manager.ondata.bind(manager);
+      manager.ondecoded = (packet) => manager.emitReserved('packet', packet);
+      manager.ondata = (text) => {
+        if (text.charCodeAt(0) === 50 && text.charCodeAt(1) === 91) { // 2[ : an event on the main namespace
+          switch (text.charCodeAt(3)) {
+            case 109: // moved
+              return sink.moved(seqOf(text), text.includes(own), text);
+            case 101: // entered
+            case 108: // left
+              return sink.event(seqOf(text));
+          }
+        }
+        parse(text);
+      };
+      socket.on('built', (f: { seq: number; map: RoomMap; members: Member[] }) => sink.built(f.seq, f.map, f.members));
+      socket.on('refused', (f: { code: string; x?: number; y?: number }) => sink.moveError(f.code, f.x, f.y));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+        socket.connect();
+      });
+      // A fair comparison needs WebSocket frames from the first message on, no long-polling.
+      const transport = socket.io.engine.transport.name;
+      if (transport !== 'websocket') {
+        socket.disconnect();
+        throw new Error(`socket.io connected over ${transport}, not websocket`);
+      }
+      socket.on('disconnect', (reason) => {
+        if (reason !== 'io client disconnect') sink.closed(reason === 'io server disconnect' ? 1000 : 1006);
+      });
+      // `got` runs inside the ack's read, before any promise continuation (see Sink.welcome).
+      const request = <T>(event: string, args: unknown[], got?: (reply: T) => void) => new Promise<T>((resolve, reject) => {
+        socket.emit(event, ...args, (err: Error | null, reply: T & { error?: string }) => {
+          if (err) return reject(err);
+          if (reply.error) return reject(new Error(reply.error));
+          got?.(reply);
+          resolve(reply);
+        });
+      });
+      return {
+        enter: (roomId) => request<Welcome>('enter', [{ roomId }], (w) => sink.welcome(w)),
+        sendMove: (dir) => void socket.emit('move', dir),
+        build: async (baseVersion, ops) => void (await request('build', [{ baseVersion, ops }])),
+        leave: async () => void (await request('leave', [])),
+        close: () => void socket.disconnect(),
+      };
+    },
+    moverOf: moverOfJson,
   };
 }

@@ -1,10 +1,10 @@
 /** What the parent and the bot workers say to each other over IPC. */
 
-export type TargetKind = 'myroom' | 'colyseus' | 'barews';
+export type TargetKind = 'myroom' | 'colyseus' | 'socketio' | 'barews' | 'barews-corked';
 
 export interface TargetInfo {
   kind: TargetKind;
-  /** ws://host:port/ws for the JSON servers, http://host:port for Colyseus. */
+  /** ws://host:port/ws for the JSON servers, http://host:port for Colyseus and Socket.IO. */
   url: string;
   jwtSecret: string;
 }

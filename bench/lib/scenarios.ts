@@ -5,7 +5,7 @@
 import { BotPool, type Merged, type PhaseResult, type ServerUsage } from './pool';
 import { rssMb } from './proc';
 import type { BotSpec } from './messages';
-import { LABELS, type Running, startTarget, type TargetName } from './targets';
+import { BARE, LABELS, type Running, startTarget, type TargetName } from './targets';
 
 export interface Options {
   targets: TargetName[];
@@ -104,6 +104,27 @@ interface RampSpec {
   mustReach: number;
 }
 
+/** Highest rate whose step, and every step at a lower rate, met the bar. */
+export function highestSustainable(steps: PhaseResult[]): number | undefined {
+  let highest: number | undefined;
+  for (const s of [...steps].sort((a, b) => a.rateHz - b.rateHz)) {
+    if (!sustainable(s)) break;
+    highest = s.rateHz;
+  }
+  return highest;
+}
+
+/**
+ * Where the ceiling lies between two steps of the ladder (the last that met the bar and the first
+ * that did not), the rates worth one more look: halfway, on a 0.5 Hz grid. Empty when the ladder
+ * already pins it, or when the failure came before any success.
+ */
+export function refineBetween(ok: number | undefined, failed: number): number[] {
+  if (ok === undefined || failed - ok <= 0.5) return [];
+  const mid = Math.round(ok + failed) / 2;
+  return mid > ok && mid < failed ? [mid] : [];
+}
+
 async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<TargetResult> {
   return withTarget(name, o.workers, async (target, pool) => {
     const bots = roomBots(spec.rooms, spec.perRoom);
@@ -113,15 +134,18 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
       (Object.keys(c.counters.errors).length ? `, errors ${JSON.stringify(c.counters.errors)}` : ''));
     if (c.counters.enters < players) throw new Error(`only ${c.counters.enters} of ${players} bots could enter`);
     const steps: PhaseResult[] = [];
-    let highest: number | undefined;
-    for (const rateHz of o.rates ?? spec.rates) {
+    const ladder = [...(o.rates ?? spec.rates)];
+    // The default ladder gets a half step between the last pass and the first failure; --rates is taken as given.
+    let refined = o.rates !== undefined;
+    for (let r = 0; r < ladder.length; r++) {
+      const rateHz = ladder[r];
       let s: PhaseResult;
       // This box is shared: a step disturbed by other jobs (> 20 % of a core) is run once more.
       for (let attempt = 1; ; attempt++) {
         await pool.waitQuiet();
         s = await pool.run({
           rateHz, warmupMs: WARMUP_MS, measureMs: o.stepSeconds * 1000,
-          buildEveryMs: name === 'barews' ? 0 : spec.buildEveryMs, churnPerSec: spec.churnPerSec,
+          buildEveryMs: BARE.includes(name) ? 0 : spec.buildEveryMs, churnPerSec: spec.churnPerSec,
         }, players, `${rateHz} Hz`);
         if (s.otherCpuPct <= 20 || attempt === 2) break;
         console.log(`  (again: other jobs took ${s.otherCpuPct} % of a core during that step)`);
@@ -130,32 +154,41 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
       steps.push(s);
       const ok = sustainable(s);
       console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${line(s)}`);
-      if (ok && steps.every(sustainable)) highest = rateHz;
-      if (!ok && rateHz >= spec.mustReach) break;
-      if (Math.max(s.mover.p99, s.others.p99) > 3000) break;
+      const stop = (!ok && rateHz >= spec.mustReach) || Math.max(s.mover.p99, s.others.p99) > 3000;
+      if (stop && !refined) {
+        refined = true;
+        const between = refineBetween(highestSustainable(steps.slice(0, -1)), rateHz).filter((m) => !steps.some((x) => x.rateHz === m));
+        if (between.length) {
+          ladder.splice(r + 1, ladder.length, ...between);
+          await sleep(1500);
+          continue;
+        }
+      }
+      if (stop) break;
       await sleep(1500);
     }
     const persisted = await checkPersisted(target, steps.at(-1)?.lastSeqByRoom ?? {});
-    return { label: LABELS[name], steps, highestSustainableHz: highest, persisted };
+    steps.sort((a, b) => a.rateHz - b.rateHz);
+    return { label: LABELS[name], steps, highestSustainableHz: highestSustainable(steps), persisted };
   });
 }
 
 export const SCENARIOS: Record<string, { description: string; run(o: Options): Promise<ScenarioResult['targets']> }> = {
   rooms: {
-    description: '50 rooms × 20 players (1,000 bots). Every bot moves at the given rate; each owner builds every 5 s; 5 leave-and-enter cycles per second. The rate ramps until p99 passes 100 ms (always measured up to 5 Hz).',
-    run: (o) => each(o, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 8, 10, 12], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
+    description: '50 rooms × 20 players (1,000 bots). Every bot moves at the given rate; each owner builds every 5 s; 5 leave-and-enter cycles per second. The rate ramps in 1 Hz steps until p99 passes 100 ms (always measured up to 5 Hz), then looks once more halfway between the last pass and that failure.',
+    run: (o) => each(o, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
   },
   cluster: {
     description: 'The rooms scenario through haproxy across 2 My Room instances on RabbitMQ fan-out.',
-    run: (o) => each({ ...o, targets: ['cluster'] }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 8], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
+    run: (o) => each({ ...o, targets: ['cluster'] }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
   },
   crowd: {
     description: 'One room of 200 players (each move reaches 200 sockets); the rate ramps like rooms. Its bots are split over the workers, so latency to others is timed for movers in the same worker.',
     run: (o) => each(o, (t) => ramp(t, o, { rooms: 1, perRoom: 200, rates: [0.5, 1, 2, 3, 4, 5], buildEveryMs: 5000, churnPerSec: 1, split: true, mustReach: 2 })),
   },
   'build-under-load': {
-    description: '50 rooms × 20 players at 2 moves/s each, every owner building once a second (50 builds/s). The bare-ws limit has no builds and is left out.',
-    run: (o) => each({ ...o, targets: o.targets.filter((t) => t !== 'barews') }, (t) => ramp(t, { ...o, stepSeconds: Math.round(o.stepSeconds * 1.5) }, {
+    description: '50 rooms × 20 players at 2 moves/s each, every owner building once a second (50 builds/s). The bare-ws peers have no builds and are left out.',
+    run: (o) => each({ ...o, targets: o.targets.filter((t) => !BARE.includes(t)) }, (t) => ramp(t, { ...o, stepSeconds: Math.round(o.stepSeconds * 1.5) }, {
       rooms: 50, perRoom: 20, rates: [2], buildEveryMs: 1000, churnPerSec: 0, split: false, mustReach: 2,
     })),
   },

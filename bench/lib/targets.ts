@@ -3,7 +3,7 @@
  * - myroom: the built server (`node dist/main.js`) with its own MySQL database and Redis key
  *   prefix, rate limits raised, LOG_LEVEL=warn; both are removed when it stops;
  * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy;
- * - colyseus / barews: the peers under bench/peers.
+ * - colyseus / socketio / barews / barews-corked: the peers under bench/peers.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,23 @@ export const LABELS: Record<TargetName, string> = {
   myroom: 'My Room',
   cluster: 'My Room ×2 (gateway)',
   colyseus: 'Colyseus 0.16',
-  barews: 'bare ws (limit)',
+  socketio: 'Socket.IO 4',
+  barews: 'bare ws',
+  'barews-corked': 'bare ws (corked)',
+};
+
+/** Every server, in the order the results list them. */
+export const TARGET_ORDER: readonly TargetName[] = ['myroom', 'cluster', 'colyseus', 'socketio', 'barews', 'barews-corked'];
+
+/** The bare peers speak only enter/move/leave: no builds. */
+export const BARE: readonly TargetName[] = ['barews', 'barews-corked'];
+
+/** The peers: a script under dist-bench/peers each, and the URL the bots are given for it. */
+const PEERS: Partial<Record<TargetName, { script: string; url: (port: number) => string }>> = {
+  colyseus: { script: 'colyseus', url: (p) => `http://127.0.0.1:${p}` },
+  socketio: { script: 'socketio', url: (p) => `http://127.0.0.1:${p}` },
+  barews: { script: 'bare-ws', url: (p) => `ws://127.0.0.1:${p}/ws` },
+  'barews-corked': { script: 'bare-ws-corked', url: (p) => `ws://127.0.0.1:${p}/ws` },
 };
 
 export interface Running {
@@ -172,16 +188,15 @@ export async function startTarget(name: TargetName): Promise<Running> {
 }
 
 async function start(name: TargetName): Promise<Running> {
-  if (name === 'colyseus' || name === 'barews') {
+  const peer = PEERS[name];
+  if (peer && name !== 'myroom' && name !== 'cluster') {
     const port = await freePort();
-    const script = name === 'colyseus' ? 'dist-bench/peers/colyseus.js' : 'dist-bench/peers/bare-ws.js';
-    const child = fork(script, [], { execArgv: serverNodeArgs(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: baseEnv({ PORT: String(port), JWT_SECRET }) });
+    const child = fork(`dist-bench/peers/${peer.script}.js`, [], { execArgv: serverNodeArgs(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: baseEnv({ PORT: String(port), JWT_SECRET }) });
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
     });
-    const url = name === 'colyseus' ? `http://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws`;
-    return { name, info: { kind: name, url, jwtSecret: JWT_SECRET }, pids: [child.pid!], stop: () => stopChild(child) };
+    return { name, info: { kind: name, url: peer.url(port), jwtSecret: JWT_SECRET }, pids: [child.pid!], stop: () => stopChild(child) };
   }
 
   const tag = randomBytes(4).toString('hex');
@@ -241,7 +256,8 @@ async function start(name: TargetName): Promise<Running> {
   // Not docker/haproxy.cfg: its per-address limits (30 upgrades per 10 s) would stop the bots,
   // which all connect from 127.0.0.1.
   writeFileSync(cfg, [
-    'global', '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
+    'global', '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files
+    'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
     'frontend ws', `  bind 127.0.0.1:${gatewayPort}`, '  default_backend rooms',
     'backend rooms', '  balance leastconn', '  option httpchk GET /health/ready',
     ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
