@@ -82,6 +82,14 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
           enableOfflineQueue: true,
           // Reconnects after 50-100 ms, doubling up to 1-2 s.
           retryStrategy: (times) => backoffDelay(times, { baseMs: 50, maxMs: 2000, factor: 2 }),
+          // A black-holed connection (no reply, no reset) would otherwise hold every request
+          // forever: a command unanswered in time fails (UNAVAILABLE), and a socket that stays
+          // silent that long is cut and reconnected. Commands in flight on a cut socket are not
+          // sent again on the new one: their callers were already told UNAVAILABLE.
+          commandTimeout: config.redis.commandTimeoutMs,
+          socketTimeout: config.redis.commandTimeoutMs,
+          connectTimeout: config.redis.commandTimeoutMs,
+          autoResendUnfulfilledCommands: false,
         });
         redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
         closers.push(() => redis.disconnect());

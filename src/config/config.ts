@@ -53,6 +53,7 @@ const envSchema = z
     HTTP_MAX_BODY: intIn(256, 10 * 1024 * 1024, 16 * 1024),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().max(64).default('myroom:'),
+    REDIS_COMMAND_TIMEOUT_MS: intIn(100, 60_000, 2000),
     MYSQL_URL: optionalUrl(['mysql:']),
     RABBITMQ_URL: optionalUrl(['amqp:', 'amqps:']),
     SQLITE_PATH: z.string().trim().min(1).default('./data/myroom.sqlite'),
@@ -109,7 +110,8 @@ export type AppConfig = ServicesConfig | EmbeddedConfig;
 
 export interface ServicesConfig extends CommonConfig {
   mode: 'services';
-  redis: { url: string; keyPrefix: string };
+  /** commandTimeoutMs: longest wait for a Redis reply (a black-holed connection answers nothing, ever). */
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
   mysql: { url: string };
   /** Without a URL, events stay in this process (one instance on the shared services). */
   rabbitmq: { url?: string };
@@ -220,7 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     ...common,
     mode: 'services',
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
     mysql: { url: e.MYSQL_URL },
     rabbitmq: { url: e.RABBITMQ_URL },
     streams: {

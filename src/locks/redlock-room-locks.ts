@@ -3,6 +3,9 @@ import { RoomBusyError } from '../protocol/errors';
 import type { RedlockClient } from '../state/redis/redlock-client';
 import type { RoomLocks } from './room-locks.port';
 
+/** Longest an enter, build or leave waits for its room's lock: Redlock's ~2 s of retries, and some slack. */
+const ACQUIRE_DEADLINE_MS = 3000;
+
 /**
  * Redlock on the shared Redis. Redlock's default 200 ms retry delay would wreck enter/build
  * latency under contention, so it retries every ~20 ms (with jitter) for up to ~2 s.
@@ -31,7 +34,7 @@ export class RedlockRoomLocks implements RoomLocks {
   async withRoomLock<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
     let lock: Redlock.Lock;
     try {
-      lock = await this.redlock.lock(`lock:room:{${roomId}}`, this.ttlMs);
+      lock = await this.acquire(`lock:room:{${roomId}}`);
     } catch (err) {
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
       if (err instanceof Redlock.LockError) {
@@ -44,6 +47,23 @@ export class RedlockRoomLocks implements RoomLocks {
     } finally {
       await this.release(lock);
     }
+  }
+
+  /**
+   * Redlock's attempts are ~20 ms apart only while Redis answers: on a black-holed connection each
+   * one waits out the command timeout, and its 100 attempts would add up to minutes. So the whole
+   * acquire has a deadline; a lock granted after it is released at once.
+   */
+  private acquire(resource: string): Promise<Redlock.Lock> {
+    const acquiring = this.redlock.lock(resource, this.ttlMs);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void acquiring.then((late) => this.release(late), () => undefined);
+        reject(new Redlock.LockError(`no lock on ${resource} within ${ACQUIRE_DEADLINE_MS} ms`));
+      }, ACQUIRE_DEADLINE_MS);
+    });
+    return Promise.race([acquiring, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Number of locks whose release still waits for Redis (for tests and metrics). */

@@ -5,11 +5,12 @@ import { UnavailableError } from '../../protocol/errors';
  * With `maxRetriesPerRequest` set, a command sent while the connection is down fails with
  * MaxRetriesPerRequestError; one in flight when the connection closes (or sent after a manual
  * disconnect) fails with "Connection is closed."; with the offline queue off, "Stream isn't
- * writeable". A Redis that is up but cannot serve yet answers LOADING / MASTERDOWN / TRYAGAIN.
+ * writeable"; one unanswered within `commandTimeout` fails with "Command timed out".
+ * A Redis that is up but cannot serve yet answers LOADING / MASTERDOWN / TRYAGAIN.
  * Anything else (a script error, a wrong-type reply) is a bug and is passed on untouched.
  */
 const DRIVER_ERROR_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
-const DRIVER_MESSAGES = [/^Connection is closed\.$/, /^Stream isn't writeable/];
+const DRIVER_MESSAGES = [/^Connection is closed\.$/, /^Stream isn't writeable/, /^Command timed out$/];
 const NOT_SERVING_REPLIES = /^(LOADING|MASTERDOWN|TRYAGAIN) /;
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
