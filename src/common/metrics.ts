@@ -26,6 +26,11 @@ export const errorsSent = new Counter({
   labelNames: ['code'],
   registers: [metricsRegistry],
 });
+export const fencedWrites = new Counter({
+  name: 'myroom_fenced_writes_total',
+  help: 'Room state writes refused by the fencing check: this instance wrote under a lease epoch it had lost (a pause past its lease)',
+  registers: [metricsRegistry],
+});
 export const handshakesRefused = new Counter({
   name: 'myroom_handshakes_refused_total',
   help: 'WebSocket upgrades refused, by HTTP status (401 no or bad token, 403 origin, 503 draining or database down)',

@@ -3,8 +3,7 @@ import { occupancyString } from '../../src/domain/map';
 import { canStep } from '../../src/domain/step';
 import type { Direction, RoomEvent, WelcomeMessage } from '../../src/protocol/messages';
 import { EVENT_TYPES, type TestClient } from './client';
-import { connectAs, enter, eventually, expectValidMap, occupiedCells, peek, roomState, type Welcome } from './room';
-import type { TestServer } from './server';
+import { connectAs, enter, eventually, expectValidMap, occupiedCells, peek, type RoomServer, roomState, type Welcome } from './room';
 import type { ServicesProbe } from './services';
 
 /**
@@ -35,7 +34,7 @@ export interface RoomInvariantReport {
   applied: number[];
 }
 
-export async function expectRoomInvariants(server: TestServer, roomId: string, o: RoomInvariantOptions): Promise<RoomInvariantReport> {
+export async function expectRoomInvariants(server: RoomServer, roomId: string, o: RoomInvariantOptions): Promise<RoomInvariantReport> {
   // Everything in flight has landed once every client has seen the seq a newcomer sees.
   const room = await eventually(async () => {
     const now = await peek(server, roomId);
@@ -95,7 +94,7 @@ async function expectStorageAgrees(probe: ServicesProbe, roomId: string, room: W
 }
 
 /** A newcomer enters as a player, takes a step if there is one to take, and leaves no avatar behind. */
-async function expectFreshClientServed(server: TestServer, roomId: string, before: Welcome): Promise<void> {
+async function expectFreshClientServed(server: RoomServer, roomId: string, before: Welcome): Promise<void> {
   const userId = `fresh-${Math.random().toString(36).slice(2, 8)}`;
   const fresh = await connectAs(server, userId);
   try {

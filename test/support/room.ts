@@ -4,6 +4,9 @@ import type { TestServer } from './server';
 
 /** Protocol-level helpers shared by the room tests: they only speak the wire protocol. */
 
+/** Where clients connect and how they get a token: a test server, or a cluster's gateway. */
+export type RoomServer = Pick<TestServer, 'wsUrl' | 'token'>;
+
 export interface Welcome extends Frame {
   type: 'welcome';
   roomId: string;
@@ -17,7 +20,7 @@ export interface Welcome extends Frame {
 
 export type { Member, RoomMap };
 
-export function connectAs(server: TestServer, userId: string | number, opts: ConnectOptions & { name?: string } = {}): Promise<TestClient> {
+export function connectAs(server: RoomServer, userId: string | number, opts: ConnectOptions & { name?: string } = {}): Promise<TestClient> {
   return TestClient.connect(server.wsUrl, server.token(userId, opts.name), opts);
 }
 
@@ -29,7 +32,7 @@ export async function enter(client: TestClient, roomId: string | number, extra: 
 }
 
 /** Connects as `userId` and enters `roomId`. */
-export async function joinAs(server: TestServer, userId: string | number, roomId: string | number, extra: Record<string, unknown> = {}): Promise<[TestClient, Welcome]> {
+export async function joinAs(server: RoomServer, userId: string | number, roomId: string | number, extra: Record<string, unknown> = {}): Promise<[TestClient, Welcome]> {
   const client = await connectAs(server, userId);
   return [client, await enter(client, roomId, extra)];
 }
@@ -38,7 +41,7 @@ export async function joinAs(server: TestServer, userId: string | number, roomId
  * The room as a newcomer sees it: a throwaway spectator's `welcome`. A spectator's enter is not a
  * room event, so looking does not change the room's `seq`.
  */
-export async function peek(server: TestServer, roomId: string | number): Promise<Welcome> {
+export async function peek(server: RoomServer, roomId: string | number): Promise<Welcome> {
   const watcher = await connectAs(server, 'watcher');
   try {
     return await enter(watcher, roomId, { as: 'spectator' });

@@ -14,7 +14,7 @@ export class ServicesProbe {
     private readonly prefix: string,
   ) {}
 
-  static async open(server: TestServer): Promise<ServicesProbe> {
+  static async open(server: Pick<TestServer, 'env'>): Promise<ServicesProbe> {
     const sql = await createConnection(server.env.databaseUrl);
     // No keyPrefix on purpose: the tests name the full keys, as an operator would see them.
     const redis = new Redis(SERVICES.redis);

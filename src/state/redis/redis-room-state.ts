@@ -10,6 +10,7 @@ import {
 import type {
   BuildResult, EnterParams, EnterResult, LiveRoom, MoveResult, NoticeAuthor, RoomStateStore, SeqEvent, SessionRecord, WriteFence,
 } from '../room-state.port';
+import { fencedWrites } from '../../common/metrics';
 import { fromRedis } from './redis-errors';
 import { instanceSessionsKey, leaseKey } from './redis-keys';
 
@@ -231,6 +232,7 @@ export class RedisRoomState implements RoomStateStore {
 
   private checkFence(reply: ScriptReply): ScriptReply {
     if (reply[0] !== 'FENCED') return reply;
+    fencedWrites.inc();
     this.fence.reportFenced();
     throw new FencedError();
   }
