@@ -62,10 +62,15 @@ function line(s: PhaseResult): string {
   const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
   return `${String(s.rateHz).padStart(4)} Hz: ${k(s.acceptedPerSec)}/${k(s.offeredPerSec)} moves/s, ${k(s.deliveriesPerSec)} deliveries/s, ` +
     `p50/p99 mover ${s.mover.p50}/${s.mover.p99} ms, others ${s.others.p50}/${s.others.p99} ms, ` +
-    `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
+    `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}` +
+    (s.server.brokerCpuPct !== undefined ? `, broker ${s.server.brokerCpuPct}% (${brokerMicrosPerEvent(s)} µs/event)` : '') + `, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
     (s.counters.gaps ? `, ${s.counters.gaps} seq gaps` : '') +
     (Object.keys(s.counters.errors).length ? `, errors ${JSON.stringify(s.counters.errors)}` : '');
 }
+
+/** RabbitMQ CPU per room event (moves accepted; builds and enters are a rounding error beside them). */
+export const brokerMicrosPerEvent = (s: PhaseResult) =>
+  s.acceptedPerSec > 0 ? Math.round(((s.server.brokerCpuPct ?? 0) / 100) * 1e6 / s.acceptedPerSec) : 0;
 
 async function withTarget(name: TargetName, workers: number, fn: (t: Running, pool: BotPool) => Promise<TargetResult>): Promise<TargetResult> {
   console.log(`\n== ${LABELS[name]}`);

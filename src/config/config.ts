@@ -75,6 +75,8 @@ const envSchema = z
     RABBITMQ_STREAM_MAX_BYTES: intIn(1_000_000, 1e12, 1_000_000_000),
     RABBITMQ_STREAM_SEGMENT_BYTES: intIn(100_000, 3_000_000_000, 50_000_000),
     RABBITMQ_PREFETCH: intIn(1, 65_535, 1000),
+    RABBITMQ_BATCH_MAX: intIn(1, 10_000, 256),
+    RABBITMQ_BATCH_LINGER_MS: intIn(0, 50, 0),
     INSTANCE_LEASE_TTL_MS: intIn(500, 60_000, 3000),
     INSTANCE_HEARTBEAT_MS: intIn(100, 20_000, 1000),
     REAPER_INTERVAL_MS: intIn(100, 60_000, 500),
@@ -124,6 +126,12 @@ export interface ServicesConfig extends CommonConfig {
     segmentBytes: number;
     /** Unacknowledged deliveries per consumer (streams refuse consumers without one). */
     prefetch: number;
+    /**
+     * Events sent as one stream message per partition: at most batchMax (1: one event per message,
+     * in the format every release reads), gathered over one event-loop turn, or batchLingerMs.
+     */
+    batchMax: number;
+    batchLingerMs: number;
   };
   /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
   presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
@@ -230,6 +238,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: e.RABBITMQ_STREAM_MAX_BYTES,
       segmentBytes: e.RABBITMQ_STREAM_SEGMENT_BYTES,
       prefetch: e.RABBITMQ_PREFETCH,
+      batchMax: e.RABBITMQ_BATCH_MAX,
+      batchLingerMs: e.RABBITMQ_BATCH_LINGER_MS,
     },
     presence: {
       leaseTtlMs: e.INSTANCE_LEASE_TTL_MS,
