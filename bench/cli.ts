@@ -1,5 +1,7 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,colyseus,barews] [--workers 2] [--step 8] [--rates 1,2,5]`
+ * `npm run bench -- <scenario> [--targets myroom,colyseus,barews] [--workers 2] [--step 8] [--rates 1,2,5] [--batch]`
+ *
+ * `--batch`: My Room's bots ask for batched frames (subprotocol myroom.v1.batch).
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
@@ -25,6 +27,8 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     else if (flag === '--workers') o.workers = Number(value());
     else if (flag === '--step') o.stepSeconds = Number(value());
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
+    // The bot workers inherit the environment: that is how the choice reaches them.
+    else if (flag === '--batch') process.env.BENCH_BATCH = '1';
     else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
     else scenario = flag;
   }

@@ -44,7 +44,9 @@ export interface Adapter {
 
 export function adapterFor(target: TargetInfo): Adapter {
   const token = (userId: string) => mintToken(target.jwtSecret, { userId, name: userId });
-  return target.kind === 'colyseus' ? colyseusAdapter(target.url, token) : jsonAdapter(target.url, token);
+  if (target.kind === 'colyseus') return colyseusAdapter(target.url, token);
+  // bench --batch: My Room's bots take batched frames (the library unpacks them into the same texts).
+  return jsonAdapter(target.url, token, target.kind === 'myroom' && process.env.BENCH_BATCH === '1');
 }
 
 // ---- My Room and the bare-ws limit: PROTOCOL.md JSON frames, through the typed client library ----
@@ -56,10 +58,10 @@ function seqOf(text: string): number {
   return n;
 }
 
-function jsonAdapter(url: string, token: (userId: string) => string): Adapter {
+function jsonAdapter(url: string, token: (userId: string) => string, batch = false): Adapter {
   return {
     async connect(userId, sink) {
-      const client = await connectNode({ url, token: token(userId), requestTimeoutMs: 60_000 });
+      const client = await connectNode({ url, token: token(userId), requestTimeoutMs: 60_000, batch });
       const own = `"userId":${JSON.stringify(userId)},`;
       client.onRaw((text) => {
         // Frames start with {"type":"…": the 9th character tells the types apart cheaply.
