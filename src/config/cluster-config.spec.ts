@@ -65,3 +65,16 @@ describe('configuration of streams, leases and drain', () => {
     expect(problems({ RABBITMQ_URL: 'http://broker' })).toEqual([expect.stringMatching(/^RABBITMQ_URL/)]);
   });
 });
+
+describe('WORKERS', () => {
+  it('is one by default, and several in services mode with the broker', () => {
+    expect(servicesConfig(services).workers).toBe(1);
+    expect(servicesConfig({ ...services, RABBITMQ_URL: 'amqp://127.0.0.1', WORKERS: '4' }).workers).toBe(4);
+  });
+
+  it('is refused above one in embedded mode, or without the broker, saying why', () => {
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS: embedded mode runs as one process/);
+    expect(problems({ WORKERS: '2' })).toEqual([expect.stringMatching(/^WORKERS: several workers need RABBITMQ_URL/)]);
+    expect(problems({ WORKERS: '0' })[0]).toMatch(/^WORKERS/);
+  });
+});

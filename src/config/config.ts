@@ -80,6 +80,7 @@ const envSchema = z
     INSTANCE_LEASE_TTL_MS: intIn(500, 60_000, 3000),
     INSTANCE_HEARTBEAT_MS: intIn(100, 20_000, 1000),
     REAPER_INTERVAL_MS: intIn(100, 60_000, 500),
+    WORKERS: intIn(1, 64, 1),
     RUN_MIGRATIONS: z
       .enum(['true', 'false'])
       .default('true')
@@ -135,6 +136,8 @@ export interface ServicesConfig extends CommonConfig {
   };
   /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
   presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
+  /** Full instances this command runs on this host, sharing the port (main.ts, workers.ts). */
+  workers: number;
 }
 
 export interface EmbeddedConfig extends CommonConfig {
@@ -222,6 +225,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     drainGraceMs: e.DRAIN_GRACE_MS,
     runMigrations: e.RUN_MIGRATIONS,
   };
+  if ((!e.REDIS_URL || !e.MYSQL_URL) && e.WORKERS > 1) {
+    throw new ConfigError([
+      'WORKERS: embedded mode runs as one process (its room state lives in that process\'s memory); ' +
+        'for several workers set REDIS_URL, MYSQL_URL and RABBITMQ_URL (services mode), or leave WORKERS at 1',
+    ]);
+  }
+  if (e.WORKERS > 1 && !e.RABBITMQ_URL) {
+    throw new ConfigError(['WORKERS: several workers need RABBITMQ_URL, so that each one\'s room events reach the others']);
+  }
   if (!e.REDIS_URL || !e.MYSQL_URL) {
     return { ...common, mode: 'embedded', sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) } };
   }
@@ -246,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       heartbeatMs: e.INSTANCE_HEARTBEAT_MS,
       reapIntervalMs: e.REAPER_INTERVAL_MS,
     },
+    workers: e.WORKERS,
   };
 }
 
