@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredResult) : undefined;
     const merged = { ...(previous?.targets ?? {}), ...targets };
     for (const t of Object.values(merged)) if (t) t.date ??= previous?.date;
-    const ordered = Object.fromEntries((['myroom', 'cluster', 'colyseus', 'barews'] as const).filter((k) => merged[k]).map((k) => [k, merged[k]]));
+    const ordered = Object.fromEntries((['myroom', 'cluster', 'workers', 'colyseus', 'barews'] as const).filter((k) => merged[k]).map((k) => [k, merged[k]]));
     const result: StoredResult = { scenario: name, description: s.description, date, machine: machine(), targets: ordered };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 1) + '\n');

@@ -29,7 +29,7 @@ export interface ServerUsage {
   /** My Room only: the Redis and MariaDB servers it uses (shared services of the machine). */
   redisCpuPct?: number;
   mariadbCpuPct?: number;
-  /** Cluster only: the RabbitMQ node (beam.smp) carrying the fan-out. */
+  /** Two-instance targets only: the RabbitMQ node (beam.smp) carrying the fan-out. */
   brokerCpuPct?: number;
   /** Everything the machine was busy with in the window, % of one core (200 % = both cores saturated). */
   machineCpuPct: number;
@@ -183,7 +183,7 @@ export class BotPool {
   /** Samples the server processes, and for My Room the Redis and MariaDB it uses. */
   private sampler(): { start(): void; stop(): ServerUsage } {
     const services = this.target.info.kind === 'myroom' ? [findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1] : [];
-    if (this.target.name === 'cluster') services.push(findPid('beam.smp') ?? -1);
+    if (this.target.name === 'cluster' || this.target.name === 'workers') services.push(findPid('beam.smp') ?? -1);
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
     let busy0 = 0;

@@ -151,8 +151,8 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
     run: (o) => each(o, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 8, 10, 12], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
   },
   cluster: {
-    description: 'The rooms scenario through haproxy across 2 My Room instances on RabbitMQ fan-out.',
-    run: (o) => each({ ...o, targets: ['cluster'] }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 8], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
+    description: 'The rooms scenario on 2 My Room instances on RabbitMQ fan-out: through haproxy (cluster), and as one WORKERS=2 command on one port (workers). `--targets myroom,cluster,workers` adds the single instance to the same run.',
+    run: (o) => each({ ...o, targets: clusterTargets(o.targets) }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 8], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
   },
   crowd: {
     description: 'One room of 200 players (each move reaches 200 sockets); the rate ramps like rooms. Its bots are split over the workers, so latency to others is timed for movers in the same worker.',
@@ -197,6 +197,12 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
     })),
   },
 };
+
+/** The cluster scenario's servers: the two-instance variants, plus the single instance when asked for with them. */
+function clusterTargets(asked: TargetName[]): TargetName[] {
+  const multi = asked.filter((t) => t === 'cluster' || t === 'workers');
+  return multi.length ? asked.filter((t) => t === 'myroom' || t === 'cluster' || t === 'workers') : ['cluster', 'workers'];
+}
 
 async function each(o: Options, fn: (t: TargetName) => Promise<TargetResult>): Promise<ScenarioResult['targets']> {
   const out: ScenarioResult['targets'] = {};
