@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
@@ -6,7 +5,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import {
-  BlockedError, ConflictError, ForbiddenError, InvalidBuildError, NotInRoomError, RoomBusyError, RoomNotFoundError, UnavailableError,
+  BlockedError, ConflictError, ForbiddenError, NotInRoomError, RoomBusyError, RoomNotFoundError, UnavailableError,
 } from '../protocol/errors';
 import type {
   BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
@@ -15,9 +14,8 @@ import {
   type EnterResult, MapChangedError, ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord,
 } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
-import { applyBuild, BuildRejectedError } from '../domain/build';
-import { nearestFreeCell, pushTargets } from '../domain/free-cell';
-import { type Cell, SPAWN } from '../domain/map';
+import { pushTargets } from '../domain/free-cell';
+import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
 import { type ReplyTo, RoomChannels } from './room-channels';
 import { type AvatarExit, SessionRegistry } from './session-registry';
 
@@ -124,6 +122,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
    * hands back. Null when the socket closed before the write.
    */
   private async enterState(session: ClientSession, roomId: string, role: EnterMessage['as']): Promise<EnterResult | null> {
+    await this.leavesOfUser(session, roomId);
     let spawn = this.spawns.get(roomId);
     for (let attempt = 1; ; attempt++) {
       spawn ??= spawnOn(await this.cachedMap(roomId));
@@ -152,6 +151,19 @@ export class RoomsService implements OnModuleInit, AvatarExit {
         spawn = err.map ? spawnOn(err.map) : undefined;
         this.spawns.delete(roomId);
       }
+    }
+  }
+
+  /**
+   * The same user's other sessions here that are leaving this room: their leave goes first, as it
+   * did when both took the room lock, so a quick reconnect gets a fresh avatar (`left`, then
+   * `entered`) rather than taking over the one being removed. Either outcome is consistent (the
+   * scripts check session ids); this keeps the one clients saw before.
+   */
+  private async leavesOfUser(session: ClientSession, roomId: string): Promise<void> {
+    const userId = session.identity.userId;
+    for (const [other, done] of this.leaving) {
+      if (other !== session && other.identity.userId === userId && other.seat?.roomId === roomId) await done.catch(() => undefined);
     }
   }
 
@@ -289,30 +301,5 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (!stored) throw new RoomNotFoundError(roomId);
     await this.state.cacheMap(roomId, stored.map);
     return stored.map;
-  }
-}
-
-/** Enters retried after a build changed the map under them, before answering busy. */
-const MAX_ENTER_ATTEMPTS = 4;
-
-interface SpawnCell {
-  version: number;
-  cell: Cell;
-}
-
-function spawnOn(map: RoomMap): SpawnCell {
-  return { version: map.version, cell: nearestFreeCell(map, SPAWN) ?? SPAWN };
-}
-
-function newObjectId(): string {
-  return 'o' + randomBytes(6).toString('hex');
-}
-
-/** The build rule's verdict, answered on the wire as INVALID_BUILD naming the op to blame. */
-function checkedBuild(prev: RoomMap, msg: BuildMessage, owned: ReadonlySet<number>): RoomMap {
-  try {
-    return applyBuild(prev, msg.ops, owned, newObjectId);
-  } catch (err) {
-    throw err instanceof BuildRejectedError ? new InvalidBuildError(err.reason, err.opIndex) : err;
   }
 }
