@@ -151,6 +151,8 @@ function startMyRoom(port: number, database: string, keyPrefix: string, extra: R
       // The bench drives each socket far above the per-socket flood limit of production.
       RATE_LIMIT_PER_SEC: '10000',
       RATE_LIMIT_STRIKES: '10000',
+      // e.g. BENCH_SERVER_ENV='RABBITMQ_BATCH_MAX=1 RABBITMQ_BATCH_LINGER_MS=5', to compare settings in one session.
+      ...Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
       ...extra,
     }),
   });
