@@ -1,5 +1,7 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5]`
+ * `npm run bench -- <scenario> [--targets myroom,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch]`
+ *
+ * `--batch`: My Room's bots ask for batched frames (subprotocol myroom.v1.batch).
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
@@ -16,7 +18,7 @@ import { startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './li
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
-  const o: Options = { targets: [...TARGET_ORDER].filter((t) => t !== 'cluster'), workers: 2, stepSeconds: 8 };
+  const o: Options = { targets: [...TARGET_ORDER].filter((t) => t !== 'cluster' && t !== 'workers'), workers: 2, stepSeconds: 8 };
   let scenario = 'rooms';
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
@@ -29,6 +31,8 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     else if (flag === '--workers') o.workers = Number(value());
     else if (flag === '--step') o.stepSeconds = Number(value());
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
+    // The bot workers inherit the environment: that is how the choice reaches them.
+    else if (flag === '--batch') process.env.BENCH_BATCH = '1';
     else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
     else scenario = flag;
   }

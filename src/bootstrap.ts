@@ -15,6 +15,7 @@ import { DATA_SOURCE, MapStore } from './maps/map-store';
 import { seedDemoData } from './maps/seed';
 import { RoomWsAdapter } from './rooms/edge/room-ws.adapter';
 import { SessionRegistry } from './rooms/session-registry';
+import { RoomsService } from './rooms/rooms.service';
 
 export interface RunningServer {
   app: INestApplication;
@@ -45,6 +46,7 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
     log.info('demo data ready: users 1-10 (user1…user10), games 1-20, their rooms');
   }
   const sessions = app.get(SessionRegistry);
+  const rooms = app.get(RoomsService);
   app.useWebSocketAdapter(
     new RoomWsAdapter(app, {
       config,
@@ -52,6 +54,7 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
       maps: app.get(MapStore),
       log: app.get(LOGGER),
       isDraining: () => sessions.isDraining,
+      move: (session, msg) => rooms.move(session, msg),
     }),
   );
   serveOpenApi(app);

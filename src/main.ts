@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig } from './config/config';
 import { startServer } from './bootstrap';
+import { runWorkers, WORKER_READY } from './workers';
 
 async function main(): Promise<void> {
   let config;
@@ -12,9 +14,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // WORKERS > 1 (services mode only, config.ts checks): this process only runs the workers.
+  if (config.mode === 'services' && config.workers > 1 && cluster.isPrimary) return runWorkers(config);
   const server = await startServer(config);
   // A drain asked over HTTP (POST /api/instances/:id/drain) ends the process as SIGTERM does.
   void server.closed.then(() => process.exit(0));
+  if (cluster.isWorker) process.send?.(WORKER_READY);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // The drain is bounded by SHUTDOWN_TIMEOUT_MS; this bounds closing the connections after it.

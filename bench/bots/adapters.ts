@@ -47,7 +47,8 @@ export function adapterFor(target: TargetInfo): Adapter {
   const token = (userId: string) => mintToken(target.jwtSecret, { userId, name: userId });
   if (target.kind === 'colyseus') return colyseusAdapter(target.url, token);
   if (target.kind === 'socketio') return socketIoAdapter(target.url, token);
-  return jsonAdapter(target.url, token);
+  // bench --batch: My Room's bots take batched frames (the library unpacks them into the same texts).
+  return jsonAdapter(target.url, token, target.kind === 'myroom' && process.env.BENCH_BATCH === '1');
 }
 
 // ---- My Room and the bare-ws limit: PROTOCOL.md JSON frames, through the typed client library ----
@@ -59,10 +60,10 @@ function seqOf(text: string): number {
   return n;
 }
 
-function jsonAdapter(url: string, token: (userId: string) => string): Adapter {
+function jsonAdapter(url: string, token: (userId: string) => string, batch = false): Adapter {
   return {
     async connect(userId, sink) {
-      const client = await connectNode({ url, token: token(userId), requestTimeoutMs: 60_000 });
+      const client = await connectNode({ url, token: token(userId), requestTimeoutMs: 60_000, batch });
       const own = `"userId":${JSON.stringify(userId)},`;
       client.onRaw((text) => {
         // Frames start with {"type":"…": the 9th character tells the types apart cheaply.

@@ -29,6 +29,8 @@ export interface ServerUsage {
   /** My Room only: the Redis and MariaDB servers it uses (shared services of the machine). */
   redisCpuPct?: number;
   mariadbCpuPct?: number;
+  /** Two-instance targets only: the RabbitMQ node (beam.smp) carrying the fan-out. */
+  brokerCpuPct?: number;
   /** Everything the machine was busy with in the window, % of one core (200 % = both cores saturated). */
   machineCpuPct: number;
 }
@@ -131,7 +133,7 @@ export class BotPool {
         acceptedPerSec: Math.round(m.counters.accepted / secs),
         deliveriesPerSec: Math.round(m.counters.deliveries / secs),
         server: usage,
-        otherCpuPct: Math.max(0, Math.round(usage.machineCpuPct - usage.cpuPct - (usage.redisCpuPct ?? 0) - (usage.mariadbCpuPct ?? 0) - m.botCpuPct)),
+        otherCpuPct: Math.max(0, Math.round(usage.machineCpuPct - usage.cpuPct - (usage.redisCpuPct ?? 0) - (usage.mariadbCpuPct ?? 0) - (usage.brokerCpuPct ?? 0) - m.botCpuPct)),
         seconds: secs,
       };
     } finally {
@@ -181,6 +183,7 @@ export class BotPool {
   /** Samples the server processes, and for My Room the Redis and MariaDB it uses. */
   private sampler(): { start(): void; stop(): ServerUsage } {
     const services = this.target.info.kind === 'myroom' ? [findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1] : [];
+    if (this.target.name === 'cluster' || this.target.name === 'workers') services.push(findPid('beam.smp') ?? -1);
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
     let busy0 = 0;
@@ -200,6 +203,7 @@ export class BotPool {
           usage.redisCpuPct = pct(o.cpuSec[0], o.wallSec);
           usage.mariadbCpuPct = pct(o.cpuSec[1], o.wallSec);
         }
+        if (services.length > 2) usage.brokerCpuPct = pct(o.cpuSec[2], o.wallSec);
         return usage;
       },
     };

@@ -13,7 +13,7 @@ export interface StoredResult extends ScenarioResult { machine: Machine }
 
 const ORDER = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 const PEERS: TargetName[] = ['colyseus', 'socketio', 'barews', 'barews-corked'];
-const COLORS: Record<string, string> = { myroom: '#d62728', cluster: '#9467bd', colyseus: '#1f77b4', socketio: '#ff7f0e', barews: '#7f7f7f', 'barews-corked': '#2ca02c' };
+const COLORS: Record<string, string> = { myroom: '#d62728', cluster: '#9467bd', workers: '#8c564b', colyseus: '#1f77b4', socketio: '#ff7f0e', barews: '#7f7f7f', 'barews-corked': '#2ca02c' };
 
 const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const ms = (n: number) => (n >= 100 ? fmt(n) : fmt(n, 1));
@@ -47,7 +47,7 @@ function stepsTable(r: StoredResult): string[] {
       const bar = worst(s) <= P99_BAR_MS && s.counters.accepted >= 0.95 * s.counters.sent ? '' : ' ✗';
       rows.push(`| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
         `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
-        `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+        `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
         `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`);
     }
   }

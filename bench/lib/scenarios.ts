@@ -62,10 +62,15 @@ function line(s: PhaseResult): string {
   const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
   return `${String(s.rateHz).padStart(4)} Hz: ${k(s.acceptedPerSec)}/${k(s.offeredPerSec)} moves/s, ${k(s.deliveriesPerSec)} deliveries/s, ` +
     `p50/p99 mover ${s.mover.p50}/${s.mover.p99} ms, others ${s.others.p50}/${s.others.p99} ms, ` +
-    `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
+    `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}` +
+    (s.server.brokerCpuPct !== undefined ? `, broker ${s.server.brokerCpuPct}% (${brokerMicrosPerEvent(s)} µs/event)` : '') + `, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
     (s.counters.gaps ? `, ${s.counters.gaps} seq gaps` : '') +
     (Object.keys(s.counters.errors).length ? `, errors ${JSON.stringify(s.counters.errors)}` : '');
 }
+
+/** RabbitMQ CPU per room event (moves accepted; builds and enters are a rounding error beside them). */
+export const brokerMicrosPerEvent = (s: PhaseResult) =>
+  s.acceptedPerSec > 0 ? Math.round(((s.server.brokerCpuPct ?? 0) / 100) * 1e6 / s.acceptedPerSec) : 0;
 
 async function withTarget(name: TargetName, workers: number, fn: (t: Running, pool: BotPool) => Promise<TargetResult>): Promise<TargetResult> {
   console.log(`\n== ${LABELS[name]}`);
@@ -179,8 +184,8 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
     run: (o) => each(o, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
   },
   cluster: {
-    description: 'The rooms scenario through haproxy across 2 My Room instances on RabbitMQ fan-out.',
-    run: (o) => each({ ...o, targets: ['cluster'] }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
+    description: 'The rooms scenario on 2 My Room instances on RabbitMQ fan-out: through haproxy (cluster), and as one WORKERS=2 command on one port (workers). `--targets myroom,cluster,workers` adds the single instance to the same run.',
+    run: (o) => each({ ...o, targets: clusterTargets(o.targets) }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
   },
   crowd: {
     description: 'One room of 200 players (each move reaches 200 sockets); the rate ramps like rooms. Its bots are split over the workers, so latency to others is timed for movers in the same worker.',
@@ -225,6 +230,12 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
     })),
   },
 };
+
+/** The cluster scenario's servers: the two-instance variants, plus the single instance when asked for with them. */
+function clusterTargets(asked: TargetName[]): TargetName[] {
+  const multi = asked.filter((t) => t === 'cluster' || t === 'workers');
+  return multi.length ? asked.filter((t) => t === 'myroom' || t === 'cluster' || t === 'workers') : ['cluster', 'workers'];
+}
 
 async function each(o: Options, fn: (t: TargetName) => Promise<TargetResult>): Promise<ScenarioResult['targets']> {
   const out: ScenarioResult['targets'] = {};

@@ -3,11 +3,12 @@
  * - myroom: the built server (`node dist/main.js`) with its own MySQL database and Redis key
  *   prefix, rate limits raised, LOG_LEVEL=warn; both are removed when it stops;
  * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy;
+ * - workers: one `WORKERS=2` My Room (two instances on RabbitMQ fan-out sharing one port, no haproxy);
  * - colyseus / socketio / barews / barews-corked: the peers under bench/peers.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
@@ -16,7 +17,7 @@ import { createConnection } from 'mysql2/promise';
 import { allEventStreams, controlQueueName } from '../../src/fanout/stream-partitions';
 import type { TargetInfo, TargetKind } from './messages';
 
-export type TargetName = TargetKind | 'cluster';
+export type TargetName = TargetKind | 'cluster' | 'workers';
 
 export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -29,6 +30,7 @@ export const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 export const LABELS: Record<TargetName, string> = {
   myroom: 'My Room',
   cluster: 'My Room ×2 (gateway)',
+  workers: 'My Room WORKERS=2 (one port)',
   colyseus: 'Colyseus 0.16',
   socketio: 'Socket.IO 4',
   barews: 'bare ws',
@@ -36,7 +38,7 @@ export const LABELS: Record<TargetName, string> = {
 };
 
 /** Every server, in the order the results list them. */
-export const TARGET_ORDER: readonly TargetName[] = ['myroom', 'cluster', 'colyseus', 'socketio', 'barews', 'barews-corked'];
+export const TARGET_ORDER: readonly TargetName[] = ['myroom', 'cluster', 'workers', 'colyseus', 'socketio', 'barews', 'barews-corked'];
 
 /** The bare peers speak only enter/move/leave: no builds. */
 export const BARE: readonly TargetName[] = ['barews', 'barews-corked'];
@@ -165,9 +167,29 @@ function startMyRoom(port: number, database: string, keyPrefix: string, extra: R
       // The bench drives each socket far above the per-socket flood limit of production.
       RATE_LIMIT_PER_SEC: '10000',
       RATE_LIMIT_STRIKES: '10000',
+      // e.g. BENCH_SERVER_ENV='RABBITMQ_BATCH_MAX=1 RABBITMQ_BATCH_LINGER_MS=5', to compare settings in one session.
+      ...Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
       ...extra,
     }),
   });
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until the WORKERS primary `pid` has `n` workers, and a little longer for the last to listen. */
+async function waitWorkers(pid: number, n: number, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (childPids(pid).length < n) {
+    if (Date.now() > until) throw new Error(`only ${childPids(pid).length} of ${n} workers started`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 3000));
 }
 
 function seqReader(keyPrefix: string) {
@@ -189,7 +211,7 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  if (peer && name !== 'myroom' && name !== 'cluster') {
+  if (peer && name !== 'myroom' && name !== 'cluster' && name !== 'workers') {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], { execArgv: serverNodeArgs(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: baseEnv({ PORT: String(port), JWT_SECRET }) });
     await new Promise<void>((resolve, reject) => {
@@ -224,6 +246,37 @@ async function start(name: TargetName): Promise<Running> {
         await stopChild(child);
         await dropStores(database, keyPrefix);
       },
+    };
+  }
+
+  if (name === 'workers') {
+    const port = await freePort();
+    const streamPrefix = `bench.${tag}`;
+    const instanceId = `bench-${tag}`;
+    const child = startMyRoom(port, database, keyPrefix, {
+      RABBITMQ_URL: SERVICES.rabbitmq, RABBITMQ_STREAM_PREFIX: streamPrefix, INSTANCE_ID: instanceId, WORKERS: '2',
+    });
+    const stop = async () => {
+      seq.close();
+      await stopChild(child);
+      await dropStores(database, keyPrefix);
+      await deleteBrokerQueues(streamPrefix, [0, 1].map((i) => `${instanceId}-${i}`));
+    };
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/health/ready`, child);
+      // Ready answers once the first worker serves; the second follows it.
+      await waitWorkers(child.pid!, 2);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return {
+      name,
+      info: { kind: 'myroom', url: `ws://127.0.0.1:${port}/ws`, jwtSecret: JWT_SECRET },
+      // The primary only hands connections over; the workers do the work. All count.
+      pids: [child.pid!, ...childPids(child.pid!)],
+      storedSeq: seq.read,
+      stop,
     };
   }
 

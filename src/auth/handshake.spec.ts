@@ -25,6 +25,12 @@ describe('handshake token and subprotocol', () => {
     expect(selectProtocol(new Set(['bearer.secret']))).toBe(false);
   });
 
+  it('picks the batched variant only when offered together with myroom.v1', () => {
+    expect(selectProtocol(new Set(['myroom.v1.batch', 'myroom.v1', 'bearer.secret']))).toBe('myroom.v1.batch');
+    expect(selectProtocol(new Set(['myroom.v1', 'myroom.v1.batch']))).toBe('myroom.v1.batch');
+    expect(selectProtocol(new Set(['myroom.v1.batch', 'bearer.secret']))).toBe(false);
+  });
+
   it('checks Origin only when an allow-list is configured', () => {
     expect(originAllowed(req({ origin: 'https://evil.example' }), [])).toBe(true);
     expect(originAllowed(req({ origin: 'https://evil.example' }), ['https://good.example'])).toBe(false);

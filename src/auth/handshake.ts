@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { PROTOCOL_SUBPROTOCOL } from '../protocol/messages';
+import { BATCH_SUBPROTOCOL, PROTOCOL_SUBPROTOCOL } from '../protocol/messages';
 import { bearerToken } from './bearer';
 
 const BEARER_PROTOCOL_PREFIX = 'bearer.';
@@ -24,9 +24,13 @@ export function offeredProtocols(req: IncomingMessage): string[] {
   return (Array.isArray(raw) ? raw.join(',') : raw).split(',').map((p) => p.trim()).filter(Boolean);
 }
 
-/** `ws` echoes the first offered protocol by default; we pick `myroom.v1` and never the token. */
+/**
+ * `ws` echoes the first offered protocol by default; we pick `myroom.v1.batch` when the client
+ * offers it with `myroom.v1` (so the client knows batches may come), else `myroom.v1`, and never the token.
+ */
 export function selectProtocol(protocols: Set<string>): string | false {
-  return protocols.has(PROTOCOL_SUBPROTOCOL) ? PROTOCOL_SUBPROTOCOL : false;
+  if (!protocols.has(PROTOCOL_SUBPROTOCOL)) return false;
+  return protocols.has(BATCH_SUBPROTOCOL) ? BATCH_SUBPROTOCOL : PROTOCOL_SUBPROTOCOL;
 }
 
 export function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {

@@ -21,7 +21,7 @@ function problems(env: Record<string, string>): string[] {
 describe('configuration of streams, leases and drain', () => {
   it('has defaults that fit the documented behaviour', () => {
     const c = servicesConfig(services);
-    expect(c.streams).toEqual({ prefix: 'myroom', partitions: 8, maxAge: '1h', maxBytes: 1_000_000_000, segmentBytes: 50_000_000, prefetch: 1000 });
+    expect(c.streams).toEqual({ prefix: 'myroom', partitions: 8, maxAge: '1h', maxBytes: 1_000_000_000, segmentBytes: 50_000_000, prefetch: 1000, batchMax: 256, batchLingerMs: 0 });
     expect(c.presence).toEqual({ leaseTtlMs: 3000, heartbeatMs: 1000, reapIntervalMs: 500 });
     expect(c.drainGraceMs).toBe(2000);
     expect(c.rabbitmq.url).toBeUndefined();
@@ -43,7 +43,7 @@ describe('configuration of streams, leases and drain', () => {
       DRAIN_GRACE_MS: '0',
     });
     expect(c.rabbitmq.url).toBe('amqp://guest:guest@127.0.0.1:5672');
-    expect(c.streams).toEqual({ prefix: 't.abc', partitions: 32, maxAge: '7D', maxBytes: 2_000_000, segmentBytes: 1_000_000, prefetch: 50 });
+    expect(c.streams).toEqual({ prefix: 't.abc', partitions: 32, maxAge: '7D', maxBytes: 2_000_000, segmentBytes: 1_000_000, prefetch: 50, batchMax: 256, batchLingerMs: 0 });
     expect(c.presence).toEqual({ leaseTtlMs: 6000, heartbeatMs: 2000, reapIntervalMs: 250 });
     expect(c.drainGraceMs).toBe(0);
   });
@@ -63,5 +63,18 @@ describe('configuration of streams, leases and drain', () => {
     expect(problems({ SHUTDOWN_TIMEOUT_MS: '1000', DRAIN_GRACE_MS: '1000' })).toEqual([expect.stringMatching(/^DRAIN_GRACE_MS: must be less than SHUTDOWN_TIMEOUT_MS/)]);
     expect(problems({ RABBITMQ_STREAM_MAX_BYTES: '1000000', RABBITMQ_STREAM_SEGMENT_BYTES: '2000000' })).toEqual([expect.stringMatching(/^RABBITMQ_STREAM_SEGMENT_BYTES/)]);
     expect(problems({ RABBITMQ_URL: 'http://broker' })).toEqual([expect.stringMatching(/^RABBITMQ_URL/)]);
+  });
+});
+
+describe('WORKERS', () => {
+  it('is one by default, and several in services mode with the broker', () => {
+    expect(servicesConfig(services).workers).toBe(1);
+    expect(servicesConfig({ ...services, RABBITMQ_URL: 'amqp://127.0.0.1', WORKERS: '4' }).workers).toBe(4);
+  });
+
+  it('is refused above one in embedded mode, or without the broker, saying why', () => {
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS: embedded mode runs as one process/);
+    expect(problems({ WORKERS: '2' })).toEqual([expect.stringMatching(/^WORKERS: several workers need RABBITMQ_URL/)]);
+    expect(problems({ WORKERS: '0' })[0]).toMatch(/^WORKERS/);
   });
 });

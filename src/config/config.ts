@@ -76,9 +76,12 @@ const envSchema = z
     RABBITMQ_STREAM_MAX_BYTES: intIn(1_000_000, 1e12, 1_000_000_000),
     RABBITMQ_STREAM_SEGMENT_BYTES: intIn(100_000, 3_000_000_000, 50_000_000),
     RABBITMQ_PREFETCH: intIn(1, 65_535, 1000),
+    RABBITMQ_BATCH_MAX: intIn(1, 10_000, 256),
+    RABBITMQ_BATCH_LINGER_MS: intIn(0, 50, 0),
     INSTANCE_LEASE_TTL_MS: intIn(500, 60_000, 3000),
     INSTANCE_HEARTBEAT_MS: intIn(100, 20_000, 1000),
     REAPER_INTERVAL_MS: intIn(100, 60_000, 500),
+    WORKERS: intIn(1, 64, 1),
     RUN_MIGRATIONS: z
       .enum(['true', 'false'])
       .default('true')
@@ -126,9 +129,17 @@ export interface ServicesConfig extends CommonConfig {
     segmentBytes: number;
     /** Unacknowledged deliveries per consumer (streams refuse consumers without one). */
     prefetch: number;
+    /**
+     * Events sent as one stream message per partition: at most batchMax (1: one event per message,
+     * in the format every release reads), gathered over one event-loop turn, or batchLingerMs.
+     */
+    batchMax: number;
+    batchLingerMs: number;
   };
   /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
   presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
+  /** Full instances this command runs on this host, sharing the port (main.ts, workers.ts). */
+  workers: number;
 }
 
 export interface EmbeddedConfig extends CommonConfig {
@@ -216,6 +227,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     drainGraceMs: e.DRAIN_GRACE_MS,
     runMigrations: e.RUN_MIGRATIONS,
   };
+  if ((!e.REDIS_URL || !e.MYSQL_URL) && e.WORKERS > 1) {
+    throw new ConfigError([
+      'WORKERS: embedded mode runs as one process (its room state lives in that process\'s memory); ' +
+        'for several workers set REDIS_URL, MYSQL_URL and RABBITMQ_URL (services mode), or leave WORKERS at 1',
+    ]);
+  }
+  if (e.WORKERS > 1 && !e.RABBITMQ_URL) {
+    throw new ConfigError(['WORKERS: several workers need RABBITMQ_URL, so that each one\'s room events reach the others']);
+  }
   if (!e.REDIS_URL || !e.MYSQL_URL) {
     return { ...common, mode: 'embedded', sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) } };
   }
@@ -232,12 +252,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: e.RABBITMQ_STREAM_MAX_BYTES,
       segmentBytes: e.RABBITMQ_STREAM_SEGMENT_BYTES,
       prefetch: e.RABBITMQ_PREFETCH,
+      batchMax: e.RABBITMQ_BATCH_MAX,
+      batchLingerMs: e.RABBITMQ_BATCH_LINGER_MS,
     },
     presence: {
       leaseTtlMs: e.INSTANCE_LEASE_TTL_MS,
       heartbeatMs: e.INSTANCE_HEARTBEAT_MS,
       reapIntervalMs: e.REAPER_INTERVAL_MS,
     },
+    workers: e.WORKERS,
   };
 }
 

@@ -7,7 +7,8 @@ import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
 import { AckBatcher, backoff, fromPublish, withHeartbeat } from './amqp-support';
 import { openFanoutChannels } from './broker-topology';
-import { decodeStreamEvent, encodeStreamEvent } from './stream-messages';
+import { decodeStreamMessage } from './stream-messages';
+import { PublishBatches } from './publish-batches';
 import { PartitionReaders } from './partition-readers';
 import { controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
 
@@ -52,6 +53,7 @@ export class RabbitStreamFanout implements EventFanout {
   private reconnectTimer?: NodeJS.Timeout;
   private connecting?: Promise<void>;
   private readonly readers: PartitionReaders;
+  private readonly batches: PublishBatches;
   private readonly eventHandlers: ((e: FanoutEvent) => void)[] = [];
   private readonly controlHandlers: ((m: ControlMessage) => void)[] = [];
   private readonly resyncHandlers: ((roomId: string) => void)[] = [];
@@ -61,6 +63,7 @@ export class RabbitStreamFanout implements EventFanout {
 
   constructor(private readonly opts: RabbitFanoutOptions, private readonly log: Logger) {
     this.controlQueue = controlQueueName(opts.prefix, opts.instanceId);
+    this.batches = new PublishBatches(opts.instanceId, (q, body, at) => this.send(q, body, at), opts.batchMax, opts.batchLingerMs);
     this.readers = new PartitionReaders(opts.prefix, opts.partitions, {
       channel: () => (this.connected ? this.sub : undefined),
       deliver: (p, ch, msg) => this.onDelivery(p, ch, msg),
@@ -82,11 +85,12 @@ export class RabbitStreamFanout implements EventFanout {
   // ---- EventFanout ----------------------------------------------------------------------------
 
   publish(event: Omit<FanoutEvent, 'origin'>): Promise<void> {
+    // Refused at once while disconnected, as before batching: the caller learns it in this turn.
+    if (!this.pub || !this.connected) return Promise.reject(new UnavailableError('the message broker is unavailable'));
     const stream = eventStreamName(this.opts.prefix, partitionOf(event.roomId, this.opts.partitions));
-    const body = encodeStreamEvent({ origin: this.opts.instanceId, roomId: event.roomId, seq: event.seq, json: event.json });
     // The write time rides in the AMQP timestamp property (in ms, not the usual seconds: only we
-    // read it), not in the head, so instances of an older release still parse the message.
-    return this.send(stream, body, event.at);
+    // read it), not in a v1 head, so instances of an older release still parse single events.
+    return this.batches.add(stream, event);
   }
 
   sendControl(message: ControlMessage): Promise<void> {
@@ -130,6 +134,7 @@ export class RabbitStreamFanout implements EventFanout {
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
+    this.batches.flush();
     this.readers.close();
     const conn = this.conn;
     this.dropConnection();
@@ -175,24 +180,24 @@ export class RabbitStreamFanout implements EventFanout {
       return;
     }
     if (ch === this.sub) this.acks?.add(msg);
-    const decoded = decodeStreamEvent(msg.content);
-    if (!decoded) {
-      this.log.warn({ partition: p }, 'dropping a malformed stream message');
+    const timestamp = typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp : undefined;
+    const events = decodeStreamMessage(msg.content, timestamp);
+    if (!events || events.length === 0) {
+      if (!events) this.log.warn({ partition: p }, 'dropping a malformed stream message');
       return;
     }
-    const { origin, roomId } = decoded;
-    const at = typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp : undefined;
     // Measured for every message read, the other rooms of the partition included: all of them are
-    // this consumer's backlog.
-    if (at !== undefined && origin !== this.opts.instanceId) {
-      const lag = Math.max(0, Date.now() - at) / 1000;
+    // this consumer's backlog. A batch counts once, from its oldest event (the message timestamp).
+    if (timestamp !== undefined && events[0].origin !== this.opts.instanceId) {
+      const lag = Math.max(0, Date.now() - timestamp) / 1000;
       fanoutLag.observe(lag);
       fanoutLastLag.set(lag);
       this.lastLagMs = lag * 1000;
     }
-    if (!this.readers.watches(p, roomId)) return;
-    const event: FanoutEvent = at !== undefined ? { ...decoded, at } : decoded;
-    for (const h of this.eventHandlers) h(event);
+    for (const event of events) {
+      if (!this.readers.watches(p, event.roomId)) continue;
+      for (const h of this.eventHandlers) h(event);
+    }
   }
 
   private onControlDelivery(ch: Channel, msg: ConsumeMessage | null): void {

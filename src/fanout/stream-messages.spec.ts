@@ -1,4 +1,4 @@
-import { decodeStreamEvent, encodeStreamEvent } from './stream-messages';
+import { decodeStreamEvent, decodeStreamMessage, encodeStreamBatch, encodeStreamEvent } from './stream-messages';
 
 describe('stream messages', () => {
   it('carry the event JSON untouched behind the head line, newlines and all', () => {
@@ -14,5 +14,31 @@ describe('stream messages', () => {
     ['a head of the wrong types', '["i-1",7,"42"]\n{}'],
   ])('are refused with %s', (_, body) => {
     expect(decodeStreamEvent(Buffer.from(body))).toBeNull();
+    expect(decodeStreamMessage(Buffer.from(body))).toBeNull();
+  });
+
+  it('v1 (what older releases write) still decodes, its time from the message timestamp', () => {
+    const body = encodeStreamEvent({ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}' });
+    expect(decodeStreamMessage(body, 1000)).toEqual([{ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}', at: 1000 }]);
+    expect(decodeStreamMessage(body)).toEqual([{ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}' }]);
+  });
+
+  it('a v2 batch splits back into its events, bytes untouched (multi-byte text included), times restored', () => {
+    const events = [
+      { roomId: 'r1', seq: 1, json: '{"type":"entered","name":"Zoë 🐱"}', at: 1005 },
+      { roomId: 'r2', seq: 9, json: JSON.stringify({ type: 'said', text: 'a\nb' }), at: 1000 },
+      { roomId: 'r1', seq: 2, json: '{"type":"moved"}', at: 1007 },
+    ];
+    const decoded = decodeStreamMessage(encodeStreamBatch('i-2', events, 1000), 1000);
+    expect(decoded).toEqual(events.map((e) => ({ origin: 'i-2', ...e })));
+  });
+
+  it.each([
+    ['a batch whose lengths overrun the body', '[2,"i",[["r",1,99,0]]]\n{}'],
+    ['a batch with bytes left over', '[2,"i",[["r",1,2,0]]]\n{}{}'],
+    ['a batch entry of the wrong shape', '[2,"i",[["r",1,2]]]\n{}'],
+    ['a batch without an origin', '[2,7,[["r",1,2,0]]]\n{}'],
+  ])('are refused with %s', (_, body) => {
+    expect(decodeStreamMessage(Buffer.from(body))).toBeNull();
   });
 });

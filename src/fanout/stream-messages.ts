@@ -1,32 +1,94 @@
 /**
- * The body of an event stream message: one JSON head line `[origin, roomId, seq]`, a newline,
- * then the event's own JSON exactly as the publishing instance serialized it. Receivers read only
- * the head to route and order the event, and hand the rest to sockets without parsing it again.
+ * The body of an event stream message. Two versions, both read by this release:
+ *
+ * v1, one event: a JSON head line `[origin, roomId, seq]`, a newline, then the event's own JSON.
+ *
+ * v2, a batch (everything one instance published to one partition in one turn of its event loop):
+ * a JSON head line `[2, origin, [[roomId, seq, bytes, atMs], …]]`, a newline, then the events' own
+ * JSON texts back to back, each `bytes` long (UTF-8). `atMs` is the event's write time minus the
+ * message's AMQP timestamp (or 0 without one).
+ *
+ * Either way receivers read only the head to route and order events, and hand each event's bytes
+ * to sockets without parsing them again. A v1 head starts with a string and a v2 head with the
+ * number 2, so one decoder reads both; a release that reads only v1 drops v2 messages as
+ * malformed, which is why the batch size is a setting (1 writes v1, for a rolling upgrade from
+ * such a release).
  */
 export interface StreamEvent {
   origin: string;
   roomId: string;
   seq: number;
   json: string;
+  /** Write time (epoch ms), when the message carries one. */
+  at?: number;
 }
+
+const BATCH_VERSION = 2;
 
 export function encodeStreamEvent(e: StreamEvent): Buffer {
   return Buffer.from(`${JSON.stringify([e.origin, e.roomId, e.seq])}\n${e.json}`);
 }
 
-/** The event in a stream message, or null when the message is not one of ours. */
-export function decodeStreamEvent(content: Buffer): StreamEvent | null {
-  const text = content.toString('utf8');
-  const nl = text.indexOf('\n');
+/** One v2 message for `events` (all of `origin`), their times relative to `timestamp`. */
+export function encodeStreamBatch(origin: string, events: readonly Omit<StreamEvent, 'origin'>[], timestamp?: number): Buffer {
+  const entries = events.map((e) => [e.roomId, e.seq, Buffer.byteLength(e.json), e.at !== undefined && timestamp !== undefined ? e.at - timestamp : 0]);
+  return Buffer.from(`${JSON.stringify([BATCH_VERSION, origin, entries])}\n${events.map((e) => e.json).join('')}`);
+}
+
+/**
+ * The events in a stream message (v1 or v2), or null when the message is not one of ours.
+ * `timestamp` is the message's AMQP timestamp, from which v2 events get their `at`.
+ */
+export function decodeStreamMessage(content: Buffer, timestamp?: number): StreamEvent[] | null {
+  const nl = content.indexOf(0x0a);
   if (nl < 0) return null;
   let head: unknown;
   try {
-    head = JSON.parse(text.slice(0, nl));
+    head = JSON.parse(content.toString('utf8', 0, nl));
   } catch {
     return null;
   }
-  if (!Array.isArray(head) || head.length !== 3) return null;
-  const [origin, roomId, seq] = head as unknown[];
+  if (!Array.isArray(head)) return null;
+  if (head[0] === BATCH_VERSION) return decodeBatch(head, content, nl + 1, timestamp);
+  const one = v1Event(head, content, nl + 1);
+  if (!one) return null;
+  return [timestamp !== undefined ? { ...one, at: timestamp } : one];
+}
+
+/** The event in a v1 stream message, or null when the message is not one (kept for its spec). */
+export function decodeStreamEvent(content: Buffer): StreamEvent | null {
+  const nl = content.indexOf(0x0a);
+  if (nl < 0) return null;
+  let head: unknown;
+  try {
+    head = JSON.parse(content.toString('utf8', 0, nl));
+  } catch {
+    return null;
+  }
+  return Array.isArray(head) ? v1Event(head, content, nl + 1) : null;
+}
+
+function v1Event(head: unknown[], content: Buffer, start: number): StreamEvent | null {
+  if (head.length !== 3) return null;
+  const [origin, roomId, seq] = head;
   if (typeof origin !== 'string' || typeof roomId !== 'string' || typeof seq !== 'number') return null;
-  return { origin, roomId, seq, json: text.slice(nl + 1) };
+  return { origin, roomId, seq, json: content.toString('utf8', start) };
+}
+
+function decodeBatch(head: unknown[], content: Buffer, start: number, timestamp: number | undefined): StreamEvent[] | null {
+  const [, origin, entries] = head;
+  if (head.length !== 3 || typeof origin !== 'string' || !Array.isArray(entries)) return null;
+  const events: StreamEvent[] = [];
+  let offset = start;
+  for (const entry of entries as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 4) return null;
+    const [roomId, seq, bytes, atMs] = entry as unknown[];
+    if (typeof roomId !== 'string' || typeof seq !== 'number' || typeof bytes !== 'number' || typeof atMs !== 'number') return null;
+    if (bytes < 0 || offset + bytes > content.length) return null;
+    const e: StreamEvent = { origin, roomId, seq, json: content.toString('utf8', offset, offset + bytes) };
+    if (timestamp !== undefined) e.at = timestamp + atMs;
+    events.push(e);
+    offset += bytes;
+  }
+  return offset === content.length ? events : null;
 }

@@ -6,6 +6,7 @@ import { KeyedMutex } from '../locks/keyed-mutex';
 import { ConflictError } from '../protocol/errors';
 import type { MapObject, RoomMap } from '../protocol/messages';
 import { GameEntity, LibraryEntryEntity, MapObjectEntity, RoomEntity, UserEntity } from './entities';
+import { LibraryCache } from './library-cache';
 import { fromDatabase } from './sql-errors';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -31,6 +32,7 @@ export class MapStore {
    * take turns. MySQL gives each transaction a pooled connection of its own.
    */
   private readonly turns: KeyedMutex | undefined;
+  private readonly libraries = new LibraryCache((userId) => this.readLibrary(userId));
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
@@ -72,7 +74,12 @@ export class MapStore {
     };
   }
 
-  async ownedGameIds(userId: string): Promise<Set<number>> {
+  /** The games `userId` owns, from a cache that is read again when it lacks one of `needed` (library-cache.ts). */
+  ownedGameIds(userId: string, needed: Iterable<number> = []): Promise<Set<number>> {
+    return this.libraries.owned(userId, needed);
+  }
+
+  private async readLibrary(userId: string): Promise<Set<number>> {
     const rows = await this.ds.getRepository(LibraryEntryEntity).findBy({ userId }).catch(fromDatabase);
     return new Set(rows.map((r) => r.gameId));
   }

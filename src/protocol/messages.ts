@@ -7,6 +7,8 @@ import { DIRECTIONS, type Direction, type MapObject, type RoomMap } from '../dom
  */
 
 export const PROTOCOL_SUBPROTOCOL = 'myroom.v1';
+/** Offered alongside `myroom.v1`: room events of one server turn arrive as one `batch` frame (PROTOCOL.md). */
+export const BATCH_SUBPROTOCOL = 'myroom.v1.batch';
 // The map's shapes and the directions belong to the domain (src/domain); the wire carries them as they are.
 export { DIRECTIONS };
 export type { Direction, MapObject, RoomMap };

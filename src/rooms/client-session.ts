@@ -7,6 +7,8 @@ import type { Logger } from '../logging/logger';
 import type { LeaveReason, Role } from '../protocol/messages';
 import { CloseCode } from '../protocol/close-codes';
 import { framesSent, socketsCut } from '../common/metrics';
+import { BATCH_SUBPROTOCOL } from '../protocol/messages';
+import { PendingBatch, type RoomTurn } from './event-batch';
 
 export interface RoomSeat {
   roomId: string;
@@ -32,6 +34,9 @@ export class ClientSession {
   private queued = 0;
   private corked = false;
   private expiryTimer?: NodeJS.Timeout;
+  /** The client chose `myroom.v1.batch`: its room events of a turn go out as one frame (event-batch.ts). */
+  readonly batched: boolean;
+  private readonly batch = new PendingBatch();
 
   /**
    * `tcp` is the socket under the WebSocket, corked while this turn of the event loop writes to it
@@ -48,6 +53,7 @@ export class ClientSession {
     private readonly tcp?: Socket,
   ) {
     this.log = parentLog.child({ user: identity.userId, session: this.id });
+    this.batched = socket.protocol === BATCH_SUBPROTOCOL;
     socket.on('pong', () => { this.alive = true; });
     socket.once('close', () => clearTimeout(this.expiryTimer));
     this.expireAt(identity.expiresAt);
@@ -86,6 +92,28 @@ export class ClientSession {
    * room). A client that cannot keep up is cut off rather than buffered forever.
    */
   send(text: string | Buffer): void {
+    // Anything else this socket gets goes after the events already waiting for it.
+    if (this.batch.size > 0) this.flushBatch();
+    this.write(text);
+  }
+
+  /**
+   * Sends a room event: at once, or for a batch client at the end of this turn, together with the
+   * turn's other events. `turn`: the room's events of this turn, when this text is the room's own.
+   */
+  sendEvent(text: string | Buffer, json: string, turn?: RoomTurn): void {
+    if (!this.batched) return this.write(text);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.batch.add(json, turn);
+    this.corkForTurn();
+  }
+
+  private flushBatch(): void {
+    const frame = this.batch.take();
+    if (frame !== undefined) this.write(frame);
+  }
+
+  private write(text: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.log.warn({ room: this.seat?.roomId, buffered: this.socket.bufferedAmount }, 'slow consumer: closing');
@@ -93,17 +121,21 @@ export class ClientSession {
       this.close(CloseCode.POLICY_VIOLATION, 'too slow to keep up');
       return;
     }
-    if (!this.corked && this.tcp) {
-      this.corked = true;
-      this.tcp.cork();
-      uncorkLater(this);
-    }
+    this.corkForTurn();
     this.socket.send(text, TEXT_FRAME);
     framesSent.inc();
   }
 
-  /** Flushes what this turn of the event loop wrote, in one system call. */
+  private corkForTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.tcp?.cork();
+    uncorkLater(this);
+  }
+
+  /** Flushes what this turn of the event loop wrote (its batch first), in one system call. */
   uncork(): void {
+    this.flushBatch();
     this.corked = false;
     this.tcp?.uncork();
   }
@@ -125,6 +157,7 @@ export class ClientSession {
 
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.flushBatch();
       this.socket.close(code, reason);
       // Flush now: a shutdown may destroy the socket before the end of this turn, and a close
       // frame still corked would be lost (the client would see 1006 instead of our code).

@@ -3,6 +3,7 @@ import { countRoomsWith, eventDelivery, type RoomCounts } from '../common/metric
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
+import { currentTick, RoomTurn } from './event-batch';
 
 /** The mover's own copy of a `moved` carries the `id` of its request. */
 export interface ReplyTo {
@@ -46,6 +47,8 @@ class RoomChannel {
   private gapTimer?: NodeJS.Timeout;
   private resyncOnAnchor = false;
   private disposed = false;
+  /** This turn's released events, shared by the sessions that take batches (event-batch.ts). */
+  private turn?: RoomTurn;
 
   constructor(
     readonly roomId: string,
@@ -146,19 +149,34 @@ class RoomChannel {
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
     // Encoded to UTF-8 once for the room: ws then writes these same bytes to every socket.
     const frame = this.sessions.size > 1 ? Buffer.from(ev.json) : ev.json;
-    for (const s of this.sessions) this.sendTo(s, ev, frame);
+    let turn: RoomTurn | undefined;
+    for (const s of this.sessions) {
+      if (s.batched && !turn) {
+        turn = this.currentTurn();
+        turn.add(ev.json);
+      }
+      this.sendTo(s, ev, frame, turn);
+    }
     if (ev.at !== undefined && this.sessions.size > 0) {
       eventDelivery.observe({ source: ev.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - ev.at) / 1000);
     }
   }
 
-  private sendTo(session: ClientSession, ev: PendingEvent, frame: string | Buffer = ev.json): void {
+  private sendTo(session: ClientSession, ev: PendingEvent, frame: string | Buffer = ev.json, turn?: RoomTurn): void {
     if (!session.seat || ev.seq <= session.seat.sinceSeq) return;
     if (ev.replyTo && ev.replyTo.sessionId === session.id) {
-      session.send(`{"id":${JSON.stringify(ev.replyTo.requestId)},${ev.json.slice(1)}`);
+      const reply = `{"id":${JSON.stringify(ev.replyTo.requestId)},${ev.json.slice(1)}`;
+      session.sendEvent(reply, reply);
     } else {
-      session.send(frame);
+      session.sendEvent(frame, ev.json, turn);
     }
+  }
+
+  /** The room's events of this turn for its batch sessions, begun afresh each turn. */
+  private currentTurn(): RoomTurn {
+    const tick = currentTick();
+    if (this.turn?.tick !== tick) this.turn = new RoomTurn(tick);
+    return this.turn;
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
@@ -7,16 +6,17 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import {
-  BlockedError, ConflictError, ForbiddenError, InvalidBuildError, NotInRoomError, RoomNotFoundError, UnavailableError,
+  BlockedError, ConflictError, ForbiddenError, NotInRoomError, RoomBusyError, RoomNotFoundError, UnavailableError,
 } from '../protocol/errors';
 import type {
   BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
 } from '../protocol/messages';
-import { ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord } from '../state/room-state.port';
+import {
+  type EnterResult, MapChangedError, ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord,
+} from '../state/room-state.port';
 import type { ClientSession } from './client-session';
-import { applyBuild, BuildRejectedError } from '../domain/build';
-import { nearestFreeCell, pushTargets } from '../domain/free-cell';
-import { SPAWN } from '../domain/map';
+import { pushTargets } from '../domain/free-cell';
+import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
 import { type ReplyTo, RoomChannels } from './room-channels';
 import { type AvatarExit, SessionRegistry } from './session-registry';
 
@@ -25,9 +25,20 @@ import { type AvatarExit, SessionRegistry } from './session-registry';
  * are the SessionRegistry's; it comes back here to take their avatars out.
  *
  * Concurrency, decided here:
- * - enter, build and leave read and then write, so they run under the room's distributed lock;
- *   the Redis scripts they end in re-check what they rely on (session ids, map version), so a lock
- *   that expired mid-way still cannot corrupt the room.
+ * - enter takes no lock: it is one state write (one Redis script) that checks the fencing epoch,
+ *   records the session, and places a new avatar on a spawn cell computed beforehand from map
+ *   version V, but only if V is still the cached version (else it writes nothing and the spawn is
+ *   computed again). The spawn depends on the map alone (not on other avatars: they may share a
+ *   cell), so a version check makes it exactly as right as computing it under the lock. What the
+ *   lock also ordered is ordered by the scripts themselves: a concurrent leave or reaper only
+ *   removes an avatar if its session still holds it, so an enter that replaced it wins either way;
+ *   a build that lands after the enter's version check pushes the new avatar off newly covered
+ *   cells inside the build script (it reads the members at that moment), and one that lands before
+ *   it fails the check. Without the lock, enter costs one round trip instead of four (lock, map,
+ *   script, unlock) and never waits behind a build's MySQL commit.
+ * - build and leave read and then write, so they run under the room's distributed lock; the Redis
+ *   scripts they end in re-check what they rely on (session ids, map version), so a lock that
+ *   expired mid-way still cannot corrupt the room.
  * - move takes no lock: it is one Redis script that checks the session, bounds and the cached
  *   grid, then writes the position and the next `seq` atomically. Builds swap the grid inside a
  *   script too, so a move sees either the old map or the new one, never half of each.
@@ -36,6 +47,8 @@ import { type AvatarExit, SessionRegistry } from './session-registry';
 @Injectable()
 export class RoomsService implements OnModuleInit, AvatarExit {
   private readonly owners = new Map<string, string>();
+  /** Per room, the spawn cell of the last map version seen here (a pure function of the map). */
+  private readonly spawns = new Map<string, SpawnCell>();
   /** Leaves in flight, so a disconnect racing a drain (or a leave) removes the avatar once. */
   private readonly leaving = new Map<ClientSession, Promise<void>>();
 
@@ -71,23 +84,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     this.channels.beginJoin(roomId);
     let result;
     try {
-      result = await this.locks.withRoomLock(roomId, async () => {
-        // The socket may have closed while this enter waited (for a leave, for the lock). Its
-        // session is over: entering now would replace the user's newer, live socket in this room
-        // (which would get `replaced` and 4001, and then lose the avatar to this dead session's
-        // disconnect), or at best add an avatar only to remove it again.
-        if (!session.isOpen) return null;
-        const map = await this.cachedMap(roomId);
-        const spawn = nearestFreeCell(map, SPAWN) ?? SPAWN;
-        return this.state.enter(roomId, {
-          userId: session.identity.userId,
-          name: session.identity.name,
-          sessionId: session.id,
-          instanceId: this.config.instanceId,
-          role,
-          spawn,
-        });
-      });
+      result = await this.enterState(session, roomId, role);
     } catch (err) {
       this.channels.abandon(roomId);
       throw err;
@@ -117,6 +114,58 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
     if (result.event) this.publish(roomId, result.event);
     if (result.replaced) await this.sessions.replace(roomId, result.replaced);
+  }
+
+  /**
+   * The enter's one write, without the room lock: the spawn comes from the map version this
+   * instance last saw, and the state refuses the enter (MapChangedError, nothing written) if a
+   * build has cached another version since; then the spawn is computed again from the map it
+   * hands back. Null when the socket closed before the write.
+   */
+  private async enterState(session: ClientSession, roomId: string, role: EnterMessage['as']): Promise<EnterResult | null> {
+    await this.leavesOfUser(session, roomId);
+    let spawn = this.spawns.get(roomId);
+    for (let attempt = 1; ; attempt++) {
+      spawn ??= spawnOn(await this.cachedMap(roomId));
+      // The socket may have closed while this enter waited (for a leave, for the map). Its
+      // session is over: entering now would replace the user's newer, live socket in this room
+      // (which would get `replaced` and 4001, and then lose the avatar to this dead session's
+      // disconnect), or at best add an avatar only to remove it again.
+      if (!session.isOpen) return null;
+      try {
+        const result = await this.state.enter(roomId, {
+          userId: session.identity.userId,
+          name: session.identity.name,
+          sessionId: session.id,
+          instanceId: this.config.instanceId,
+          role,
+          spawn: spawn.cell,
+          mapVersion: spawn.version,
+        });
+        if (result.map.version !== spawn.version) this.spawns.set(roomId, spawnOn(result.map));
+        else this.spawns.set(roomId, spawn);
+        return result;
+      } catch (err) {
+        if (!(err instanceof MapChangedError)) throw err;
+        // Builds landed between our read and our write that many times: the room is that busy.
+        if (attempt >= MAX_ENTER_ATTEMPTS) throw new RoomBusyError('the room\'s map kept changing; try again');
+        spawn = err.map ? spawnOn(err.map) : undefined;
+        this.spawns.delete(roomId);
+      }
+    }
+  }
+
+  /**
+   * The same user's other sessions here that are leaving this room: their leave goes first, as it
+   * did when both took the room lock, so a quick reconnect gets a fresh avatar (`left`, then
+   * `entered`) rather than taking over the one being removed. Either outcome is consistent (the
+   * scripts check session ids); this keeps the one clients saw before.
+   */
+  private async leavesOfUser(session: ClientSession, roomId: string): Promise<void> {
+    const userId = session.identity.userId;
+    for (const [other, done] of this.leaving) {
+      if (other !== session && other.identity.userId === userId && other.seat?.roomId === roomId) await done.catch(() => undefined);
+    }
   }
 
   // ---- move -----------------------------------------------------------------------------------
@@ -154,8 +203,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const events = await this.locks.withRoomLock(roomId, async () => {
       const prev = await this.cachedMap(roomId);
       if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
-      const needsLibrary = msg.ops.some((op) => op.op === 'place' && op.gameId !== undefined);
-      const owned = needsLibrary ? await this.maps.ownedGameIds(ownerId) : new Set<number>();
+      const games = msg.ops.flatMap((op) => (op.op === 'place' && op.gameId !== undefined ? [op.gameId] : []));
+      const owned = games.length ? await this.maps.ownedGameIds(ownerId, games) : new Set<number>();
       const next = checkedBuild(prev, msg, owned);
       const pushes = pushTargets(prev, next);
       let built: SeqEvent | undefined;
@@ -174,6 +223,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
         }
         throw err;
       }
+      this.spawns.set(roomId, spawnOn(next));
       session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed: pushes.size }, 'built');
       return [built!];
     });
@@ -260,18 +310,5 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (!stored) throw new RoomNotFoundError(roomId);
     await this.state.cacheMap(roomId, stored.map);
     return stored.map;
-  }
-}
-
-function newObjectId(): string {
-  return 'o' + randomBytes(6).toString('hex');
-}
-
-/** The build rule's verdict, answered on the wire as INVALID_BUILD naming the op to blame. */
-function checkedBuild(prev: RoomMap, msg: BuildMessage, owned: ReadonlySet<number>): RoomMap {
-  try {
-    return applyBuild(prev, msg.ops, owned, newObjectId);
-  } catch (err) {
-    throw err instanceof BuildRejectedError ? new InvalidBuildError(err.reason, err.opIndex) : err;
   }
 }

@@ -2,8 +2,9 @@ import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/
 import { pushTargets } from '../domain/free-cell';
 import { type Cell, occupancy } from '../domain/map';
 import { canStepOnGrid, type Grid } from '../domain/step';
-import type {
-  BuildResult, EnterParams, EnterResult, LiveRoom, MoveResult, NoticeAuthor, RoomSnapshot, RoomStateStore, SeqEvent, SessionRecord,
+import {
+  type BuildResult, type EnterParams, type EnterResult, type LiveRoom, MapChangedError, type MoveResult, type NoticeAuthor, type RoomSnapshot,
+  type RoomStateStore, type SeqEvent, type SessionRecord,
 } from './room-state.port';
 
 /** One room's live state; the same fields the Redis adapter keeps under room:{R}:* (redis-scripts.ts). */
@@ -53,7 +54,8 @@ export class MemoryRoomState implements RoomStateStore {
 
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
     const room = this.rooms.get(roomId);
-    if (!room?.cached) throw new Error(`room ${roomId} has no cached map`);
+    if (!room?.cached) throw new MapChangedError(null);
+    if (p.mapVersion !== undefined && room.cached.version !== p.mapVersion) throw new MapChangedError(JSON.parse(room.cached.json) as RoomMap);
     let event: SeqEvent | undefined;
     let replaced: EnterResult['replaced'];
     if (p.role === 'spectator') {

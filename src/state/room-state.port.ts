@@ -15,8 +15,23 @@ export interface EnterParams {
   sessionId: string;
   instanceId: string;
   role: Role;
-  /** Where a new avatar appears (computed from the map under the room lock). */
+  /** Where a new avatar appears: computed by the caller from the map at `mapVersion`. */
   spawn: Cell;
+  /**
+   * The cached map version `spawn` was computed from. When the cached map is another version (a
+   * build landed meanwhile) the enter changes nothing and throws MapChangedError with the map now
+   * cached, so the caller computes the spawn again: this is what lets an enter run without the
+   * room lock. Undefined: not checked.
+   */
+  mapVersion?: number;
+}
+
+/** An enter refused because the cached map is not the version its spawn was computed from (or none is cached: null). */
+export class MapChangedError extends Error {
+  constructor(readonly map: RoomMap | null) {
+    super(map ? `the room's map is now version ${map.version}` : 'the room has no cached map');
+    this.name = 'MapChangedError';
+  }
 }
 
 export interface RoomSnapshot {

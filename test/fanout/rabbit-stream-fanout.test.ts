@@ -36,7 +36,7 @@ describe('RabbitStreamFanout on the real broker', () => {
 
   function fanout(instanceId: string, url = SERVICES.rabbitmq): RabbitStreamFanout {
     const f = new RabbitStreamFanout(
-      { url, instanceId, prefix, partitions: PARTITIONS, maxAge: '10m', maxBytes: 20_000_000, segmentBytes: 1_000_000, prefetch: 50 },
+      { url, instanceId, prefix, partitions: PARTITIONS, maxAge: '10m', maxBytes: 20_000_000, segmentBytes: 1_000_000, prefetch: 50, batchMax: 256, batchLingerMs: 0 },
       createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', instanceId),
     );
     made.push(f);
@@ -86,6 +86,31 @@ describe('RabbitStreamFanout on the real broker', () => {
       { origin: 'fa', roomId: roomA, seq: 7, json: '{"type":"moved","seq":7}' },
       { origin: 'fa', roomId: roomA, seq: 8, json: '{"type":"moved","seq":8}' },
     ]);
+  });
+
+  it('events published in one turn travel batched and arrive each once, in publish order, only for watched rooms', async () => {
+    const [roomA, roomB] = roomsOnDistinctPartitions();
+    const a = fanout('fa');
+    const b = fanout('fb');
+    await Promise.all([a.start(5000), b.start(5000)]);
+    const got: FanoutEvent[] = [];
+    const resynced: string[] = [];
+    b.onEvent((e) => got.push(e));
+    b.onResync((r) => resynced.push(r));
+    b.watchRoom(roomA);
+    await until(resynced, (l) => l.includes(roomA));
+    const publishes: Promise<void>[] = [];
+    for (let seq = 1; seq <= 40; seq++) {
+      const at = Date.now();
+      publishes.push(a.publish({ roomId: roomA, seq, json: `{"type":"moved","seq":${seq},"name":"Zoë"}`, at }));
+      publishes.push(a.publish({ roomId: roomB, seq, json: `{"type":"moved","seq":${seq}}`, at }));
+    }
+    await Promise.all(publishes);
+    await until(got, (l) => l.length >= 40);
+    expect(got.map((e) => [e.roomId, e.seq, e.json])).toEqual(
+      Array.from({ length: 40 }, (_, i) => [roomA, i + 1, `{"type":"moved","seq":${i + 1},"name":"Zoë"}`]),
+    );
+    expect(got.every((e) => e.origin === 'fa' && typeof e.at === 'number')).toBe(true);
   });
 
   it('sends a control message to its target instance only', async () => {

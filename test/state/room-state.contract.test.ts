@@ -4,7 +4,7 @@ import type { MapObject, RoomMap } from '../../src/protocol/messages';
 import { pushTargets } from '../../src/domain/free-cell';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
 import { RedisRoomState } from '../../src/state/redis/redis-room-state';
-import type { EnterParams, RoomSnapshot, RoomStateStore, SeqEvent } from '../../src/state/room-state.port';
+import { type EnterParams, MapChangedError, type RoomSnapshot, type RoomStateStore, type SeqEvent } from '../../src/state/room-state.port';
 import { deleteKeys, SERVICES } from '../support/server';
 
 /**
@@ -114,6 +114,16 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect(res).toMatchObject({ seq: 1, map: mapOf(0, [wall('w1', 2, 2)]), members: [member], spectators: 0 });
       expect(res.replaced).toBeUndefined();
       expect(parsed(res.event)).toEqual({ type: 'entered', roomId: ROOM, seq: 1, member });
+    });
+
+    it('an enter whose spawn was computed from another map version changes nothing and hands back the cached map', async () => {
+      const err = await store.enter(ROOM, { ...player('1', 's1'), mapVersion: 7 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MapChangedError);
+      expect((err as MapChangedError).map).toEqual(mapOf(0, [wall('w1', 2, 2)]));
+      expect(await look(store)).toEqual({ seq: 0, map: mapOf(0, [wall('w1', 2, 2)]), members: [], spectators: 0 });
+      expect(await store.sessionsOfInstance('i1')).toEqual([]);
+      const res = await store.enter(ROOM, { ...player('1', 's1'), mapVersion: 0 });
+      expect(res.seq).toBe(1);
     });
 
     it('each player entering takes the next seq; members lists them all', async () => {

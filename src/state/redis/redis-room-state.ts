@@ -7,8 +7,9 @@ import { stepTarget } from '../../domain/step';
 import {
   BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA,
 } from './redis-scripts';
-import type {
-  BuildResult, EnterParams, EnterResult, LiveRoom, MoveResult, NoticeAuthor, RoomStateStore, SeqEvent, SessionRecord, WriteFence,
+import {
+  type BuildResult, type EnterParams, type EnterResult, type LiveRoom, MapChangedError, type MoveResult, type NoticeAuthor,
+  type RoomStateStore, type SeqEvent, type SessionRecord, type WriteFence,
 } from '../room-state.port';
 import { fencedWrites } from '../../common/metrics';
 import { fromRedis } from './redis-errors';
@@ -86,8 +87,10 @@ export class RedisRoomState implements RoomStateStore {
     const reply = this.checkFence(await this.redis.roomEnter(
       k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId), leaseKey(f.instanceId),
       p.userId, p.sessionId, p.instanceId, p.role, p.spawn.x, p.spawn.y, p.name, JSON.stringify(roomId), this.logLength, f.epoch,
+      p.mapVersion ?? '',
     ).catch(fromRedis));
-    if (reply[0] !== 'OK') throw new Error(`room ${roomId} has no cached map`);
+    if (reply[0] === 'STALE') throw new MapChangedError(JSON.parse(reply[1] as string) as RoomMap);
+    if (reply[0] !== 'OK') throw new MapChangedError(null);
     const [, seq, ev, replaced, mapJson, members, spectators] = reply as [string, number, string | null, string | null, string, string[], number];
     const result: EnterResult = {
       seq,

@@ -38,13 +38,20 @@ end
 `;
 
 /** KEYS: members sessions spectators meta map seq log instanceSessions lease
- *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch */
+ *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch mapVersion
+ *
+ *  The spawn cell (x, y) was computed by the caller from the map at mapVersion ('' = unchecked):
+ *  if another version is cached now, nothing is written and the current map comes back (STALE).
+ *  Together with the session checks below, this is why an enter needs no room lock. */
 export const ENTER_LUA = `${APPEND_LOG}
 if fenced(KEYS[9], ARGV[10]) then return {'FENCED'} end
 local uid, sid, inst, role = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local roomIdJson, logLen = ARGV[8], tonumber(ARGV[9])
 local mapJson = redis.call('GET', KEYS[5])
 if not mapJson then return {'NO_MAP'} end
+if ARGV[11] ~= '' and tonumber(redis.call('HGET', KEYS[4], 'version') or '-1') ~= tonumber(ARGV[11]) then
+  return {'STALE', mapJson}
+end
 local ev, replaced = false, false
 if role == 'spectator' then
   redis.call('HSET', KEYS[3], sid, uid)
