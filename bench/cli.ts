@@ -18,7 +18,11 @@ import { startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './li
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
-  const o: Options = { targets: [...TARGET_ORDER].filter((t) => t !== 'cluster' && t !== 'workers'), workers: 2, stepSeconds: 8 };
+  const o: Options = {
+    targets: [...TARGET_ORDER].filter((t) => t !== 'cluster' && t !== 'workers'),
+    workers: 2,
+    stepSeconds: 8,
+  };
   let scenario = 'rooms';
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
@@ -27,8 +31,7 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
       o.targets = value().split(',') as TargetName[];
       const unknown = o.targets.filter((t) => !TARGET_ORDER.includes(t));
       if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')}: one of ${TARGET_ORDER.join(', ')}`);
-    }
-    else if (flag === '--workers') o.workers = Number(value());
+    } else if (flag === '--workers') o.workers = Number(value());
     else if (flag === '--step') o.stepSeconds = Number(value());
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
     // The bot workers inherit the environment: that is how the choice reaches them.
@@ -61,18 +64,40 @@ async function smoke(o: Options): Promise<number> {
     const bots = roomBots(10, 5);
     const c = await pool.connect(bots, (b) => Number(/^r(\d+)/.exec(b.roomId)![1]), true);
     if (c.counters.enters !== bots.length) problems.push(`only ${c.counters.enters}/${bots.length} bots entered`);
-    const s = await pool.run({ rateHz: 2, warmupMs: 2000, measureMs: 6000, buildEveryMs: 2000, churnPerSec: 1 }, bots.length, 'smoke');
-    const stored = await Promise.all(Object.entries(s.lastSeqByRoom).map(async ([r, seq]) => (await target.storedSeq!(r)) === seq));
-    const report = { accepted: s.counters.accepted, sent: s.counters.sent, deliveries: s.counters.deliveries, gaps: s.counters.gaps, outOfOrder: s.counters.outOfOrder,
-      unanswered: s.counters.unanswered, unmatched: s.counters.unmatched, errors: s.counters.errors, moverP99: s.mover.p99, othersP99: s.others.p99,
-      builds: s.counters.builds, enters: s.counters.enters, persistedRooms: `${stored.filter(Boolean).length}/${stored.length}`, serverCpuPct: s.server.cpuPct, botCpuPct: s.botCpuPct };
+    const s = await pool.run(
+      { rateHz: 2, warmupMs: 2000, measureMs: 6000, buildEveryMs: 2000, churnPerSec: 1 },
+      bots.length,
+      'smoke',
+    );
+    const stored = await Promise.all(
+      Object.entries(s.lastSeqByRoom).map(async ([r, seq]) => (await target.storedSeq!(r)) === seq),
+    );
+    const report = {
+      accepted: s.counters.accepted,
+      sent: s.counters.sent,
+      deliveries: s.counters.deliveries,
+      gaps: s.counters.gaps,
+      outOfOrder: s.counters.outOfOrder,
+      unanswered: s.counters.unanswered,
+      unmatched: s.counters.unmatched,
+      errors: s.counters.errors,
+      moverP99: s.mover.p99,
+      othersP99: s.others.p99,
+      builds: s.counters.builds,
+      enters: s.counters.enters,
+      persistedRooms: `${stored.filter(Boolean).length}/${stored.length}`,
+      serverCpuPct: s.server.cpuPct,
+      botCpuPct: s.botCpuPct,
+    };
     console.log('smoke:', JSON.stringify(report));
     mkdirSync('bench/out', { recursive: true });
     writeFileSync('bench/out/smoke.json', JSON.stringify({ ...report, phase: s }, null, 2));
     if (s.counters.accepted === 0) problems.push('no move was accepted');
-    if (s.counters.accepted < 0.9 * s.counters.sent) problems.push(`only ${s.counters.accepted} of ${s.counters.sent} moves accepted`);
+    if (s.counters.accepted < 0.9 * s.counters.sent)
+      problems.push(`only ${s.counters.accepted} of ${s.counters.sent} moves accepted`);
     if (s.others.count === 0) problems.push('no delivery to other players was timed');
-    if (s.counters.gaps || s.counters.outOfOrder) problems.push(`seq gaps ${s.counters.gaps}, out of order ${s.counters.outOfOrder}`);
+    if (s.counters.gaps || s.counters.outOfOrder)
+      problems.push(`seq gaps ${s.counters.gaps}, out of order ${s.counters.outOfOrder}`);
     if (s.counters.unanswered) problems.push(`${s.counters.unanswered} moves never answered`);
     if (s.counters.builds === 0) problems.push('no build succeeded');
     if (s.counters.enters === 0) problems.push('no re-enter succeeded');
@@ -112,7 +137,13 @@ async function main(): Promise<number> {
     const merged = { ...(previous?.targets ?? {}), ...targets };
     for (const t of Object.values(merged)) if (t) t.date ??= previous?.date;
     const ordered = Object.fromEntries(TARGET_ORDER.filter((k) => merged[k]).map((k) => [k, merged[k]]));
-    const result: StoredResult = { scenario: name, description: s.description, date, machine: machine(), targets: ordered };
+    const result: StoredResult = {
+      scenario: name,
+      description: s.description,
+      date,
+      machine: machine(),
+      targets: ordered,
+    };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
     writeReport('bench/results', 'bench/RESULTS.md');
@@ -128,7 +159,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(err.message);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.message);
+    process.exit(2);
+  },
+);

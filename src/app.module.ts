@@ -17,7 +17,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfraModule.forRoot(config, logger),
-        AuthModule, MapsModule, FanoutModule, RoomsModule, HealthModule.forRoot(config), ApiModule.forRoot(config),
+        AuthModule,
+        MapsModule,
+        FanoutModule,
+        RoomsModule,
+        HealthModule.forRoot(config),
+        ApiModule.forRoot(config),
         ...(config.mode === 'services' ? [PresenceModule] : []),
       ],
     };

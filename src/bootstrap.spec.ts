@@ -9,11 +9,17 @@ describe('describeMode: the start line naming the mode', () => {
   });
 
   it('services: where each service is, without passwords', () => {
-    const line = describeMode(loadConfig({
-      REDIS_URL: 'redis://:pw1@redis:6379', MYSQL_URL: 'mysql://root:pw2@db:3306/myroom', RABBITMQ_URL: 'amqp://u:pw3@mq:5672',
-      JWT_SECRET: 's'.repeat(40),
-    }));
-    expect(line).toMatch(/^services mode: state in Redis at redis:\/\/:\*\*\*@redis:6379, maps in MySQL at mysql:\/\/root:\*\*\*@db:3306\/myroom/);
+    const line = describeMode(
+      loadConfig({
+        REDIS_URL: 'redis://:pw1@redis:6379',
+        MYSQL_URL: 'mysql://root:pw2@db:3306/myroom',
+        RABBITMQ_URL: 'amqp://u:pw3@mq:5672',
+        JWT_SECRET: 's'.repeat(40),
+      }),
+    );
+    expect(line).toMatch(
+      /^services mode: state in Redis at redis:\/\/:\*\*\*@redis:6379, maps in MySQL at mysql:\/\/root:\*\*\*@db:3306\/myroom/,
+    );
     expect(line).not.toMatch(/pw\d/);
   });
 });

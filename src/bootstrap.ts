@@ -30,7 +30,8 @@ export interface RunningServer {
 /** Builds and starts the server; used by main.ts and by the tests (with their own config). */
 export async function startServer(config: AppConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger(config.logLevel, config.instanceId);
-  if (config.auth.usingDevSecret) log.warn('JWT_SECRET is not set: using the public development secret, on loopback only');
+  if (config.auth.usingDevSecret)
+    log.warn('JWT_SECRET is not set: using the public development secret, on loopback only');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
     logger: new NestPinoLogger(log),
     bufferLogs: false,
@@ -39,10 +40,12 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
   });
   applyHttpSecurity(app, config);
   if (config.seedDemoData) {
-    await seedDemoData(app.get(DATA_SOURCE), config.rooms.defaultWidth, config.rooms.defaultHeight).catch(async (err: unknown) => {
-      await app.close();
-      throw err;
-    });
+    await seedDemoData(app.get(DATA_SOURCE), config.rooms.defaultWidth, config.rooms.defaultHeight).catch(
+      async (err: unknown) => {
+        await app.close();
+        throw err;
+      },
+    );
     log.info('demo data ready: users 1-10 (user1…user10), games 1-20, their rooms');
   }
   const sessions = app.get(SessionRegistry);
@@ -67,12 +70,16 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
 
   let closing: Promise<void> | undefined;
   let markClosed = () => {};
-  const closed = new Promise<void>((r) => { markClosed = r; });
+  const closed = new Promise<void>((r) => {
+    markClosed = r;
+  });
   const shutdown = () => {
     closing ??= (async () => {
       log.info('shutting down: draining clients');
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((r) => { timer = setTimeout(r, config.shutdownTimeoutMs); });
+      const deadline = new Promise<void>((r) => {
+        timer = setTimeout(r, config.shutdownTimeoutMs);
+      });
       await Promise.race([sessions.drain(1000, config.drainGraceMs), deadline]);
       clearTimeout(timer);
       await app.close();
@@ -90,8 +97,10 @@ export async function startServer(config: AppConfig, logger?: Logger): Promise<R
 /** One line saying where this instance keeps things, so nobody wonders which mode is running. */
 export function describeMode(config: AppConfig): string {
   if (config.mode === 'embedded') {
-    return `embedded single-instance mode: state in memory, maps in ${config.sqlite.path}` +
-      ' (set REDIS_URL and MYSQL_URL to run several instances on shared services)';
+    return (
+      `embedded single-instance mode: state in memory, maps in ${config.sqlite.path}` +
+      ' (set REDIS_URL and MYSQL_URL to run several instances on shared services)'
+    );
   }
   const fanout = config.rabbitmq.url ? `events via RabbitMQ at ${redact(config.rabbitmq.url)}` : 'events in process';
   return `services mode: state in Redis at ${redact(config.redis.url)}, maps in MySQL at ${redact(config.mysql.url)}, ${fanout}`;

@@ -56,7 +56,12 @@ export class InfraModule implements OnApplicationShutdown {
         },
       ],
       exports: [
-        APP_CONFIG, LOGGER, DATA_SOURCE, ROOM_STATE, ROOM_LOCKS, INSTANCE_STATS,
+        APP_CONFIG,
+        LOGGER,
+        DATA_SOURCE,
+        ROOM_STATE,
+        ROOM_LOCKS,
+        INSTANCE_STATS,
         ...(config.mode === 'services' ? [REDIS, INSTANCE_LEASE, PRESENCE_STORE] : []),
       ],
     };

@@ -27,10 +27,13 @@ async function main(): Promise<void> {
         console.error('shutdown took too long; exiting');
         process.exit(1);
       }, config.shutdownTimeoutMs + 5000).unref();
-      server.shutdown().then(() => process.exit(0), (err) => {
-        console.error(err);
-        process.exit(1);
-      });
+      server.shutdown().then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
     });
   }
 }

@@ -26,31 +26,32 @@ export async function runWorkers(config: ServicesConfig): Promise<void> {
   let stopping = false;
   const live = new Set<Worker>();
 
-  const fork = (index: number, first: boolean): Promise<void> => new Promise((resolve, reject) => {
-    const env: Record<string, string> = { INSTANCE_ID: `${config.instanceId}-${index}` };
-    if (!first) Object.assign(env, { RUN_MIGRATIONS: 'false', SEED_DEMO_DATA: 'false' });
-    const worker = cluster.fork(env);
-    const startedAt = Date.now();
-    live.add(worker);
-    worker.on('message', (m: unknown) => {
-      if (m === WORKER_READY) resolve();
+  const fork = (index: number, first: boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const env: Record<string, string> = { INSTANCE_ID: `${config.instanceId}-${index}` };
+      if (!first) Object.assign(env, { RUN_MIGRATIONS: 'false', SEED_DEMO_DATA: 'false' });
+      const worker = cluster.fork(env);
+      const startedAt = Date.now();
+      live.add(worker);
+      worker.on('message', (m: unknown) => {
+        if (m === WORKER_READY) resolve();
+      });
+      worker.on('exit', (code, signal) => {
+        live.delete(worker);
+        reject(new Error(`worker ${index} exited (${signal ?? code}) before it was ready`));
+        if (stopping) {
+          if (live.size === 0) process.exit(0);
+          return;
+        }
+        if (Date.now() - startedAt < MIN_UPTIME_MS) {
+          log.error({ worker: index, code, signal }, 'a worker died right after its start; stopping all');
+          stopAll();
+          return;
+        }
+        log.error({ worker: index, code, signal }, 'a worker died; starting it again');
+        setTimeout(() => void fork(index, false).catch(() => undefined), RESTART_DELAY_MS);
+      });
     });
-    worker.on('exit', (code, signal) => {
-      live.delete(worker);
-      reject(new Error(`worker ${index} exited (${signal ?? code}) before it was ready`));
-      if (stopping) {
-        if (live.size === 0) process.exit(0);
-        return;
-      }
-      if (Date.now() - startedAt < MIN_UPTIME_MS) {
-        log.error({ worker: index, code, signal }, 'a worker died right after its start; stopping all');
-        stopAll();
-        return;
-      }
-      log.error({ worker: index, code, signal }, 'a worker died; starting it again');
-      setTimeout(() => void fork(index, false).catch(() => undefined), RESTART_DELAY_MS);
-    });
-  });
 
   const stopAll = () => {
     if (stopping) return;

@@ -12,7 +12,11 @@ import { connectNode } from '../../src/client/node';
 import type { BuildOp, Direction, Member, RoomMap } from '../../src/client/node';
 import type { TargetInfo } from '../lib/messages';
 
-export interface Welcome { seq: number; map: RoomMap; members: Member[] }
+export interface Welcome {
+  seq: number;
+  map: RoomMap;
+  members: Member[];
+}
 
 export interface Sink {
   /**
@@ -75,7 +79,8 @@ function jsonAdapter(url: string, token: (userId: string) => string, batch = fal
           case 108: // left
             sink.event(seqOf(text));
             return;
-          case 101: { // entered, error
+          case 101: {
+            // entered, error
             if (text.charCodeAt(10) === 110) return sink.event(seqOf(text));
             if (text.includes('"id":')) return; // answers a request: the library settles it
             const f = JSON.parse(text) as { code: string; x?: number; y?: number };
@@ -83,7 +88,8 @@ function jsonAdapter(url: string, token: (userId: string) => string, batch = fal
           }
           case 119: // welcome
             return sink.welcome(JSON.parse(text) as Welcome);
-          case 98: { // built
+          case 98: {
+            // built
             const f = JSON.parse(text) as { seq: number; map: RoomMap; members: Member[] };
             return sink.built(f.seq, f.map, f.members);
           }
@@ -167,13 +173,15 @@ function colyseusAdapter(base: string, token: (userId: string) => string): Adapt
           const p = 2 + len;
           const first = buf[2];
           if (first === 109 /* moved */) return sink.moved(firstValueUint(buf, p), buf.indexOf(own, p) >= 0, buf);
-          if (first === 108 /* left */ || (first === 101 && len === 7) /* entered */) return sink.event(firstValueUint(buf, p));
+          if (first === 108 /* left */ || (first === 101 && len === 7) /* entered */)
+            return sink.event(firstValueUint(buf, p));
           const body = unpack(buf.subarray(p)) as Record<string, unknown>;
           if (first === 119 /* welcome */) {
             sink.welcome(body as unknown as Welcome);
             return welcomed?.(body as unknown as Welcome);
           }
-          if (first === 98 /* built */) return sink.built(body.seq as number, body.map as RoomMap, body.members as Member[]);
+          if (first === 98 /* built */)
+            return sink.built(body.seq as number, body.map as RoomMap, body.members as Member[]);
           const req = body.id !== undefined ? pending.get(String(body.id)) : undefined;
           if (req) {
             pending.delete(String(body.id));
@@ -194,12 +202,24 @@ function colyseusAdapter(base: string, token: (userId: string) => string): Adapt
             headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: auth },
             body: JSON.stringify({ roomKey: roomId }),
           });
-          const seat = (await res.json()) as { room?: { roomId: string; processId: string }; sessionId?: string; error?: string; code?: number };
-          if (!seat.room || !seat.sessionId) throw new Error(`matchmaking failed: ${seat.code ?? res.status} ${seat.error ?? ''}`);
-          const socket = new WebSocket(`${wsBase}/${seat.room.processId}/${seat.room.roomId}?sessionId=${seat.sessionId}`, { perMessageDeflate: false });
+          const seat = (await res.json()) as {
+            room?: { roomId: string; processId: string };
+            sessionId?: string;
+            error?: string;
+            code?: number;
+          };
+          if (!seat.room || !seat.sessionId)
+            throw new Error(`matchmaking failed: ${seat.code ?? res.status} ${seat.error ?? ''}`);
+          const socket = new WebSocket(
+            `${wsBase}/${seat.room.processId}/${seat.room.roomId}?sessionId=${seat.sessionId}`,
+            { perMessageDeflate: false },
+          );
           ws = socket;
           return new Promise<Welcome>((resolve, reject) => {
-            welcomed = (w) => { welcomed = undefined; resolve(w); };
+            welcomed = (w) => {
+              welcomed = undefined;
+              resolve(w);
+            };
             socket.on('message', (data) => onMessage(data as Buffer));
             socket.on('error', (err) => reject(err));
             socket.on('close', (c) => {
@@ -263,15 +283,21 @@ function socketIoAdapter(url: string, token: (userId: string) => string): Adapte
   return {
     async connect(userId, sink) {
       const socket = socketIo(url, {
-        transports: ['websocket'], upgrade: false, reconnection: false, forceNew: true, autoConnect: false,
-        auth: { token: token(userId) }, ackTimeout: 60_000,
+        transports: ['websocket'],
+        upgrade: false,
+        reconnection: false,
+        forceNew: true,
+        autoConnect: false,
+        auth: { token: token(userId) },
+        ackTimeout: 60_000,
       });
       const own = `"userId":${JSON.stringify(userId)},`;
       const manager = socket.io as unknown as ManagerInternals;
       const parse = manager.ondata.bind(manager);
       manager.ondecoded = (packet) => manager.emitReserved('packet', packet);
       manager.ondata = (text) => {
-        if (text.charCodeAt(0) === 50 && text.charCodeAt(1) === 91) { // 2[ : an event on the main namespace
+        if (text.charCodeAt(0) === 50 && text.charCodeAt(1) === 91) {
+          // 2[ : an event on the main namespace
           switch (text.charCodeAt(3)) {
             case 109: // moved
               return sink.moved(seqOf(text), text.includes(own), text);
@@ -299,14 +325,15 @@ function socketIoAdapter(url: string, token: (userId: string) => string): Adapte
         if (reason !== 'io client disconnect') sink.closed(reason === 'io server disconnect' ? 1000 : 1006);
       });
       // `got` runs inside the ack's read, before any promise continuation (see Sink.welcome).
-      const request = <T>(event: string, args: unknown[], got?: (reply: T) => void) => new Promise<T>((resolve, reject) => {
-        socket.emit(event, ...args, (err: Error | null, reply: T & { error?: string }) => {
-          if (err) return reject(err);
-          if (reply.error) return reject(new Error(reply.error));
-          got?.(reply);
-          resolve(reply);
+      const request = <T>(event: string, args: unknown[], got?: (reply: T) => void) =>
+        new Promise<T>((resolve, reject) => {
+          socket.emit(event, ...args, (err: Error | null, reply: T & { error?: string }) => {
+            if (err) return reject(err);
+            if (reply.error) return reject(new Error(reply.error));
+            got?.(reply);
+            resolve(reply);
+          });
         });
-      });
       return {
         enter: (roomId) => request<Welcome>('enter', [{ roomId }], (w) => sink.welcome(w)),
         sendMove: (dir) => void socket.emit('move', dir),

@@ -120,7 +120,13 @@ export class Bot implements Sink {
   private head = 0;
   private tail = 0;
 
-  constructor(readonly userId: string, readonly room: RoomView, readonly owner: boolean, private readonly stats: () => Stats, private readonly moverOf: (raw: string | Buffer) => string) {}
+  constructor(
+    readonly userId: string,
+    readonly room: RoomView,
+    readonly owner: boolean,
+    private readonly stats: () => Stats,
+    private readonly moverOf: (raw: string | Buffer) => string,
+  ) {}
 
   get inFlight(): number {
     return this.tail - this.head;
@@ -146,7 +152,8 @@ export class Bot implements Sink {
     }
     const room = this.room;
     let d = Math.random() < 0.8 ? this.dir : (Math.random() * 4) | 0;
-    for (let k = 0; k < 4 && !room.isFree(this.x + DX[d], this.y + DY[d]); k++) d = (d + 1 + ((Math.random() * 3) | 0)) % 4;
+    for (let k = 0; k < 4 && !room.isFree(this.x + DX[d], this.y + DY[d]); k++)
+      d = (d + 1 + ((Math.random() * 3) | 0)) % 4;
     if (!room.isFree(this.x + DX[d], this.y + DY[d])) return;
     this.dir = d;
     this.x += DX[d];

@@ -10,7 +10,14 @@ import type { BuildOp } from '../../src/client/node';
 import { type Adapter, adapterFor } from './adapters';
 import { Bot, RoomView, type Stats } from './bot';
 import { encodeHist, newHist, recordMs } from '../lib/hist';
-import { type BotSpec, type FromWorker, newCounters, type PhaseSpec, type ToWorker, type WorkerReport } from '../lib/messages';
+import {
+  type BotSpec,
+  type FromWorker,
+  newCounters,
+  type PhaseSpec,
+  type ToWorker,
+  type WorkerReport,
+} from '../lib/messages';
 
 let index = 0;
 let workers = 1;
@@ -21,14 +28,23 @@ let stats = freshStats(0, Infinity);
 
 function freshStats(windowStart: number, windowEnd: number): Stats {
   return {
-    mover: newHist(), others: newHist(), sendLag: newHist(), enter: newHist(), build: newHist(), connect: newHist(),
-    c: newCounters(), windowStart, windowEnd,
+    mover: newHist(),
+    others: newHist(),
+    sendLag: newHist(),
+    enter: newHist(),
+    build: newHist(),
+    connect: newHist(),
+    c: newCounters(),
+    windowStart,
+    windowEnd,
   };
 }
 
 const send = (m: FromWorker) => process.send!(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const countError = (key: string) => { stats.c.errors[key] = (stats.c.errors[key] ?? 0) + 1; };
+const countError = (key: string) => {
+  stats.c.errors[key] = (stats.c.errors[key] ?? 0) + 1;
+};
 const errCode = (err: unknown) => (err as { code?: string }).code ?? (err as Error).message.slice(0, 40);
 
 function roomOf(id: string): RoomView {
@@ -63,12 +79,14 @@ async function enterBot(bot: Bot): Promise<void> {
 /** Runs `fn` over `items`, at most `n` at a time; failures are counted by code. */
 async function pool<T>(items: T[], n: number, what: string, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await fn(item).catch((err) => countError(`${what}:${errCode(err)}`));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        await fn(item).catch((err) => countError(`${what}:${errCode(err)}`));
+      }
+    }),
+  );
 }
 
 function report(cpuSec: number, wallSec: number): WorkerReport {
@@ -76,10 +94,18 @@ function report(cpuSec: number, wallSec: number): WorkerReport {
   for (const r of rooms.values()) lastSeqByRoom[r.id] = Math.max(0, ...r.bots.map((b) => b.lastSeq));
   return {
     hists: {
-      mover: encodeHist(stats.mover), others: encodeHist(stats.others), sendLag: encodeHist(stats.sendLag),
-      enter: encodeHist(stats.enter), build: encodeHist(stats.build), connect: encodeHist(stats.connect),
+      mover: encodeHist(stats.mover),
+      others: encodeHist(stats.others),
+      sendLag: encodeHist(stats.sendLag),
+      enter: encodeHist(stats.enter),
+      build: encodeHist(stats.build),
+      connect: encodeHist(stats.connect),
     },
-    counters: stats.c, cpuSec, wallSec, rssMb: Math.round(process.memoryUsage().rss / 1048576), lastSeqByRoom,
+    counters: stats.c,
+    cpuSec,
+    wallSec,
+    rssMb: Math.round(process.memoryUsage().rss / 1048576),
+    lastSeqByRoom,
   };
 }
 
@@ -96,7 +122,12 @@ async function connectAll(specs: BotSpec[], enter: boolean, concurrency: number,
   await pool(others, concurrency, 'connect', connectBot);
   if (enter) {
     await pool(owners, concurrency, 'enter', enterBot);
-    await pool(others.filter((b) => b.conn), concurrency, 'enter', enterBot);
+    await pool(
+      others.filter((b) => b.conn),
+      concurrency,
+      'enter',
+      enterBot,
+    );
   }
   const cpu = process.cpuUsage(cpu0);
   send({ type: 'done', report: report((cpu.user + cpu.system) / 1e6, (performance.now() - t0) / 1000) });
@@ -184,7 +215,14 @@ async function run(p: PhaseSpec): Promise<void> {
   const phaseOf = (k: number) => ((k + index / workers) / n) * period;
   const timers: NodeJS.Timeout[] = [];
   let cpu0 = process.cpuUsage();
-  timers.push(setTimeout(() => { cpu0 = process.cpuUsage(); }, Math.max(0, windowStart - performance.now())));
+  timers.push(
+    setTimeout(
+      () => {
+        cpu0 = process.cpuUsage();
+      },
+      Math.max(0, windowStart - performance.now()),
+    ),
+  );
 
   await new Promise<void>((resolve) => {
     let k = 0;
@@ -195,7 +233,10 @@ async function run(p: PhaseSpec): Promise<void> {
       while (due <= now && due < windowEnd) {
         const bot = walkers[k];
         if (bot.active) bot.step(now, due);
-        if (++k === n) { k = 0; cycle++; }
+        if (++k === n) {
+          k = 0;
+          cycle++;
+        }
         due = t0 + cycle * period + phaseOf(k);
       }
       if (due >= windowEnd) return resolve();
@@ -208,17 +249,27 @@ async function run(p: PhaseSpec): Promise<void> {
     if (p.buildEveryMs > 0 && owners.length) {
       let o = 0;
       const every = p.buildEveryMs / owners.length;
-      const b = setInterval(() => { if (owners[o].active) void buildOnce(owners[o]); o = (o + 1) % owners.length; }, every);
+      const b = setInterval(() => {
+        if (owners[o].active) void buildOnce(owners[o]);
+        o = (o + 1) % owners.length;
+      }, every);
       timers.push(b);
     }
     const guests = walkers.filter((b) => !b.owner);
     if (p.churnPerSec > 0 && guests.length) {
-      timers.push(setInterval(() => {
-        const bot = guests[(Math.random() * guests.length) | 0];
-        if (bot.active) void churnOnce(bot);
-      }, 1000 / p.churnPerSec));
+      timers.push(
+        setInterval(() => {
+          const bot = guests[(Math.random() * guests.length) | 0];
+          if (bot.active) void churnOnce(bot);
+        }, 1000 / p.churnPerSec),
+      );
     }
-    timers.push(setInterval(() => { const now = performance.now(); for (const r of rooms.values()) r.sweep(now, stats, false); }, 200));
+    timers.push(
+      setInterval(() => {
+        const now = performance.now();
+        for (const r of rooms.values()) r.sweep(now, stats, false);
+      }, 200),
+    );
   });
   for (const t of timers) clearTimeout(t);
   const cpu = process.cpuUsage(cpu0);
@@ -232,7 +283,8 @@ async function run(p: PhaseSpec): Promise<void> {
 }
 
 process.on('message', (m: ToWorker) => {
-  const done = (p: Promise<void>) => p.catch((err: Error) => send({ type: 'fatal', message: err.stack ?? String(err) }));
+  const done = (p: Promise<void>) =>
+    p.catch((err: Error) => send({ type: 'fatal', message: err.stack ?? String(err) }));
   switch (m.cmd) {
     case 'init':
       index = m.index;
@@ -255,7 +307,6 @@ process.on('message', (m: ToWorker) => {
       return;
   }
 });
-
 
 // Forked by the bench tool: go when it goes.
 process.on('disconnect', () => process.exit(0));

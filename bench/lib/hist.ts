@@ -4,7 +4,11 @@ import * as hdr from 'hdr-histogram-js';
 export type Histogram = hdr.Histogram;
 
 export function newHist(): Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 export function recordMs(h: Histogram, ms: number): void {
@@ -19,7 +23,13 @@ export function mergeHists(encoded: string[]): Histogram {
   return total;
 }
 
-export interface LatencySummary { count: number; p50: number; p90: number; p99: number; max: number }
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
 
 /** Milliseconds, rounded to 0.1 ms. */
 export function summarize(h: Histogram): LatencySummary {

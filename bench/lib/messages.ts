@@ -9,7 +9,11 @@ export interface TargetInfo {
   jwtSecret: string;
 }
 
-export interface BotSpec { userId: string; roomId: string; owner: boolean }
+export interface BotSpec {
+  userId: string;
+  roomId: string;
+  owner: boolean;
+}
 
 export interface PhaseSpec {
   rateHz: number;
@@ -59,8 +63,22 @@ export interface WorkerReport {
   lastSeqByRoom: Record<string, number>;
 }
 
-export type FromWorker = { type: 'ready' } | { type: 'done'; report: WorkerReport } | { type: 'fatal'; message: string };
+export type FromWorker =
+  { type: 'ready' } | { type: 'done'; report: WorkerReport } | { type: 'fatal'; message: string };
 
 export function newCounters(): Counters {
-  return { sent: 0, accepted: 0, deliveries: 0, unanswered: 0, unmatched: 0, gaps: 0, outOfOrder: 0, closed: 0, skippedSends: 0, builds: 0, enters: 0, errors: {} };
+  return {
+    sent: 0,
+    accepted: 0,
+    deliveries: 0,
+    unanswered: 0,
+    unmatched: 0,
+    gaps: 0,
+    outOfOrder: 0,
+    closed: 0,
+    skippedSends: 0,
+    builds: 0,
+    enters: 0,
+    errors: {},
+  };
 }

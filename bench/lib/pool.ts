@@ -5,7 +5,15 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { type LatencySummary, mergeHists, summarize } from './hist';
-import { type BotSpec, type Counters, type FromWorker, newCounters, type PhaseSpec, type ToWorker, type WorkerReport } from './messages';
+import {
+  type BotSpec,
+  type Counters,
+  type FromWorker,
+  newCounters,
+  type PhaseSpec,
+  type ToWorker,
+  type WorkerReport,
+} from './messages';
 import { cpuSeconds, findPid, machineBusySeconds, Sampler } from './proc';
 import type { Running } from './targets';
 
@@ -72,42 +80,63 @@ export class BotPool {
   private all(msg: (i: number) => ToWorker, expect: 'ready'): Promise<void>;
   private all(msg: (i: number) => ToWorker, expect: 'done'): Promise<WorkerReport[]>;
   private all(msg: (i: number) => ToWorker, expect: 'ready' | 'done'): Promise<void | WorkerReport[]> {
-    return Promise.all(this.workers.map((w, i) => new Promise<WorkerReport | undefined>((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
-        if (m.type === 'fatal') return done(() => reject(new Error(`bot worker ${i}: ${m.message}`)));
-        if (m.type === expect) done(() => resolve(m.type === 'done' ? m.report : undefined));
-      };
-      const onExit = (code: number) => done(() => reject(new Error(`bot worker ${i} exited (${code})`)));
-      const done = (f: () => void) => {
-        w.off('message', onMessage);
-        w.off('exit', onExit);
-        f();
-      };
-      w.on('message', onMessage);
-      w.on('exit', onExit);
-      w.send(msg(i));
-    }))).then((r) => (expect === 'done' ? (r as WorkerReport[]) : undefined));
+    return Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<WorkerReport | undefined>((resolve, reject) => {
+            const onMessage = (m: FromWorker) => {
+              if (m.type === 'fatal') return done(() => reject(new Error(`bot worker ${i}: ${m.message}`)));
+              if (m.type === expect) done(() => resolve(m.type === 'done' ? m.report : undefined));
+            };
+            const onExit = (code: number) => done(() => reject(new Error(`bot worker ${i} exited (${code})`)));
+            const done = (f: () => void) => {
+              w.off('message', onMessage);
+              w.off('exit', onExit);
+              f();
+            };
+            w.on('message', onMessage);
+            w.on('exit', onExit);
+            w.send(msg(i));
+          }),
+      ),
+    ).then((r) => (expect === 'done' ? (r as WorkerReport[]) : undefined));
   }
 
   /** Connects (and maybe enters) `bots`; `workerOf` says which worker holds each. */
-  async connect(bots: BotSpec[], workerOf: (b: BotSpec, i: number) => number, enter: boolean, split: string[] = []): Promise<Merged> {
+  async connect(
+    bots: BotSpec[],
+    workerOf: (b: BotSpec, i: number) => number,
+    enter: boolean,
+    split: string[] = [],
+  ): Promise<Merged> {
     const parts = this.partition(bots, workerOf);
     return merge(await this.all((i) => ({ cmd: 'connect', bots: parts[i], enter, concurrency: 25, split }), 'done'));
   }
 
-  async storm(bots: BotSpec[], workerOf: (b: BotSpec, i: number) => number, spreadMs: number): Promise<{ merged: Merged; server: ServerUsage }> {
+  async storm(
+    bots: BotSpec[],
+    workerOf: (b: BotSpec, i: number) => number,
+    spreadMs: number,
+  ): Promise<{ merged: Merged; server: ServerUsage }> {
     const startAt = Date.now() + 1000;
     const offsets = new Map(bots.map((b, i) => [b, (i / bots.length) * spreadMs]));
     const parts = this.partition(bots, workerOf);
     const sampler = this.sampler();
     const timer = setTimeout(() => sampler.start(), 1000);
-    const reports = await this.all((i) => ({ cmd: 'storm', bots: parts[i], startAt, offsetsMs: parts[i].map((b) => offsets.get(b)!) }), 'done');
+    const reports = await this.all(
+      (i) => ({ cmd: 'storm', bots: parts[i], startAt, offsetsMs: parts[i].map((b) => offsets.get(b)!) }),
+      'done',
+    );
     clearTimeout(timer);
     return { merged: merge(reports), server: sampler.stop() };
   }
 
   /** One load phase on every worker at once; prints progress while it runs. */
-  async run(phase: Omit<PhaseSpec, 'startAt' | 'churnPerSec'> & { churnPerSec: number }, players: number, label: string): Promise<PhaseResult> {
+  async run(
+    phase: Omit<PhaseSpec, 'startAt' | 'churnPerSec'> & { churnPerSec: number },
+    players: number,
+    label: string,
+  ): Promise<PhaseResult> {
     const startAt = Date.now() + 500;
     const spec: PhaseSpec = { ...phase, startAt, churnPerSec: phase.churnPerSec / this.workers.length };
     const sampler = this.sampler();
@@ -115,9 +144,13 @@ export class BotPool {
     const t0 = Date.now();
     const startTimer = setTimeout(() => sampler.start(), windowStartIn);
     let usage: ServerUsage | undefined;
-    const stopTimer = setTimeout(() => { usage = sampler.stop(); }, windowStartIn + phase.measureMs);
+    const stopTimer = setTimeout(() => {
+      usage = sampler.stop();
+    }, windowStartIn + phase.measureMs);
     const progress = setInterval(() => {
-      process.stdout.write(`\r  ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s / ${((phase.warmupMs + phase.measureMs) / 1000).toFixed(0)} s   `);
+      process.stdout.write(
+        `\r  ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s / ${((phase.warmupMs + phase.measureMs) / 1000).toFixed(0)} s   `,
+      );
     }, 1000);
     try {
       const reports = await this.all(() => ({ cmd: 'run', phase: spec }), 'done');
@@ -133,7 +166,17 @@ export class BotPool {
         acceptedPerSec: Math.round(m.counters.accepted / secs),
         deliveriesPerSec: Math.round(m.counters.deliveries / secs),
         server: usage,
-        otherCpuPct: Math.max(0, Math.round(usage.machineCpuPct - usage.cpuPct - (usage.redisCpuPct ?? 0) - (usage.mariadbCpuPct ?? 0) - (usage.brokerCpuPct ?? 0) - m.botCpuPct)),
+        otherCpuPct: Math.max(
+          0,
+          Math.round(
+            usage.machineCpuPct -
+              usage.cpuPct -
+              (usage.redisCpuPct ?? 0) -
+              (usage.mariadbCpuPct ?? 0) -
+              (usage.brokerCpuPct ?? 0) -
+              m.botCpuPct,
+          ),
+        ),
         seconds: secs,
       };
     } finally {
@@ -149,7 +192,13 @@ export class BotPool {
    * anything but the server, its services and our bots. Returns the last reading.
    */
   async waitQuiet(maxMs = 15_000, maxPct = 15): Promise<number> {
-    const ours = [...this.target.pids, ...this.workers.map((w) => w.pid!), process.pid, findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1];
+    const ours = [
+      ...this.target.pids,
+      ...this.workers.map((w) => w.pid!),
+      process.pid,
+      findPid('redis-server') ?? -1,
+      findPid('mariadbd') ?? -1,
+    ];
     const until = Date.now() + maxMs;
     let other = 0;
     let said = false;
@@ -160,18 +209,27 @@ export class BotPool {
       const own = ours.reduce((s, p, i) => s + cpuSeconds(p) - o0[i], 0);
       other = Math.max(0, Math.round((machineBusySeconds() - m0 - own) * 100));
       if (other < maxPct || Date.now() > until) return other;
-      if (!said) process.stdout.write(`  (waiting for the machine to quiet down: ${other} % of a core busy elsewhere)\n`);
+      if (!said)
+        process.stdout.write(`  (waiting for the machine to quiet down: ${other} % of a core busy elsewhere)\n`);
       said = true;
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
-      if (w.exitCode !== null) return resolve();
-      const timer = setTimeout(() => w.kill('SIGKILL'), 5000);
-      w.once('exit', () => { clearTimeout(timer); resolve(); });
-      w.send({ cmd: 'close' } satisfies ToWorker);
-    })));
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null) return resolve();
+            const timer = setTimeout(() => w.kill('SIGKILL'), 5000);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            w.send({ cmd: 'close' } satisfies ToWorker);
+          }),
+      ),
+    );
   }
 
   private partition(bots: BotSpec[], workerOf: (b: BotSpec, i: number) => number): BotSpec[][] {
@@ -182,7 +240,8 @@ export class BotPool {
 
   /** Samples the server processes, and for My Room the Redis and MariaDB it uses. */
   private sampler(): { start(): void; stop(): ServerUsage } {
-    const services = this.target.info.kind === 'myroom' ? [findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1] : [];
+    const services =
+      this.target.info.kind === 'myroom' ? [findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1] : [];
     if (this.target.name === 'cluster' || this.target.name === 'workers') services.push(findPid('beam.smp') ?? -1);
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
@@ -197,7 +256,12 @@ export class BotPool {
         const s = server.stop();
         const o = others.stop();
         const usage: ServerUsage = {
-          cpuPct: pct(s.cpuSec.reduce((a, b) => a + b, 0), s.wallSec), peakRssMb: s.peakRssMb, machineCpuPct: pct(machineBusySeconds() - busy0, s.wallSec),
+          cpuPct: pct(
+            s.cpuSec.reduce((a, b) => a + b, 0),
+            s.wallSec,
+          ),
+          peakRssMb: s.peakRssMb,
+          machineCpuPct: pct(machineBusySeconds() - busy0, s.wallSec),
         };
         if (services.length) {
           usage.redisCpuPct = pct(o.cpuSec[0], o.wallSec);
@@ -221,12 +285,22 @@ function merge(reports: WorkerReport[]): Merged {
   }
   const h = (k: keyof WorkerReport['hists']) => summarize(mergeHists(reports.map((r) => r.hists[k])));
   const lastSeqByRoom: Record<string, number> = {};
-  for (const r of reports) for (const [room, seq] of Object.entries(r.lastSeqByRoom)) lastSeqByRoom[room] = Math.max(lastSeqByRoom[room] ?? 0, seq);
+  for (const r of reports)
+    for (const [room, seq] of Object.entries(r.lastSeqByRoom))
+      lastSeqByRoom[room] = Math.max(lastSeqByRoom[room] ?? 0, seq);
   const wall = Math.max(...reports.map((r) => r.wallSec), 0.001);
   return {
-    mover: h('mover'), others: h('others'), sendLag: h('sendLag'), enter: h('enter'), build: h('build'), connect: h('connect'),
+    mover: h('mover'),
+    others: h('others'),
+    sendLag: h('sendLag'),
+    enter: h('enter'),
+    build: h('build'),
+    connect: h('connect'),
     counters,
-    botCpuPct: pct(reports.reduce((s, r) => s + r.cpuSec, 0), wall),
+    botCpuPct: pct(
+      reports.reduce((s, r) => s + r.cpuSec, 0),
+      wall,
+    ),
     botRssMb: reports.reduce((s, r) => s + r.rssMb, 0),
     lastSeqByRoom,
   };

@@ -47,7 +47,9 @@ export class Sampler {
     this.cpu0 = this.pids.map(cpuSeconds);
     this.t0 = performance.now();
     this.peak = this.rss();
-    this.timer = setInterval(() => { this.peak = Math.max(this.peak, this.rss()); }, 200);
+    this.timer = setInterval(() => {
+      this.peak = Math.max(this.peak, this.rss());
+    }, 200);
   }
 
   rss(): number {

@@ -8,23 +8,47 @@ import type { PhaseResult } from './pool';
 import { P99_BAR_MS, type ScenarioResult, sustainable, type TargetResult } from './scenarios';
 import type { TargetName } from './targets';
 
-export interface Machine { cores: number; cpu: string; memoryGb: number; node: string; os: string }
-export interface StoredResult extends ScenarioResult { machine: Machine }
+export interface Machine {
+  cores: number;
+  cpu: string;
+  memoryGb: number;
+  node: string;
+  os: string;
+}
+export interface StoredResult extends ScenarioResult {
+  machine: Machine;
+}
 
 const ORDER = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 const PEERS: TargetName[] = ['colyseus', 'socketio', 'barews', 'barews-corked'];
-const COLORS: Record<string, string> = { myroom: '#d62728', cluster: '#9467bd', workers: '#8c564b', colyseus: '#1f77b4', socketio: '#ff7f0e', barews: '#7f7f7f', 'barews-corked': '#2ca02c' };
+const COLORS: Record<string, string> = {
+  myroom: '#d62728',
+  cluster: '#9467bd',
+  workers: '#8c564b',
+  colyseus: '#1f77b4',
+  socketio: '#ff7f0e',
+  barews: '#7f7f7f',
+  'barews-corked': '#2ca02c',
+};
 
-const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const fmt = (n: number | undefined, d = 0) =>
+  n === undefined || Number.isNaN(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const ms = (n: number) => (n >= 100 ? fmt(n) : fmt(n, 1));
 const worst = (s: PhaseResult) => Math.max(s.mover.p99, s.others.p99);
 const ratio = (a?: number, b?: number) => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : '–');
-const errs = (e: Record<string, number>) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ') || '0';
+const errs = (e: Record<string, number>) =>
+  Object.entries(e)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || '0';
 
 export function loadResults(dir: string): Record<string, StoredResult> {
   const out: Record<string, StoredResult> = {};
   if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir)) if (f.endsWith('.json')) out[f.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as StoredResult;
+  for (const f of readdirSync(dir))
+    if (f.endsWith('.json'))
+      out[f.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as StoredResult;
   return out;
 }
 
@@ -45,10 +69,12 @@ function stepsTable(r: StoredResult): string[] {
     }
     for (const s of t.steps ?? []) {
       const bar = worst(s) <= P99_BAR_MS && s.counters.accepted >= 0.95 * s.counters.sent ? '' : ' ✗';
-      rows.push(`| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
-        `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
-        `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
-        `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`);
+      rows.push(
+        `| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
+          `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
+          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+          `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`,
+      );
     }
   }
   return rows;
@@ -59,34 +85,58 @@ function rampSection(r: StoredResult, chart?: string): string[] {
   if (chart) out.push(`![p99 latency against offered move rate](${chart})`, '');
   out.push(...stepsTable(r), '');
   const ours = r.targets.myroom ?? r.targets.cluster;
-  out.push('Highest sustainable rate (every step up to it had p99 ≤ 100 ms to mover and others, ≥ 95 % of moves accepted):', '',
-    '| server | per player | moves/s | deliveries/s | ours / this |', '|---|---|---|---|---|');
+  out.push(
+    'Highest sustainable rate (every step up to it had p99 ≤ 100 ms to mover and others, ≥ 95 % of moves accepted):',
+    '',
+    '| server | per player | moves/s | deliveries/s | ours / this |',
+    '|---|---|---|---|---|',
+  );
   for (const t of Object.values(r.targets)) {
     if (!t || t.error) continue;
     const s = t.highestSustainableHz !== undefined ? stepAt(t, t.highestSustainableHz) : undefined;
     const topTested = t.highestSustainableHz !== undefined && t.highestSustainableHz === t.steps?.at(-1)?.rateHz;
-    out.push(`| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz${topTested ? ' (the highest rate tested: its limit is higher)' : ''}` : 'none'} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
-      `${t === ours ? '–' : ratio(ours?.highestSustainableHz, t.highestSustainableHz)} |`);
+    out.push(
+      `| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz${topTested ? ' (the highest rate tested: its limit is higher)' : ''}` : 'none'} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
+        `${t === ours ? '–' : ratio(ours?.highestSustainableHz, t.highestSustainableHz)} |`,
+    );
   }
-  const points = [...new Set(Object.values(r.targets).flatMap((t) => t?.steps?.map((s) => s.rateHz) ?? []))].filter((hz) => hz === 2 || hz === 5 || hz === 1);
+  const points = [...new Set(Object.values(r.targets).flatMap((t) => t?.steps?.map((s) => s.rateHz) ?? []))].filter(
+    (hz) => hz === 2 || hz === 5 || hz === 1,
+  );
   if (ours?.steps && points.length) {
-    out.push('', 'Ours against each peer at the same offered rate (ratio ours / peer; below 1 is better for p99 and CPU):', '',
-      '| rate | peer | p99 others: ours / peer | ratio | server CPU: ours / peer | ratio |', '|---|---|---|---|---|---|');
+    out.push(
+      '',
+      'Ours against each peer at the same offered rate (ratio ours / peer; below 1 is better for p99 and CPU):',
+      '',
+      '| rate | peer | p99 others: ours / peer | ratio | server CPU: ours / peer | ratio |',
+      '|---|---|---|---|---|---|',
+    );
     for (const hz of points) {
       for (const p of PEERS) {
         const a = stepAt(ours, hz);
         const b = stepAt(r.targets[p], hz);
         if (!a || !b) continue;
-        out.push(`| ${hz} Hz | ${r.targets[p]!.label} | ${ms(a.others.p99)} / ${ms(b.others.p99)} ms | ${ratio(a.others.p99, b.others.p99)} | ${fmt(a.server.cpuPct)} / ${fmt(b.server.cpuPct)} % | ${ratio(a.server.cpuPct, b.server.cpuPct)} |`);
+        out.push(
+          `| ${hz} Hz | ${r.targets[p]!.label} | ${ms(a.others.p99)} / ${ms(b.others.p99)} ms | ${ratio(a.others.p99, b.others.p99)} | ${fmt(a.server.cpuPct)} / ${fmt(b.server.cpuPct)} % | ${ratio(a.server.cpuPct, b.server.cpuPct)} |`,
+        );
       }
     }
   }
-  if (ours?.persisted) out.push('', `Persistence check (My Room): the last seq the bots saw equals the seq stored in Redis in ${ours.persisted.matching} of ${ours.persisted.rooms} rooms.`);
+  if (ours?.persisted)
+    out.push(
+      '',
+      `Persistence check (My Room): the last seq the bots saw equals the seq stored in Redis in ${ours.persisted.matching} of ${ours.persisted.rooms} rooms.`,
+    );
   return out;
 }
 
 function stormSection(r: StoredResult): string[] {
-  const out = [`_${r.description}_`, '', '| server | arrived | p50 | p90 | p99 | max | server CPU | errors | p99 ours / this |', '|---|---|---|---|---|---|---|---|---|'];
+  const out = [
+    `_${r.description}_`,
+    '',
+    '| server | arrived | p50 | p90 | p99 | max | server CPU | errors | p99 ours / this |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   const ours = r.targets.myroom?.storm;
   for (const t of Object.values(r.targets)) {
     if (!t) continue;
@@ -95,14 +145,21 @@ function stormSection(r: StoredResult): string[] {
       continue;
     }
     const e = t.storm.merged.enter;
-    out.push(`| ${t.label} | ${t.storm.merged.counters.enters} / ${t.storm.arrivals} | ${ms(e.p50)} ms | ${ms(e.p90)} ms | ${ms(e.p99)} ms | ${ms(e.max)} ms | ${fmt(t.storm.server.cpuPct)} % | ` +
-      `${errs(t.storm.merged.counters.errors)} | ${t.storm === ours ? '–' : ratio(ours?.merged.enter.p99, e.p99)} |`);
+    out.push(
+      `| ${t.label} | ${t.storm.merged.counters.enters} / ${t.storm.arrivals} | ${ms(e.p50)} ms | ${ms(e.p90)} ms | ${ms(e.p99)} ms | ${ms(e.max)} ms | ${fmt(t.storm.server.cpuPct)} % | ` +
+        `${errs(t.storm.merged.counters.errors)} | ${t.storm === ours ? '–' : ratio(ours?.merged.enter.p99, e.p99)} |`,
+    );
   }
   return out;
 }
 
 function idleSection(r: StoredResult): string[] {
-  const out = [`_${r.description}_`, '', '| server | baseline RSS | RSS at 1,000 | per connection | RSS at 5,000 | per connection | ours / this (at 5,000) |', '|---|---|---|---|---|---|---|'];
+  const out = [
+    `_${r.description}_`,
+    '',
+    '| server | baseline RSS | RSS at 1,000 | per connection | RSS at 5,000 | per connection | ours / this (at 5,000) |',
+    '|---|---|---|---|---|---|---|',
+  ];
   const ours = r.targets.myroom?.idle;
   for (const t of Object.values(r.targets)) {
     if (!t) continue;
@@ -111,21 +168,25 @@ function idleSection(r: StoredResult): string[] {
       continue;
     }
     const [a, b] = t.idle.points;
-    out.push(`| ${t.label} | ${fmt(t.idle.baseRssMb, 1)} MB | ${fmt(a?.rssMb, 1)} MB | ${fmt(a?.perConnKb, 1)} KB | ${fmt(b?.rssMb, 1)} MB | ${fmt(b?.perConnKb, 1)} KB | ` +
-      `${t.idle === ours ? '–' : ratio(ours?.points[1]?.perConnKb, b?.perConnKb)} |`);
+    out.push(
+      `| ${t.label} | ${fmt(t.idle.baseRssMb, 1)} MB | ${fmt(a?.rssMb, 1)} MB | ${fmt(a?.perConnKb, 1)} KB | ${fmt(b?.rssMb, 1)} MB | ${fmt(b?.perConnKb, 1)} KB | ` +
+        `${t.idle === ours ? '–' : ratio(ours?.points[1]?.perConnKb, b?.perConnKb)} |`,
+    );
   }
   return out;
 }
 
 /** Server CPU per delivery in µs, with the Redis it uses (My Room): the cost of one event to one socket. */
-const usPerDelivery = (s: PhaseResult) => ((s.server.cpuPct + (s.server.redisCpuPct ?? 0)) * 1e4) / Math.max(1, s.deliveriesPerSec);
+const usPerDelivery = (s: PhaseResult) =>
+  ((s.server.cpuPct + (s.server.redisCpuPct ?? 0)) * 1e4) / Math.max(1, s.deliveriesPerSec);
 
 /**
  * A step whose figure says more about the bots than the server: the 2 cores were saturated and
  * the bots used at least as much of them as the server (with its Redis). Send lag alone does not
  * tell: a saturating server makes the bots late too.
  */
-export const botBound = (s: PhaseResult) => s.server.machineCpuPct >= 185 && s.botCpuPct >= s.server.cpuPct + (s.server.redisCpuPct ?? 0);
+export const botBound = (s: PhaseResult) =>
+  s.server.machineCpuPct >= 185 && s.botCpuPct >= s.server.cpuPct + (s.server.redisCpuPct ?? 0);
 
 /** The first step over the bar: where the ceiling was found, and whether the bots were the limit there. */
 function ceilingNote(t: TargetResult | undefined): string {
@@ -147,9 +208,15 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
   const idle = all.idle?.targets.myroom?.idle?.points.at(-1);
   const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**');
   const judged = (bar: number | undefined, r: number | undefined, atMost: boolean) =>
-    bar === undefined ? (r === undefined ? 'not measured' : 'reference') : verdict(r === undefined ? undefined : atMost ? r <= bar : r >= bar);
+    bar === undefined
+      ? r === undefined
+        ? 'not measured'
+        : 'reference'
+      : verdict(r === undefined ? undefined : atMost ? r <= bar : r >= bar);
   const rows = ['| target | measured | verdict |', '|---|---|---|'];
-  rows.push(`| rooms: 1,000 players at 5 moves/s, p99 move→delivery ≤ 50 ms | ${at5 ? `p99 mover ${ms(at5.mover.p99)} ms, others ${ms(at5.others.p99)} ms; ${fmt(at5.acceptedPerSec)} moves/s in, ${fmt(at5.deliveriesPerSec)} deliveries/s out (bare ws at 5 Hz: p99 ${bare5 ? ms(worst(bare5)) : '–'} ms)` : '–'} | ${verdict(at5 && worst(at5) <= 50 && at5.counters.accepted >= 0.95 * at5.counters.sent)} |`);
+  rows.push(
+    `| rooms: 1,000 players at 5 moves/s, p99 move→delivery ≤ 50 ms | ${at5 ? `p99 mover ${ms(at5.mover.p99)} ms, others ${ms(at5.others.p99)} ms; ${fmt(at5.acceptedPerSec)} moves/s in, ${fmt(at5.deliveriesPerSec)} deliveries/s out (bare ws at 5 Hz: p99 ${bare5 ? ms(worst(bare5)) : '–'} ms)` : '–'} | ${verdict(at5 && worst(at5) <= 50 && at5.counters.accepted >= 0.95 * at5.counters.sent)} |`,
+  );
 
   const rateBar: Partial<Record<TargetName, number>> = { colyseus: 1.5 };
   const bareBar = (p: TargetName, bar: number) => (p === 'barews' || p === 'barews-corked' ? bar : undefined);
@@ -164,72 +231,130 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     const bar = rateBar[p];
     let v = judged(bar, r, false);
     if (bar !== undefined && r !== undefined && (oursOpen || theirsOpen)) {
-      v = oursOpen && !theirsOpen && r >= bar ? '**met** (a lower bound)' : !oursOpen && theirsOpen && r < bar ? '**missed** (an upper bound)' : 'not measured (ceiling not reached)';
+      v =
+        oursOpen && !theirsOpen && r >= bar
+          ? '**met** (a lower bound)'
+          : !oursOpen && theirsOpen && r < bar
+            ? '**missed** (an upper bound)'
+            : 'not measured (ceiling not reached)';
     }
-    const shown = r === undefined ? '–' : `${oursOpen && !theirsOpen ? '≥ ' : theirsOpen && !oursOpen ? '≤ ' : ''}${r.toFixed(2)}×`;
-    rows.push(`| highest sustainable rate${bar ? ` ≥ ${bar}×` : ':'} ${t.label} | ours ${a ?? 'none'} Hz (${ceilingNote(ours)}), theirs ${b ?? 'none'} Hz (${ceilingNote(t)}): ${shown} | ${v} |`);
+    const shown =
+      r === undefined ? '–' : `${oursOpen && !theirsOpen ? '≥ ' : theirsOpen && !oursOpen ? '≤ ' : ''}${r.toFixed(2)}×`;
+    rows.push(
+      `| highest sustainable rate${bar ? ` ≥ ${bar}×` : ':'} ${t.label} | ours ${a ?? 'none'} Hz (${ceilingNote(ours)}), theirs ${b ?? 'none'} Hz (${ceilingNote(t)}): ${shown} | ${v} |`,
+    );
   }
   for (const p of PEERS) {
     const b = stepAt(rooms?.[p], 5);
     if (!b) continue;
     const r = at5 ? usPerDelivery(at5) / usPerDelivery(b) : undefined;
-    rows.push(`| server CPU per delivery at 5 Hz (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms![p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1), r, true)} |`);
+    rows.push(
+      `| server CPU per delivery at 5 Hz (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms![p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1), r, true)} |`,
+    );
   }
   for (const p of PEERS) {
     const b = stepAt(rooms?.[p], 5);
     if (!b) continue;
     const r = at5 ? worst(at5) / worst(b) : undefined;
-    rows.push(`| p99 at 5 Hz${bareBar(p, 1.5) ? ' ≤ 1.5×' : ':'} ${rooms![p]!.label} | ours ${at5 ? ms(worst(at5)) : '–'} ms, theirs ${ms(worst(b))} ms${botBound(b) ? ' (bots the limit)' : ''}: ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1.5), r, true)} |`);
+    rows.push(
+      `| p99 at 5 Hz${bareBar(p, 1.5) ? ' ≤ 1.5×' : ':'} ${rooms![p]!.label} | ours ${at5 ? ms(worst(at5)) : '–'} ms, theirs ${ms(worst(b))} ms${botBound(b) ? ' (bots the limit)' : ''}: ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1.5), r, true)} |`,
+    );
   }
-  rows.push(`| enter p99 ≤ 20 ms during rooms (5 Hz step) | ${at5?.enter.count ? `${ms(at5.enter.p99)} ms (${at5.enter.count} enters)` : '–'} | ${verdict(at5?.enter.count ? at5.enter.p99 <= 20 : undefined)} |`);
-  rows.push(`| build p99 ≤ 50 ms during rooms (5 Hz step) | ${at5?.build.count ? `${ms(at5.build.p99)} ms (${at5.build.count} builds)` : '–'} | ${verdict(at5?.build.count ? at5.build.p99 <= 50 : undefined)} |`);
+  rows.push(
+    `| enter p99 ≤ 20 ms during rooms (5 Hz step) | ${at5?.enter.count ? `${ms(at5.enter.p99)} ms (${at5.enter.count} enters)` : '–'} | ${verdict(at5?.enter.count ? at5.enter.p99 <= 20 : undefined)} |`,
+  );
+  rows.push(
+    `| build p99 ≤ 50 ms during rooms (5 Hz step) | ${at5?.build.count ? `${ms(at5.build.p99)} ms (${at5.build.count} builds)` : '–'} | ${verdict(at5?.build.count ? at5.build.p99 <= 50 : undefined)} |`,
+  );
 
   const cluster = all.cluster?.targets.cluster;
   if (cluster && !cluster.error) {
     const a = cluster.highestSustainableHz;
     const b = ours?.highestSustainableHz;
-    const apart = cluster.date?.slice(0, 10) !== ours?.date?.slice(0, 10) ? ` (not the same run: ${cluster.date?.slice(0, 16) ?? '?'} and ${ours?.date?.slice(0, 16) ?? '?'})` : '';
-    rows.push(`| cluster (2 instances, haproxy) ≥ 0.8× one instance | ×2 ${a ?? 'none'} Hz (${ceilingNote(cluster)}), one ${b ?? 'none'} Hz: ${ratio(a, b)}${apart} | ${verdict(a !== undefined && b ? a / b >= 0.8 : a === undefined && b !== undefined ? false : undefined)} |`);
+    const apart =
+      cluster.date?.slice(0, 10) !== ours?.date?.slice(0, 10)
+        ? ` (not the same run: ${cluster.date?.slice(0, 16) ?? '?'} and ${ours?.date?.slice(0, 16) ?? '?'})`
+        : '';
+    rows.push(
+      `| cluster (2 instances, haproxy) ≥ 0.8× one instance | ×2 ${a ?? 'none'} Hz (${ceilingNote(cluster)}), one ${b ?? 'none'} Hz: ${ratio(a, b)}${apart} | ${verdict(a !== undefined && b ? a / b >= 0.8 : a === undefined && b !== undefined ? false : undefined)} |`,
+    );
     const c1 = stepAt(cluster, 1);
     const o1 = stepAt(ours, 1);
-    rows.push(`| cluster adds ≤ 5 ms p99 at 1 Hz | ×2 ${c1 ? ms(c1.others.p99) : '–'} ms, one ${o1 ? ms(o1.others.p99) : '–'} ms (others) | ${verdict(c1 && o1 ? c1.others.p99 - o1.others.p99 <= 5 : undefined)} |`);
+    rows.push(
+      `| cluster adds ≤ 5 ms p99 at 1 Hz | ×2 ${c1 ? ms(c1.others.p99) : '–'} ms, one ${o1 ? ms(o1.others.p99) : '–'} ms (others) | ${verdict(c1 && o1 ? c1.others.p99 - o1.others.p99 <= 5 : undefined)} |`,
+    );
     const gaps = (cluster.steps ?? []).reduce((n, s) => n + s.counters.gaps + s.counters.outOfOrder, 0);
-    rows.push(`| cluster: 0 seq gaps, every move persisted | ${gaps} gaps or out of order; seq in Redis = last seen in ${cluster.persisted ? `${cluster.persisted.matching}/${cluster.persisted.rooms}` : '–'} rooms | ${verdict(cluster.persisted ? gaps === 0 && cluster.persisted.matching === cluster.persisted.rooms : undefined)} |`);
+    rows.push(
+      `| cluster: 0 seq gaps, every move persisted | ${gaps} gaps or out of order; seq in Redis = last seen in ${cluster.persisted ? `${cluster.persisted.matching}/${cluster.persisted.rooms}` : '–'} rooms | ${verdict(cluster.persisted ? gaps === 0 && cluster.persisted.matching === cluster.persisted.rooms : undefined)} |`,
+    );
   }
-  rows.push(`| ≤ 50 KB RSS per idle connection | ${idle ? `${fmt(idle.perConnKb, 1)} KB at ${fmt(idle.connections)} connections` : '–'} | ${verdict(idle ? idle.perConnKb <= 50 : undefined)} |`);
-  if (ours?.persisted) rows.push(`| every move persisted in Redis | room seq in Redis = last seq seen by the bots in ${ours.persisted.matching}/${ours.persisted.rooms} rooms | ${verdict(ours.persisted.matching === ours.persisted.rooms)} |`);
-  rows.push('', '"reference": a ratio the issue sets no bar for. "bots the limit": at that step both cores were saturated (≥ 185 %) and the bots used at ' +
-    'least as much CPU as the server (with its Redis), so the figure measures the bots sharing the box more than the server.');
+  rows.push(
+    `| ≤ 50 KB RSS per idle connection | ${idle ? `${fmt(idle.perConnKb, 1)} KB at ${fmt(idle.connections)} connections` : '–'} | ${verdict(idle ? idle.perConnKb <= 50 : undefined)} |`,
+  );
+  if (ours?.persisted)
+    rows.push(
+      `| every move persisted in Redis | room seq in Redis = last seq seen by the bots in ${ours.persisted.matching}/${ours.persisted.rooms} rooms | ${verdict(ours.persisted.matching === ours.persisted.rooms)} |`,
+    );
+  rows.push(
+    '',
+    '"reference": a ratio the issue sets no bar for. "bots the limit": at that step both cores were saturated (≥ 185 %) and the bots used at ' +
+      'least as much CPU as the server (with its Redis), so the figure measures the bots sharing the box more than the server.',
+  );
   return rows;
 }
 
 /** p99 (worst of mover and others, log scale) against offered moves/s, one line per server. */
 export function chartSvg(r: StoredResult): string {
-  const W = 720, H = 420, L = 70, R = 180, T = 30, B = 50;
+  const W = 720,
+    H = 420,
+    L = 70,
+    R = 180,
+    T = 30,
+    B = 50;
   const series = Object.entries(r.targets).filter(([, t]) => t?.steps?.length) as [string, TargetResult][];
   const maxX = Math.max(1000, ...series.flatMap(([, t]) => t.steps!.map((s) => s.offeredPerSec)));
   const x = (v: number) => L + (v / maxX) * (W - L - R);
-  const yMin = 1, yMax = 10_000;
-  const y = (v: number) => T + (1 - (Math.log10(Math.min(yMax, Math.max(yMin, v))) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - T - B);
+  const yMin = 1,
+    yMax = 10_000;
+  const y = (v: number) =>
+    T +
+    (1 - (Math.log10(Math.min(yMax, Math.max(yMin, v))) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) *
+      (H - T - B);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${L}" y="18" font-size="14" font-weight="bold">${r.scenario}: p99 move→delivery vs offered moves/s (${new Date(r.date).toISOString().slice(0, 10)})</text>`,
   ];
   for (const v of [1, 10, 100, 1000, 10000]) {
-    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v} ms</text>`);
+    parts.push(
+      `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
+      `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v} ms</text>`,
+    );
   }
   const step = maxX > 10_000 ? 2000 : maxX > 4000 ? 1000 : 500;
-  for (let v = 0; v <= maxX; v += step) parts.push(`<line x1="${x(v)}" x2="${x(v)}" y1="${T}" y2="${H - B}" stroke="#eee"/>`, `<text x="${x(v)}" y="${H - B + 16}" text-anchor="middle">${v}</text>`);
+  for (let v = 0; v <= maxX; v += step)
+    parts.push(
+      `<line x1="${x(v)}" x2="${x(v)}" y1="${T}" y2="${H - B}" stroke="#eee"/>`,
+      `<text x="${x(v)}" y="${H - B + 16}" text-anchor="middle">${v}</text>`,
+    );
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">offered moves/s (players × rate)</text>`);
-  parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(P99_BAR_MS)}" y2="${y(P99_BAR_MS)}" stroke="#000" stroke-dasharray="4 4"/>`, `<text x="${W - R + 4}" y="${y(P99_BAR_MS) + 4}">100 ms bar</text>`);
-  parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(50)}" y2="${y(50)}" stroke="#999" stroke-dasharray="2 4"/>`, `<text x="${W - R + 4}" y="${y(50) + 4}">50 ms target</text>`);
+  parts.push(
+    `<line x1="${L}" x2="${W - R}" y1="${y(P99_BAR_MS)}" y2="${y(P99_BAR_MS)}" stroke="#000" stroke-dasharray="4 4"/>`,
+    `<text x="${W - R + 4}" y="${y(P99_BAR_MS) + 4}">100 ms bar</text>`,
+  );
+  parts.push(
+    `<line x1="${L}" x2="${W - R}" y1="${y(50)}" y2="${y(50)}" stroke="#999" stroke-dasharray="2 4"/>`,
+    `<text x="${W - R + 4}" y="${y(50) + 4}">50 ms target</text>`,
+  );
   series.forEach(([name, t], i) => {
     const color = COLORS[name] ?? '#2ca02c';
     const pts = t.steps!.map((s) => `${x(s.offeredPerSec).toFixed(1)},${y(worst(s)).toFixed(1)}`);
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
     for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${color}"/>`);
-    parts.push(`<rect x="${W - R + 10}" y="${T + 40 + i * 20}" width="14" height="3" fill="${color}"/>`, `<text x="${W - R + 30}" y="${T + 45 + i * 20}">${t.label}</text>`);
+    parts.push(
+      `<rect x="${W - R + 10}" y="${T + 40 + i * 20}" width="14" height="3" fill="${color}"/>`,
+      `<text x="${W - R + 30}" y="${T + 45 + i * 20}">${t.label}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');
@@ -241,8 +366,8 @@ export const INTRO_SERVERS =
   'an equivalent room in memory in one process, messages via `broadcast()`); **Socket.IO 4** (`bench/peers/socketio`, the same room with the same rules, ' +
   'one Socket.IO room per game room, `io.to(room).emit()`, acknowledgements for requests; WebSocket transport only on both ends, so no long-polling ' +
   'handshake or upgrade, and the bots check it); **bare ws** (`bench/peers/bare-ws`, parses a move, updates a Map, broadcasts one string with one ' +
-  '`ws.send` per socket; no validation, no storage); **bare ws (corked)** (`bench/peers/bare-ws-corked`, the same, but each socket\'s TCP socket is corked ' +
-  'at its first frame of an event-loop turn and uncorked in `setImmediate`, so a turn\'s frames leave in one write: the best a plain Node + `ws` server can do, ' +
+  "`ws.send` per socket; no validation, no storage); **bare ws (corked)** (`bench/peers/bare-ws-corked`, the same, but each socket's TCP socket is corked " +
+  "at its first frame of an event-loop turn and uncorked in `setImmediate`, so a turn's frames leave in one write: the best a plain Node + `ws` server can do, " +
   'and the limit our ratios are judged against). uWebSockets.js, the usual faster-than-`ws` choice, cannot serve here: its npm builds need glibc 2.38 ' +
   'and this Debian 12 box has 2.36, so it is not among the peers.';
 
@@ -276,8 +401,25 @@ export function writeReport(resultsDir: string, outFile: string): void {
   for (const name of [...ORDER, ...Object.keys(all).filter((k) => !ORDER.includes(k))]) {
     const r = all[name];
     if (!r) continue;
-    const dates = [...new Set(Object.values(r.targets).map((t) => t?.date?.slice(0, 16)).filter(Boolean))];
-    lines.push(`## ${name}`, '', `Run ${dates.length > 1 ? Object.values(r.targets).map((t) => `${t!.label} ${t!.date?.slice(0, 16) ?? ''}`).join(', ') : r.date.slice(0, 16)} (UTC).`, '');
+    const dates = [
+      ...new Set(
+        Object.values(r.targets)
+          .map((t) => t?.date?.slice(0, 16))
+          .filter(Boolean),
+      ),
+    ];
+    lines.push(
+      `## ${name}`,
+      '',
+      `Run ${
+        dates.length > 1
+          ? Object.values(r.targets)
+              .map((t) => `${t!.label} ${t!.date?.slice(0, 16) ?? ''}`)
+              .join(', ')
+          : r.date.slice(0, 16)
+      } (UTC).`,
+      '',
+    );
     if (name === 'enter-storm') lines.push(...stormSection(r));
     else if (name === 'idle') lines.push(...idleSection(r));
     else {

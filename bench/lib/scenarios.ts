@@ -46,7 +46,8 @@ export function roomBots(rooms: number, perRoom: number, from = 0, tag = 'u'): B
   const bots: BotSpec[] = [];
   for (let r = 0; r < rooms; r++) {
     const roomId = `r${r}${tag}0`;
-    for (let i = from; i < from + perRoom; i++) bots.push({ userId: `r${r}${tag}${i}`, roomId, owner: i === 0 && tag === 'u' });
+    for (let i = from; i < from + perRoom; i++)
+      bots.push({ userId: `r${r}${tag}${i}`, roomId, owner: i === 0 && tag === 'u' });
   }
   return bots;
 }
@@ -56,23 +57,34 @@ const byRoom = (b: BotSpec) => Number(/^r(\d+)/.exec(b.roomId)![1]);
 const byIndex = (_b: BotSpec, i: number) => i;
 
 export const sustainable = (s: PhaseResult) =>
-  Math.max(s.mover.p99, s.others.p99) <= P99_BAR_MS && s.counters.accepted >= 0.95 * s.counters.sent && s.counters.sent > 0;
+  Math.max(s.mover.p99, s.others.p99) <= P99_BAR_MS &&
+  s.counters.accepted >= 0.95 * s.counters.sent &&
+  s.counters.sent > 0;
 
 function line(s: PhaseResult): string {
   const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
-  return `${String(s.rateHz).padStart(4)} Hz: ${k(s.acceptedPerSec)}/${k(s.offeredPerSec)} moves/s, ${k(s.deliveriesPerSec)} deliveries/s, ` +
+  return (
+    `${String(s.rateHz).padStart(4)} Hz: ${k(s.acceptedPerSec)}/${k(s.offeredPerSec)} moves/s, ${k(s.deliveriesPerSec)} deliveries/s, ` +
     `p50/p99 mover ${s.mover.p50}/${s.mover.p99} ms, others ${s.others.p50}/${s.others.p99} ms, ` +
     `server ${s.server.cpuPct}% CPU${s.server.redisCpuPct !== undefined ? ` (+redis ${s.server.redisCpuPct}%)` : ''}` +
-    (s.server.brokerCpuPct !== undefined ? `, broker ${s.server.brokerCpuPct}% (${brokerMicrosPerEvent(s)} µs/event)` : '') + `, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
+    (s.server.brokerCpuPct !== undefined
+      ? `, broker ${s.server.brokerCpuPct}% (${brokerMicrosPerEvent(s)} µs/event)`
+      : '') +
+    `, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
     (s.counters.gaps ? `, ${s.counters.gaps} seq gaps` : '') +
-    (Object.keys(s.counters.errors).length ? `, errors ${JSON.stringify(s.counters.errors)}` : '');
+    (Object.keys(s.counters.errors).length ? `, errors ${JSON.stringify(s.counters.errors)}` : '')
+  );
 }
 
 /** RabbitMQ CPU per room event (moves accepted; builds and enters are a rounding error beside them). */
 export const brokerMicrosPerEvent = (s: PhaseResult) =>
-  s.acceptedPerSec > 0 ? Math.round(((s.server.brokerCpuPct ?? 0) / 100) * 1e6 / s.acceptedPerSec) : 0;
+  s.acceptedPerSec > 0 ? Math.round((((s.server.brokerCpuPct ?? 0) / 100) * 1e6) / s.acceptedPerSec) : 0;
 
-async function withTarget(name: TargetName, workers: number, fn: (t: Running, pool: BotPool) => Promise<TargetResult>): Promise<TargetResult> {
+async function withTarget(
+  name: TargetName,
+  workers: number,
+  fn: (t: Running, pool: BotPool) => Promise<TargetResult>,
+): Promise<TargetResult> {
   console.log(`\n== ${LABELS[name]}`);
   let target: Running | undefined;
   let pool: BotPool | undefined;
@@ -89,7 +101,10 @@ async function withTarget(name: TargetName, workers: number, fn: (t: Running, po
   }
 }
 
-async function checkPersisted(target: Running, lastSeqByRoom: Record<string, number>): Promise<TargetResult['persisted']> {
+async function checkPersisted(
+  target: Running,
+  lastSeqByRoom: Record<string, number>,
+): Promise<TargetResult['persisted']> {
   if (!target.storedSeq) return undefined;
   await sleep(500);
   let matching = 0;
@@ -134,9 +149,16 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
   return withTarget(name, o.workers, async (target, pool) => {
     const bots = roomBots(spec.rooms, spec.perRoom);
     const players = bots.length;
-    const c = await pool.connect(bots, spec.split ? byIndex : byRoom, true, spec.split ? [...new Set(bots.map((b) => b.roomId))] : []);
-    console.log(`  ${c.counters.enters} bots entered ${spec.rooms} room(s); connect p99 ${c.connect.p99} ms, enter p99 ${c.enter.p99} ms` +
-      (Object.keys(c.counters.errors).length ? `, errors ${JSON.stringify(c.counters.errors)}` : ''));
+    const c = await pool.connect(
+      bots,
+      spec.split ? byIndex : byRoom,
+      true,
+      spec.split ? [...new Set(bots.map((b) => b.roomId))] : [],
+    );
+    console.log(
+      `  ${c.counters.enters} bots entered ${spec.rooms} room(s); connect p99 ${c.connect.p99} ms, enter p99 ${c.enter.p99} ms` +
+        (Object.keys(c.counters.errors).length ? `, errors ${JSON.stringify(c.counters.errors)}` : ''),
+    );
     if (c.counters.enters < players) throw new Error(`only ${c.counters.enters} of ${players} bots could enter`);
     const steps: PhaseResult[] = [];
     const ladder = [...(o.rates ?? spec.rates)];
@@ -148,10 +170,17 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
       // This box is shared: a step disturbed by other jobs (> 20 % of a core) is run once more.
       for (let attempt = 1; ; attempt++) {
         await pool.waitQuiet();
-        s = await pool.run({
-          rateHz, warmupMs: WARMUP_MS, measureMs: o.stepSeconds * 1000,
-          buildEveryMs: BARE.includes(name) ? 0 : spec.buildEveryMs, churnPerSec: spec.churnPerSec,
-        }, players, `${rateHz} Hz`);
+        s = await pool.run(
+          {
+            rateHz,
+            warmupMs: WARMUP_MS,
+            measureMs: o.stepSeconds * 1000,
+            buildEveryMs: BARE.includes(name) ? 0 : spec.buildEveryMs,
+            churnPerSec: spec.churnPerSec,
+          },
+          players,
+          `${rateHz} Hz`,
+        );
         if (s.otherCpuPct <= 20 || attempt === 2) break;
         console.log(`  (again: other jobs took ${s.otherCpuPct} % of a core during that step)`);
         await sleep(1500);
@@ -162,7 +191,9 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
       const stop = (!ok && rateHz >= spec.mustReach) || Math.max(s.mover.p99, s.others.p99) > 3000;
       if (stop && !refined) {
         refined = true;
-        const between = refineBetween(highestSustainable(steps.slice(0, -1)), rateHz).filter((m) => !steps.some((x) => x.rateHz === m));
+        const between = refineBetween(highestSustainable(steps.slice(0, -1)), rateHz).filter(
+          (m) => !steps.some((x) => x.rateHz === m),
+        );
         if (between.length) {
           ladder.splice(r + 1, ladder.length, ...between);
           await sleep(1500);
@@ -180,61 +211,136 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
 
 export const SCENARIOS: Record<string, { description: string; run(o: Options): Promise<ScenarioResult['targets']> }> = {
   rooms: {
-    description: '50 rooms × 20 players (1,000 bots). Every bot moves at the given rate; each owner builds every 5 s; 5 leave-and-enter cycles per second. The rate ramps in 1 Hz steps until p99 passes 100 ms (always measured up to 5 Hz), then looks once more halfway between the last pass and that failure.',
-    run: (o) => each(o, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
+    description:
+      '50 rooms × 20 players (1,000 bots). Every bot moves at the given rate; each owner builds every 5 s; 5 leave-and-enter cycles per second. The rate ramps in 1 Hz steps until p99 passes 100 ms (always measured up to 5 Hz), then looks once more halfway between the last pass and that failure.',
+    run: (o) =>
+      each(o, (t) =>
+        ramp(t, o, {
+          rooms: 50,
+          perRoom: 20,
+          rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+          buildEveryMs: 5000,
+          churnPerSec: 5,
+          split: false,
+          mustReach: 5,
+        }),
+      ),
   },
   cluster: {
-    description: 'The rooms scenario on 2 My Room instances on RabbitMQ fan-out: through haproxy (cluster), and as one WORKERS=2 command on one port (workers). `--targets myroom,cluster,workers` adds the single instance to the same run.',
-    run: (o) => each({ ...o, targets: clusterTargets(o.targets) }, (t) => ramp(t, o, { rooms: 50, perRoom: 20, rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], buildEveryMs: 5000, churnPerSec: 5, split: false, mustReach: 5 })),
+    description:
+      'The rooms scenario on 2 My Room instances on RabbitMQ fan-out: through haproxy (cluster), and as one WORKERS=2 command on one port (workers). `--targets myroom,cluster,workers` adds the single instance to the same run.',
+    run: (o) =>
+      each({ ...o, targets: clusterTargets(o.targets) }, (t) =>
+        ramp(t, o, {
+          rooms: 50,
+          perRoom: 20,
+          rates: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+          buildEveryMs: 5000,
+          churnPerSec: 5,
+          split: false,
+          mustReach: 5,
+        }),
+      ),
   },
   crowd: {
-    description: 'One room of 200 players (each move reaches 200 sockets); the rate ramps like rooms. Its bots are split over the workers, so latency to others is timed for movers in the same worker.',
-    run: (o) => each(o, (t) => ramp(t, o, { rooms: 1, perRoom: 200, rates: [0.5, 1, 2, 3, 4, 5], buildEveryMs: 5000, churnPerSec: 1, split: true, mustReach: 2 })),
+    description:
+      'One room of 200 players (each move reaches 200 sockets); the rate ramps like rooms. Its bots are split over the workers, so latency to others is timed for movers in the same worker.',
+    run: (o) =>
+      each(o, (t) =>
+        ramp(t, o, {
+          rooms: 1,
+          perRoom: 200,
+          rates: [0.5, 1, 2, 3, 4, 5],
+          buildEveryMs: 5000,
+          churnPerSec: 1,
+          split: true,
+          mustReach: 2,
+        }),
+      ),
   },
   'build-under-load': {
-    description: '50 rooms × 20 players at 2 moves/s each, every owner building once a second (50 builds/s). The bare-ws peers have no builds and are left out.',
-    run: (o) => each({ ...o, targets: o.targets.filter((t) => !BARE.includes(t)) }, (t) => ramp(t, { ...o, stepSeconds: Math.round(o.stepSeconds * 1.5) }, {
-      rooms: 50, perRoom: 20, rates: [2], buildEveryMs: 1000, churnPerSec: 0, split: false, mustReach: 2,
-    })),
+    description:
+      '50 rooms × 20 players at 2 moves/s each, every owner building once a second (50 builds/s). The bare-ws peers have no builds and are left out.',
+    run: (o) =>
+      each({ ...o, targets: o.targets.filter((t) => !BARE.includes(t)) }, (t) =>
+        ramp(
+          t,
+          { ...o, stepSeconds: Math.round(o.stepSeconds * 1.5) },
+          {
+            rooms: 50,
+            perRoom: 20,
+            rates: [2],
+            buildEveryMs: 1000,
+            churnPerSec: 0,
+            split: false,
+            mustReach: 2,
+          },
+        ),
+      ),
   },
   'enter-storm': {
-    description: '1,000 players arrive evenly over 10 s into 50 rooms whose owners are already in. An arrival is a new connection (handshake with auth) plus its enter, timed until the welcome.',
-    run: (o) => each(o, (t) => withTarget(t, o.workers, async (_target, pool) => {
-      await pool.connect(roomBots(50, 1), byRoom, true);
-      await pool.waitQuiet();
-      const arrivals = roomBots(50, 20, 1);
-      const { merged, server } = await pool.storm(arrivals, byRoom, 10_000);
-      console.log(`  ${merged.counters.enters}/${arrivals.length} arrived; p50/p99 ${merged.enter.p50}/${merged.enter.p99} ms, max ${merged.enter.max} ms; server ${server.cpuPct}% CPU` +
-        (Object.keys(merged.counters.errors).length ? `, errors ${JSON.stringify(merged.counters.errors)}` : ''));
-      return { label: LABELS[t], storm: { arrivals: arrivals.length, merged, server, spreadSeconds: 10 } };
-    })),
+    description:
+      '1,000 players arrive evenly over 10 s into 50 rooms whose owners are already in. An arrival is a new connection (handshake with auth) plus its enter, timed until the welcome.',
+    run: (o) =>
+      each(o, (t) =>
+        withTarget(t, o.workers, async (_target, pool) => {
+          await pool.connect(roomBots(50, 1), byRoom, true);
+          await pool.waitQuiet();
+          const arrivals = roomBots(50, 20, 1);
+          const { merged, server } = await pool.storm(arrivals, byRoom, 10_000);
+          console.log(
+            `  ${merged.counters.enters}/${arrivals.length} arrived; p50/p99 ${merged.enter.p50}/${merged.enter.p99} ms, max ${merged.enter.max} ms; server ${server.cpuPct}% CPU` +
+              (Object.keys(merged.counters.errors).length ? `, errors ${JSON.stringify(merged.counters.errors)}` : ''),
+          );
+          return { label: LABELS[t], storm: { arrivals: arrivals.length, merged, server, spreadSeconds: 10 } };
+        }),
+      ),
   },
   idle: {
-    description: 'Connected players sitting in 50 rooms, not moving: server RSS over its own baseline at 1,000 and 5,000 connections.',
-    run: (o) => each(o, (t) => withTarget(t, o.workers, async (target, pool) => {
-      const rss = () => target.pids.reduce((s, p) => s + rssMb(p), 0);
-      await pool.waitQuiet();
-      const baseRssMb = rss();
-      const points: NonNullable<TargetResult['idle']>['points'] = [];
-      let botRssMb = 0;
-      for (const [connections, bots] of [[1000, roomBots(50, 20)], [5000, roomBots(50, 80, 20)]] as const) {
-        const c = await pool.connect(bots.map((b) => ({ ...b })), byRoom, true);
-        botRssMb = c.botRssMb;
-        await sleep(3000);
-        const now = rss();
-        points.push({ connections, rssMb: Math.round(now * 10) / 10, perConnKb: Math.round(((now - baseRssMb) * 1024) / connections * 10) / 10 });
-        console.log(`  ${connections} connections: RSS ${now.toFixed(1)} MB (base ${baseRssMb.toFixed(1)} MB) → ${points.at(-1)!.perConnKb} KB per connection` +
-          (Object.keys(c.counters.errors).length ? `, errors ${JSON.stringify(c.counters.errors)}` : ''));
-      }
-      return { label: LABELS[t], idle: { baseRssMb: Math.round(baseRssMb * 10) / 10, points, botRssMb } };
-    })),
+    description:
+      'Connected players sitting in 50 rooms, not moving: server RSS over its own baseline at 1,000 and 5,000 connections.',
+    run: (o) =>
+      each(o, (t) =>
+        withTarget(t, o.workers, async (target, pool) => {
+          const rss = () => target.pids.reduce((s, p) => s + rssMb(p), 0);
+          await pool.waitQuiet();
+          const baseRssMb = rss();
+          const points: NonNullable<TargetResult['idle']>['points'] = [];
+          let botRssMb = 0;
+          for (const [connections, bots] of [
+            [1000, roomBots(50, 20)],
+            [5000, roomBots(50, 80, 20)],
+          ] as const) {
+            const c = await pool.connect(
+              bots.map((b) => ({ ...b })),
+              byRoom,
+              true,
+            );
+            botRssMb = c.botRssMb;
+            await sleep(3000);
+            const now = rss();
+            points.push({
+              connections,
+              rssMb: Math.round(now * 10) / 10,
+              perConnKb: Math.round((((now - baseRssMb) * 1024) / connections) * 10) / 10,
+            });
+            console.log(
+              `  ${connections} connections: RSS ${now.toFixed(1)} MB (base ${baseRssMb.toFixed(1)} MB) → ${points.at(-1)!.perConnKb} KB per connection` +
+                (Object.keys(c.counters.errors).length ? `, errors ${JSON.stringify(c.counters.errors)}` : ''),
+            );
+          }
+          return { label: LABELS[t], idle: { baseRssMb: Math.round(baseRssMb * 10) / 10, points, botRssMb } };
+        }),
+      ),
   },
 };
 
 /** The cluster scenario's servers: the two-instance variants, plus the single instance when asked for with them. */
 function clusterTargets(asked: TargetName[]): TargetName[] {
   const multi = asked.filter((t) => t === 'cluster' || t === 'workers');
-  return multi.length ? asked.filter((t) => t === 'myroom' || t === 'cluster' || t === 'workers') : ['cluster', 'workers'];
+  return multi.length
+    ? asked.filter((t) => t === 'myroom' || t === 'cluster' || t === 'workers')
+    : ['cluster', 'workers'];
 }
 
 async function each(o: Options, fn: (t: TargetName) => Promise<TargetResult>): Promise<ScenarioResult['targets']> {

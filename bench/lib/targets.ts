@@ -38,7 +38,15 @@ export const LABELS: Record<TargetName, string> = {
 };
 
 /** Every server, in the order the results list them. */
-export const TARGET_ORDER: readonly TargetName[] = ['myroom', 'cluster', 'workers', 'colyseus', 'socketio', 'barews', 'barews-corked'];
+export const TARGET_ORDER: readonly TargetName[] = [
+  'myroom',
+  'cluster',
+  'workers',
+  'colyseus',
+  'socketio',
+  'barews',
+  'barews-corked',
+];
 
 /** The bare peers speak only enter/move/leave: no builds. */
 export const BARE: readonly TargetName[] = ['barews', 'barews-corked'];
@@ -124,7 +132,12 @@ function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
 
 async function dropStores(database: string, keyPrefix: string): Promise<void> {
   const url = new URL(SERVICES.mysql);
-  const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: url.username || 'root', password: url.password });
+  const conn = await createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: url.username || 'root',
+    password: url.password,
+  });
   await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
   await conn.end();
   const redis = new Redis(SERVICES.redis);
@@ -153,7 +166,12 @@ async function deleteBrokerQueues(prefix: string, instances: string[]): Promise<
   }
 }
 
-function startMyRoom(port: number, database: string, keyPrefix: string, extra: Record<string, string> = {}): ChildProcess {
+function startMyRoom(
+  port: number,
+  database: string,
+  keyPrefix: string,
+  extra: Record<string, string> = {},
+): ChildProcess {
   return spawn(process.execPath, [...serverNodeArgs(), process.env.BENCH_MYROOM_MAIN ?? 'dist/main.js'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: baseEnv({
@@ -168,7 +186,12 @@ function startMyRoom(port: number, database: string, keyPrefix: string, extra: R
       RATE_LIMIT_PER_SEC: '10000',
       RATE_LIMIT_STRIKES: '10000',
       // e.g. BENCH_SERVER_ENV='RABBITMQ_BATCH_MAX=1 RABBITMQ_BATCH_LINGER_MS=5', to compare settings in one session.
-      ...Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+      ...Object.fromEntries(
+        (process.env.BENCH_SERVER_ENV ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => kv.split('=') as [string, string]),
+      ),
       ...extra,
     }),
   });
@@ -213,12 +236,21 @@ async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
   if (peer && name !== 'myroom' && name !== 'cluster' && name !== 'workers') {
     const port = await freePort();
-    const child = fork(`dist-bench/peers/${peer.script}.js`, [], { execArgv: serverNodeArgs(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: baseEnv({ PORT: String(port), JWT_SECRET }) });
+    const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
+      execArgv: serverNodeArgs(),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: baseEnv({ PORT: String(port), JWT_SECRET }),
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
     });
-    return { name, info: { kind: name, url: peer.url(port), jwtSecret: JWT_SECRET }, pids: [child.pid!], stop: () => stopChild(child) };
+    return {
+      name,
+      info: { kind: name, url: peer.url(port), jwtSecret: JWT_SECRET },
+      pids: [child.pid!],
+      stop: () => stopChild(child),
+    };
   }
 
   const tag = randomBytes(4).toString('hex');
@@ -254,13 +286,19 @@ async function start(name: TargetName): Promise<Running> {
     const streamPrefix = `bench.${tag}`;
     const instanceId = `bench-${tag}`;
     const child = startMyRoom(port, database, keyPrefix, {
-      RABBITMQ_URL: SERVICES.rabbitmq, RABBITMQ_STREAM_PREFIX: streamPrefix, INSTANCE_ID: instanceId, WORKERS: '2',
+      RABBITMQ_URL: SERVICES.rabbitmq,
+      RABBITMQ_STREAM_PREFIX: streamPrefix,
+      INSTANCE_ID: instanceId,
+      WORKERS: '2',
     });
     const stop = async () => {
       seq.close();
       await stopChild(child);
       await dropStores(database, keyPrefix);
-      await deleteBrokerQueues(streamPrefix, [0, 1].map((i) => `${instanceId}-${i}`));
+      await deleteBrokerQueues(
+        streamPrefix,
+        [0, 1].map((i) => `${instanceId}-${i}`),
+      );
     };
     try {
       await waitHttp(`http://127.0.0.1:${port}/health/ready`, child);
@@ -281,11 +319,13 @@ async function start(name: TargetName): Promise<Running> {
   }
 
   // cluster: two instances sharing the stores, RabbitMQ fan-out between them, haproxy in front.
-  const fanout = existsSync('dist/fanout') ? readdirSync('dist/fanout').filter((f) => /rabbit|amqp/i.test(f) && f.endsWith('.js')) : [];
+  const fanout = existsSync('dist/fanout')
+    ? readdirSync('dist/fanout').filter((f) => /rabbit|amqp/i.test(f) && f.endsWith('.js'))
+    : [];
   if (fanout.length === 0) {
     throw new Error(
       'cluster: this build has no RabbitMQ fan-out (dist/fanout holds only the in-process one), so two instances ' +
-        'would not see each other\'s events. Run it on a branch that has the fan-out; no numbers were produced.',
+        "would not see each other's events. Run it on a branch that has the fan-out; no numbers were produced.",
     );
   }
   const ports = [await freePort(), await freePort()];
@@ -302,27 +342,51 @@ async function start(name: TargetName): Promise<Running> {
     await dropStores(database, keyPrefix);
     throw err;
   }
-  children.push(startMyRoom(ports[1], database, keyPrefix, { ...clusterEnv, INSTANCE_ID: `bench-${tag}-1`, RUN_MIGRATIONS: 'false' }));
+  children.push(
+    startMyRoom(ports[1], database, keyPrefix, {
+      ...clusterEnv,
+      INSTANCE_ID: `bench-${tag}-1`,
+      RUN_MIGRATIONS: 'false',
+    }),
+  );
   const gatewayPort = await freePort();
   mkdirSync('bench/out', { recursive: true });
   const cfg = join('bench/out', `haproxy-${tag}.cfg`);
   // Not docker/haproxy.cfg: its per-address limits (30 upgrades per 10 s) would stop the bots,
   // which all connect from 127.0.0.1.
-  writeFileSync(cfg, [
-    'global', '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files
-    'defaults', '  mode http', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', '  timeout tunnel 1h',
-    'frontend ws', `  bind 127.0.0.1:${gatewayPort}`, '  default_backend rooms',
-    'backend rooms', '  balance leastconn', '  option httpchk GET /health/ready',
-    ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
-    '',
-  ].join('\n'));
-  const haproxy = spawn(process.env.BENCH_HAPROXY ?? '/usr/sbin/haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  writeFileSync(
+    cfg,
+    [
+      'global',
+      '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files
+      'defaults',
+      '  mode http',
+      '  timeout connect 5s',
+      '  timeout client 1h',
+      '  timeout server 1h',
+      '  timeout tunnel 1h',
+      'frontend ws',
+      `  bind 127.0.0.1:${gatewayPort}`,
+      '  default_backend rooms',
+      'backend rooms',
+      '  balance leastconn',
+      '  option httpchk GET /health/ready',
+      ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
+      '',
+    ].join('\n'),
+  );
+  const haproxy = spawn(process.env.BENCH_HAPROXY ?? '/usr/sbin/haproxy', ['-f', cfg, '-db'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const stopAll = async () => {
     seq.close();
     await stopChild(haproxy);
     await Promise.all(children.map((c) => stopChild(c)));
     await dropStores(database, keyPrefix);
-    await deleteBrokerQueues(streamPrefix, [0, 1].map((i) => `bench-${tag}-${i}`));
+    await deleteBrokerQueues(
+      streamPrefix,
+      [0, 1].map((i) => `bench-${tag}-${i}`),
+    );
   };
   try {
     for (const [i, c] of children.entries()) await waitHttp(`http://127.0.0.1:${ports[i]}/health/ready`, c);

@@ -22,7 +22,7 @@ export class AdminStreamController {
     description:
       'A `text/event-stream`: an event `snapshot` every second, its data `{ at, servedBy, instances, rooms, totals }` ' +
       '(`instances` as GET /api/instances, `rooms` as GET /api/rooms for an admin, `totals`: players, spectators, rooms, ' +
-      'instances, eventsPerSecond from the rooms\' seq). While Redis or the database is down, `unavailable` events ' +
+      "instances, eventsPerSecond from the rooms' seq). While Redis or the database is down, `unavailable` events " +
       '`{ at, detail }` instead. The stream ends when the instance shuts down or the token expires; reconnect (to any instance, with a valid token).',
   })
   @ApiProduces('text/event-stream')

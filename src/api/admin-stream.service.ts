@@ -26,7 +26,10 @@ export class AdminStreamService implements BeforeApplicationShutdown {
     share(),
   );
 
-  constructor(private readonly instances: InstancesService, private readonly ops: RoomOpsService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly ops: RoomOpsService,
+  ) {}
 
   /** Ends every open stream: the HTTP server waits for open responses before it closes. */
   beforeApplicationShutdown(): void {

@@ -2,10 +2,16 @@ import type { LiveRoomSummary } from './api-types';
 import { eventsPerSecond, roomSeqs } from './admin-totals';
 
 const room = (roomId: string, seq: number): LiveRoomSummary => ({
-  roomId, seq, owner: { userId: roomId, name: `user${roomId}` }, players: 1, spectators: 0, version: 0, instances: ['a'],
+  roomId,
+  seq,
+  owner: { userId: roomId, name: `user${roomId}` },
+  players: 1,
+  spectators: 0,
+  version: 0,
+  instances: ['a'],
 });
 
-describe('events per second from the rooms\' seq', () => {
+describe("events per second from the rooms' seq", () => {
   it('is unknown on the first look', () => {
     expect(eventsPerSecond(undefined, roomSeqs([room('1', 5)], 1000))).toBeNull();
   });

@@ -28,21 +28,38 @@ import { RoomsApiController } from './rooms-api.controller';
  */
 @Module({})
 export class ApiModule implements OnModuleInit {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(LOGGER) private readonly log: Logger) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
       imports: [AuthModule, MapsModule, FanoutModule, RoomsModule],
-      controllers: [RoomsApiController, RoomOpsController, InstancesController, AdminStreamController, ...(config.auth.devTokens ? [DevTokenController] : [])],
+      controllers: [
+        RoomsApiController,
+        RoomOpsController,
+        InstancesController,
+        AdminStreamController,
+        ...(config.auth.devTokens ? [DevTokenController] : []),
+      ],
       providers: [
-        DirectoryRepository, DirectoryService, RoomOpsService, InstancesService, AdminStreamService, ShutdownRequest,
+        DirectoryRepository,
+        DirectoryService,
+        RoomOpsService,
+        InstancesService,
+        AdminStreamService,
+        ShutdownRequest,
         { provide: APP_FILTER, useClass: ApiProblemFilter },
         config.mode === 'services'
           ? {
               provide: LEASE_EPOCH,
               inject: [INSTANCE_LEASE],
-              useFactory: (lease: InstanceLease): LeaseEpoch => () => (lease.held ? lease.current().epoch : null),
+              useFactory:
+                (lease: InstanceLease): LeaseEpoch =>
+                () =>
+                  lease.held ? lease.current().epoch : null,
             }
           : { provide: LEASE_EPOCH, useValue: (() => null) satisfies LeaseEpoch },
       ],
@@ -51,7 +68,9 @@ export class ApiModule implements OnModuleInit {
 
   onModuleInit(): void {
     if (this.config.auth.devTokens && (this.config.env === 'production' || !isLoopback(this.config.host))) {
-      this.log.warn(`DEV_TOKENS is on ${this.config.env === 'production' ? 'in production' : `on ${this.config.host}`}: anyone who can reach it can sign in as any user through /api/dev/token`);
+      this.log.warn(
+        `DEV_TOKENS is on ${this.config.env === 'production' ? 'in production' : `on ${this.config.host}`}: anyone who can reach it can sign in as any user through /api/dev/token`,
+      );
     }
   }
 }

@@ -1,4 +1,11 @@
-import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Injectable,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { bearerToken } from '../auth/bearer';
 import type { Identity } from '../auth/identity';
@@ -19,7 +26,8 @@ export class BearerAuthGuard implements CanActivate {
       req.identity = await this.tokens.verify(token);
     } catch (err) {
       if (err instanceof InvalidTokenError) throw new UnauthorizedException('the token is invalid or expired');
-      if (err instanceof IdentityProviderUnavailableError) throw new ServiceUnavailableException('cannot check the token now');
+      if (err instanceof IdentityProviderUnavailableError)
+        throw new ServiceUnavailableException('cannot check the token now');
       throw err;
     }
     return true;

@@ -1,4 +1,14 @@
-import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, Ip, NotFoundException, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  Ip,
+  NotFoundException,
+  Post,
+} from '@nestjs/common';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { audit } from '../logging/audit';
@@ -33,9 +43,18 @@ export class DevTokenController {
 
   @Post('token')
   @HttpCode(200)
-  async token(@Body(new ZodValidationPipe(devTokenBody)) body: z.infer<typeof devTokenBody>, @Ip() ip: string): Promise<DevTokenResponse> {
+  async token(
+    @Body(new ZodValidationPipe(devTokenBody)) body: z.infer<typeof devTokenBody>,
+    @Ip() ip: string,
+  ): Promise<DevTokenResponse> {
     // The sign-in asks for no credentials: the caller is known only by its address.
-    const entry = { actor: 'anonymous', ip, action: 'access.dev-token' as const, user: body.userId, admin: body.admin === true };
+    const entry = {
+      actor: 'anonymous',
+      ip,
+      action: 'access.dev-token' as const,
+      user: body.userId,
+      admin: body.admin === true,
+    };
     if (body.admin && !this.config.auth.devAdminTokens) {
       audit(this.log, { ...entry, result: 'refused', code: 'FORBIDDEN' });
       throw new ForbiddenException('admin tokens from the dev sign-in are off (DEV_ADMIN_TOKENS)');

@@ -58,7 +58,11 @@ export class DirectoryRepository {
   }
 }
 
-interface RawRoom { roomId: string; ownerId: string; ownerName: string | null }
+interface RawRoom {
+  roomId: string;
+  ownerId: string;
+  ownerName: string | null;
+}
 
 function toSummary(r: RawRoom): RoomSummary {
   return { roomId: r.roomId, owner: { userId: r.ownerId, name: r.ownerName ?? `user${r.ownerId}` } };

@@ -10,7 +10,10 @@ const LIST_LIMIT = 100;
 /** What the web client asks over HTTP: who am I, which rooms exist, what an owner may place. */
 @Injectable()
 export class DirectoryService {
-  constructor(private readonly directory: DirectoryRepository, private readonly tokens: TokenService) {}
+  constructor(
+    private readonly directory: DirectoryRepository,
+    private readonly tokens: TokenService,
+  ) {}
 
   async demoUsers(): Promise<DevUsersResponse> {
     return { users: await this.directory.listUsers(LIST_LIMIT) };

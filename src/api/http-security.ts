@@ -31,7 +31,10 @@ export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig
   // Swagger UI's page (/api/docs) carries inline styles it cannot do without; its scripts are
   // files, so it still runs no inline script.
   const docs = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] } },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { ...CONTENT_SECURITY_POLICY, styleSrc: ["'self'", "'unsafe-inline'"] },
+    },
   });
   app.use((req: { url?: string }, res: unknown, next: () => void) =>
     ((req.url ?? '').startsWith('/api/docs') ? docs : strict)(req as never, res as never, next),

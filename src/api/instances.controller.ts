@@ -38,7 +38,8 @@ export class InstancesController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Drain an instance as SIGTERM would (admin)',
-    description: 'Wherever the request arrives, the instance `id` turns unready (503), takes its avatars out, asks its clients to reconnect (close 1012 with a retry hint) and then exits, exactly as on SIGTERM; the orchestrator starts it again.',
+    description:
+      'Wherever the request arrives, the instance `id` turns unready (503), takes its avatars out, asks its clients to reconnect (close 1012 with a retry hint) and then exits, exactly as on SIGTERM; the orchestrator starts it again.',
   })
   @ApiParam({ name: 'id', description: 'an instanceId from GET /api/instances' })
   @ApiAcceptedResponse({ schema: drainAcceptedSchema })

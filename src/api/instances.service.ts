@@ -1,6 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
-  type BeforeApplicationShutdown, Inject, Injectable, NotFoundException, type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  NotFoundException,
+  type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ShutdownRequest } from '../common/shutdown-request';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -61,13 +65,17 @@ export class InstancesService implements OnApplicationBootstrap, BeforeApplicati
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.loopDelay.disable();
-    await this.store.remove(this.me).catch((err: unknown) => this.log.warn({ err }, 'could not remove this instance from the instance list'));
+    await this.store
+      .remove(this.me)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not remove this instance from the instance list'));
   }
 
   /** Every live instance, this one included, by id. */
   async list(): Promise<InstanceStats[]> {
     const [published, mine] = await Promise.all([this.store.list(), this.current()]);
-    return [...published.filter((s) => s.instanceId !== this.me), mine].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    return [...published.filter((s) => s.instanceId !== this.me), mine].sort((a, b) =>
+      a.instanceId.localeCompare(b.instanceId),
+    );
   }
 
   /** Ids of the live instances (whose sessions count as live). */
@@ -82,7 +90,8 @@ export class InstancesService implements OnApplicationBootstrap, BeforeApplicati
       this.drainHere('POST /api/instances/:id/drain');
       return;
     }
-    if (!(await this.store.list()).some((s) => s.instanceId === instanceId)) throw new NotFoundException(`no live instance ${instanceId}`);
+    if (!(await this.store.list()).some((s) => s.instanceId === instanceId))
+      throw new NotFoundException(`no live instance ${instanceId}`);
     await this.fanout.sendControl({ kind: 'drain', targetInstance: instanceId });
   }
 
@@ -94,7 +103,9 @@ export class InstancesService implements OnApplicationBootstrap, BeforeApplicati
     setImmediate(() => {
       void this.refresh();
       if (!this.shutdown.request()) {
-        void this.sessions.drain(1000, this.config.drainGraceMs).catch((err: unknown) => this.log.error({ err }, 'drain failed'));
+        void this.sessions
+          .drain(1000, this.config.drainGraceMs)
+          .catch((err: unknown) => this.log.error({ err }, 'drain failed'));
       }
     });
   }
@@ -122,7 +133,7 @@ export class InstancesService implements OnApplicationBootstrap, BeforeApplicati
       const ttlMs = this.config.mode === 'services' ? this.config.presence.leaseTtlMs : 3 * EMBEDDED_REFRESH_MS;
       await this.store.publish(stats, ttlMs);
     } catch (err) {
-      this.log.debug({ err }, 'could not publish this instance\'s figures');
+      this.log.debug({ err }, "could not publish this instance's figures");
     }
   }
 }

@@ -18,7 +18,11 @@ export const problemSchema: SchemaObject = {
     title: { type: 'string', example: 'Not Found' },
     status: { type: 'integer', example: 404 },
     detail: { type: 'string' },
-    code: { type: 'string', description: 'as in the WebSocket protocol where one fits: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, ROOM_NOT_FOUND, NOT_IN_ROOM, RATE_LIMITED, UNAVAILABLE…' },
+    code: {
+      type: 'string',
+      description:
+        'as in the WebSocket protocol where one fits: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, ROOM_NOT_FOUND, NOT_IN_ROOM, RATE_LIMITED, UNAVAILABLE…',
+    },
     field: { type: 'string', description: '400 only: the body field or parameter to blame' },
   },
   required: ['type', 'title', 'status', 'detail', 'code'],
@@ -31,8 +35,13 @@ const member: SchemaObject = {
 const map: SchemaObject = {
   type: 'object',
   properties: {
-    version: int, width: int, height: int,
-    objects: { type: 'array', items: { type: 'object', properties: { id: str, kind: str, x: int, y: int, w: int, h: int, gameId: int } } },
+    version: int,
+    width: int,
+    height: int,
+    objects: {
+      type: 'array',
+      items: { type: 'object', properties: { id: str, kind: str, x: int, y: int, w: int, h: int, gameId: int } },
+    },
   },
 };
 
@@ -49,7 +58,7 @@ export const roomsSchema: SchemaObject = {
           owner: user,
           players: { type: 'integer', description: 'admin only' },
           spectators: { type: 'integer', description: 'admin only' },
-          seq: { type: 'integer', description: 'admin only: the room\'s last seq' },
+          seq: { type: 'integer', description: "admin only: the room's last seq" },
           version: { type: 'integer', nullable: true, description: 'admin only: the map version' },
           instances: { type: 'array', items: str, description: 'admin only: instances holding its sessions' },
         },
@@ -82,7 +91,11 @@ export const instancesSchema: SchemaObject = {
           leaseEpoch: { type: 'string', nullable: true },
           draining: { type: 'boolean' },
           eventLoopLagMs: { type: 'number', description: 'p99 event-loop delay over the last heartbeat' },
-          brokerLagMs: { type: 'number', nullable: true, description: 'publish-to-delivery delay of the last event from another instance' },
+          brokerLagMs: {
+            type: 'number',
+            nullable: true,
+            description: 'publish-to-delivery delay of the last event from another instance',
+          },
           updatedAt: { type: 'string', format: 'date-time' },
         },
       },
@@ -90,12 +103,15 @@ export const instancesSchema: SchemaObject = {
   },
 };
 
-export const drainAcceptedSchema: SchemaObject = { type: 'object', properties: { instanceId: str, draining: { type: 'boolean' } } };
+export const drainAcceptedSchema: SchemaObject = {
+  type: 'object',
+  properties: { instanceId: str, draining: { type: 'boolean' } },
+};
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'bad body or parameter; `field` names it',
   401: 'no token, or an invalid or expired one',
-  403: 'not allowed: not an admin (or, for room actions, not the room\'s owner)',
+  403: "not allowed: not an admin (or, for room actions, not the room's owner)",
   404: 'no such room or instance (kick: the user has no avatar in the room)',
   429: 'too many requests from this user; see Retry-After',
   503: 'Redis, the database or the broker is unavailable; nothing was changed',
@@ -103,4 +119,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 
 /** Documents the problem answers a route may give. */
 export const ApiProblems = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status], schema: problemSchema })));
+  applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status], schema: problemSchema }),
+    ),
+  );

@@ -33,8 +33,15 @@ const STATUS_OF: Record<ErrorCode, number> = {
 };
 
 const CODE_OF: Record<number, string> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 503: 'UNAVAILABLE',
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'UNAVAILABLE',
 };
 
 /** The problem `type`: a stable URI per code, documented in the README's HTTP API section. */
@@ -47,7 +54,10 @@ export const problemType = (code: string) => `urn:myroom:problem:${code.toLowerC
  */
 @Catch()
 export class ApiProblemFilter extends BaseExceptionFilter {
-  constructor(adapterHost: HttpAdapterHost, @Inject(LOGGER) private readonly log: Logger) {
+  constructor(
+    adapterHost: HttpAdapterHost,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
     super(adapterHost.httpAdapter);
   }
 
@@ -62,24 +72,35 @@ export class ApiProblemFilter extends BaseExceptionFilter {
     const problem = this.toProblem(err, req);
     const res = host.switchToHttp().getResponse<Response>();
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    if (typeof problem.retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.ceil(problem.retryAfterMs / 1000)));
+    if (typeof problem.retryAfterMs === 'number')
+      res.setHeader('Retry-After', String(Math.ceil(problem.retryAfterMs / 1000)));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
   private toProblem(err: unknown, req: Request): Problem {
     if (err instanceof ProtocolError) {
-      if (err instanceof UnavailableError) this.log.warn({ err, cause: err.cause, path: req.path }, 'backing service unavailable');
+      if (err instanceof UnavailableError)
+        this.log.warn({ err, cause: err.cause, path: req.path }, 'backing service unavailable');
       return problem(STATUS_OF[err.code], err.code, err.message, err.extra);
     }
     if (err instanceof HttpException) {
       const status = err.getStatus();
       const body = err.getResponse();
       const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-      const message = Array.isArray(fields.message) ? fields.message.join('; ') : typeof fields.message === 'string' ? fields.message : err.message;
+      const message = Array.isArray(fields.message)
+        ? fields.message.join('; ')
+        : typeof fields.message === 'string'
+          ? fields.message
+          : err.message;
       const extra: Record<string, unknown> = {};
       if (typeof fields.field === 'string') extra.field = fields.field;
       if (typeof fields.retryAfterMs === 'number') extra.retryAfterMs = fields.retryAfterMs;
-      return problem(status, typeof fields.code === 'string' ? fields.code : (CODE_OF[status] ?? 'ERROR'), message, extra);
+      return problem(
+        status,
+        typeof fields.code === 'string' ? fields.code : (CODE_OF[status] ?? 'ERROR'),
+        message,
+        extra,
+      );
     }
     // The body parsers' own refusals (too large, malformed JSON) come as http-errors: a client
     // error with a status and a message meant to be shown.

@@ -23,7 +23,10 @@ export class ApiRateLimitGuard implements CanActivate {
       return true;
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
-      throw new HttpException({ message: 'too many requests', code: 'RATE_LIMITED', retryAfterMs: res.msBeforeNext }, 429);
+      throw new HttpException(
+        { message: 'too many requests', code: 'RATE_LIMITED', retryAfterMs: res.msBeforeNext },
+        429,
+      );
     }
   }
 }

@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags,
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
 } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Identity } from '../auth/identity';
@@ -14,7 +20,11 @@ import { ZodValidationPipe } from './zod-validation.pipe';
 
 export const MAX_NOTICE_LENGTH = 500;
 const noticeBody = z.object({
-  text: z.string().min(1).max(MAX_NOTICE_LENGTH).refine((t) => t.trim().length > 0, 'must not be blank'),
+  text: z
+    .string()
+    .min(1)
+    .max(MAX_NOTICE_LENGTH)
+    .refine((t) => t.trim().length > 0, 'must not be blank'),
 });
 const kickBody = z.object({ userId: idString });
 const roomIdParam = new ZodValidationPipe(idString, 'roomId');
@@ -40,10 +50,17 @@ export class RoomOpsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Push a notice to every client in the room, on every instance (admin or owner)',
-    description: 'Clients receive `{ "type": "notice", "roomId", "seq", "text", "from": { "userId", "name" } }`; the notice takes the room\'s next seq.',
+    description:
+      'Clients receive `{ "type": "notice", "roomId", "seq", "text", "from": { "userId", "name" } }`; the notice takes the room\'s next seq.',
   })
   @ApiParam({ name: 'roomId' })
-  @ApiBody({ schema: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: MAX_NOTICE_LENGTH } }, required: ['text'] } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: { text: { type: 'string', minLength: 1, maxLength: MAX_NOTICE_LENGTH } },
+      required: ['text'],
+    },
+  })
   @ApiAcceptedResponse({ description: 'the seq the notice took', schema: noticeAcceptedSchema })
   @ApiProblems(400, 401, 403, 404, 429, 503)
   notice(
@@ -57,8 +74,9 @@ export class RoomOpsController {
   @Post('kick')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Remove a user\'s avatar from the room (admin or owner; never the owner)',
-    description: 'The avatar leaves with reason `kicked`; its socket, on whichever instance, gets `{ "type": "kicked", "roomId", "message" }` and close code 4003.',
+    summary: "Remove a user's avatar from the room (admin or owner; never the owner)",
+    description:
+      'The avatar leaves with reason `kicked`; its socket, on whichever instance, gets `{ "type": "kicked", "roomId", "message" }` and close code 4003.',
   })
   @ApiParam({ name: 'roomId' })
   @ApiBody({ schema: { type: 'object', properties: { userId: { type: 'string' } }, required: ['userId'] } })

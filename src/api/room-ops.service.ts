@@ -10,7 +10,12 @@ import { RoomsService } from '../rooms/rooms.service';
 import { SessionRegistry } from '../rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import type {
-  KickAccepted, LiveRoomSummary, LiveRoomsResponse, NoticeAccepted, RoomStateResponse, RoomSummary,
+  KickAccepted,
+  LiveRoomSummary,
+  LiveRoomsResponse,
+  NoticeAccepted,
+  RoomStateResponse,
+  RoomSummary,
 } from './api-types';
 import { DirectoryRepository } from './directory.repository';
 import { InstancesService } from './instances.service';
@@ -36,7 +41,9 @@ export class RoomOpsService {
   /** Every room with live players or spectators, on any live instance, most players first. */
   async liveRooms(): Promise<LiveRoomsResponse> {
     const ids = await this.instances.liveIds();
-    const perInstance = await Promise.all(ids.map(async (id) => ({ id, records: await this.state.sessionsOfInstance(id) })));
+    const perInstance = await Promise.all(
+      ids.map(async (id) => ({ id, records: await this.state.sessionsOfInstance(id) })),
+    );
     const live = new Map<string, { players: number; spectators: number; instances: Set<string> }>();
     for (const { id, records } of perInstance) {
       for (const r of records) {
@@ -55,10 +62,17 @@ export class RoomOpsService {
       const room = live.get(roomId)!;
       const head = heads.get(roomId) ?? { seq: 0, version: null };
       if (!owner) return [];
-      return [{
-        roomId, owner, players: room.players, spectators: room.spectators, seq: head.seq, version: head.version,
-        instances: [...room.instances].sort(),
-      }];
+      return [
+        {
+          roomId,
+          owner,
+          players: room.players,
+          spectators: room.spectators,
+          seq: head.seq,
+          version: head.version,
+          instances: [...room.instances].sort(),
+        },
+      ];
     });
     rooms.sort((a, b) => b.players - a.players || a.roomId.localeCompare(b.roomId, 'en', { numeric: true }));
     return { rooms };
@@ -74,11 +88,15 @@ export class RoomOpsService {
   }
 
   notice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
-    return audited(this.log, { actor: by.userId, action: 'notice', roomId, chars: text.length }, () => this.sendNotice(roomId, text, by));
+    return audited(this.log, { actor: by.userId, action: 'notice', roomId, chars: text.length }, () =>
+      this.sendNotice(roomId, text, by),
+    );
   }
 
   kick(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
-    return audited(this.log, { actor: by.userId, action: 'kick', roomId, target: userId }, () => this.kickAvatar(roomId, userId, by));
+    return audited(this.log, { actor: by.userId, action: 'kick', roomId, target: userId }, () =>
+      this.kickAvatar(roomId, userId, by),
+    );
   }
 
   private async sendNotice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
@@ -106,13 +124,16 @@ export class RoomOpsService {
     // Null: the avatar left (or changed hands) between the lookup and the lock.
     if (!event) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
     this.rooms.publish(roomId, event);
-    const message = isAdmin(by) && by.userId !== room.owner.userId
-      ? `an admin removed you from room ${roomId}`
-      : `the owner of room ${roomId} removed you from it`;
+    const message =
+      isAdmin(by) && by.userId !== room.owner.userId
+        ? `an admin removed you from room ${roomId}`
+        : `the owner of room ${roomId} removed you from it`;
     // The avatar is out either way; a socket that misses this hears NOT_IN_ROOM on its next move.
-    await this.sessions.kick(roomId, holder, message).catch((err: unknown) =>
-      this.log.warn({ err, room: roomId, user: userId }, 'kicked, but the socket\'s instance could not be told'),
-    );
+    await this.sessions
+      .kick(roomId, holder, message)
+      .catch((err: unknown) =>
+        this.log.warn({ err, room: roomId, user: userId }, "kicked, but the socket's instance could not be told"),
+      );
     this.log.info({ room: roomId, user: userId, by: by.userId, seq: event.seq }, 'kicked');
     return { roomId, userId, seq: event.seq };
   }
@@ -126,7 +147,8 @@ export class RoomOpsService {
   /** The room, when `by` may act on it: an admin, or the room's owner. */
   private async requireModerator(roomId: string, by: Identity): Promise<RoomSummary> {
     const room = await this.requireRoom(roomId);
-    if (!isAdmin(by) && room.owner.userId !== by.userId) throw new ForbiddenError('only an admin or the room\'s owner may do this');
+    if (!isAdmin(by) && room.owner.userId !== by.userId)
+      throw new ForbiddenError("only an admin or the room's owner may do this");
     return room;
   }
 }

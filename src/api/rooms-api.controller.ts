@@ -16,7 +16,10 @@ import { ZodValidationPipe } from './zod-validation.pipe';
 @Controller('api')
 @UseGuards(BearerAuthGuard, ApiRateLimitGuard)
 export class RoomsApiController {
-  constructor(private readonly directory: DirectoryService, private readonly ops: RoomOpsService) {}
+  constructor(
+    private readonly directory: DirectoryService,
+    private readonly ops: RoomOpsService,
+  ) {}
 
   @Get('me')
   me(@CurrentIdentity() identity: Identity): Promise<MeResponse> {
@@ -24,7 +27,9 @@ export class RoomsApiController {
   }
 
   @Get('rooms')
-  @ApiOperation({ summary: 'Rooms: for an admin every room with live players and where they are; for others the room directory' })
+  @ApiOperation({
+    summary: 'Rooms: for an admin every room with live players and where they are; for others the room directory',
+  })
   @ApiOkResponse({ schema: roomsSchema })
   @ApiProblems(401, 429, 503)
   rooms(@CurrentIdentity() identity: Identity): Promise<RoomsResponse | LiveRoomsResponse> {

@@ -1,7 +1,7 @@
 import { bearerToken } from './bearer';
 
 describe('bearerToken', () => {
-  it('reads the token of a Bearer header, whatever the scheme\'s case', () => {
+  it("reads the token of a Bearer header, whatever the scheme's case", () => {
     expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
     expect(bearerToken('bearer  abc')).toBe('abc');
   });

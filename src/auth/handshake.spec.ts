@@ -10,7 +10,9 @@ describe('handshake token and subprotocol', () => {
   });
 
   it('refuses other Authorization schemes rather than falling back', () => {
-    expect(tokenFromRequest(req({ authorization: 'Basic Zm9vOmJhcg==', 'sec-websocket-protocol': 'myroom.v1, bearer.x' }))).toBeUndefined();
+    expect(
+      tokenFromRequest(req({ authorization: 'Basic Zm9vOmJhcg==', 'sec-websocket-protocol': 'myroom.v1, bearer.x' })),
+    ).toBeUndefined();
   });
 
   it('reads the bearer subprotocol only next to myroom.v1', () => {

@@ -21,7 +21,10 @@ export function tokenFromRequest(req: IncomingMessage): string | undefined {
 export function offeredProtocols(req: IncomingMessage): string[] {
   const raw = req.headers['sec-websocket-protocol'];
   if (!raw) return [];
-  return (Array.isArray(raw) ? raw.join(',') : raw).split(',').map((p) => p.trim()).filter(Boolean);
+  return (Array.isArray(raw) ? raw.join(',') : raw)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /**

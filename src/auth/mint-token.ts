@@ -13,7 +13,11 @@ const USAGE = 'usage: npm run token -- <userId> [name] [ttlSeconds] [--admin]';
 function main(): number {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), options: { admin: { type: 'boolean', default: false } }, allowPositionals: true });
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      options: { admin: { type: 'boolean', default: false } },
+      allowPositionals: true,
+    });
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -26,7 +30,11 @@ function main(): number {
   }
   try {
     const secret = signingSecret(loadConfig().auth);
-    const identity = { userId, name: name ?? `user${userId}`, ...(parsed.values.admin ? { role: 'admin' as const } : {}) };
+    const identity = {
+      userId,
+      name: name ?? `user${userId}`,
+      ...(parsed.values.admin ? { role: 'admin' as const } : {}),
+    };
     process.stdout.write(mintToken(secret, identity, ttlSeconds) + '\n');
     return 0;
   } catch (err) {

@@ -5,7 +5,9 @@ import type { Identity } from './identity';
 /** Minting needs JWT_SECRET; a server that only verifies an identity provider's tokens has none. */
 export class MintingUnavailableError extends Error {
   constructor() {
-    super('tokens are signed with JWT_SECRET, which is not set: this server only verifies tokens of an identity provider (JWT_PUBLIC_KEY / JWT_JWKS_URL)');
+    super(
+      'tokens are signed with JWT_SECRET, which is not set: this server only verifies tokens of an identity provider (JWT_PUBLIC_KEY / JWT_JWKS_URL)',
+    );
   }
 }
 
@@ -23,7 +25,13 @@ export function signingSecret(auth: AuthConfig): string {
 export function mintToken(secret: string, identity: Identity, ttlSeconds = 24 * 3600): string {
   const now = Math.floor(Date.now() / 1000);
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const claims = { sub: identity.userId, name: identity.name, ...(identity.role ? { role: identity.role } : {}), iat: now, exp: now + ttlSeconds };
+  const claims = {
+    sub: identity.userId,
+    name: identity.name,
+    ...(identity.role ? { role: identity.role } : {}),
+    iat: now,
+    exp: now + ttlSeconds,
+  };
   const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }

@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyOptions, type KeyLike } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  importSPKI,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  type KeyLike,
+} from 'jose';
 import { z } from 'zod';
 import type { AuthConfig } from '../config/auth-config';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -73,7 +82,8 @@ export class TokenService {
     } catch {
       throw new InvalidTokenError('not a JWT');
     }
-    if (!alg || !this.algorithms.includes(alg)) throw new InvalidTokenError(`algorithm ${alg ?? '(none)'} is not accepted`);
+    if (!alg || !this.algorithms.includes(alg))
+      throw new InvalidTokenError(`algorithm ${alg ?? '(none)'} is not accepted`);
     try {
       if (alg === 'HS256') return await this.verifyHs256(token);
       const key = this.jwks ?? (await this.publicKey!);

@@ -6,7 +6,11 @@ export type { BackoffOptions };
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000, factor: 2 };
 
 /** The delay before reconnect number `attempt` (0 = first retry); see common/backoff.ts. */
-export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   return delayOf(attempt, opts, random);
 }
 

@@ -6,13 +6,33 @@
  * Only type imports from the server's protocol module, so a browser bundle stays small.
  */
 import type {
-  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, KickedMessage, LeftEvent, MovedEvent, NoticeEvent, ReplacedMessage, Role,
+  BuildOp,
+  BuiltEvent,
+  Direction,
+  EnteredEvent,
+  ErrorMessage,
+  KickedMessage,
+  LeftEvent,
+  MovedEvent,
+  NoticeEvent,
+  ReplacedMessage,
+  Role,
   WelcomeMessage,
 } from '../protocol/messages';
 import { refreshDelayMs, tokenExpiresAt } from './token-expiry';
 
 export type {
-  BuildOp, BuiltEvent, Direction, EnteredEvent, ErrorMessage, KickedMessage, LeftEvent, MovedEvent, NoticeEvent, ReplacedMessage, Role,
+  BuildOp,
+  BuiltEvent,
+  Direction,
+  EnteredEvent,
+  ErrorMessage,
+  KickedMessage,
+  LeftEvent,
+  MovedEvent,
+  NoticeEvent,
+  ReplacedMessage,
+  Role,
   WelcomeMessage,
 };
 export type { Member, MapObject, RoomMap, RoomEvent } from '../protocol/messages';
@@ -54,7 +74,11 @@ export interface MyRoomClientOptions {
 }
 
 export class MyRoomRequestError extends Error {
-  constructor(readonly code: string, message: string, readonly details: Record<string, unknown>) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
     super(`${code}: ${message}`);
     this.name = 'MyRoomRequestError';
   }
@@ -77,7 +101,11 @@ export interface ClientEvents {
 }
 
 type Handler<T> = (payload: T) => void;
-interface Pending { resolve: (f: Record<string, unknown>) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+interface Pending {
+  resolve: (f: Record<string, unknown>) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export const PROTOCOL = 'myroom.v1';
 export const BATCH_PROTOCOL = 'myroom.v1.batch';
@@ -115,7 +143,8 @@ export class MyRoomClient {
   static async connect(opts: MyRoomClientOptions): Promise<MyRoomClient> {
     let token = opts.token;
     const expiresAt = tokenExpiresAt(token);
-    if (opts.refreshToken && expiresAt !== undefined && expiresAt - Date.now() < MIN_TOKEN_LIFE_MS) token = await opts.refreshToken();
+    if (opts.refreshToken && expiresAt !== undefined && expiresAt - Date.now() < MIN_TOKEN_LIFE_MS)
+      token = await opts.refreshToken();
     const client = await MyRoomClient.open(opts, token);
     client.scheduleRefresh(token);
     return client;
@@ -159,7 +188,9 @@ export class MyRoomClient {
 
   /** Fire-and-forget move for load tools: no promise, the reply arrives as a `moved` event. */
   sendMove(dir: Direction, id?: string): void {
-    this.socket.send(id === undefined ? `{"type":"move","dir":"${dir}"}` : `{"type":"move","dir":"${dir}","id":${JSON.stringify(id)}}`);
+    this.socket.send(
+      id === undefined ? `{"type":"move","dir":"${dir}"}` : `{"type":"move","dir":"${dir}","id":${JSON.stringify(id)}}`,
+    );
   }
 
   async build(baseVersion: number, ops: BuildOp[]): Promise<void> {
@@ -216,9 +247,12 @@ export class MyRoomClient {
     const delay = Math.min(refreshDelayMs(expiresAt), MAX_TIMER_MS);
     this.refreshTimer = setTimeout(() => {
       if (delay === MAX_TIMER_MS) return this.scheduleRefresh(token);
-      getToken().then((fresh) => this.refresh(fresh)).catch(() => {
-        if (this.isOpen && expiresAt - Date.now() > MIN_TOKEN_LIFE_MS) this.refreshTimer = setTimeout(() => this.scheduleRefresh(token), MIN_TOKEN_LIFE_MS / 2);
-      });
+      getToken()
+        .then((fresh) => this.refresh(fresh))
+        .catch(() => {
+          if (this.isOpen && expiresAt - Date.now() > MIN_TOKEN_LIFE_MS)
+            this.refreshTimer = setTimeout(() => this.scheduleRefresh(token), MIN_TOKEN_LIFE_MS / 2);
+        });
     }, delay);
   }
 
@@ -273,7 +307,14 @@ const MIN_TOKEN_LIFE_MS = 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const EVENT_TYPES: Record<string, true> = {
-  entered: true, moved: true, built: true, left: true, notice: true, welcome: true, replaced: true, kicked: true,
+  entered: true,
+  moved: true,
+  built: true,
+  left: true,
+  notice: true,
+  welcome: true,
+  replaced: true,
+  kicked: true,
 };
 
 /**
@@ -288,7 +329,8 @@ export function splitBatch(text: string): string[] {
   for (let i = BATCH_HEAD.length; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) {
       inString = true;

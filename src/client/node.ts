@@ -7,7 +7,8 @@ export * from './myroom-client';
 export function connectNode(opts: Omit<MyRoomClientOptions, 'createSocket'>): Promise<MyRoomClient> {
   return MyRoomClient.connect({
     ...opts,
-    createSocket: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as unknown as WebSocketLike,
+    createSocket: (url, protocols) =>
+      new WebSocket(url, protocols, { perMessageDeflate: false }) as unknown as WebSocketLike,
   });
 }
 export * from './room-model';

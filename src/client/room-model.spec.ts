@@ -6,7 +6,15 @@ const ann: Member = { userId: '1', name: 'ann', x: 0, y: 0, role: 'player' };
 const bob: Member = { userId: '2', name: 'bob', x: 3, y: 4, role: 'player' };
 
 function welcome(seq: number, members: Member[] = [ann]): WelcomeMessage {
-  return { type: 'welcome', roomId: 'r', seq, you: { userId: '1', role: 'player', owner: true }, map, members, spectators: 2 };
+  return {
+    type: 'welcome',
+    roomId: 'r',
+    seq,
+    you: { userId: '1', role: 'player', owner: true },
+    map,
+    members,
+    spectators: 2,
+  };
 }
 
 function entered(model: RoomModel, seq: number, member: Member) {
@@ -28,7 +36,13 @@ describe('RoomModel', () => {
   it('keeps notices (the latest 20) and lets them take their seq, changing nothing else', () => {
     const m = new RoomModel();
     m.reset(welcome(7));
-    const notice = (seq: number) => ({ type: 'notice' as const, roomId: 'r', seq, text: `n${seq}`, from: { userId: '9', name: 'ops' } });
+    const notice = (seq: number) => ({
+      type: 'notice' as const,
+      roomId: 'r',
+      seq,
+      text: `n${seq}`,
+      from: { userId: '9', name: 'ops' },
+    });
     expect(m.apply(notice(8))).toBe('applied');
     expect(m.seq).toBe(8);
     expect(m.memberList()).toEqual([ann]);

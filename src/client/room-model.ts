@@ -38,7 +38,9 @@ export class RoomModel {
 
   /** Members by name, for lists. */
   memberList(): Member[] {
-    return [...this.members.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.userId.localeCompare(b.userId));
+    return [...this.members.values()].sort(
+      (a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.userId.localeCompare(b.userId),
+    );
   }
 
   /** The full room as of `welcome.seq`; events up to that seq (e.g. a resume's replay) are stale. */

@@ -9,7 +9,17 @@
  */
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF, retryHintMs } from './backoff';
 import { type MyRoomClient, MyRoomRequestError } from './myroom-client';
-import type { BuildOp, Direction, ErrorMessage, KickedMessage, MovedEvent, NoticeEvent, Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
+import type {
+  BuildOp,
+  Direction,
+  ErrorMessage,
+  KickedMessage,
+  MovedEvent,
+  NoticeEvent,
+  Role,
+  RoomEvent,
+  WelcomeMessage,
+} from '../protocol/messages';
 import { RoomModel } from './room-model';
 
 export type ConnectionState =
@@ -89,7 +99,10 @@ export class RoomSession {
   private client?: MyRoomClient;
   private current: StateChange = { state: 'connecting', attempt: 0 };
   private readonly listeners: { [K in keyof RoomSessionEvents]: Set<(p: RoomSessionEvents[K]) => void> } = {
-    state: new Set(), change: new Set(), error: new Set(), notice: new Set(),
+    state: new Set(),
+    change: new Set(),
+    error: new Set(),
+    notice: new Set(),
   };
   private running = false;
   private stopped = false;
@@ -112,7 +125,9 @@ export class RoomSession {
 
   /** Starts connecting; resolves once in the room, rejects if it fails or stops before that. */
   start(): Promise<void> {
-    const entered = new Promise<void>((resolve, reject) => { this.firstEntry = { resolve, reject }; });
+    const entered = new Promise<void>((resolve, reject) => {
+      this.firstEntry = { resolve, reject };
+    });
     void this.run(false);
     return entered;
   }
@@ -202,10 +217,19 @@ export class RoomSession {
   private async pause(attempt: number, error: unknown): Promise<void> {
     const delay = Math.max(backoffDelay(attempt, this.opts.backoff ?? DEFAULT_BACKOFF), this.hintMs ?? 0);
     this.hintMs = undefined;
-    this.setState({ state: 'reconnecting', attempt: attempt + 1, retryInMs: delay, error, closeCode: this.current.closeCode });
+    this.setState({
+      state: 'reconnecting',
+      attempt: attempt + 1,
+      retryInMs: delay,
+      error,
+      closeCode: this.current.closeCode,
+    });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delay);
-      this.wake = () => { clearTimeout(timer); resolve(); };
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     this.wake = undefined;
   }
@@ -231,9 +255,15 @@ export class RoomSession {
     for (const type of ['entered', 'moved', 'built', 'left', 'notice'] as const) {
       client.on(type, (e: RoomEvent) => this.onEvent(client, e));
     }
-    client.on('replaced', () => { if (client === this.client) this.gotReplaced = true; });
-    client.on('kicked', (k) => { if (client === this.client) this.gotKicked = k; });
-    client.on('error', (e) => { if (client === this.client) this.emit('error', e); });
+    client.on('replaced', () => {
+      if (client === this.client) this.gotReplaced = true;
+    });
+    client.on('kicked', (k) => {
+      if (client === this.client) this.gotKicked = k;
+    });
+    client.on('error', (e) => {
+      if (client === this.client) this.emit('error', e);
+    });
     client.on('close', (ev) => this.onClose(client, ev.code, ev.reason));
     const resume = this.model.isReady && this.model.roomId === this.opts.roomId ? { seq: this.model.seq } : undefined;
     try {
@@ -259,8 +289,7 @@ export class RoomSession {
     if (result === 'applied') {
       this.emit('change', event);
       if (event.type === 'notice') this.emit('notice', event);
-    }
-    else if (result === 'gap') this.resync(client);
+    } else if (result === 'gap') this.resync(client);
   }
 
   /** Missed an event: enter again with resume; the fresh welcome replaces the model. */
@@ -281,7 +310,12 @@ export class RoomSession {
     if (this.stopped) return;
     if (code === 4003 || this.gotKicked) {
       // Coming back on our own would undo what the admin or owner just did.
-      this.setState({ state: 'kicked', attempt: 0, closeCode: code, ...(this.gotKicked ? { kicked: this.gotKicked } : {}) });
+      this.setState({
+        state: 'kicked',
+        attempt: 0,
+        closeCode: code,
+        ...(this.gotKicked ? { kicked: this.gotKicked } : {}),
+      });
       return;
     }
     if (code === 4001 || this.gotReplaced) {

@@ -56,14 +56,14 @@ export const openSessions = new Gauge({
  */
 export const eventDelivery = new Histogram({
   name: 'myroom_event_delivery_seconds',
-  help: 'Seconds from the write that took an event\'s seq to its write to this instance\'s sockets, by source (local or remote)',
+  help: "Seconds from the write that took an event's seq to its write to this instance's sockets, by source (local or remote)",
   labelNames: ['source'],
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],
 });
 export const fanoutLag = new Histogram({
   name: 'myroom_fanout_lag_seconds',
-  help: 'Seconds from the publishing instance\'s write to this instance reading the event off the broker',
+  help: "Seconds from the publishing instance's write to this instance reading the event off the broker",
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [metricsRegistry],
 });
@@ -104,17 +104,23 @@ new Gauge({
   name: 'myroom_rooms',
   help: 'Rooms with at least one client on this instance',
   registers: [metricsRegistry],
-  collect() { this.set(sumOf('rooms')); },
+  collect() {
+    this.set(sumOf('rooms'));
+  },
 });
 new Gauge({
   name: 'myroom_players',
   help: 'Players (avatars) in a room on this instance',
   registers: [metricsRegistry],
-  collect() { this.set(sumOf('players')); },
+  collect() {
+    this.set(sumOf('players'));
+  },
 });
 new Gauge({
   name: 'myroom_spectators',
   help: 'Spectators in a room on this instance',
   registers: [metricsRegistry],
-  collect() { this.set(sumOf('spectators')); },
+  collect() {
+    this.set(sumOf('spectators'));
+  },
 });

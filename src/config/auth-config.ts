@@ -51,7 +51,10 @@ export interface AuthEnv {
 
 /** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h === '::1') return true;
   const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
   return isIPv4(v4) && v4.split('.')[0] === '127';
@@ -90,21 +93,28 @@ export function resolveAuth(
     problems.push('JWT_SECRET_PREVIOUS: is the same as JWT_SECRET');
   }
   if (e.JWT_PUBLIC_KEY && e.JWT_JWKS_URL) {
-    problems.push('JWT_PUBLIC_KEY, JWT_JWKS_URL: set one of them (a fixed key, or the key set of an identity provider)');
+    problems.push(
+      'JWT_PUBLIC_KEY, JWT_JWKS_URL: set one of them (a fixed key, or the key set of an identity provider)',
+    );
   }
 
   const jwtSecret = e.JWT_SECRET ?? (usingDevSecret ? DEV_JWT_SECRET : undefined);
   // The demo sign-in hands out tokens for anyone: by default only where nobody else can reach it.
-  const devTokens = e.DEV_TOKENS === undefined
-    ? mode === 'embedded' && e.NODE_ENV !== 'production' && loopback && jwtSecret !== undefined
-    : e.DEV_TOKENS === 'true';
+  const devTokens =
+    e.DEV_TOKENS === undefined
+      ? mode === 'embedded' && e.NODE_ENV !== 'production' && loopback && jwtSecret !== undefined
+      : e.DEV_TOKENS === 'true';
   if (devTokens && !jwtSecret) {
-    problems.push('DEV_TOKENS: dev tokens are signed with JWT_SECRET, which is not set (only public keys are); set it or DEV_TOKENS=false');
+    problems.push(
+      'DEV_TOKENS: dev tokens are signed with JWT_SECRET, which is not set (only public keys are); set it or DEV_TOKENS=false',
+    );
   }
   const devAdminTokens = e.DEV_ADMIN_TOKENS === 'true';
   if (devAdminTokens && !devTokens) problems.push('DEV_ADMIN_TOKENS: needs DEV_TOKENS on');
   if (devAdminTokens && !loopback) {
-    problems.push(`DEV_ADMIN_TOKENS: admin tokens from the dev sign-in are only allowed on loopback (HOST=127.0.0.1), not on ${host}`);
+    problems.push(
+      `DEV_ADMIN_TOKENS: admin tokens from the dev sign-in are only allowed on loopback (HOST=127.0.0.1), not on ${host}`,
+    );
   }
 
   return {
@@ -131,8 +141,11 @@ function readPublicKey(raw: string, problems: string[]): AuthConfig['publicKey']
   try {
     const key = createPublicKey(pem);
     if (key.asymmetricKeyType === 'rsa') return { pem, alg: 'RS256' };
-    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return { pem, alg: 'ES256' };
-    problems.push(`JWT_PUBLIC_KEY: an RSA key (RS256) or a P-256 EC key (ES256) is needed, not ${key.asymmetricKeyType ?? 'this key'}`);
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+      return { pem, alg: 'ES256' };
+    problems.push(
+      `JWT_PUBLIC_KEY: an RSA key (RS256) or a P-256 EC key (ES256) is needed, not ${key.asymmetricKeyType ?? 'this key'}`,
+    );
   } catch {
     problems.push('JWT_PUBLIC_KEY: is not a PEM public key (-----BEGIN PUBLIC KEY-----)');
   }

@@ -1,6 +1,10 @@
 import { ConfigError, loadConfig, type ServicesConfig } from './config';
 
-const services = { REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/x', JWT_SECRET: 's'.repeat(40) };
+const services = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  MYSQL_URL: 'mysql://root@127.0.0.1:3306/x',
+  JWT_SECRET: 's'.repeat(40),
+};
 
 function servicesConfig(env: Record<string, string>): ServicesConfig {
   const c = loadConfig(env);
@@ -21,7 +25,16 @@ function problems(env: Record<string, string>): string[] {
 describe('configuration of streams, leases and drain', () => {
   it('has defaults that fit the documented behaviour', () => {
     const c = servicesConfig(services);
-    expect(c.streams).toEqual({ prefix: 'myroom', partitions: 8, maxAge: '1h', maxBytes: 1_000_000_000, segmentBytes: 50_000_000, prefetch: 1000, batchMax: 256, batchLingerMs: 0 });
+    expect(c.streams).toEqual({
+      prefix: 'myroom',
+      partitions: 8,
+      maxAge: '1h',
+      maxBytes: 1_000_000_000,
+      segmentBytes: 50_000_000,
+      prefetch: 1000,
+      batchMax: 256,
+      batchLingerMs: 0,
+    });
     expect(c.presence).toEqual({ leaseTtlMs: 3000, heartbeatMs: 1000, reapIntervalMs: 500 });
     expect(c.drainGraceMs).toBe(2000);
     expect(c.rabbitmq.url).toBeUndefined();
@@ -43,7 +56,16 @@ describe('configuration of streams, leases and drain', () => {
       DRAIN_GRACE_MS: '0',
     });
     expect(c.rabbitmq.url).toBe('amqp://guest:guest@127.0.0.1:5672');
-    expect(c.streams).toEqual({ prefix: 't.abc', partitions: 32, maxAge: '7D', maxBytes: 2_000_000, segmentBytes: 1_000_000, prefetch: 50, batchMax: 256, batchLingerMs: 0 });
+    expect(c.streams).toEqual({
+      prefix: 't.abc',
+      partitions: 32,
+      maxAge: '7D',
+      maxBytes: 2_000_000,
+      segmentBytes: 1_000_000,
+      prefetch: 50,
+      batchMax: 256,
+      batchLingerMs: 0,
+    });
     expect(c.presence).toEqual({ leaseTtlMs: 6000, heartbeatMs: 2000, reapIntervalMs: 250 });
     expect(c.drainGraceMs).toBe(0);
   });
@@ -55,13 +77,24 @@ describe('configuration of streams, leases and drain', () => {
       RABBITMQ_STREAM_MAX_AGE: '1 hour',
       RABBITMQ_PREFETCH: '0',
     });
-    expect(bad.map((p) => p.split(':')[0]).sort()).toEqual(['RABBITMQ_PREFETCH', 'RABBITMQ_STREAM_MAX_AGE', 'RABBITMQ_STREAM_PARTITIONS', 'RABBITMQ_STREAM_PREFIX']);
+    expect(bad.map((p) => p.split(':')[0]).sort()).toEqual([
+      'RABBITMQ_PREFETCH',
+      'RABBITMQ_STREAM_MAX_AGE',
+      'RABBITMQ_STREAM_PARTITIONS',
+      'RABBITMQ_STREAM_PREFIX',
+    ]);
   });
 
   it('refuses settings that contradict each other', () => {
-    expect(problems({ INSTANCE_LEASE_TTL_MS: '3000', INSTANCE_HEARTBEAT_MS: '2000' })).toEqual([expect.stringMatching(/^INSTANCE_HEARTBEAT_MS: must be at most half/)]);
-    expect(problems({ SHUTDOWN_TIMEOUT_MS: '1000', DRAIN_GRACE_MS: '1000' })).toEqual([expect.stringMatching(/^DRAIN_GRACE_MS: must be less than SHUTDOWN_TIMEOUT_MS/)]);
-    expect(problems({ RABBITMQ_STREAM_MAX_BYTES: '1000000', RABBITMQ_STREAM_SEGMENT_BYTES: '2000000' })).toEqual([expect.stringMatching(/^RABBITMQ_STREAM_SEGMENT_BYTES/)]);
+    expect(problems({ INSTANCE_LEASE_TTL_MS: '3000', INSTANCE_HEARTBEAT_MS: '2000' })).toEqual([
+      expect.stringMatching(/^INSTANCE_HEARTBEAT_MS: must be at most half/),
+    ]);
+    expect(problems({ SHUTDOWN_TIMEOUT_MS: '1000', DRAIN_GRACE_MS: '1000' })).toEqual([
+      expect.stringMatching(/^DRAIN_GRACE_MS: must be less than SHUTDOWN_TIMEOUT_MS/),
+    ]);
+    expect(problems({ RABBITMQ_STREAM_MAX_BYTES: '1000000', RABBITMQ_STREAM_SEGMENT_BYTES: '2000000' })).toEqual([
+      expect.stringMatching(/^RABBITMQ_STREAM_SEGMENT_BYTES/),
+    ]);
     expect(problems({ RABBITMQ_URL: 'http://broker' })).toEqual([expect.stringMatching(/^RABBITMQ_URL/)]);
   });
 });

@@ -7,7 +7,11 @@ function embeddedConfig(env: Record<string, string>): EmbeddedConfig {
   return c;
 }
 
-const services = { REDIS_URL: 'redis://127.0.0.1:6379', MYSQL_URL: 'mysql://root@127.0.0.1:3306/myroom', JWT_SECRET: 's'.repeat(40) };
+const services = {
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  MYSQL_URL: 'mysql://root@127.0.0.1:3306/myroom',
+  JWT_SECRET: 's'.repeat(40),
+};
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -68,7 +72,6 @@ describe('loadConfig', () => {
     expect(loadConfig({}).mode).toBe('embedded');
   });
 });
-
 
 describe('loadConfig: mode selection', () => {
   it('with nothing configured, runs embedded: memory state, the default SQLite file, demo data', () => {

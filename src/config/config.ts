@@ -9,8 +9,7 @@ import { type AuthConfig, resolveAuth } from './auth-config';
  * object; a bad value stops the process with one message naming every offending variable.
  */
 
-const intIn = (min: number, max: number, def: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const intIn = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -34,7 +33,11 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     // Default by mode (auth-config.ts): loopback for embedded, every interface for services.
-    HOST: z.string().trim().optional().transform((v) => (v === '' ? undefined : v)),
+    HOST: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v)),
     PORT: intIn(0, 65535, 3000),
     INSTANCE_ID: z
       .string()
@@ -43,7 +46,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_SECRET_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_PUBLIC_KEY: z.string().trim().optional().transform((v) => (v === '' ? undefined : v)),
+    JWT_PUBLIC_KEY: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v)),
     JWT_JWKS_URL: optionalUrl(['https:', 'http:']),
     JWT_JWKS_COOLDOWN_MS: intIn(0, 3_600_000, 30_000),
     JWT_ISSUER: z.string().trim().min(1).optional(),
@@ -70,9 +77,15 @@ const envSchema = z
     MAP_HEIGHT: intIn(2, 200, 20),
     SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000, 10_000),
     DRAIN_GRACE_MS: intIn(0, 60_000, 2000),
-    RABBITMQ_STREAM_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1-100 chars)').default('myroom'),
+    RABBITMQ_STREAM_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1-100 chars)')
+      .default('myroom'),
     RABBITMQ_STREAM_PARTITIONS: intIn(1, 256, 8),
-    RABBITMQ_STREAM_MAX_AGE: z.string().regex(/^[1-9][0-9]*[YMDhms]$/, 'a number and a unit of Y M D h m s, e.g. 1h').default('1h'),
+    RABBITMQ_STREAM_MAX_AGE: z
+      .string()
+      .regex(/^[1-9][0-9]*[YMDhms]$/, 'a number and a unit of Y M D h m s, e.g. 1h')
+      .default('1h'),
     RABBITMQ_STREAM_MAX_BYTES: intIn(1_000_000, 1e12, 1_000_000_000),
     RABBITMQ_STREAM_SEGMENT_BYTES: intIn(100_000, 3_000_000_000, 50_000_000),
     RABBITMQ_PREFETCH: intIn(1, 65_535, 1000),
@@ -89,13 +102,21 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.INSTANCE_HEARTBEAT_MS * 2 > env.INSTANCE_LEASE_TTL_MS) {
-      ctx.addIssue({ code: 'custom', path: ['INSTANCE_HEARTBEAT_MS'], message: 'must be at most half of INSTANCE_LEASE_TTL_MS' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INSTANCE_HEARTBEAT_MS'],
+        message: 'must be at most half of INSTANCE_LEASE_TTL_MS',
+      });
     }
     if (env.DRAIN_GRACE_MS >= env.SHUTDOWN_TIMEOUT_MS) {
       ctx.addIssue({ code: 'custom', path: ['DRAIN_GRACE_MS'], message: 'must be less than SHUTDOWN_TIMEOUT_MS' });
     }
     if (env.RABBITMQ_STREAM_SEGMENT_BYTES > env.RABBITMQ_STREAM_MAX_BYTES) {
-      ctx.addIssue({ code: 'custom', path: ['RABBITMQ_STREAM_SEGMENT_BYTES'], message: 'must not exceed RABBITMQ_STREAM_MAX_BYTES' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RABBITMQ_STREAM_SEGMENT_BYTES'],
+        message: 'must not exceed RABBITMQ_STREAM_MAX_BYTES',
+      });
     }
   });
 
@@ -185,9 +206,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
   if (!e.REDIS_URL !== !e.MYSQL_URL) {
@@ -229,15 +248,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   if ((!e.REDIS_URL || !e.MYSQL_URL) && e.WORKERS > 1) {
     throw new ConfigError([
-      'WORKERS: embedded mode runs as one process (its room state lives in that process\'s memory); ' +
+      "WORKERS: embedded mode runs as one process (its room state lives in that process's memory); " +
         'for several workers set REDIS_URL, MYSQL_URL and RABBITMQ_URL (services mode), or leave WORKERS at 1',
     ]);
   }
   if (e.WORKERS > 1 && !e.RABBITMQ_URL) {
-    throw new ConfigError(['WORKERS: several workers need RABBITMQ_URL, so that each one\'s room events reach the others']);
+    throw new ConfigError([
+      "WORKERS: several workers need RABBITMQ_URL, so that each one's room events reach the others",
+    ]);
   }
   if (!e.REDIS_URL || !e.MYSQL_URL) {
-    return { ...common, mode: 'embedded', sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) } };
+    return {
+      ...common,
+      mode: 'embedded',
+      sqlite: { path: e.SQLITE_PATH === ':memory:' ? e.SQLITE_PATH : resolve(e.SQLITE_PATH) },
+    };
   }
   return {
     ...common,

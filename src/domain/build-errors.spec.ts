@@ -1,4 +1,17 @@
-import { buildError, emptyMap, expectOpError, filledExcept, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
+import {
+  buildError,
+  emptyMap,
+  expectOpError,
+  filledExcept,
+  game,
+  idGen,
+  mapOf,
+  NO_GAMES,
+  OWNED,
+  place,
+  remove,
+  wall,
+} from '../../test/support/domain-fixtures';
 import { applyBuild, type BuildOp } from './build';
 import { occupancyString } from './map';
 
@@ -54,7 +67,11 @@ describe('applyBuild', () => {
         ['both past', 4, 3],
         ['far away', 100, 100],
       ])('a wall with %s is refused', (_name, x, y) => {
-        expectOpError(() => applyBuild(emptyMap(4, 3), [place('wall', x, y)], NO_GAMES, idGen()), 0, /would leave the 4x3 map/);
+        expectOpError(
+          () => applyBuild(emptyMap(4, 3), [place('wall', x, y)], NO_GAMES, idGen()),
+          0,
+          /would leave the 4x3 map/,
+        );
       });
 
       it('a game sticking out of the last column is refused', () => {
@@ -92,27 +109,35 @@ describe('applyBuild', () => {
         );
       });
 
-      it.each<[number, number]>([[1, 1], [2, 1], [1, 2], [2, 2]])(
-        'a wall on game cell (%i,%i) is refused',
-        (x, y) => {
-          expectOpError(
-            () => applyBuild(mapOf(4, 4, [game('g', 1, 1, 7)]), [place('wall', x, y)], NO_GAMES, idGen()),
-            0,
-            /overlap object g/,
-          );
-        },
-      );
+      it.each<[number, number]>([
+        [1, 1],
+        [2, 1],
+        [1, 2],
+        [2, 2],
+      ])('a wall on game cell (%i,%i) is refused', (x, y) => {
+        expectOpError(
+          () => applyBuild(mapOf(4, 4, [game('g', 1, 1, 7)]), [place('wall', x, y)], NO_GAMES, idGen()),
+          0,
+          /overlap object g/,
+        );
+      });
 
-      it.each<[number, number]>([[0, 0], [1, 0], [2, 0], [0, 1], [2, 1], [0, 2], [1, 2], [2, 2]])(
-        'a game at (%i,%i) partially overlapping a game at (1,1) is refused',
-        (x, y) => {
-          expectOpError(
-            () => applyBuild(mapOf(4, 4, [game('g', 1, 1, 7)]), [place('game', x, y, 42)], OWNED, idGen()),
-            0,
-            /overlap object g/,
-          );
-        },
-      );
+      it.each<[number, number]>([
+        [0, 0],
+        [1, 0],
+        [2, 0],
+        [0, 1],
+        [2, 1],
+        [0, 2],
+        [1, 2],
+        [2, 2],
+      ])('a game at (%i,%i) partially overlapping a game at (1,1) is refused', (x, y) => {
+        expectOpError(
+          () => applyBuild(mapOf(4, 4, [game('g', 1, 1, 7)]), [place('game', x, y, 42)], OWNED, idGen()),
+          0,
+          /overlap object g/,
+        );
+      });
 
       it('a game covering an existing wall is refused', () => {
         expectOpError(
@@ -132,7 +157,13 @@ describe('applyBuild', () => {
 
       it('a game overlapping a game placed earlier in the batch is refused', () => {
         expectOpError(
-          () => applyBuild(emptyMap(5, 5), [place('game', 0, 0, 7), place('wall', 4, 4), place('game', 1, 1, 42)], OWNED, idGen('n')),
+          () =>
+            applyBuild(
+              emptyMap(5, 5),
+              [place('game', 0, 0, 7), place('wall', 4, 4), place('game', 1, 1, 42)],
+              OWNED,
+              idGen('n'),
+            ),
           2,
           /overlap object n1/,
         );
@@ -182,7 +213,11 @@ describe('applyBuild', () => {
 
     it('op index in the message counts removes too', () => {
       const start = mapOf(3, 3, [wall('a', 0, 0)]);
-      expectOpError(() => applyBuild(start, [remove('a'), place('wall', 1, 1), place('game', 0, 0)], OWNED, idGen()), 2, /needs a gameId/);
+      expectOpError(
+        () => applyBuild(start, [remove('a'), place('wall', 1, 1), place('game', 0, 0)], OWNED, idGen()),
+        2,
+        /needs a gameId/,
+      );
     });
 
     describe('full map', () => {
@@ -237,4 +272,3 @@ describe('applyBuild: kinds are only the catalogue’s own entries', () => {
     );
   });
 });
-

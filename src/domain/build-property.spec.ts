@@ -49,43 +49,46 @@ describe('property: random builds', () => {
     return place('wall', x, y, 7);
   }
 
-  it.each([1, 2, 3, 42, 1337, 0xdeadbeef])('seed %i: accepted maps are always valid; rejected batches change nothing', (seed) => {
-    const rnd = mulberry32(seed);
-    for (let trial = 0; trial < 40; trial++) {
-      const w = 1 + Math.floor(rnd() * 8);
-      const h = 1 + Math.floor(rnd() * 8);
-      let map = emptyMap(w, h);
-      const gen = idGen(`s${seed}t${trial}_`);
-      for (let round = 0; round < 25; round++) {
-        const n = 1 + Math.floor(rnd() * 5);
-        const ops: BuildOp[] = [];
-        // Generate against the current map so removes sometimes hit real ids.
-        for (let i = 0; i < n; i++) ops.push(randomOp(rnd, map));
-        const before = JSON.stringify(map);
-        let next: RoomMap | undefined;
-        try {
-          next = applyBuild(map, ops, OWNED, gen);
-        } catch (e) {
-          expect(e).toBeInstanceOf(BuildRejectedError);
-        }
-        expect(JSON.stringify(map)).toBe(before);
-        if (next) {
-          expect(next.version).toBe(map.version + 1);
-          expect(next.width).toBe(w);
-          expect(next.height).toBe(h);
-          assertValidMap(next);
-          expect(nearestFreeCell(next, SPAWN)).not.toBeNull();
-          // Push targets exactly for newly occupied cells, and always onto free cells of `next`.
-          const was = occupancy(map);
-          const now = occupancy(next);
-          const targets = pushTargets(map, next);
-          for (let i = 0; i < now.length; i++) expect(targets.has(i)).toBe(now[i] === 1 && was[i] === 0);
-          for (const target of targets.values()) expect(isFree(next, now, target)).toBe(true);
-          map = next;
+  it.each([1, 2, 3, 42, 1337, 0xdeadbeef])(
+    'seed %i: accepted maps are always valid; rejected batches change nothing',
+    (seed) => {
+      const rnd = mulberry32(seed);
+      for (let trial = 0; trial < 40; trial++) {
+        const w = 1 + Math.floor(rnd() * 8);
+        const h = 1 + Math.floor(rnd() * 8);
+        let map = emptyMap(w, h);
+        const gen = idGen(`s${seed}t${trial}_`);
+        for (let round = 0; round < 25; round++) {
+          const n = 1 + Math.floor(rnd() * 5);
+          const ops: BuildOp[] = [];
+          // Generate against the current map so removes sometimes hit real ids.
+          for (let i = 0; i < n; i++) ops.push(randomOp(rnd, map));
+          const before = JSON.stringify(map);
+          let next: RoomMap | undefined;
+          try {
+            next = applyBuild(map, ops, OWNED, gen);
+          } catch (e) {
+            expect(e).toBeInstanceOf(BuildRejectedError);
+          }
+          expect(JSON.stringify(map)).toBe(before);
+          if (next) {
+            expect(next.version).toBe(map.version + 1);
+            expect(next.width).toBe(w);
+            expect(next.height).toBe(h);
+            assertValidMap(next);
+            expect(nearestFreeCell(next, SPAWN)).not.toBeNull();
+            // Push targets exactly for newly occupied cells, and always onto free cells of `next`.
+            const was = occupancy(map);
+            const now = occupancy(next);
+            const targets = pushTargets(map, next);
+            for (let i = 0; i < now.length; i++) expect(targets.has(i)).toBe(now[i] === 1 && was[i] === 0);
+            for (const target of targets.values()) expect(isFree(next, now, target)).toBe(true);
+            map = next;
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('a batch is accepted iff applying its ops one by one would be (all or nothing equivalence)', () => {
     const rnd = mulberry32(777);
@@ -99,7 +102,9 @@ describe('property: random builds', () => {
       for (let k = 0; k < 3; k++) {
         try {
           start = applyBuild(start, [randomOp(rnd, start)], OWNED, pre);
-        } catch { /* keep the previous map */ }
+        } catch {
+          /* keep the previous map */
+        }
       }
       const ops: BuildOp[] = [];
       for (let i = 0; i < 1 + Math.floor(rnd() * 6); i++) ops.push(randomOp(rnd, start));
@@ -144,4 +149,3 @@ describe('property: random builds', () => {
     expect(rejected).toBeGreaterThanOrEqual(10);
   });
 });
-

@@ -1,4 +1,15 @@
-import { buildError, emptyMap, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
+import {
+  buildError,
+  emptyMap,
+  game,
+  idGen,
+  mapOf,
+  NO_GAMES,
+  OWNED,
+  place,
+  remove,
+  wall,
+} from '../../test/support/domain-fixtures';
 import { applyBuild, type BuildOp } from './build';
 import { occupancy, occupancyString } from './map';
 
@@ -158,5 +169,4 @@ describe('applyBuild', () => {
       expect([...owned]).toEqual([7]);
     });
   });
-
 });

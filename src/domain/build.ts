@@ -3,8 +3,7 @@ import { CATALOGUE, type MapObject, overlaps, type RoomMap, SPAWN } from './map'
 
 /** A build op as the rule reads it; the protocol's validated `BuildOp` has this shape. */
 export type BuildOp =
-  | { op: 'place'; kind: string; x: number; y: number; gameId?: number }
-  | { op: 'remove'; objectId: string };
+  { op: 'place'; kind: string; x: number; y: number; gameId?: number } | { op: 'remove'; objectId: string };
 
 /**
  * A build the rules refuse, naming the first bad op (`opIndex`) when one op is to blame. The
@@ -41,7 +40,8 @@ export function applyBuild(
     }
     // hasOwn: names every object inherits (toString, __proto__…) are not kinds.
     const kind = Object.hasOwn(CATALOGUE, op.kind) ? CATALOGUE[op.kind] : undefined;
-    if (!kind) throw new BuildRejectedError(`unknown kind "${op.kind}" (known: ${Object.keys(CATALOGUE).join(', ')})`, i);
+    if (!kind)
+      throw new BuildRejectedError(`unknown kind "${op.kind}" (known: ${Object.keys(CATALOGUE).join(', ')})`, i);
     if (kind.needsGame && op.gameId === undefined) throw new BuildRejectedError(`a ${op.kind} needs a gameId`, i);
     if (!kind.needsGame && op.gameId !== undefined) throw new BuildRejectedError(`a ${op.kind} takes no gameId`, i);
     if (op.gameId !== undefined && !ownedGames.has(op.gameId)) {
@@ -50,7 +50,10 @@ export function applyBuild(
     const placed: MapObject = { id: newId(), kind: op.kind, x: op.x, y: op.y, w: kind.w, h: kind.h };
     if (op.gameId !== undefined) placed.gameId = op.gameId;
     if (placed.x < 0 || placed.y < 0 || placed.x + placed.w > map.width || placed.y + placed.h > map.height) {
-      throw new BuildRejectedError(`a ${op.kind} at (${op.x},${op.y}) would leave the ${map.width}x${map.height} map`, i);
+      throw new BuildRejectedError(
+        `a ${op.kind} at (${op.x},${op.y}) would leave the ${map.width}x${map.height} map`,
+        i,
+      );
     }
     const hit = objects.find((o) => overlaps(o, placed));
     if (hit) throw new BuildRejectedError(`a ${op.kind} at (${op.x},${op.y}) would overlap object ${hit.id}`, i);

@@ -1,4 +1,15 @@
-import { emptyMap, filledExcept, game, idGen, mapOf, NO_GAMES, OWNED, place, remove, wall } from '../../test/support/domain-fixtures';
+import {
+  emptyMap,
+  filledExcept,
+  game,
+  idGen,
+  mapOf,
+  NO_GAMES,
+  OWNED,
+  place,
+  remove,
+  wall,
+} from '../../test/support/domain-fixtures';
 import { prng as mulberry32 } from '../../test/support/prng';
 import { applyBuild } from './build';
 import { nearestFreeCell, pushTargets } from './free-cell';
@@ -67,7 +78,11 @@ describe('nearestFreeCell', () => {
   it('at distance 2, ties go to the smallest y then smallest x', () => {
     // Centre (2,2) of a 5x5 map with the whole distance-≤1 diamond blocked.
     const blocked = [
-      { x: 2, y: 2 }, { x: 2, y: 1 }, { x: 1, y: 2 }, { x: 3, y: 2 }, { x: 2, y: 3 },
+      { x: 2, y: 2 },
+      { x: 2, y: 1 },
+      { x: 1, y: 2 },
+      { x: 3, y: 2 },
+      { x: 2, y: 3 },
     ];
     const base = blocked.map((c, i) => wall(`b${i}`, c.x, c.y));
     expect(nearestFreeCell(mapOf(5, 5, base), { x: 2, y: 2 })).toEqual({ x: 2, y: 0 });
@@ -150,7 +165,7 @@ describe('pushTargets', () => {
     expect(t.get(4)).toEqual({ x: 1, y: 0 });
   });
 
-  it('covers every cell of a new game with the next map\'s nearest free cell', () => {
+  it("covers every cell of a new game with the next map's nearest free cell", () => {
     const prev = emptyMap(4, 4);
     const next = applyBuild(prev, [place('game', 1, 1, 7)], OWNED, idGen());
     const t = pushTargets(prev, next);
@@ -223,7 +238,9 @@ describe('pushTargets', () => {
       for (let k = 0; k < 4; k++) {
         try {
           prev = applyBuild(prev, [place('wall', Math.floor(rnd() * w), Math.floor(rnd() * h))], NO_GAMES, gen);
-        } catch { /* overlapping or full: skip */ }
+        } catch {
+          /* overlapping or full: skip */
+        }
       }
       let next: RoomMap;
       try {

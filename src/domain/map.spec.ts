@@ -140,8 +140,18 @@ describe('overlaps', () => {
       return s;
     };
     for (let t = 0; t < 500; t++) {
-      const r1 = { x: Math.floor(rnd() * 6), y: Math.floor(rnd() * 6), w: 1 + Math.floor(rnd() * 3), h: 1 + Math.floor(rnd() * 3) };
-      const r2 = { x: Math.floor(rnd() * 6), y: Math.floor(rnd() * 6), w: 1 + Math.floor(rnd() * 3), h: 1 + Math.floor(rnd() * 3) };
+      const r1 = {
+        x: Math.floor(rnd() * 6),
+        y: Math.floor(rnd() * 6),
+        w: 1 + Math.floor(rnd() * 3),
+        h: 1 + Math.floor(rnd() * 3),
+      };
+      const r2 = {
+        x: Math.floor(rnd() * 6),
+        y: Math.floor(rnd() * 6),
+        w: 1 + Math.floor(rnd() * 3),
+        h: 1 + Math.floor(rnd() * 3),
+      };
       const c1 = cells(r1);
       const shared = [...cells(r2)].some((k) => c1.has(k));
       expect(overlaps(r1, r2)).toBe(shared);

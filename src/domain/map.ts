@@ -7,7 +7,10 @@
  * Coordinates: x to the right, y down, (0, 0) top-left. Objects occupy [x, x+w) × [y, y+h).
  */
 
-export interface Cell { x: number; y: number }
+export interface Cell {
+  x: number;
+  y: number;
+}
 
 export const DIRECTIONS = ['up', 'right', 'down', 'left'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -53,6 +56,9 @@ export function occupancyString(map: Pick<RoomMap, 'width' | 'height' | 'objects
   return Array.from(occupancy(map), (v) => (v ? '1' : '0')).join('');
 }
 
-export function overlaps(a: Pick<MapObject, 'x' | 'y' | 'w' | 'h'>, b: Pick<MapObject, 'x' | 'y' | 'w' | 'h'>): boolean {
+export function overlaps(
+  a: Pick<MapObject, 'x' | 'y' | 'w' | 'h'>,
+  b: Pick<MapObject, 'x' | 'y' | 'w' | 'h'>,
+): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }

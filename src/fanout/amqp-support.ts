@@ -13,7 +13,12 @@ const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 5000, factor: 2 
  * arguments (the operator changed the settings) makes the broker refuse the declaration; we then
  * use it as it is and say so: retention of existing streams is changed with a policy.
  */
-export async function declareStreams(conn: ChannelModel, names: string[], args: Record<string, unknown>, log: Logger): Promise<void> {
+export async function declareStreams(
+  conn: ChannelModel,
+  names: string[],
+  args: Record<string, unknown>,
+  log: Logger,
+): Promise<void> {
   let ch: Channel | undefined;
   try {
     for (const name of names) {
@@ -23,7 +28,10 @@ export async function declareStreams(conn: ChannelModel, names: string[], args: 
         await ch.assertQueue(name, { durable: true, arguments: args });
       } catch (err) {
         if ((err as { code?: number }).code !== 406) throw err;
-        log.warn({ stream: name }, 'stream exists with different arguments; using it as it is (change retention with a policy)');
+        log.warn(
+          { stream: name },
+          'stream exists with different arguments; using it as it is (change retention with a policy)',
+        );
         ch = undefined; // the broker closed it
         const check = await conn.createChannel();
         await check.checkQueue(name);
@@ -44,7 +52,10 @@ export class AckBatcher {
   private latest?: ConsumeMessage;
   private scheduled = false;
 
-  constructor(private readonly ch: Channel, private readonly log: Logger) {}
+  constructor(
+    private readonly ch: Channel,
+    private readonly log: Logger,
+  ) {}
 
   add(msg: ConsumeMessage): void {
     this.latest = msg;
@@ -84,6 +95,7 @@ export function backoff(attempt: number): number {
  * Anything else (a bad argument) is a bug and is passed on untouched.
  */
 export function fromPublish(err: unknown): unknown {
-  if (err instanceof Error && err.name === 'IllegalOperationError') return new UnavailableError('the message broker is unavailable', { cause: err });
+  if (err instanceof Error && err.name === 'IllegalOperationError')
+    return new UnavailableError('the message broker is unavailable', { cause: err });
   return err;
 }

@@ -21,12 +21,17 @@ export async function openFanoutChannels(
   log: Logger,
   onChannelClosed: () => void,
 ): Promise<{ pub: ConfirmChannel; sub: Channel }> {
-  await declareStreams(conn, allEventStreams(opts.prefix, opts.partitions), {
-    'x-queue-type': 'stream',
-    'x-max-age': opts.maxAge,
-    'x-max-length-bytes': opts.maxBytes,
-    'x-stream-max-segment-size-bytes': opts.segmentBytes,
-  }, log);
+  await declareStreams(
+    conn,
+    allEventStreams(opts.prefix, opts.partitions),
+    {
+      'x-queue-type': 'stream',
+      'x-max-age': opts.maxAge,
+      'x-max-length-bytes': opts.maxBytes,
+      'x-stream-max-segment-size-bytes': opts.segmentBytes,
+    },
+    log,
+  );
   const pub = await conn.createConfirmChannel();
   const sub = await conn.createChannel();
   for (const ch of [pub, sub]) {

@@ -14,7 +14,10 @@ import { RabbitStreamFanout } from './rabbit-stream-fanout';
       useFactory: async (config: AppConfig, logger: Logger): Promise<EventFanout> => {
         // One embedded instance has nobody to fan out to; services mode without a broker is one instance too.
         if (config.mode !== 'services' || !config.rabbitmq.url) return new InProcessFanout();
-        const fanout = new RabbitStreamFanout({ ...config.streams, url: config.rabbitmq.url, instanceId: config.instanceId }, logger);
+        const fanout = new RabbitStreamFanout(
+          { ...config.streams, url: config.rabbitmq.url, instanceId: config.instanceId },
+          logger,
+        );
         await fanout.start(5000); // keeps reconnecting in the background; readiness says when it is up
         return fanout;
       },

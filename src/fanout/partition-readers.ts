@@ -62,7 +62,10 @@ export class PartitionReaders {
 
   /** Partitions with a running consumer (for tests and metrics). */
   active(): number[] {
-    return [...this.consumers].filter(([, c]) => c.tag !== undefined).map(([p]) => p).sort((a, b) => a - b);
+    return [...this.consumers]
+      .filter(([, c]) => c.tag !== undefined)
+      .map(([p]) => p)
+      .sort((a, b) => a - b);
   }
 
   /** The broker cancelled partition `p`'s consumer (its stream was deleted): subscribe again shortly if still needed. */
@@ -113,7 +116,10 @@ export class PartitionReaders {
   private start(p: number, c: PartitionConsumer, ch: Channel): void {
     c.starting = true;
     const stream = eventStreamName(this.prefix, p);
-    ch.consume(stream, (msg) => this.host.deliver(p, ch, msg), { noAck: false, arguments: { 'x-stream-offset': 'next' } })
+    ch.consume(stream, (msg) => this.host.deliver(p, ch, msg), {
+      noAck: false,
+      arguments: { 'x-stream-offset': 'next' },
+    })
       .then(({ consumerTag }) => {
         c.starting = false;
         if (ch !== this.host.channel()) return; // the connection was replaced meanwhile

@@ -15,14 +15,23 @@ describe('PublishBatches', () => {
   it('sends the events of one turn as one message per stream, in publish order, each promise settled by its confirm', async () => {
     const { sent, send } = recorder();
     const b = new PublishBatches('me', send, 256, 0);
-    const done = [b.add('s0', ev('a', 1)), b.add('s1', ev('b', 1)), b.add('s0', ev('a', 2)), b.add('s0', ev('c', 7, 50))];
+    const done = [
+      b.add('s0', ev('a', 1)),
+      b.add('s1', ev('b', 1)),
+      b.add('s0', ev('a', 2)),
+      b.add('s0', ev('c', 7, 50)),
+    ];
     expect(sent).toHaveLength(0);
     await Promise.all(done);
     expect(sent.map((m) => m.stream)).toEqual(['s0', 's1']);
     expect(sent[0].timestamp).toBe(50);
-    expect(decodeStreamMessage(sent[0].body, sent[0].timestamp)!.map((e) => [e.roomId, e.seq, e.at, e.origin])).toEqual([
-      ['a', 1, 101, 'me'], ['a', 2, 102, 'me'], ['c', 7, 50, 'me'],
-    ]);
+    expect(decodeStreamMessage(sent[0].body, sent[0].timestamp)!.map((e) => [e.roomId, e.seq, e.at, e.origin])).toEqual(
+      [
+        ['a', 1, 101, 'me'],
+        ['a', 2, 102, 'me'],
+        ['c', 7, 50, 'me'],
+      ],
+    );
     // A lone event goes out in the single-event format.
     expect(sent[1].body.toString()).toBe('["me","b",1]\n{"seq":1}');
   });

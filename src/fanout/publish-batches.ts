@@ -65,13 +65,19 @@ export class PublishBatches {
     this.pending.delete(stream);
     // The oldest write time rides in the AMQP timestamp; the others are offsets from it.
     let timestamp: number | undefined;
-    for (const e of batch.events) if (e.at !== undefined && (timestamp === undefined || e.at < timestamp)) timestamp = e.at;
-    const body = batch.events.length === 1
-      ? encodeStreamEvent({ ...batch.events[0], origin: this.origin })
-      : encodeStreamBatch(this.origin, batch.events, timestamp);
+    for (const e of batch.events)
+      if (e.at !== undefined && (timestamp === undefined || e.at < timestamp)) timestamp = e.at;
+    const body =
+      batch.events.length === 1
+        ? encodeStreamEvent({ ...batch.events[0], origin: this.origin })
+        : encodeStreamBatch(this.origin, batch.events, timestamp);
     this.send(stream, body, timestamp).then(
-      () => { for (const s of batch.settle) s.resolve(); },
-      (err: unknown) => { for (const s of batch.settle) s.reject(err); },
+      () => {
+        for (const s of batch.settle) s.resolve();
+      },
+      (err: unknown) => {
+        for (const s of batch.settle) s.reject(err);
+      },
     );
   }
 }

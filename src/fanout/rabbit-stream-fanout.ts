@@ -61,24 +61,42 @@ export class RabbitStreamFanout implements EventFanout {
   /** Delivery delay of the last event from another instance (see consumerLagMs). */
   private lastLagMs: number | null = null;
 
-  constructor(private readonly opts: RabbitFanoutOptions, private readonly log: Logger) {
+  constructor(
+    private readonly opts: RabbitFanoutOptions,
+    private readonly log: Logger,
+  ) {
     this.controlQueue = controlQueueName(opts.prefix, opts.instanceId);
-    this.batches = new PublishBatches(opts.instanceId, (q, body, at) => this.send(q, body, at), opts.batchMax, opts.batchLingerMs);
-    this.readers = new PartitionReaders(opts.prefix, opts.partitions, {
-      channel: () => (this.connected ? this.sub : undefined),
-      deliver: (p, ch, msg) => this.onDelivery(p, ch, msg),
-      subscribed: (roomIds) => {
-        for (const roomId of roomIds) for (const h of this.resyncHandlers) h(roomId);
+    this.batches = new PublishBatches(
+      opts.instanceId,
+      (q, body, at) => this.send(q, body, at),
+      opts.batchMax,
+      opts.batchLingerMs,
+    );
+    this.readers = new PartitionReaders(
+      opts.prefix,
+      opts.partitions,
+      {
+        channel: () => (this.connected ? this.sub : undefined),
+        deliver: (p, ch, msg) => this.onDelivery(p, ch, msg),
+        subscribed: (roomIds) => {
+          for (const roomId of roomIds) for (const h of this.resyncHandlers) h(roomId);
+        },
+        flushAcks: () => this.acks?.flush(),
       },
-      flushAcks: () => this.acks?.flush(),
-    }, log);
+      log,
+    );
   }
 
   /** Starts connecting; resolves once connected or after `waitMs` (it keeps trying in the background). */
   async start(waitMs: number): Promise<void> {
     this.connectNow();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.connecting, new Promise((r) => { timer = setTimeout(r, waitMs); })]);
+    await Promise.race([
+      this.connecting,
+      new Promise((r) => {
+        timer = setTimeout(r, waitMs);
+      }),
+    ]);
     clearTimeout(timer);
   }
 
@@ -140,7 +158,12 @@ export class RabbitStreamFanout implements EventFanout {
     this.dropConnection();
     if (conn) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([conn.close().catch(() => undefined), new Promise((r) => { timer = setTimeout(r, 2000); })]);
+      await Promise.race([
+        conn.close().catch(() => undefined),
+        new Promise((r) => {
+          timer = setTimeout(r, 2000);
+        }),
+      ]);
       clearTimeout(timer);
     }
   }
@@ -225,15 +248,23 @@ export class RabbitStreamFanout implements EventFanout {
     this.connecting = this.connect()
       .then(() => {
         this.attempt = 0;
-        this.log.info({ partitions: this.opts.partitions, prefix: this.opts.prefix }, 'connected to the message broker');
+        this.log.info(
+          { partitions: this.opts.partitions, prefix: this.opts.prefix },
+          'connected to the message broker',
+        );
       })
       .catch((err: unknown) => {
         this.attempt++;
         const delay = backoff(this.attempt);
-        this.log.warn({ err: (err as Error).message, attempt: this.attempt, retryInMs: delay }, 'message broker unreachable');
+        this.log.warn(
+          { err: (err as Error).message, attempt: this.attempt, retryInMs: delay },
+          'message broker unreachable',
+        );
         this.scheduleReconnect(delay);
       })
-      .finally(() => { this.connecting = undefined; });
+      .finally(() => {
+        this.connecting = undefined;
+      });
   }
 
   private scheduleReconnect(delay: number): void {
@@ -248,14 +279,18 @@ export class RabbitStreamFanout implements EventFanout {
       timeout: 5000,
     });
     let closedDuringSetup = false;
-    conn.on('close', () => { closedDuringSetup = true; });
+    conn.on('close', () => {
+      closedDuringSetup = true;
+    });
     conn.on('error', (err: Error) => this.log.warn({ err: err.message }, 'message broker connection error'));
     conn.on('close', () => this.onConnectionClosed(conn));
     conn.on('blocked', (reason: string) => {
       this.blocked = true;
       this.log.warn({ reason }, 'message broker blocked publishing');
     });
-    conn.on('unblocked', () => { this.blocked = false; });
+    conn.on('unblocked', () => {
+      this.blocked = false;
+    });
     try {
       // A channel only closes on its own after an error: start over with a fresh connection.
       const { pub, sub } = await openFanoutChannels(conn, this.opts, this.controlQueue, this.log, () => {

@@ -19,7 +19,9 @@ describe('stream messages', () => {
 
   it('v1 (what older releases write) still decodes, its time from the message timestamp', () => {
     const body = encodeStreamEvent({ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}' });
-    expect(decodeStreamMessage(body, 1000)).toEqual([{ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}', at: 1000 }]);
+    expect(decodeStreamMessage(body, 1000)).toEqual([
+      { origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}', at: 1000 },
+    ]);
     expect(decodeStreamMessage(body)).toEqual([{ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}' }]);
   });
 

@@ -30,8 +30,17 @@ export function encodeStreamEvent(e: StreamEvent): Buffer {
 }
 
 /** One v2 message for `events` (all of `origin`), their times relative to `timestamp`. */
-export function encodeStreamBatch(origin: string, events: readonly Omit<StreamEvent, 'origin'>[], timestamp?: number): Buffer {
-  const entries = events.map((e) => [e.roomId, e.seq, Buffer.byteLength(e.json), e.at !== undefined && timestamp !== undefined ? e.at - timestamp : 0]);
+export function encodeStreamBatch(
+  origin: string,
+  events: readonly Omit<StreamEvent, 'origin'>[],
+  timestamp?: number,
+): Buffer {
+  const entries = events.map((e) => [
+    e.roomId,
+    e.seq,
+    Buffer.byteLength(e.json),
+    e.at !== undefined && timestamp !== undefined ? e.at - timestamp : 0,
+  ]);
   return Buffer.from(`${JSON.stringify([BATCH_VERSION, origin, entries])}\n${events.map((e) => e.json).join('')}`);
 }
 
@@ -75,7 +84,12 @@ function v1Event(head: unknown[], content: Buffer, start: number): StreamEvent |
   return { origin, roomId, seq, json: content.toString('utf8', start) };
 }
 
-function decodeBatch(head: unknown[], content: Buffer, start: number, timestamp: number | undefined): StreamEvent[] | null {
+function decodeBatch(
+  head: unknown[],
+  content: Buffer,
+  start: number,
+  timestamp: number | undefined,
+): StreamEvent[] | null {
   const [, origin, entries] = head;
   if (head.length !== 3 || typeof origin !== 'string' || !Array.isArray(entries)) return null;
   const events: StreamEvent[] = [];
@@ -83,7 +97,8 @@ function decodeBatch(head: unknown[], content: Buffer, start: number, timestamp:
   for (const entry of entries as unknown[]) {
     if (!Array.isArray(entry) || entry.length !== 4) return null;
     const [roomId, seq, bytes, atMs] = entry as unknown[];
-    if (typeof roomId !== 'string' || typeof seq !== 'number' || typeof bytes !== 'number' || typeof atMs !== 'number') return null;
+    if (typeof roomId !== 'string' || typeof seq !== 'number' || typeof bytes !== 'number' || typeof atMs !== 'number')
+      return null;
     if (bytes < 0 || offset + bytes > content.length) return null;
     const e: StreamEvent = { origin, roomId, seq, json: content.toString('utf8', offset, offset + bytes) };
     if (timestamp !== undefined) e.at = timestamp + atMs;

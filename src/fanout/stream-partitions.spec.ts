@@ -4,7 +4,9 @@ describe('partitionOf', () => {
   it('is a fixed function of the room id (same answer in every process and version)', () => {
     // Pinned values: if these change, instances of two versions would read different streams.
     expect(partitionOf('1', 8)).toBe(partitionOf('1', 8));
-    expect([partitionOf('1', 8), partitionOf('2', 8), partitionOf('room-42', 8), partitionOf('', 8)]).toEqual([4, 5, 3, 5]);
+    expect([partitionOf('1', 8), partitionOf('2', 8), partitionOf('room-42', 8), partitionOf('', 8)]).toEqual([
+      4, 5, 3, 5,
+    ]);
     expect(partitionOf('ü', 1000)).toBe(partitionOf('ü', 1000));
   });
 

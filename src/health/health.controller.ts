@@ -13,7 +13,10 @@ export type LeaseStatus = () => 'held' | 'lost' | 'none';
 export const LEASE_STATUS = Symbol('LEASE_STATUS');
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 /**
@@ -47,14 +50,20 @@ export class HealthController {
       lease: this.leaseStatus(),
       draining: this.sessions.isDraining,
     };
-    const ok = state === 'up' && database === 'up' && checks.broker === 'up' && checks.lease !== 'lost' && !this.sessions.isDraining;
+    const ok =
+      state === 'up' &&
+      database === 'up' &&
+      checks.broker === 'up' &&
+      checks.lease !== 'lost' &&
+      !this.sessions.isDraining;
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unready', checks });
   }
 
   @Get('metrics')
   async metrics(@Res() res: Response) {
     // Checked at each scrape, as readiness checks them, so a dashboard shows which one is down.
-    for (const [service, status] of Object.entries(await this.backends())) backendUp.set({ service }, status === 'up' ? 1 : 0);
+    for (const [service, status] of Object.entries(await this.backends()))
+      backendUp.set({ service }, status === 'up' ? 1 : 0);
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   }
 

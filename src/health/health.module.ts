@@ -19,7 +19,10 @@ export class HealthModule {
           ? {
               provide: LEASE_STATUS,
               inject: [INSTANCE_LEASE],
-              useFactory: (lease: InstanceLease): LeaseStatus => () => (lease.held ? 'held' : 'lost'),
+              useFactory:
+                (lease: InstanceLease): LeaseStatus =>
+                () =>
+                  lease.held ? 'held' : 'lost',
             }
           : { provide: LEASE_STATUS, useValue: (() => 'none') satisfies LeaseStatus },
       ],

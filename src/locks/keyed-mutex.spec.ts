@@ -5,7 +5,11 @@ describe('KeyedMutex', () => {
     const mutex = new KeyedMutex();
     const release = await mutex.acquire('k');
     const order: number[] = [];
-    const waiters = [1, 2, 3].map((n) => mutex.run('k', async () => { order.push(n); }));
+    const waiters = [1, 2, 3].map((n) =>
+      mutex.run('k', async () => {
+        order.push(n);
+      }),
+    );
     release();
     await Promise.all(waiters);
     expect(order).toEqual([1, 2, 3]);

@@ -1,6 +1,9 @@
 /** A wait for a key that outlasted its bound; the key was not taken. */
 export class LockWaitTimeout extends Error {
-  constructor(readonly key: string, readonly waitedMs: number) {
+  constructor(
+    readonly key: string,
+    readonly waitedMs: number,
+  ) {
     super(`waited ${waitedMs} ms for the lock on ${key}`);
     this.name = 'LockWaitTimeout';
   }

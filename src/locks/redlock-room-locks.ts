@@ -24,7 +24,10 @@ export class RedlockRoomLocks implements RoomLocks {
   private readonly unreleased = new Map<Redlock.Lock, number>();
 
   /** `redis`: the shared client (state/redis/redlock-client.ts). */
-  constructor(redis: RedlockClient, private readonly ttlMs: number) {
+  constructor(
+    redis: RedlockClient,
+    private readonly ttlMs: number,
+  ) {
     this.redlock = new Redlock([redis], { retryCount: 100, retryDelay: 15, retryJitter: 10, driftFactor: 0.01 });
     // Redlock reports lock losses it notices in the background; the callers' own checks cover them.
     this.redlock.on('clientError', () => undefined);
@@ -59,7 +62,10 @@ export class RedlockRoomLocks implements RoomLocks {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        void acquiring.then((late) => this.release(late), () => undefined);
+        void acquiring.then(
+          (late) => this.release(late),
+          () => undefined,
+        );
         reject(new Redlock.LockError(`no lock on ${resource} within ${ACQUIRE_DEADLINE_MS} ms`));
       }, ACQUIRE_DEADLINE_MS);
     });

@@ -16,7 +16,9 @@ export function createLogger(
   destination?: pino.DestinationStream,
 ): Logger {
   // A synchronous stream rather than a transport: no worker thread, and no lines lost at exit.
-  const stream = destination ?? (pretty ? pinoPretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
+  const stream =
+    destination ??
+    (pretty ? pinoPretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
   return pino({ level, base: { instance: instanceId }, redact: { paths: REDACTED, censor: '[redacted]' } }, stream);
 }
 
@@ -26,17 +28,36 @@ export function createLogger(
  * No line logs them today; this keeps a future `log.info({ req })` from starting to.
  */
 const REDACTED = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]',
-  'headers.authorization', 'headers.cookie', 'headers["sec-websocket-protocol"]',
-  'token', '*.token', 'secret', '*.secret', 'jwtSecret', '*.jwtSecret',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["sec-websocket-protocol"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["sec-websocket-protocol"]',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'jwtSecret',
+  '*.jwtSecret',
 ];
 
 /** Routes Nest's own framework logs into the same structured stream. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
-  log(message: unknown, context?: string) { this.logger.info({ context }, String(message)); }
-  error(message: unknown, trace?: string, context?: string) { this.logger.error({ context, trace }, String(message)); }
-  warn(message: unknown, context?: string) { this.logger.warn({ context }, String(message)); }
-  debug(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
-  verbose(message: unknown, context?: string) { this.logger.trace({ context }, String(message)); }
+  log(message: unknown, context?: string) {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
 }

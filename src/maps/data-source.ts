@@ -11,7 +11,13 @@ export const MIGRATIONS = [InitSchema1764000000000];
  * the same entities and migrations. `synchronize` is never on: migrations own the schema.
  */
 export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql'): DataSource {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: ['error' as const] };
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error' as const],
+  };
   if (config.mode === 'embedded') {
     // The driver creates the file's directory and turns foreign keys on. WAL lets `npm run seed`
     // or a SQLite shell read and write the file while the server runs.

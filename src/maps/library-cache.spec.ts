@@ -4,14 +4,23 @@ describe('LibraryCache', () => {
   function setup(library: Record<string, number[]>) {
     let now = 0;
     const reads: string[] = [];
-    const cache = new LibraryCache(async (u) => {
-      reads.push(u);
-      return new Set(library[u] ?? []);
-    }, () => now);
-    return { cache, reads, advance: (ms: number) => { now += ms; } };
+    const cache = new LibraryCache(
+      async (u) => {
+        reads.push(u);
+        return new Set(library[u] ?? []);
+      },
+      () => now,
+    );
+    return {
+      cache,
+      reads,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   }
 
-  it('reads a user\'s library once while every game asked for is in it', async () => {
+  it("reads a user's library once while every game asked for is in it", async () => {
     const { cache, reads } = setup({ u: [1, 2] });
     expect([...(await cache.owned('u', [1]))]).toEqual([1, 2]);
     expect([...(await cache.owned('u', [2, 1]))]).toEqual([1, 2]);

@@ -14,7 +14,10 @@ const MAX_USERS = 10_000;
 export class LibraryCache {
   private readonly entries = new Map<string, { games: Set<number>; readAt: number }>();
 
-  constructor(private readonly read: (userId: string) => Promise<Set<number>>, private readonly now = () => Date.now()) {}
+  constructor(
+    private readonly read: (userId: string) => Promise<Set<number>>,
+    private readonly now = () => Date.now(),
+  ) {}
 
   async owned(userId: string, needed: Iterable<number>): Promise<Set<number>> {
     const hit = this.entries.get(userId);

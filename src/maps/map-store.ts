@@ -66,7 +66,10 @@ export class MapStore {
   async findRoom(roomId: string): Promise<StoredRoom | null> {
     const room = await this.ds.getRepository(RoomEntity).findOneBy({ id: roomId }).catch(fromDatabase);
     if (!room) return null;
-    const objects = await this.ds.getRepository(MapObjectEntity).find({ where: { roomId }, order: { id: 'ASC' } }).catch(fromDatabase);
+    const objects = await this.ds
+      .getRepository(MapObjectEntity)
+      .find({ where: { roomId }, order: { id: 'ASC' } })
+      .catch(fromDatabase);
     return {
       id: room.id,
       ownerId: room.ownerId,
@@ -85,7 +88,10 @@ export class MapStore {
   }
 
   async games(ids?: number[]): Promise<GameEntity[]> {
-    return this.ds.getRepository(GameEntity).find({ where: ids ? { id: In(ids) } : {}, order: { id: 'ASC' } }).catch(fromDatabase);
+    return this.ds
+      .getRepository(GameEntity)
+      .find({ where: ids ? { id: In(ids) } : {}, order: { id: 'ASC' } })
+      .catch(fromDatabase);
   }
 
   /**
@@ -111,7 +117,19 @@ export class MapStore {
       const added = next.objects.filter((o) => !before.has(o.id));
       if (removed.length) await m.delete(MapObjectEntity, { roomId, id: In(removed) });
       if (added.length) {
-        await m.insert(MapObjectEntity, added.map((o) => ({ roomId, id: o.id, kind: o.kind, x: o.x, y: o.y, w: o.w, h: o.h, gameId: o.gameId ?? null })));
+        await m.insert(
+          MapObjectEntity,
+          added.map((o) => ({
+            roomId,
+            id: o.id,
+            kind: o.kind,
+            x: o.x,
+            y: o.y,
+            w: o.w,
+            h: o.h,
+            gameId: o.gameId ?? null,
+          })),
+        );
       }
       await beforeCommit();
     });

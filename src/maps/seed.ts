@@ -2,9 +2,26 @@ import type { DataSource } from 'typeorm';
 import { GameEntity, LibraryEntryEntity, RoomEntity, UserEntity } from './entities';
 
 export const DEMO_GAME_NAMES = [
-  'Chess', 'Go', 'Checkers', 'Backgammon', 'Mahjong', 'Othello', 'Sudoku', 'Tetris', 'Pong', 'Snake',
-  'Minesweeper', 'Solitaire', 'Poker', 'Bingo', 'Dominoes', 'Battleship', 'Connect Four', 'Mancala',
-  'Nine Men\'s Morris', 'Tic-Tac-Toe',
+  'Chess',
+  'Go',
+  'Checkers',
+  'Backgammon',
+  'Mahjong',
+  'Othello',
+  'Sudoku',
+  'Tetris',
+  'Pong',
+  'Snake',
+  'Minesweeper',
+  'Solitaire',
+  'Poker',
+  'Bingo',
+  'Dominoes',
+  'Battleship',
+  'Connect Four',
+  'Mancala',
+  "Nine Men's Morris",
+  'Tic-Tac-Toe',
 ];
 
 /** Games 1–20; users 1–10 named user1…user10; user N owns games N, N+1, N+2 (past 20 wrapping to 1, 2). */

@@ -10,7 +10,10 @@ const failedQuery = (driverError: Error) => new QueryFailedError('SELECT 1', [],
 
 describe('database errors at the MapStore edge', () => {
   it.each([
-    ['a lost MySQL connection', mysql2Error('PROTOCOL_CONNECTION_LOST', 'Connection lost: The server closed the connection.')],
+    [
+      'a lost MySQL connection',
+      mysql2Error('PROTOCOL_CONNECTION_LOST', 'Connection lost: The server closed the connection.'),
+    ],
     ['a refused connection', mysql2Error('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:3306')],
     ['a query on a lost connection', failedQuery(mysql2Error('PROTOCOL_CONNECTION_LOST', 'Connection lost'))],
     ['an InnoDB deadlock', failedQuery(mysql2Error('ER_LOCK_DEADLOCK', 'Deadlock found when trying to get lock'))],
@@ -30,7 +33,10 @@ describe('database errors at the MapStore edge', () => {
 
   it.each([
     ['a duplicate key', failedQuery(mysql2Error('ER_DUP_ENTRY', "Duplicate entry '1' for key 'PRIMARY'"))],
-    ['a foreign key violation in SQLite', failedQuery(sqliteError('SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed'))],
+    [
+      'a foreign key violation in SQLite',
+      failedQuery(sqliteError('SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed')),
+    ],
     ['a syntax error', failedQuery(mysql2Error('ER_PARSE_ERROR', 'You have an error in your SQL syntax'))],
     ['a bug of ours', new TypeError('x is undefined')],
   ])('%s is passed on untouched', (_, err) => {

@@ -12,10 +12,22 @@ import { UnavailableError } from '../protocol/errors';
  * Anything else (a constraint, a syntax error) is a bug and is passed on untouched.
  */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR',
-  'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
 ]);
 
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -24,11 +36,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const { code, driverError } = err as { code?: unknown; driverError?: { code?: unknown } };
   const c = typeof code === 'string' ? code : driverError?.code;
   // SQLite's extended codes name the cause after the primary one: SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT...
-  return typeof c === 'string' && (UNAVAILABLE_CODES.has(c) || UNAVAILABLE_CODES.has(c.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')));
+  return (
+    typeof c === 'string' &&
+    (UNAVAILABLE_CODES.has(c) || UNAVAILABLE_CODES.has(c.replace(/^(SQLITE_[A-Z]+)_.*$/, '$1')))
+  );
 }
 
 /** For `.catch()` on every database call of MapStore: a failing database becomes UnavailableError. */
 export function fromDatabase(err: unknown): never {
-  if (isDatabaseUnavailable(err)) throw new UnavailableError('the database is unavailable; nothing was changed, try again', { cause: err });
+  if (isDatabaseUnavailable(err))
+    throw new UnavailableError('the database is unavailable; nothing was changed, try again', { cause: err });
   throw err;
 }

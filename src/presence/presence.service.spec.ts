@@ -67,8 +67,27 @@ describe('PresenceService', () => {
   });
 
   const seat = (userId: string, instanceId: string) =>
-    state.enter('1', { userId, name: `user${userId}`, sessionId: `s${userId}`, instanceId, role: 'player', spawn: { x: 0, y: 0 } });
-  const members = async () => (await state.enter('1', { userId: 'eye', name: 'eye', sessionId: 'eye', instanceId: 'x', role: 'spectator', spawn: { x: 0, y: 0 } })).members.map((m) => m.userId).sort();
+    state.enter('1', {
+      userId,
+      name: `user${userId}`,
+      sessionId: `s${userId}`,
+      instanceId,
+      role: 'player',
+      spawn: { x: 0, y: 0 },
+    });
+  const members = async () =>
+    (
+      await state.enter('1', {
+        userId: 'eye',
+        name: 'eye',
+        sessionId: 'eye',
+        instanceId: 'x',
+        role: 'spectator',
+        spawn: { x: 0, y: 0 },
+      })
+    ).members
+      .map((m) => m.userId)
+      .sort();
 
   it('at start, takes the lease and removes what a previous incarnation with the same id left', async () => {
     await seat('7', 'me');
@@ -87,7 +106,9 @@ describe('PresenceService', () => {
     await seat('9', 'alive');
     const bothRemoved = new Promise<void>((resolve) => {
       let n = 0;
-      removed = () => { if (++n === 2) resolve(); };
+      removed = () => {
+        if (++n === 2) resolve();
+      };
     });
     await service.onApplicationBootstrap();
     await bothRemoved;
@@ -112,7 +133,7 @@ describe('PresenceService', () => {
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  for (const started = Date.now(); !(await check()); ) {
+  for (const started = Date.now(); !(await check());) {
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }

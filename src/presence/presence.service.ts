@@ -1,6 +1,4 @@
-import {
-  type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { backoffDelay } from '../common/backoff';
 import { APP_CONFIG, type ServicesConfig } from '../config/config';
 import { LOGGER, type Logger } from '../logging/logger';
@@ -52,7 +50,11 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.lease.onLost(() => { this.recovering ??= this.recover().finally(() => { this.recovering = undefined; }); });
+    this.lease.onLost(() => {
+      this.recovering ??= this.recover().finally(() => {
+        this.recovering = undefined;
+      });
+    });
     await this.register();
     this.scheduleScan();
   }
@@ -77,15 +79,21 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       const leftovers = await this.state.sessionsOfInstance(this.me);
       if (await this.lease.tryAcquire()) {
         if (leftovers.length) {
-          this.log.warn({ sessions: leftovers.length }, 'removing avatars left by a previous incarnation of this instance');
+          this.log.warn(
+            { sessions: leftovers.length },
+            'removing avatars left by a previous incarnation of this instance',
+          );
           await this.removeAll(leftovers, this.me);
         }
         return;
       }
       if (Date.now() > deadline) {
-        throw new Error(`the lease of INSTANCE_ID ${this.me} stays held by another live process: every instance needs its own INSTANCE_ID`);
+        throw new Error(
+          `the lease of INSTANCE_ID ${this.me} stays held by another live process: every instance needs its own INSTANCE_ID`,
+        );
       }
-      if (!waited) this.log.warn('the lease of this INSTANCE_ID is still held (a previous process?); waiting for it to expire');
+      if (!waited)
+        this.log.warn('the lease of this INSTANCE_ID is still held (a previous process?); waiting for it to expire');
       await sleep(200);
     }
   }
@@ -107,11 +115,14 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private scheduleScan(): void {
     if (this.stopped) return;
     const interval = this.config.presence.reapIntervalMs;
-    this.timer = setTimeout(() => {
-      this.scan()
-        .catch((err: unknown) => this.log.warn({ err }, 'reaper scan failed'))
-        .finally(() => this.scheduleScan());
-    }, Math.round(interval * (0.8 + Math.random() * 0.4)));
+    this.timer = setTimeout(
+      () => {
+        this.scan()
+          .catch((err: unknown) => this.log.warn({ err }, 'reaper scan failed'))
+          .finally(() => this.scheduleScan());
+      },
+      Math.round(interval * (0.8 + Math.random() * 0.4)),
+    );
     this.timer.unref();
   }
 
@@ -133,7 +144,10 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       const started = Date.now();
       await this.removeAll(records, instanceId);
       const forgotten = await this.presence.forgetDeadInstance(instanceId, epoch);
-      this.log.warn({ dead: instanceId, epoch, sessions: records.length, ms: Date.now() - started, forgotten }, 'reaped a dead instance');
+      this.log.warn(
+        { dead: instanceId, epoch, sessions: records.length, ms: Date.now() - started, forgotten },
+        'reaped a dead instance',
+      );
     });
   }
 
@@ -141,9 +155,14 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     const queue = [...records];
     const worker = async () => {
       for (let r = queue.shift(); r; r = queue.shift()) {
-        await this.rooms.removeOrphan(r, instanceId).catch((err: unknown) =>
-          this.log.warn({ err, room: r!.roomId, user: r!.userId, dead: instanceId }, 'could not remove an orphaned avatar; a later scan retries'),
-        );
+        await this.rooms
+          .removeOrphan(r, instanceId)
+          .catch((err: unknown) =>
+            this.log.warn(
+              { err, room: r!.roomId, user: r!.userId, dead: instanceId },
+              'could not remove an orphaned avatar; a later scan retries',
+            ),
+          );
       }
     };
     await Promise.all(Array.from({ length: Math.min(REAP_CONCURRENCY, queue.length) }, worker));

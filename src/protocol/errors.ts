@@ -29,19 +29,29 @@ export class ProtocolError extends Error {
 }
 
 export class BadRequestError extends ProtocolError {
-  constructor(message: string) { super('BAD_REQUEST', message); }
+  constructor(message: string) {
+    super('BAD_REQUEST', message);
+  }
 }
 export class NotInRoomError extends ProtocolError {
-  constructor(message = 'enter a room first') { super('NOT_IN_ROOM', message); }
+  constructor(message = 'enter a room first') {
+    super('NOT_IN_ROOM', message);
+  }
 }
 export class RoomNotFoundError extends ProtocolError {
-  constructor(roomId: string) { super('ROOM_NOT_FOUND', `no room ${roomId}`); }
+  constructor(roomId: string) {
+    super('ROOM_NOT_FOUND', `no room ${roomId}`);
+  }
 }
 export class ForbiddenError extends ProtocolError {
-  constructor(message: string) { super('FORBIDDEN', message); }
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
 }
 export class BlockedError extends ProtocolError {
-  constructor(x: number, y: number) { super('BLOCKED', 'that step is blocked', { x, y }); }
+  constructor(x: number, y: number) {
+    super('BLOCKED', 'that step is blocked', { x, y });
+  }
 }
 export class ConflictError extends ProtocolError {
   constructor(version: number) {
@@ -50,8 +60,11 @@ export class ConflictError extends ProtocolError {
 }
 export class InvalidBuildError extends ProtocolError {
   constructor(message: string, opIndex?: number) {
-    super('INVALID_BUILD', opIndex === undefined ? message : `op ${opIndex}: ${message}`,
-      opIndex === undefined ? {} : { op: opIndex });
+    super(
+      'INVALID_BUILD',
+      opIndex === undefined ? message : `op ${opIndex}: ${message}`,
+      opIndex === undefined ? {} : { op: opIndex },
+    );
   }
 }
 export class RateLimitedError extends ProtocolError {

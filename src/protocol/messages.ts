@@ -18,7 +18,11 @@ export const LEAVE_REASONS = ['leave', 'disconnect', 'timeout', 'replaced', 'kic
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
 
 /** Ids of users and rooms: what a JWT `sub` may be. */
-export const idString = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:@-]+$/, 'must be 1-64 of A-Z a-z 0-9 _ . : @ -');
+export const idString = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:@-]+$/, 'must be 1-64 of A-Z a-z 0-9 _ . : @ -');
 const requestId = z.string().max(64).optional();
 const cellCoord = z.number().int().min(0).max(10_000);
 
@@ -116,18 +120,66 @@ export interface WelcomeMessage {
   resumed?: boolean;
 }
 
-export interface EnteredEvent { type: 'entered'; roomId: string; seq: number; member: Member }
-export interface MovedEvent { type: 'moved'; id?: string; roomId: string; seq: number; userId: string; x: number; y: number; dir: Direction }
-export interface BuiltEvent { type: 'built'; roomId: string; seq: number; map: RoomMap; members: Member[] }
-export interface LeftEvent { type: 'left'; roomId: string; seq: number; userId: string; reason: LeaveReason }
+export interface EnteredEvent {
+  type: 'entered';
+  roomId: string;
+  seq: number;
+  member: Member;
+}
+export interface MovedEvent {
+  type: 'moved';
+  id?: string;
+  roomId: string;
+  seq: number;
+  userId: string;
+  x: number;
+  y: number;
+  dir: Direction;
+}
+export interface BuiltEvent {
+  type: 'built';
+  roomId: string;
+  seq: number;
+  map: RoomMap;
+  members: Member[];
+}
+export interface LeftEvent {
+  type: 'left';
+  roomId: string;
+  seq: number;
+  userId: string;
+  reason: LeaveReason;
+}
 /** A message pushed into the room by an admin or its owner (HTTP API); it takes a seq like any event. */
-export interface NoticeEvent { type: 'notice'; roomId: string; seq: number; text: string; from: { userId: string; name: string } }
+export interface NoticeEvent {
+  type: 'notice';
+  roomId: string;
+  seq: number;
+  text: string;
+  from: { userId: string; name: string };
+}
 export type RoomEvent = EnteredEvent | MovedEvent | BuiltEvent | LeftEvent | NoticeEvent;
 
-export interface AckMessage { type: 'ack'; id: string }
-export interface ErrorMessage { type: 'error'; code: string; message: string; id?: string; [extra: string]: unknown }
-export interface ReplacedMessage { type: 'replaced'; message: string }
+export interface AckMessage {
+  type: 'ack';
+  id: string;
+}
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+  id?: string;
+  [extra: string]: unknown;
+}
+export interface ReplacedMessage {
+  type: 'replaced';
+  message: string;
+}
 /** Sent just before the server closes the socket with 4003: an admin or the room's owner removed this avatar. */
-export interface KickedMessage { type: 'kicked'; roomId: string; message: string }
+export interface KickedMessage {
+  type: 'kicked';
+  roomId: string;
+  message: string;
+}
 
 export type ServerMessage = WelcomeMessage | RoomEvent | AckMessage | ErrorMessage | ReplacedMessage | KickedMessage;

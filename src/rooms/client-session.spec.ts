@@ -38,8 +38,10 @@ describe('ClientSession write coalescing', () => {
     await new Promise<void>((resolve) => http.close(() => resolve()));
   });
 
-  it('holds a turn of frames in the upgrade request\'s socket, then sends them all, in order', async () => {
-    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => { connected = resolve; });
+  it("holds a turn of frames in the upgrade request's socket, then sends them all, in order", async () => {
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
+      connected = resolve;
+    });
     const client = new WebSocket(url);
     const received: string[] = [];
     const allReceived = new Promise<void>((resolve) => {
@@ -48,7 +50,10 @@ describe('ClientSession write coalescing', () => {
         if (received.length === 3) resolve();
       });
     });
-    await new Promise<void>((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', resolve);
+      client.once('error', reject);
+    });
     const { ws, req } = await serverSide;
     const tcp: Socket = req.socket;
     const session = new ClientSession(ws, { userId: '1', name: 'ann' }, 1 << 20, pino({ level: 'silent' }), tcp);
@@ -67,10 +72,15 @@ describe('ClientSession write coalescing', () => {
   });
 
   it('flushes a close frame at once, so the client sees our close code', async () => {
-    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => { connected = resolve; });
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
+      connected = resolve;
+    });
     const client = new WebSocket(url);
     const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', resolve);
+      client.once('error', reject);
+    });
     const { ws, req } = await serverSide;
     const session = new ClientSession(ws, { userId: '2', name: 'bob' }, 1 << 20, pino({ level: 'silent' }), req.socket);
 
@@ -81,12 +91,23 @@ describe('ClientSession write coalescing', () => {
   });
 
   it('cuts a client that stops reading once WS_MAX_BUFFERED_BYTES wait unsent, and counts the cut', async () => {
-    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => { connected = resolve; });
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
+      connected = resolve;
+    });
     const client = new WebSocket(url);
-    await new Promise<void>((resolve, reject) => { client.once('open', resolve); client.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', resolve);
+      client.once('error', reject);
+    });
     client.pause();
     const { ws, req } = await serverSide;
-    const session = new ClientSession(ws, { userId: '3', name: 'cat' }, 16 * 1024, pino({ level: 'silent' }), req.socket);
+    const session = new ClientSession(
+      ws,
+      { userId: '3', name: 'cat' },
+      16 * 1024,
+      pino({ level: 'silent' }),
+      req.socket,
+    );
     const cutsBefore = await slowConsumerCuts();
 
     // One turn at a time, as events arrive: what piles up is what the kernel would not take.

@@ -54,7 +54,9 @@ export class ClientSession {
   ) {
     this.log = parentLog.child({ user: identity.userId, session: this.id });
     this.batched = socket.protocol === BATCH_SUBPROTOCOL;
-    socket.on('pong', () => { this.alive = true; });
+    socket.on('pong', () => {
+      this.alive = true;
+    });
     socket.once('close', () => clearTimeout(this.expiryTimer));
     this.expireAt(identity.expiresAt);
   }
@@ -70,10 +72,13 @@ export class ClientSession {
     if (expiresAt === undefined || this.socket.readyState === WebSocket.CLOSED) return;
     const wait = expiresAt - Date.now();
     if (wait <= 0) return this.expire();
-    this.expiryTimer = setTimeout(() => {
-      if (wait > MAX_TIMER_MS) this.expireAt(expiresAt);
-      else this.expire();
-    }, Math.min(wait, MAX_TIMER_MS));
+    this.expiryTimer = setTimeout(
+      () => {
+        if (wait > MAX_TIMER_MS) this.expireAt(expiresAt);
+        else this.expire();
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
     this.expiryTimer.unref();
   }
 
@@ -144,9 +149,14 @@ export class ClientSession {
   enqueue(task: () => Promise<void>, maxQueued: number): boolean {
     if (this.queued >= maxQueued) return false;
     this.queued++;
-    this.queue = this.queue.then(task).catch((err: unknown) => {
-      this.log.error({ err }, 'unhandled error in a queued frame');
-    }).finally(() => { this.queued--; });
+    this.queue = this.queue
+      .then(task)
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'unhandled error in a queued frame');
+      })
+      .finally(() => {
+        this.queued--;
+      });
     return true;
   }
 

@@ -3,7 +3,7 @@ import { PendingBatch, RoomTurn } from './event-batch';
 describe('batched event frames', () => {
   const texts = ['{"type":"moved","seq":1}', '{"type":"left","seq":2}', '{"type":"moved","seq":3}'];
 
-  it('a socket that got every event of the room\'s turn unchanged is handed the room\'s one shared frame', () => {
+  it("a socket that got every event of the room's turn unchanged is handed the room's one shared frame", () => {
     const turn = new RoomTurn(1);
     const a = new PendingBatch();
     const b = new PendingBatch();
@@ -28,7 +28,13 @@ describe('batched event frames', () => {
     turn.add(texts[1]);
     mover.add(texts[1], turn);
     joiner.add(texts[1], turn);
-    expect(JSON.parse(String(mover.take()))).toEqual({ type: 'batch', events: [{ id: 'm1', type: 'moved', seq: 1 }, { type: 'left', seq: 2 }] });
+    expect(JSON.parse(String(mover.take()))).toEqual({
+      type: 'batch',
+      events: [
+        { id: 'm1', type: 'moved', seq: 1 },
+        { type: 'left', seq: 2 },
+      ],
+    });
     // One event alone is sent as itself, not wrapped.
     expect(joiner.take()).toBe(texts[1]);
   });

@@ -87,7 +87,10 @@ class RoomChannel {
     if (this.lastSeq === undefined || this.lastSeq <= sinceSeq) return;
     const missed = this.recent.filter((e) => e.seq > sinceSeq);
     if (missed.length && missed[0].seq !== sinceSeq + 1) {
-      this.log.warn({ room: this.roomId, sinceSeq, oldest: missed[0].seq }, 'joiner missed events older than the recent buffer');
+      this.log.warn(
+        { room: this.roomId, sinceSeq, oldest: missed[0].seq },
+        'joiner missed events older than the recent buffer',
+      );
     }
     for (const e of missed) this.sendTo(session, e);
   }

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, UseFilters } from '@nestjs/common';
 import {
-  ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayDisconnect, SubscribeMessage, WebSocketGateway,
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
 } from '@nestjs/websockets';
 import type WebSocket from 'ws';
 import { identityOf } from '../auth/handshake';

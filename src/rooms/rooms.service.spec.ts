@@ -9,7 +9,14 @@ import { openDatabase } from '../maps/data-source';
 import { MapStore } from '../maps/map-store';
 import { seedDemoData } from '../maps/seed';
 import { CloseCode } from '../protocol/close-codes';
-import { BlockedError, ConflictError, ForbiddenError, NotInRoomError, RoomNotFoundError, UnavailableError } from '../protocol/errors';
+import {
+  BlockedError,
+  ConflictError,
+  ForbiddenError,
+  NotInRoomError,
+  RoomNotFoundError,
+  UnavailableError,
+} from '../protocol/errors';
 import type { EnterMessage } from '../protocol/messages';
 import { MemoryRoomState } from '../state/memory-room-state';
 import type { RoomSnapshot } from '../state/room-state.port';
@@ -47,7 +54,13 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-const config = loadConfig({ NODE_ENV: 'test', SQLITE_PATH: ':memory:', INSTANCE_ID: 'unit-1', LOG_LEVEL: 'silent', ROOM_LOG_LENGTH: '10' });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  SQLITE_PATH: ':memory:',
+  INSTANCE_ID: 'unit-1',
+  LOG_LEVEL: 'silent',
+  ROOM_LOG_LENGTH: '10',
+});
 const log = createLogger('silent', 'unit-1');
 
 describe(RoomsService.name, () => {
@@ -63,7 +76,16 @@ describe(RoomsService.name, () => {
     const fanout = new InProcessFanout();
     const channels = new RoomChannels(state, log);
     registry = new SessionRegistry(config, fanout, log, channels);
-    sut = new RoomsService(config, state, new InProcessRoomLocks(), fanout, log, new MapStore(ds, config), channels, registry);
+    sut = new RoomsService(
+      config,
+      state,
+      new InProcessRoomLocks(),
+      fanout,
+      log,
+      new MapStore(ds, config),
+      channels,
+      registry,
+    );
     registry.onModuleInit();
     sut.onModuleInit();
   });
@@ -76,7 +98,12 @@ describe(RoomsService.name, () => {
   async function look(roomId: string): Promise<Pick<RoomSnapshot, 'seq' | 'members'>> {
     if (!(await state.getMap(roomId))) return { seq: 0, members: [] }; // nobody ever entered
     const seen = await state.enter(roomId, {
-      userId: 'onlooker', name: 'onlooker', sessionId: 'onlooker-s', instanceId: 'unit-1', role: 'spectator', spawn: { x: 0, y: 0 },
+      userId: 'onlooker',
+      name: 'onlooker',
+      sessionId: 'onlooker-s',
+      instanceId: 'unit-1',
+      role: 'spectator',
+      spawn: { x: 0, y: 0 },
     });
     await state.leave(roomId, 'onlooker', 'onlooker-s', 'spectator', 'leave', 'unit-1');
     return seen;
@@ -99,19 +126,28 @@ describe(RoomsService.name, () => {
     it('welcomes the owner at the spawn cell and tells the room', async () => {
       const owner = await enter('1', '1', { id: 'e1' });
       expect(owner.socket.frames[0]).toMatchObject({
-        type: 'welcome', id: 'e1', roomId: '1', seq: 1,
+        type: 'welcome',
+        id: 'e1',
+        roomId: '1',
+        seq: 1,
         you: { userId: '1', role: 'player', owner: true },
         map: { version: 0, width: 6, height: 4, objects: [] },
         members: [{ userId: '1', x: 0, y: 0 }],
       });
       const visitor = await enter('2', '1');
       expect(visitor.socket.frames[0]).toMatchObject({ type: 'welcome', seq: 2, you: { owner: false } });
-      expect(owner.socket.of('entered')).toEqual([expect.objectContaining({ seq: 2, member: expect.objectContaining({ userId: '2' }) })]);
+      expect(owner.socket.of('entered')).toEqual([
+        expect.objectContaining({ seq: 2, member: expect.objectContaining({ userId: '2' }) }),
+      ]);
     });
 
     it('spawns on the free cell nearest to the spawn point when a wall covers it', async () => {
       const owner = await enter('1', '1');
-      await sut.build(owner.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 0, y: 0 }] });
+      await sut.build(owner.session, {
+        type: 'build',
+        baseVersion: 0,
+        ops: [{ op: 'place', kind: 'wall', x: 0, y: 0 }],
+      });
       const visitor = await enter('2', '1');
       expect((await look('1')).members.find((m) => m.userId === '2')).toMatchObject({ x: 1, y: 0 });
       expect(visitor.socket.frames[0]).toMatchObject({ type: 'welcome', map: { version: 1 } });
@@ -122,7 +158,12 @@ describe(RoomsService.name, () => {
       await enter('2', '1');
       await sut.move(owner.session, { type: 'move', dir: 'right' });
       const again = await enter('3', '1', { resume: { seq: 1 } });
-      expect(again.socket.frames.map((f) => [f.type, f.seq])).toEqual([['welcome', 4], ['entered', 2], ['moved', 3], ['entered', 4]]);
+      expect(again.socket.frames.map((f) => [f.type, f.seq])).toEqual([
+        ['welcome', 4],
+        ['entered', 2],
+        ['moved', 3],
+        ['entered', 4],
+      ]);
       expect(again.socket.frames[0].resumed).toBe(true);
     });
 
@@ -136,7 +177,9 @@ describe(RoomsService.name, () => {
 
     it('refuses an unknown room and changes nothing', async () => {
       const c = connect('1');
-      await expect(sut.enter(c.session, { type: 'enter', roomId: 'nope', as: 'player' })).rejects.toBeInstanceOf(RoomNotFoundError);
+      await expect(sut.enter(c.session, { type: 'enter', roomId: 'nope', as: 'player' })).rejects.toBeInstanceOf(
+        RoomNotFoundError,
+      );
       expect(c.session.seat).toBeUndefined();
     });
 
@@ -150,18 +193,29 @@ describe(RoomsService.name, () => {
   });
 
   describe('move', () => {
-    it('moves the avatar; the mover\'s copy carries its request id', async () => {
+    it("moves the avatar; the mover's copy carries its request id", async () => {
       const owner = await enter('1', '1');
       const visitor = await enter('2', '1');
       await sut.move(visitor.session, { type: 'move', id: 'm1', dir: 'down' });
-      expect(visitor.socket.of('moved')).toEqual([expect.objectContaining({ id: 'm1', userId: '2', x: 0, y: 1, seq: 3 })]);
-      expect(owner.socket.of('moved')).toEqual([{ type: 'moved', roomId: '1', seq: 3, userId: '2', x: 0, y: 1, dir: 'down' }]);
+      expect(visitor.socket.of('moved')).toEqual([
+        expect.objectContaining({ id: 'm1', userId: '2', x: 0, y: 1, seq: 3 }),
+      ]);
+      expect(owner.socket.of('moved')).toEqual([
+        { type: 'moved', roomId: '1', seq: 3, userId: '2', x: 0, y: 1, dir: 'down' },
+      ]);
     });
 
     it('is blocked by the edge of the map and by walls, and says where the avatar stands', async () => {
       const owner = await enter('1', '1');
-      await expect(sut.move(owner.session, { type: 'move', dir: 'up' })).rejects.toMatchObject({ code: 'BLOCKED', extra: { x: 0, y: 0 } });
-      await sut.build(owner.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 1, y: 0 }] });
+      await expect(sut.move(owner.session, { type: 'move', dir: 'up' })).rejects.toMatchObject({
+        code: 'BLOCKED',
+        extra: { x: 0, y: 0 },
+      });
+      await sut.build(owner.session, {
+        type: 'build',
+        baseVersion: 0,
+        ops: [{ op: 'place', kind: 'wall', x: 1, y: 0 }],
+      });
       await expect(sut.move(owner.session, { type: 'move', dir: 'right' })).rejects.toBeInstanceOf(BlockedError);
       expect((await look('1')).seq).toBe(2);
     });
@@ -178,17 +232,26 @@ describe(RoomsService.name, () => {
   });
 
   describe('build', () => {
-    it('is the owner\'s alone', async () => {
+    it("is the owner's alone", async () => {
       await enter('1', '1');
       const visitor = await enter('2', '1');
-      await expect(sut.build(visitor.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 3, y: 3 }] }))
-        .rejects.toBeInstanceOf(ForbiddenError);
+      await expect(
+        sut.build(visitor.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 3, y: 3 }] }),
+      ).rejects.toBeInstanceOf(ForbiddenError);
     });
 
     it('refuses a stale base version with the current one', async () => {
       const owner = await enter('1', '1');
-      await sut.build(owner.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 3, y: 3 }] });
-      const stale = sut.build(owner.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 4, y: 3 }] });
+      await sut.build(owner.session, {
+        type: 'build',
+        baseVersion: 0,
+        ops: [{ op: 'place', kind: 'wall', x: 3, y: 3 }],
+      });
+      const stale = sut.build(owner.session, {
+        type: 'build',
+        baseVersion: 0,
+        ops: [{ op: 'place', kind: 'wall', x: 4, y: 3 }],
+      });
       await expect(stale).rejects.toBeInstanceOf(ConflictError);
       await expect(stale).rejects.toMatchObject({ extra: { version: 1 } });
     });
@@ -197,12 +260,19 @@ describe(RoomsService.name, () => {
       const owner = await enter('1', '1');
       const visitor = await enter('2', '1');
       await sut.move(visitor.session, { type: 'move', dir: 'right' });
-      await sut.build(owner.session, { type: 'build', id: 'b1', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 1, y: 0 }] });
+      await sut.build(owner.session, {
+        type: 'build',
+        id: 'b1',
+        baseVersion: 0,
+        ops: [{ op: 'place', kind: 'wall', x: 1, y: 0 }],
+      });
       const [built] = visitor.socket.of('built');
       expect(built).toMatchObject({ seq: 4, map: { version: 1 } });
       expect(built.members).toEqual(expect.arrayContaining([expect.objectContaining({ userId: '2', x: 0, y: 0 })]));
       expect(owner.socket.of('ack')).toEqual([{ type: 'ack', id: 'b1' }]);
-      expect((await new MapStore(ds, config).findRoom('1'))!.map.objects).toEqual([expect.objectContaining({ kind: 'wall', x: 1, y: 0 })]);
+      expect((await new MapStore(ds, config).findRoom('1'))!.map.objects).toEqual([
+        expect.objectContaining({ kind: 'wall', x: 1, y: 0 }),
+      ]);
     });
   });
 
@@ -250,8 +320,13 @@ describe(RoomsService.name, () => {
       await Promise.all([draining, disconnect]);
       expect((await look('1')).members).toEqual([]);
       expect(await state.sessionsOfInstance(config.instanceId)).toEqual([]);
-      const lefts = (await state.eventsSince('1', 2))!.map((e) => JSON.parse(e.json) as { type: string; userId: string; reason: string });
-      expect(lefts.map((e) => [e.type, e.userId, e.reason]).sort()).toEqual([['left', '1', 'disconnect'], ['left', '2', 'disconnect']]);
+      const lefts = (await state.eventsSince('1', 2))!.map(
+        (e) => JSON.parse(e.json) as { type: string; userId: string; reason: string },
+      );
+      expect(lefts.map((e) => [e.type, e.userId, e.reason]).sort()).toEqual([
+        ['left', '1', 'disconnect'],
+        ['left', '2', 'disconnect'],
+      ]);
       for (const s of [owner.socket, visitor.socket]) {
         expect(s.closedWith?.code).toBe(CloseCode.RESTARTING);
         const hint = (JSON.parse(s.closedWith!.reason) as { retryAfterMs: number }).retryAfterMs;
@@ -259,7 +334,9 @@ describe(RoomsService.name, () => {
         expect(hint).toBeLessThanOrEqual(1500);
       }
       expect(registry.isDraining).toBe(true);
-      await expect(sut.enter(connect('3').session, { type: 'enter', roomId: '1', as: 'player' })).rejects.toBeInstanceOf(UnavailableError);
+      await expect(
+        sut.enter(connect('3').session, { type: 'enter', roomId: '1', as: 'player' }),
+      ).rejects.toBeInstanceOf(UnavailableError);
     });
 
     it('after a lost lease, every session is dropped without writing and asked to reconnect', async () => {
@@ -279,7 +356,10 @@ describe(RoomsService.name, () => {
     it('removes an orphaned avatar of a dead instance with reason timeout', async () => {
       const owner = await enter('1', '1');
       const visitor = await enter('2', '1');
-      await sut.removeOrphan({ roomId: '1', userId: '2', sessionId: visitor.session.id, role: 'player' }, config.instanceId);
+      await sut.removeOrphan(
+        { roomId: '1', userId: '2', sessionId: visitor.session.id, role: 'player' },
+        config.instanceId,
+      );
       expect(owner.socket.of('left')).toEqual([expect.objectContaining({ userId: '2', reason: 'timeout' })]);
     });
   });

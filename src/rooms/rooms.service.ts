@@ -6,13 +6,30 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import {
-  BlockedError, ConflictError, ForbiddenError, NotInRoomError, RoomBusyError, RoomNotFoundError, UnavailableError,
+  BlockedError,
+  ConflictError,
+  ForbiddenError,
+  NotInRoomError,
+  RoomBusyError,
+  RoomNotFoundError,
+  UnavailableError,
 } from '../protocol/errors';
 import type {
-  BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage, RoomMap, WelcomeMessage,
+  BuildMessage,
+  EnterMessage,
+  LeaveReason,
+  LeaveMessage,
+  MoveMessage,
+  RoomMap,
+  WelcomeMessage,
 } from '../protocol/messages';
 import {
-  type EnterResult, MapChangedError, ROOM_STATE, type RoomStateStore, type SeqEvent, type SessionRecord,
+  type EnterResult,
+  MapChangedError,
+  ROOM_STATE,
+  type RoomStateStore,
+  type SeqEvent,
+  type SessionRecord,
 } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
 import { pushTargets } from '../domain/free-cell';
@@ -65,10 +82,14 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
-      if (e.origin !== this.config.instanceId) this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
+      if (e.origin !== this.config.instanceId)
+        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
     });
     this.fanout.onResync?.((r) => this.channels.resync(r));
-    this.channels.onRoomWatched((r) => this.fanout.watchRoom(r), (r) => this.fanout.unwatchRoom(r));
+    this.channels.onRoomWatched(
+      (r) => this.fanout.watchRoom(r),
+      (r) => this.fanout.unwatchRoom(r),
+    );
     this.sessions.useExit(this);
   }
 
@@ -122,7 +143,11 @@ export class RoomsService implements OnModuleInit, AvatarExit {
    * build has cached another version since; then the spawn is computed again from the map it
    * hands back. Null when the socket closed before the write.
    */
-  private async enterState(session: ClientSession, roomId: string, role: EnterMessage['as']): Promise<EnterResult | null> {
+  private async enterState(
+    session: ClientSession,
+    roomId: string,
+    role: EnterMessage['as'],
+  ): Promise<EnterResult | null> {
     await this.leavesOfUser(session, roomId);
     let spawn = this.spawns.get(roomId);
     for (let attempt = 1; ; attempt++) {
@@ -148,7 +173,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       } catch (err) {
         if (!(err instanceof MapChangedError)) throw err;
         // Builds landed between our read and our write that many times: the room is that busy.
-        if (attempt >= MAX_ENTER_ATTEMPTS) throw new RoomBusyError('the room\'s map kept changing; try again');
+        if (attempt >= MAX_ENTER_ATTEMPTS) throw new RoomBusyError("the room's map kept changing; try again");
         spawn = err.map ? spawnOn(err.map) : undefined;
         this.spawns.delete(roomId);
       }
@@ -164,7 +189,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   private async leavesOfUser(session: ClientSession, roomId: string): Promise<void> {
     const userId = session.identity.userId;
     for (const [other, done] of this.leaving) {
-      if (other !== session && other.identity.userId === userId && other.seat?.roomId === roomId) await done.catch(() => undefined);
+      if (other !== session && other.identity.userId === userId && other.seat?.roomId === roomId)
+        await done.catch(() => undefined);
     }
   }
 
@@ -181,14 +207,23 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       this.sessions.unseat(session);
       throw new NotInRoomError('your avatar is no longer in the room; enter again');
     }
-    this.publish(seat.roomId, res.event, msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined);
+    this.publish(
+      seat.roomId,
+      res.event,
+      msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined,
+    );
   }
 
   // ---- build ----------------------------------------------------------------------------------
 
   /** Every build, done or refused, leaves an audit line (who, which room, the refusal's code). */
   async build(session: ClientSession, msg: BuildMessage): Promise<void> {
-    const entry = { actor: session.identity.userId, action: 'build' as const, roomId: session.seat?.roomId, ops: msg.ops.length };
+    const entry = {
+      actor: session.identity.userId,
+      action: 'build' as const,
+      roomId: session.seat?.roomId,
+      ops: msg.ops.length,
+    };
     await audited(session.log, entry, () => this.buildUnaudited(session, msg));
   }
 
@@ -283,9 +318,9 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const at = Date.now();
     this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
-    this.fanout.publish({ roomId, seq: event.seq, json: event.json, at }).catch((err) =>
-      this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'),
-    );
+    this.fanout
+      .publish({ roomId, seq: event.seq, json: event.json, at })
+      .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
   }
 
   /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */

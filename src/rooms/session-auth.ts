@@ -22,17 +22,30 @@ export class SessionAuth {
       identity = await this.tokens.verify(msg.token);
     } catch (err) {
       // The session keeps its current token and deadline; the client may try again before it.
-      const refused = err instanceof InvalidTokenError
-        ? new BadRequestError(`token: not accepted (${err.message})`)
-        : err instanceof IdentityProviderUnavailableError
-          ? new UnavailableError('the identity provider cannot be reached to check the token; try again')
-          : err;
-      audit(session.log, { actor, action: 'access.refresh', result: 'refused', code: codeOf(refused), reason: (err as Error).message });
+      const refused =
+        err instanceof InvalidTokenError
+          ? new BadRequestError(`token: not accepted (${err.message})`)
+          : err instanceof IdentityProviderUnavailableError
+            ? new UnavailableError('the identity provider cannot be reached to check the token; try again')
+            : err;
+      audit(session.log, {
+        actor,
+        action: 'access.refresh',
+        result: 'refused',
+        code: codeOf(refused),
+        reason: (err as Error).message,
+      });
       throw refused;
     }
     if (identity.userId !== actor) {
       // Handing a socket to another user is never a mistake worth a second chance.
-      audit(session.log, { actor, action: 'access.refresh', result: 'refused', code: 'FORBIDDEN', tokenUser: identity.userId });
+      audit(session.log, {
+        actor,
+        action: 'access.refresh',
+        result: 'refused',
+        code: 'FORBIDDEN',
+        tokenUser: identity.userId,
+      });
       sendError(session, new ForbiddenError('the token is for another user'), msg.id);
       session.close(CloseCode.POLICY_VIOLATION, 'token for another user');
       return;
@@ -40,7 +53,13 @@ export class SessionAuth {
     // The avatar keeps the name it entered with; the new name shows from the next enter on.
     session.identity = identity;
     session.expireAt(identity.expiresAt);
-    audit(session.log, { actor, action: 'access.refresh', roomId: session.seat?.roomId, result: 'ok', expiresAt: identity.expiresAt });
+    audit(session.log, {
+      actor,
+      action: 'access.refresh',
+      roomId: session.seat?.roomId,
+      result: 'ok',
+      expiresAt: identity.expiresAt,
+    });
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
 }

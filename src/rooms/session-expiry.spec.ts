@@ -18,7 +18,12 @@ const DAY = 24 * 3600_000;
 
 function session(expiresAt?: number): { socket: FakeSocket; session: ClientSession } {
   const socket = new FakeSocket();
-  const s = new ClientSession(socket as unknown as WebSocket, { userId: '1', name: 'a', expiresAt }, 1 << 20, pino({ level: 'silent' }));
+  const s = new ClientSession(
+    socket as unknown as WebSocket,
+    { userId: '1', name: 'a', expiresAt },
+    1 << 20,
+    pino({ level: 'silent' }),
+  );
   return { socket, session: s };
 }
 

@@ -110,10 +110,13 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     }
     const exit = this.requireExit();
     const all = [...this.sessions.values()];
-    await Promise.allSettled(all.map(async (s) => {
-      if (s.seat) await exit.leaveRoom(s, 'disconnect').catch((err) => s.log.warn({ err }, 'leave during drain failed'));
-      askToReconnect(s, retryHintMs);
-    }));
+    await Promise.allSettled(
+      all.map(async (s) => {
+        if (s.seat)
+          await exit.leaveRoom(s, 'disconnect').catch((err) => s.log.warn({ err }, 'leave during drain failed'));
+        askToReconnect(s, retryHintMs);
+      }),
+    );
     // Leaves of sockets that closed by themselves meanwhile are no longer in `sessions`.
     await exit.leavesSettled();
     // Let the close handshakes finish before the server shuts down and terminates what is left,
@@ -146,7 +149,12 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
       this.replaceLocal(old.sessionId);
       return;
     }
-    await this.fanout.sendControl({ kind: 'replace', targetInstance: old.instanceId, roomId, sessionId: old.sessionId });
+    await this.fanout.sendControl({
+      kind: 'replace',
+      targetInstance: old.instanceId,
+      roomId,
+      sessionId: old.sessionId,
+    });
   }
 
   /**
@@ -159,7 +167,13 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
       this.kickLocal(roomId, holder.sessionId, message);
       return;
     }
-    await this.fanout.sendControl({ kind: 'kick', targetInstance: holder.instanceId, roomId, sessionId: holder.sessionId, message });
+    await this.fanout.sendControl({
+      kind: 'kick',
+      targetInstance: holder.instanceId,
+      roomId,
+      sessionId: holder.sessionId,
+      message,
+    });
   }
 
   private onControl(m: ControlMessage): void {

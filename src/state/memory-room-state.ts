@@ -3,8 +3,17 @@ import { pushTargets } from '../domain/free-cell';
 import { type Cell, occupancy } from '../domain/map';
 import { canStepOnGrid, type Grid } from '../domain/step';
 import {
-  type BuildResult, type EnterParams, type EnterResult, type LiveRoom, MapChangedError, type MoveResult, type NoticeAuthor, type RoomSnapshot,
-  type RoomStateStore, type SeqEvent, type SessionRecord,
+  type BuildResult,
+  type EnterParams,
+  type EnterResult,
+  type LiveRoom,
+  MapChangedError,
+  type MoveResult,
+  type NoticeAuthor,
+  type RoomSnapshot,
+  type RoomStateStore,
+  type SeqEvent,
+  type SessionRecord,
 } from './room-state.port';
 
 /** One room's live state; the same fields the Redis adapter keeps under room:{R}:* (redis-scripts.ts). */
@@ -55,7 +64,8 @@ export class MemoryRoomState implements RoomStateStore {
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
     const room = this.rooms.get(roomId);
     if (!room?.cached) throw new MapChangedError(null);
-    if (p.mapVersion !== undefined && room.cached.version !== p.mapVersion) throw new MapChangedError(JSON.parse(room.cached.json) as RoomMap);
+    if (p.mapVersion !== undefined && room.cached.version !== p.mapVersion)
+      throw new MapChangedError(JSON.parse(room.cached.json) as RoomMap);
     let event: SeqEvent | undefined;
     let replaced: EnterResult['replaced'];
     if (p.role === 'spectator') {
@@ -96,7 +106,14 @@ export class MemoryRoomState implements RoomStateStore {
     return { ok: true, event, x: to.x, y: to.y };
   }
 
-  async leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null> {
+  async leave(
+    roomId: string,
+    userId: string,
+    sessionId: string,
+    role: Role,
+    reason: LeaveReason,
+    instanceId?: string,
+  ): Promise<SeqEvent | null> {
     const room = this.rooms.get(roomId);
     const held = room?.sessions.get(userId);
     const owner = instanceId ?? (held?.sessionId === sessionId ? held.instanceId : undefined);
@@ -112,7 +129,12 @@ export class MemoryRoomState implements RoomStateStore {
     return this.append(room, (seq) => ({ type: 'left', roomId, seq, userId, reason }));
   }
 
-  async applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult> {
+  async applyBuild(
+    roomId: string,
+    baseVersion: number,
+    next: RoomMap,
+    pushes: Map<number, Cell>,
+  ): Promise<BuildResult> {
     const current = this.rooms.get(roomId)?.cached?.version ?? -1;
     if (current !== baseVersion) return { ok: false, code: 'CONFLICT', version: current };
     const room = this.room(roomId);
@@ -147,10 +169,12 @@ export class MemoryRoomState implements RoomStateStore {
   }
 
   async roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>> {
-    return new Map(roomIds.map((id) => {
-      const room = this.rooms.get(id);
-      return [id, { seq: room?.seq ?? 0, version: room?.cached?.version ?? null }];
-    }));
+    return new Map(
+      roomIds.map((id) => {
+        const room = this.rooms.get(id);
+        return [id, { seq: room?.seq ?? 0, version: room?.cached?.version ?? null }];
+      }),
+    );
   }
 
   async avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null> {
@@ -219,5 +243,11 @@ export class MemoryRoomState implements RoomStateStore {
 }
 
 function cacheOf(map: RoomMap): NonNullable<RoomRecord['cached']> {
-  return { json: JSON.stringify(map), cells: occupancy(map), width: map.width, height: map.height, version: map.version };
+  return {
+    json: JSON.stringify(map),
+    cells: occupancy(map),
+    width: map.width,
+    height: map.height,
+    version: map.version,
+  };
 }

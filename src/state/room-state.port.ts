@@ -90,7 +90,14 @@ export interface RoomStateStore {
    * Removes the session's avatar (or spectator seat) if the session still holds it, and the
    * session's record of `instanceId` (default: the instance recorded as holding the avatar).
    */
-  leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null>;
+  leave(
+    roomId: string,
+    userId: string,
+    sessionId: string,
+    role: Role,
+    reason: LeaveReason,
+    instanceId?: string,
+  ): Promise<SeqEvent | null>;
   /**
    * Swaps in `next` if the cached map is still at `baseVersion`, pushes avatars standing on newly
    * occupied cells to `pushes` (keyed by row-major cell index), and logs the `built` event.

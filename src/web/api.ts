@@ -1,12 +1,21 @@
 /** The page's calls to /api and where it keeps its token (per tab: sessionStorage). */
 import type {
-  DevTokenResponse, DevUsersResponse, GameSummary, MeResponse, RoomInfoResponse, RoomsResponse, UserSummary,
+  DevTokenResponse,
+  DevUsersResponse,
+  GameSummary,
+  MeResponse,
+  RoomInfoResponse,
+  RoomsResponse,
+  UserSummary,
 } from '../api/api-types';
 
 export type { GameSummary, MeResponse, RoomInfoResponse, RoomSummary, UserSummary } from '../api/api-types';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -22,7 +31,8 @@ export async function call<T>(path: string, init: RequestInit = {}): Promise<T> 
   if (!res.ok) {
     // /api errors are RFC 9457 problems: `detail` says what went wrong.
     const body = (await res.json().catch(() => ({}))) as { detail?: unknown; message?: unknown };
-    const detail = typeof body.detail === 'string' ? body.detail : typeof body.message === 'string' ? body.message : res.statusText;
+    const detail =
+      typeof body.detail === 'string' ? body.detail : typeof body.message === 'string' ? body.message : res.statusText;
     throw new ApiError(res.status, detail);
   }
   return (await res.json()) as T;

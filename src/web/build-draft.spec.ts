@@ -4,8 +4,13 @@ import { BuildDraft, footprint, isDraftObject, type PaletteItem, plainReason } f
 const WALL: PaletteItem = { kind: 'wall' };
 const CHESS: PaletteItem = { kind: 'game', gameId: 1, name: 'Chess' };
 const room = (version = 3): RoomMap => ({
-  version, width: 10, height: 8,
-  objects: [{ id: 'w1', kind: 'wall', x: 0, y: 5, w: 1, h: 1 }, { id: 'g1', kind: 'game', x: 6, y: 6, w: 2, h: 2, gameId: 1 }],
+  version,
+  width: 10,
+  height: 8,
+  objects: [
+    { id: 'w1', kind: 'wall', x: 0, y: 5, w: 1, h: 1 },
+    { id: 'g1', kind: 'game', x: 6, y: 6, w: 2, h: 2, gameId: 1 },
+  ],
 });
 
 describe('BuildDraft', () => {
@@ -19,7 +24,10 @@ describe('BuildDraft', () => {
       { op: 'place', kind: 'game', x: 3, y: 0, gameId: 1 },
     ]);
     const { map: shown, removed } = d.preview(map);
-    expect(shown.objects.filter(isDraftObject)).toMatchObject([{ kind: 'wall', x: 2, y: 2 }, { kind: 'game', x: 3, y: 0, w: 2, h: 2 }]);
+    expect(shown.objects.filter(isDraftObject)).toMatchObject([
+      { kind: 'wall', x: 2, y: 2 },
+      { kind: 'game', x: 3, y: 0, w: 2, h: 2 },
+    ]);
     expect(removed).toEqual([]);
     expect(d.baseVersion(map)).toBe(3);
   });
@@ -52,10 +60,19 @@ describe('BuildDraft', () => {
   it('refuses what the server would refuse, in plain words, and keeps the draft savable', () => {
     const d = new BuildDraft(new Set([1]));
     const map = room();
-    expect(d.click(map, { x: 9, y: 0 }, CHESS)).toEqual({ done: 'refused', reason: 'it does not fit inside the room there' });
+    expect(d.click(map, { x: 9, y: 0 }, CHESS)).toEqual({
+      done: 'refused',
+      reason: 'it does not fit inside the room there',
+    });
     expect(d.click(map, { x: 5, y: 5 }, CHESS)).toEqual({ done: 'refused', reason: 'that spot is taken' });
-    expect(d.click(map, { x: 0, y: 0 }, { kind: 'game', gameId: 2, name: 'Go' })).toEqual({ done: 'refused', reason: 'that game is not in your library' });
-    expect(d.click(map, { x: 0, y: 0 }, undefined)).toEqual({ done: 'refused', reason: 'pick something to place first' });
+    expect(d.click(map, { x: 0, y: 0 }, { kind: 'game', gameId: 2, name: 'Go' })).toEqual({
+      done: 'refused',
+      reason: 'that game is not in your library',
+    });
+    expect(d.click(map, { x: 0, y: 0 }, undefined)).toEqual({
+      done: 'refused',
+      reason: 'pick something to place first',
+    });
     expect(d.isEmpty).toBe(true);
     expect(d.canPlace(map, { x: 4, y: 4 }, CHESS)).toBe(true);
     expect(d.canPlace(map, { x: 5, y: 5 }, CHESS)).toBe(false);

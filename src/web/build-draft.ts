@@ -10,9 +10,7 @@ import { objectAt } from './geometry';
 
 export type PaletteItem = { kind: 'wall' } | { kind: 'game'; gameId: number; name: string };
 
-export type ClickResult =
-  | { done: 'placed' | 'removed' | 'unplaced' }
-  | { done: 'refused'; reason: string };
+export type ClickResult = { done: 'placed' | 'removed' | 'unplaced' } | { done: 'refused'; reason: string };
 
 const DRAFT_ID = 'draft:';
 
@@ -69,22 +67,28 @@ export class BuildDraft {
     const hit = objectAt(shown.objects, cell);
     if (hit && isDraftObject(hit)) {
       const index = Number(hit.id.slice(DRAFT_ID.length));
-      return this.commit(base, this.ops.filter((_, i) => i !== index), 'unplaced');
+      return this.commit(
+        base,
+        this.ops.filter((_, i) => i !== index),
+        'unplaced',
+      );
     }
     if (hit) return this.commit(base, [...this.ops, { op: 'remove', objectId: hit.id }], 'removed');
     if (!item) return { done: 'refused', reason: 'pick something to place first' };
-    const op: BuildOp = item.kind === 'game'
-      ? { op: 'place', kind: 'game', x: cell.x, y: cell.y, gameId: item.gameId }
-      : { op: 'place', kind: 'wall', x: cell.x, y: cell.y };
+    const op: BuildOp =
+      item.kind === 'game'
+        ? { op: 'place', kind: 'game', x: cell.x, y: cell.y, gameId: item.gameId }
+        : { op: 'place', kind: 'wall', x: cell.x, y: cell.y };
     return this.commit(base, [...this.ops, op], 'placed');
   }
 
   /** Whether `item` can go at `cell` now (for the hover preview). */
   canPlace(current: RoomMap, cell: Cell, item: PaletteItem): boolean {
     const base = this.base ?? current;
-    const op: BuildOp = item.kind === 'game'
-      ? { op: 'place', kind: 'game', x: cell.x, y: cell.y, gameId: item.gameId }
-      : { op: 'place', kind: 'wall', x: cell.x, y: cell.y };
+    const op: BuildOp =
+      item.kind === 'game'
+        ? { op: 'place', kind: 'game', x: cell.x, y: cell.y, gameId: item.gameId }
+        : { op: 'place', kind: 'wall', x: cell.x, y: cell.y };
     try {
       this.apply(base, [...this.ops, op]);
       return true;

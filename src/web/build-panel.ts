@@ -34,7 +34,10 @@ export class BuildPanel {
   private readonly discardButton = byId<HTMLButtonElement>('build-discard');
   private readonly summary = byId('draft-summary');
 
-  constructor(private readonly session: RoomSession, private readonly hooks: BuildPanelHooks) {
+  constructor(
+    private readonly session: RoomSession,
+    private readonly hooks: BuildPanelHooks,
+  ) {
     this.toggleButton.onclick = () => this.setActive(!this.active);
     this.saveButton.onclick = () => void this.save();
     this.undoButton.onclick = () => this.edit(() => this.draft.undo());
@@ -95,7 +98,12 @@ export class BuildPanel {
       const hit = objectAt(map.objects, this.hoverCell);
       hover = hit
         ? { kind: 'remove', object: hit }
-        : { kind: 'place', ...this.hoverCell, ...footprint(this.selected), ok: this.draft.canPlace(room, this.hoverCell, this.selected) };
+        : {
+            kind: 'place',
+            ...this.hoverCell,
+            ...footprint(this.selected),
+            ok: this.draft.canPlace(room, this.hoverCell, this.selected),
+          };
     }
     return { ...scene, map, removed, hover, building: true };
   }
@@ -110,9 +118,10 @@ export class BuildPanel {
     this.saveButton.disabled = !inRoom || this.saving || ops.length === 0;
     this.undoButton.disabled = this.saving || ops.length === 0;
     this.discardButton.disabled = this.saving || ops.length === 0;
-    let text = ops.length === 0
-      ? 'No changes yet.'
-      : `Unsaved: ${places} to place, ${removes} to remove (on map version ${this.draft.baseVersion(room)}).`;
+    let text =
+      ops.length === 0
+        ? 'No changes yet.'
+        : `Unsaved: ${places} to place, ${removes} to remove (on map version ${this.draft.baseVersion(room)}).`;
     if (this.draft.isStale(room)) text += ' The room has changed since you started: saving will reload the map.';
     this.summary.textContent = text;
     this.hooks.redraw();
@@ -132,7 +141,10 @@ export class BuildPanel {
     try {
       await this.session.build(ops, base);
       this.draft.discard();
-      this.hooks.notify(`Saved ${ops.length} change${ops.length === 1 ? '' : 's'}: the map is now at version ${base + 1}.`, 'ok');
+      this.hooks.notify(
+        `Saved ${ops.length} change${ops.length === 1 ? '' : 's'}: the map is now at version ${base + 1}.`,
+        'ok',
+      );
     } catch (err) {
       if (err instanceof MyRoomRequestError && err.code === 'CONFLICT') {
         // The draft was made on a map that no longer exists: start again from the room as it is.
@@ -153,14 +165,20 @@ export class BuildPanel {
         const swatch = el('span', { class: 'swatch' });
         swatch.style.background = item.kind === 'wall' ? '#4a505c' : gameColor(item.gameId, 58);
         const size = footprint(item);
-        const button = el('button', {
-          type: 'button',
-          role: 'radio',
-          'aria-checked': String(samePaletteItem(item, this.selected)),
-          'data-kind': item.kind,
-          ...(item.kind === 'game' ? { 'data-game-id': String(item.gameId) } : {}),
-          title: `${label} (${size.w}×${size.h})`,
-        }, swatch, el('span', { class: 'label' }, label), el('span', { class: 'size' }, `${size.w}×${size.h}`));
+        const button = el(
+          'button',
+          {
+            type: 'button',
+            role: 'radio',
+            'aria-checked': String(samePaletteItem(item, this.selected)),
+            'data-kind': item.kind,
+            ...(item.kind === 'game' ? { 'data-game-id': String(item.gameId) } : {}),
+            title: `${label} (${size.w}×${size.h})`,
+          },
+          swatch,
+          el('span', { class: 'label' }, label),
+          el('span', { class: 'size' }, `${size.w}×${size.h}`),
+        );
         button.onclick = () => {
           this.selected = item;
           this.renderPalette();

@@ -96,7 +96,8 @@ describe('colorFor', () => {
   });
 
   it('keeps neighbouring numeric ids far apart on the colour wheel', () => {
-    for (let n = 1; n < 30; n++) expect(apart(hue(colorFor(String(n))), hue(colorFor(String(n + 1))))).toBeGreaterThan(100);
+    for (let n = 1; n < 30; n++)
+      expect(apart(hue(colorFor(String(n))), hue(colorFor(String(n + 1))))).toBeGreaterThan(100);
   });
 
   it('shifts by the offset', () => {

@@ -28,8 +28,17 @@ export function objectAt(objects: readonly MapObject[], c: Cell): MapObject | un
  */
 export function avatarSlots(count: number): { dx: number; dy: number; r: number }[] {
   if (count <= 1) return [{ dx: 0, dy: 0, r: 0.36 }];
-  if (count === 2) return [{ dx: -0.23, dy: 0, r: 0.21 }, { dx: 0.23, dy: 0, r: 0.21 }];
-  const slots = [{ dx: -0.22, dy: -0.22 }, { dx: 0.22, dy: -0.22 }, { dx: -0.22, dy: 0.22 }, { dx: 0.22, dy: 0.22 }];
+  if (count === 2)
+    return [
+      { dx: -0.23, dy: 0, r: 0.21 },
+      { dx: 0.23, dy: 0, r: 0.21 },
+    ];
+  const slots = [
+    { dx: -0.22, dy: -0.22 },
+    { dx: 0.22, dy: -0.22 },
+    { dx: -0.22, dy: 0.22 },
+    { dx: 0.22, dy: 0.22 },
+  ];
   // Past four, they stack on the last slot: the members list still names everyone.
   return Array.from({ length: count }, (_, i) => ({ ...slots[Math.min(i, 3)], r: 0.2 }));
 }
@@ -64,7 +73,8 @@ export function wrapText(text: string, maxWidth: number, maxLines: number, measu
     lines.push(line);
     line = words[i];
   }
-  if (line) lines.push(lines.length === maxLines - 1 || measure(line) > maxWidth ? fitText(line, maxWidth, measure) : line);
+  if (line)
+    lines.push(lines.length === maxLines - 1 || measure(line) > maxWidth ? fitText(line, maxWidth, measure) : line);
   return lines.slice(0, maxLines);
 }
 

@@ -29,7 +29,10 @@ function harness(stepIntervalMs = 0) {
     onRefused: (_e, dir) => refused.push(dir),
     stepIntervalMs,
     now: () => clock,
-    sleep: async (ms) => { sleeps.push(ms); clock += ms; },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
   });
   /** Answers the oldest step and lets the controller run until it waits again. */
   const answer = async (refuse = false) => {
@@ -38,7 +41,16 @@ function harness(stepIntervalMs = 0) {
     else a.ok();
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
-  return { c, sent, answer, refused, sleeps, tick: (ms: number) => { clock += ms; } };
+  return {
+    c,
+    sent,
+    answer,
+    refused,
+    sleeps,
+    tick: (ms: number) => {
+      clock += ms;
+    },
+  };
 }
 
 describe('MoveController', () => {

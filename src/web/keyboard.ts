@@ -2,8 +2,14 @@ import type { Direction } from '../protocol/messages';
 
 /** W/A/S/D by physical key (so they sit in the same place on any layout) and the arrow keys. */
 const BY_CODE: Record<string, Direction> = {
-  KeyW: 'up', KeyA: 'left', KeyS: 'down', KeyD: 'right',
-  ArrowUp: 'up', ArrowLeft: 'left', ArrowDown: 'down', ArrowRight: 'right',
+  KeyW: 'up',
+  KeyA: 'left',
+  KeyS: 'down',
+  KeyD: 'right',
+  ArrowUp: 'up',
+  ArrowLeft: 'left',
+  ArrowDown: 'down',
+  ArrowRight: 'right',
 };
 
 export function directionForKey(e: { code: string; key: string }): Direction | undefined {

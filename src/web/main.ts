@@ -53,7 +53,12 @@ async function route(): Promise<void> {
       id: wanted.roomId,
       as: wanted.as,
       view: new RoomView({
-        token: account.token, refreshToken: account.refresh, user: account.user, roomId: wanted.roomId, as: wanted.as, onSignedOut: (m) => signOut(m),
+        token: account.token,
+        refreshToken: account.refresh,
+        user: account.user,
+        roomId: wanted.roomId,
+        as: wanted.as,
+        onSignedOut: (m) => signOut(m),
       }),
     };
   } else if (!wanted) {
@@ -75,7 +80,9 @@ async function showSignIn(): Promise<void> {
   }
   show(byId('demo-sign-in'), users !== null);
   if (users?.length === 0) {
-    byId('demo-users').replaceChildren(el('p', { class: 'muted small' }, 'No users yet: load the demo data with npm run seed.'));
+    byId('demo-users').replaceChildren(
+      el('p', { class: 'muted small' }, 'No users yet: load the demo data with npm run seed.'),
+    );
     return;
   }
   byId('demo-users').replaceChildren(
@@ -159,7 +166,11 @@ async function showLobby(): Promise<void> {
     ...rooms.map((r) => {
       const own = r.owner.userId === mine;
       const enter = el('button', { type: 'button', 'data-room-id': r.roomId, 'data-as': 'player' }, 'Enter');
-      const watch = el('button', { type: 'button', class: 'secondary', 'data-room-id': r.roomId, 'data-as': 'spectator' }, 'Watch');
+      const watch = el(
+        'button',
+        { type: 'button', class: 'secondary', 'data-room-id': r.roomId, 'data-as': 'spectator' },
+        'Watch',
+      );
       enter.onclick = () => go(enterHash(r.roomId, 'player'));
       watch.onclick = () => go(enterHash(r.roomId, 'spectator'));
       const name = el('span', { class: 'name' }, own ? 'Your room' : `${r.owner.name}'s room`);
@@ -175,7 +186,9 @@ async function showLobby(): Promise<void> {
 function wire(): void {
   byId<HTMLFormElement>('token-form').onsubmit = (e) => {
     e.preventDefault();
-    const token = byId<HTMLTextAreaElement>('token-input').value.trim().replace(/^Bearer\s+/i, '');
+    const token = byId<HTMLTextAreaElement>('token-input')
+      .value.trim()
+      .replace(/^Bearer\s+/i, '');
     if (token) void signIn(token);
   };
   byId<HTMLFormElement>('enter-form').onsubmit = (e) => {
@@ -202,7 +215,8 @@ async function boot(): Promise<void> {
   } catch (err) {
     api.tokenStore.clear();
     await showSignIn();
-    if (err instanceof api.ApiError && err.status === 401) pageMessage('Your saved sign-in is no longer valid; sign in again.', 'info');
+    if (err instanceof api.ApiError && err.status === 401)
+      pageMessage('Your saved sign-in is no longer valid; sign in again.', 'info');
     else pageMessage((err as Error).message);
     return;
   }

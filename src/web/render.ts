@@ -4,8 +4,7 @@ import { isDraftObject } from './build-draft';
 import { avatarSlots, colorFor, fitText, fitWrapped, gameColor } from './geometry';
 
 export type Hover =
-  | { kind: 'place'; x: number; y: number; w: number; h: number; ok: boolean }
-  | { kind: 'remove'; object: MapObject };
+  { kind: 'place'; x: number; y: number; w: number; h: number; ok: boolean } | { kind: 'remove'; object: MapObject };
 
 export interface Scene {
   /** The room's map as the server last confirmed it. */
@@ -62,7 +61,13 @@ function drawFloor(ctx: CanvasRenderingContext2D, map: RoomMap, cell: number, bu
   ctx.stroke();
 }
 
-function drawObject(ctx: CanvasRenderingContext2D, o: MapObject, cell: number, scene: Scene, style: 'normal' | 'draft' | 'removed'): void {
+function drawObject(
+  ctx: CanvasRenderingContext2D,
+  o: MapObject,
+  cell: number,
+  scene: Scene,
+  style: 'normal' | 'draft' | 'removed',
+): void {
   const px = o.x * cell;
   const py = o.y * cell;
   const w = o.w * cell;
@@ -165,7 +170,14 @@ function drawAvatars(ctx: CanvasRenderingContext2D, scene: Scene, cell: number):
 }
 
 /** A name tag above the cell (below it on the top row), cut to about four cells wide. */
-function drawLabel(ctx: CanvasRenderingContext2D, text: string, at: Member, cell: number, map: RoomMap, mine: boolean): void {
+function drawLabel(
+  ctx: CanvasRenderingContext2D,
+  text: string,
+  at: Member,
+  cell: number,
+  map: RoomMap,
+  mine: boolean,
+): void {
   const size = Math.max(10, Math.round(cell * 0.34));
   ctx.save();
   ctx.font = `${mine ? 700 : 500} ${size}px system-ui, sans-serif`;

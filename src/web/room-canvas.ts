@@ -12,7 +12,10 @@ export class RoomCanvas {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly onResize = () => this.draw();
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly box: HTMLElement) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly box: HTMLElement,
+  ) {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('this browser cannot draw on a canvas');
     this.ctx = ctx;

@@ -45,11 +45,12 @@ export class RoomView {
     this.token = opts.token;
     const refresh = opts.refreshToken;
     this.session = new RoomSession({
-      connect: () => MyRoomClient.connect({
-        url: socketUrl(),
-        token: this.token,
-        ...(refresh ? { refreshToken: async () => (this.token = await refresh()) } : {}),
-      }),
+      connect: () =>
+        MyRoomClient.connect({
+          url: socketUrl(),
+          token: this.token,
+          ...(refresh ? { refreshToken: async () => (this.token = await refresh()) } : {}),
+        }),
       roomId: opts.roomId,
       as: opts.as,
       // A browser cannot see why a handshake failed; ask the API whether the token is the reason.
@@ -75,7 +76,9 @@ export class RoomView {
     this.cleanups.push(
       this.session.on('state', (s) => this.onState(s)),
       this.session.on('change', (f) => this.onChange(f)),
-      this.session.on('error', (e) => this.notify(describeError(new MyRoomRequestError(e.code, e.message, e), 'move'), 'error')),
+      this.session.on('error', (e) =>
+        this.notify(describeError(new MyRoomRequestError(e.code, e.message, e), 'move'), 'error'),
+      ),
     );
     this.listen(window, 'keydown', (e) => this.onKey(e as KeyboardEvent, true));
     this.listen(window, 'keyup', (e) => this.onKey(e as KeyboardEvent, false));
@@ -123,7 +126,9 @@ export class RoomView {
       }
       if (this.tokenWasRefused) {
         this.dispose();
-        this.opts.onSignedOut('Your sign-in is no longer valid (it expired, or the server changed its secret). Please sign in again.');
+        this.opts.onSignedOut(
+          'Your sign-in is no longer valid (it expired, or the server changed its secret). Please sign in again.',
+        );
         return;
       }
       byId('failed-text').textContent = describeError(s.error, 'enter');
@@ -140,9 +145,10 @@ export class RoomView {
       byId('keys-hint').hidden = frame.you.role !== 'player';
     }
     // A game this page has no name for (the owner's library changed): ask again.
-    const unknownGame = frame.type === 'built' || frame.type === 'welcome'
-      ? frame.map.objects.some((o) => o.gameId !== undefined && !this.names.has(o.gameId))
-      : false;
+    const unknownGame =
+      frame.type === 'built' || frame.type === 'welcome'
+        ? frame.map.objects.some((o) => o.gameId !== undefined && !this.names.has(o.gameId))
+        : false;
     if (unknownGame) void this.loadRoomInfo();
     if (frame.type === 'built') this.build.refresh();
     if (frame.type === 'notice') this.notify(`${frame.from.name}: ${frame.text}`, 'info');
@@ -168,7 +174,8 @@ export class RoomView {
 
   private onKey(e: KeyboardEvent, down: boolean): void {
     const t = e.target as HTMLElement | null;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable))
+      return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const dir = directionForKey(e);
     if (!dir) return;
@@ -209,7 +216,11 @@ export class RoomView {
 
   private renderTitle(): void {
     const mine = this.opts.roomId === this.opts.user.userId;
-    byId('room-title').textContent = mine ? 'Your room' : this.ownerName ? `${this.ownerName}'s room` : `Room ${this.opts.roomId}`;
+    byId('room-title').textContent = mine
+      ? 'Your room'
+      : this.ownerName
+        ? `${this.ownerName}'s room`
+        : `Room ${this.opts.roomId}`;
   }
 
   private renderFacts(): void {
@@ -217,7 +228,8 @@ export class RoomView {
     byId('room-seq').textContent = model.isReady ? String(model.seq) : '–';
     byId('map-version').textContent = model.isReady ? String(model.map.version) : '–';
     const role = model.isReady ? model.you.role : this.opts.as;
-    byId('your-role').textContent = `${this.opts.user.name}, ${role === 'player' ? 'playing' : 'watching'}${model.you.owner ? ' (owner)' : ''}`;
+    byId('your-role').textContent =
+      `${this.opts.user.name}, ${role === 'player' ? 'playing' : 'watching'}${model.you.owner ? ' (owner)' : ''}`;
   }
 
   private renderMembers(): void {

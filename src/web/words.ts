@@ -24,10 +24,16 @@ export function describeState(change: StateChange): string {
 /** A line under the badge while reconnecting: why, and when the next try is. */
 export function describeReconnect(change: StateChange): string {
   if (change.state !== 'reconnecting') return '';
-  const why = change.closeCode === 1012
-    ? 'The server is restarting.'
-    : change.error !== undefined ? 'Still cannot reach the room.' : 'The connection dropped.';
-  const when = change.retryInMs !== undefined ? ` Trying again in ${formatSeconds(change.retryInMs)} (attempt ${change.attempt}).` : '';
+  const why =
+    change.closeCode === 1012
+      ? 'The server is restarting.'
+      : change.error !== undefined
+        ? 'Still cannot reach the room.'
+        : 'The connection dropped.';
+  const when =
+    change.retryInMs !== undefined
+      ? ` Trying again in ${formatSeconds(change.retryInMs)} (attempt ${change.attempt}).`
+      : '';
   return why + when;
 }
 
@@ -37,7 +43,8 @@ export function formatSeconds(ms: number): string {
 }
 
 export function describeError(err: unknown, action: Action): string {
-  if (err instanceof NotInRoomNowError) return 'You are not connected to the room right now; wait until you are back in.';
+  if (err instanceof NotInRoomNowError)
+    return 'You are not connected to the room right now; wait until you are back in.';
   if (!(err instanceof MyRoomRequestError)) {
     const text = err instanceof Error ? err.message : String(err);
     if (/timed out/.test(text)) return 'The server did not answer in time. Try again.';
@@ -49,10 +56,14 @@ export function describeError(err: unknown, action: Action): string {
     case 'BLOCKED':
       return 'You cannot walk there: a wall, a game or the edge of the room is in the way.';
     case 'FORBIDDEN':
-      return action === 'build' ? 'Only the owner of this room can build here.' : 'Spectators watch; they cannot walk. Enter as a player to move.';
+      return action === 'build'
+        ? 'Only the owner of this room can build here.'
+        : 'Spectators watch; they cannot walk. Enter as a player to move.';
     case 'CONFLICT':
-      return `This room was changed while you were building (it is now at version ${String(d.version ?? '?')}). `
-        + 'The map was reloaded and your unsaved changes were discarded; place them again.';
+      return (
+        `This room was changed while you were building (it is now at version ${String(d.version ?? '?')}). ` +
+        'The map was reloaded and your unsaved changes were discarded; place them again.'
+      );
     case 'INVALID_BUILD':
       return `That build is not possible: ${err.message.replace(/^INVALID_BUILD: /, '')}.`;
     case 'ROOM_NOT_FOUND':

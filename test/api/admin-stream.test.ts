@@ -20,7 +20,10 @@ async function readEvents(res: Response, type: string, wanted: number): Promise<
         buffered = buffered.slice(end + 2);
         const lines = block.split('\n');
         const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length) ?? 'message';
-        const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice('data: '.length)).join('\n');
+        const data = lines
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice('data: '.length))
+          .join('\n');
         if (event === type) found.push(JSON.parse(data));
       }
     }
@@ -33,8 +36,12 @@ async function readEvents(res: Response, type: string, wanted: number): Promise<
 /** The admin console's feed: admins only, a snapshot a second of instances, live rooms and totals. */
 describeEachMode('admin stream', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('refuses everyone but admins, as problems', async () => {
     expectProblem(await api(server.url, 'GET', '/api/admin/stream'), 401);
@@ -46,16 +53,23 @@ describeEachMode('admin stream', (mode) => {
     const [guest] = await joinAs(server, 3, 2);
     const [alone] = await joinAs(server, 4, 4);
     try {
-      const res = await fetch(`${server.url}/api/admin/stream`, { headers: { Authorization: `Bearer ${adminToken()}` } });
+      const res = await fetch(`${server.url}/api/admin/stream`, {
+        headers: { Authorization: `Bearer ${adminToken()}` },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       // Steps between the first snapshots give the second one a rate above zero.
-      const walking = (async () => { for (const dir of ['right', 'down', 'left', 'up'] as const) await step(guest, dir); })();
+      const walking = (async () => {
+        for (const dir of ['right', 'down', 'left', 'up'] as const) await step(guest, dir);
+      })();
       const [first, second] = (await readEvents(res, 'snapshot', 2)) as AdminSnapshot[];
       await walking;
       expect(first.servedBy).toBe(server.config.instanceId);
       expect(first.instances.map((i) => i.instanceId)).toEqual([server.config.instanceId]);
-      expect(first.rooms.map((r) => [r.roomId, r.players])).toEqual([['2', 2], ['4', 1]]);
+      expect(first.rooms.map((r) => [r.roomId, r.players])).toEqual([
+        ['2', 2],
+        ['4', 1],
+      ]);
       expect(first.totals).toMatchObject({ players: 3, spectators: 0, rooms: 2, instances: 1, eventsPerSecond: null });
       expect(second.totals.eventsPerSecond).toEqual(expect.any(Number));
       expect(Date.parse(second.at)).toBeGreaterThan(Date.parse(first.at));
@@ -66,7 +80,9 @@ describeEachMode('admin stream', (mode) => {
 
   it('ends when the token that opened it expires', async () => {
     const exp = Math.floor(Date.now() / 1000) + 2;
-    const res = await fetch(`${server.url}/api/admin/stream`, { headers: { Authorization: `Bearer ${signedToken('ops', { role: 'admin', exp })}` } });
+    const res = await fetch(`${server.url}/api/admin/stream`, {
+      headers: { Authorization: `Bearer ${signedToken('ops', { role: 'admin', exp })}` },
+    });
     expect(res.status).toBe(200);
     // Read to the end: the server closes it at exp (the test's timeout catches a stream that never ends).
     const text = await res.text();

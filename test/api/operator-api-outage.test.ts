@@ -30,13 +30,18 @@ describe('operator HTTP API while Redis is unreachable', () => {
       expectProblem(await api(server.url, 'GET', '/api/rooms/2/state', { token: ADMIN }), 503);
       expectProblem(await api(server.url, 'GET', '/api/rooms', { token: ADMIN }), 503);
       expectProblem(await api(server.url, 'GET', '/api/instances', { token: ADMIN }), 503);
-      expectProblem(await api(server.url, 'POST', '/api/rooms/2/notices', { token: ADMIN, body: { text: 'lost?' } }), 503);
+      expectProblem(
+        await api(server.url, 'POST', '/api/rooms/2/notices', { token: ADMIN, body: { text: 'lost?' } }),
+        503,
+      );
       expectProblem(await api(server.url, 'POST', '/api/rooms/2/kick', { token: ADMIN, body: { userId: '3' } }), 503);
     } finally {
       proxy.refuse(false);
     }
     // Back: the room is as it was, at the same seq, with its player still in it.
-    let state = await api<{ seq: number; members: { userId: string }[] }>(server.url, 'GET', '/api/rooms/2/state', { token: ADMIN });
+    let state = await api<{ seq: number; members: { userId: string }[] }>(server.url, 'GET', '/api/rooms/2/state', {
+      token: ADMIN,
+    });
     for (let i = 0; state.status !== 200 && i < 100; i++) {
       await new Promise((r) => setTimeout(r, 100));
       state = await api(server.url, 'GET', '/api/rooms/2/state', { token: ADMIN });

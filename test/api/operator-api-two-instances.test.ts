@@ -51,11 +51,15 @@ describe('operator HTTP API across two instances', () => {
     await env.dropAll();
   });
 
-  it('lists both instances, and where a room\'s sessions are', async () => {
+  it("lists both instances, and where a room's sessions are", async () => {
     type Listed = { instanceId: string; leaseEpoch: string | null; draining: boolean };
-    const list = async () => (await api<{ instances: Listed[] }>(a.url, 'GET', '/api/instances', { token: ADMIN })).body.instances;
+    const list = async () =>
+      (await api<{ instances: Listed[] }>(a.url, 'GET', '/api/instances', { token: ADMIN })).body.instances;
     // Each instance publishes its figures every heartbeat: B's first ones may predate its lease.
-    await until(async () => (await list()).every((i) => i.leaseEpoch !== null), 'both instances to publish their lease epoch');
+    await until(
+      async () => (await list()).every((i) => i.leaseEpoch !== null),
+      'both instances to publish their lease epoch',
+    );
     const instances = await list();
     expect(instances.map((i) => i.instanceId)).toEqual([a.config.instanceId, b.config.instanceId].sort());
     for (const i of instances) expect(i).toMatchObject({ leaseEpoch: expect.any(String), draining: false });
@@ -63,39 +67,78 @@ describe('operator HTTP API across two instances', () => {
     const [onA] = await joinAs(a, 1, 1);
     const [onB] = await joinAs(b, 2, 1);
     try {
-      const rooms = await api<{ rooms: { roomId: string; players: number; instances: string[] }[] }>(b.url, 'GET', '/api/rooms', { token: ADMIN });
-      expect(rooms.body.rooms).toEqual([expect.objectContaining({
-        roomId: '1', players: 2, spectators: 0, instances: [a.config.instanceId, b.config.instanceId].sort(),
-      })]);
+      const rooms = await api<{ rooms: { roomId: string; players: number; instances: string[] }[] }>(
+        b.url,
+        'GET',
+        '/api/rooms',
+        { token: ADMIN },
+      );
+      expect(rooms.body.rooms).toEqual([
+        expect.objectContaining({
+          roomId: '1',
+          players: 2,
+          spectators: 0,
+          instances: [a.config.instanceId, b.config.instanceId].sort(),
+        }),
+      ]);
     } finally {
       await Promise.all([onA.close(), onB.close()]);
     }
   });
 
-  it('a notice sent through one instance reaches the room\'s clients on both, with one seq', async () => {
+  it("a notice sent through one instance reaches the room's clients on both, with one seq", async () => {
     const [onA] = await joinAs(a, 3, 3);
     const [onB] = await joinAs(b, 4, 3);
     await onA.next((f) => f.type === 'entered' && (f.member as { userId: string }).userId === '4');
-    const answer = await api<{ seq: number }>(b.url, 'POST', '/api/rooms/3/notices', { token: a.token(3), body: { text: 'from B' } });
+    const answer = await api<{ seq: number }>(b.url, 'POST', '/api/rooms/3/notices', {
+      token: a.token(3),
+      body: { text: 'from B' },
+    });
     expect(answer.status).toBe(202);
-    const expected = { type: 'notice', roomId: '3', seq: answer.body.seq, text: 'from B', from: { userId: '3', name: 'user3' } };
+    const expected = {
+      type: 'notice',
+      roomId: '3',
+      seq: answer.body.seq,
+      text: 'from B',
+      from: { userId: '3', name: 'user3' },
+    };
     expect(await onA.next((f) => f.type === 'notice')).toEqual(expected);
     expect(await onB.next((f) => f.type === 'notice')).toEqual(expected);
     // A received B's `entered` and notice through the broker, so A measured a consumer lag (its own entry is always fresh).
-    const list = await api<{ instances: { instanceId: string; brokerLagMs: number | null }[] }>(a.url, 'GET', '/api/instances', { token: ADMIN });
-    expect(list.body.instances.find((i) => i.instanceId === a.config.instanceId)?.brokerLagMs).toEqual(expect.any(Number));
+    const list = await api<{ instances: { instanceId: string; brokerLagMs: number | null }[] }>(
+      a.url,
+      'GET',
+      '/api/instances',
+      { token: ADMIN },
+    );
+    expect(list.body.instances.find((i) => i.instanceId === a.config.instanceId)?.brokerLagMs).toEqual(
+      expect.any(Number),
+    );
     await Promise.all([onA.close(), onB.close()]);
   });
 
-  it('a kick sent to one instance closes the player\'s socket on the other with 4003', async () => {
+  it("a kick sent to one instance closes the player's socket on the other with 4003", async () => {
     const [owner] = await joinAs(a, 5, 5);
     const [victim] = await joinAs(b, 6, 5);
     await owner.next((f) => f.type === 'entered' && (f.member as { userId: string }).userId === '6');
-    const answer = await api<{ seq: number }>(a.url, 'POST', '/api/rooms/5/kick', { token: ADMIN, body: { userId: '6' } });
+    const answer = await api<{ seq: number }>(a.url, 'POST', '/api/rooms/5/kick', {
+      token: ADMIN,
+      body: { userId: '6' },
+    });
     expect(answer.status).toBe(202);
-    expect(await victim.next((f) => f.type === 'kicked')).toEqual({ type: 'kicked', roomId: '5', message: expect.stringContaining('admin') });
+    expect(await victim.next((f) => f.type === 'kicked')).toEqual({
+      type: 'kicked',
+      roomId: '5',
+      message: expect.stringContaining('admin'),
+    });
     expect((await victim.closed).code).toBe(4003);
-    expect(await owner.next((f) => f.type === 'left')).toEqual({ type: 'left', roomId: '5', seq: answer.body.seq, userId: '6', reason: 'kicked' });
+    expect(await owner.next((f) => f.type === 'left')).toEqual({
+      type: 'left',
+      roomId: '5',
+      seq: answer.body.seq,
+      userId: '6',
+      reason: 'kicked',
+    });
     const state = await api<{ members: { userId: string }[] }>(b.url, 'GET', '/api/rooms/5/state', { token: ADMIN });
     expect(state.body.members.map((m) => m.userId)).toEqual(['5']);
     await owner.close();

@@ -4,13 +4,21 @@ import { startTestServer, type TestServer } from '../support/server';
 /** The HTTP API the web client uses, on the real server (services mode, demo data seeded). */
 describe('web client HTTP API', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   const get = (path: string, token?: string) =>
     fetch(server.url + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   const post = (path: string, body: unknown) =>
-    fetch(server.url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(server.url + path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('hands out a dev token for an existing user, and the token opens the API', async () => {
     const res = await post('/api/dev/token', { userId: '3' });
@@ -29,7 +37,11 @@ describe('web client HTTP API', () => {
     const bad = await post('/api/dev/token', { userId: 'no spaces allowed' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await bad.json()).toMatchObject({ status: 400, field: 'userId', detail: expect.stringMatching(/^userId: /) });
+    expect(await bad.json()).toMatchObject({
+      status: 400,
+      field: 'userId',
+      detail: expect.stringMatching(/^userId: /),
+    });
     expect((await post('/api/dev/token', {})).status).toBe(400);
   });
 
@@ -44,7 +56,9 @@ describe('web client HTTP API', () => {
     expect((await get('/api/rooms')).status).toBe(401);
     expect((await get('/api/rooms', 'not-a-jwt')).status).toBe(401);
 
-    const rooms = (await (await get('/api/rooms', token)).json()) as { rooms: { roomId: string; owner: { name: string } }[] };
+    const rooms = (await (await get('/api/rooms', token)).json()) as {
+      rooms: { roomId: string; owner: { name: string } }[];
+    };
     expect(rooms.rooms).toHaveLength(10);
     expect(rooms.rooms[2]).toEqual({ roomId: '3', owner: { userId: '3', name: 'user3' } });
 
@@ -52,7 +66,11 @@ describe('web client HTTP API', () => {
     expect(await room.json()).toEqual({
       roomId: '3',
       owner: { userId: '3', name: 'user3' },
-      games: [{ id: 3, name: 'Checkers' }, { id: 4, name: 'Backgammon' }, { id: 5, name: 'Mahjong' }],
+      games: [
+        { id: 3, name: 'Checkers' },
+        { id: 4, name: 'Backgammon' },
+        { id: 5, name: 'Mahjong' },
+      ],
     });
     expect((await get('/api/rooms/404', token)).status).toBe(404);
     expect((await get('/api/rooms/bad%20id', token)).status).toBe(400);
@@ -68,12 +86,18 @@ describe('web client HTTP API', () => {
 
 describe('web client HTTP API with DEV_TOKENS=false', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer({ DEV_TOKENS: 'false' }); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await startTestServer({ DEV_TOKENS: 'false' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('has no dev sign-in (404) but still serves the rest of the API', async () => {
     const res = await fetch(`${server.url}/api/dev/token`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: '1' }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId: '1' }),
     });
     expect(res.status).toBe(404);
     expect((await fetch(`${server.url}/api/dev/users`)).status).toBe(404);
@@ -84,8 +108,13 @@ describe('web client HTTP API with DEV_TOKENS=false', () => {
 
 describe('admin tokens from the dev sign-in', () => {
   const post = (server: TestServer, body: unknown) =>
-    fetch(`${server.url}/api/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    fetch(`${server.url}/api/dev/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const claims = (token: string) =>
+    JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 
   it('are refused (403) unless DEV_ADMIN_TOKENS is on; plain tokens carry no role', async () => {
     const server = await startTestServer();
@@ -113,7 +142,13 @@ describe('admin tokens from the dev sign-in', () => {
   });
 
   it('cannot be configured on an address other machines reach', () => {
-    const env = { JWT_SECRET: 'x'.repeat(32), REDIS_URL: 'redis://h', MYSQL_URL: 'mysql://h/db', DEV_TOKENS: 'true', DEV_ADMIN_TOKENS: 'true' };
+    const env = {
+      JWT_SECRET: 'x'.repeat(32),
+      REDIS_URL: 'redis://h',
+      MYSQL_URL: 'mysql://h/db',
+      DEV_TOKENS: 'true',
+      DEV_ADMIN_TOKENS: 'true',
+    };
     expect(() => loadConfig(env)).toThrow(/DEV_ADMIN_TOKENS: .*only allowed on loopback/);
     expect(() => loadConfig({ ...env, HOST: '10.1.2.3' })).toThrow(/only allowed on loopback/);
     expect(loadConfig({ ...env, HOST: '127.0.0.1' }).auth.devAdminTokens).toBe(true);

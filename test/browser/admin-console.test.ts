@@ -32,7 +32,8 @@ describe('admin console across two instances', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (bash .ci/run does)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (bash .ci/run does)`);
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
     mkdirSync(ARTIFACTS, { recursive: true });
     env = await createTestEnv('services');
@@ -57,8 +58,14 @@ describe('admin console across two instances', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
       ],
     });
   });
@@ -82,13 +89,15 @@ describe('admin console across two instances', () => {
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+    });
     const response = await page.goto(url);
     expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     return page;
   }
 
-  it('refuses a token that is not an admin\'s, in plain words', async () => {
+  it("refuses a token that is not an admin's, in plain words", async () => {
     const page = await openPage(`${a.url}/admin`);
     await page.fill('#token-input', a.token(2));
     await page.click('#token-form button[type="submit"]');
@@ -115,8 +124,16 @@ describe('admin console across two instances', () => {
     // Players, all on B: the room's owner (who builds), a visitor in the game client, a visitor
     // speaking the protocol, and someone alone in another room.
     const [owner] = await joinAs(b, 5, 5);
-    await buildOk(owner, 0, [wall(4, 3), wall(5, 3), wall(6, 3), wall(7, 3), wall(4, 4), wall(4, 5),
-      { op: 'place', kind: 'game', x: 9, y: 5, gameId: 5 }, { op: 'place', kind: 'game', x: 12, y: 9, gameId: 6 }]);
+    await buildOk(owner, 0, [
+      wall(4, 3),
+      wall(5, 3),
+      wall(6, 3),
+      wall(7, 3),
+      wall(4, 4),
+      wall(4, 5),
+      { op: 'place', kind: 'game', x: 9, y: 5, gameId: 5 },
+      { op: 'place', kind: 'game', x: 12, y: 9, gameId: 6 },
+    ]);
     const player = await openPage(`${b.url}/`);
     await player.click('#demo-users button[data-user-id="7"]', WAIT);
     await player.click('#room-list button[data-room-id="5"][data-as="player"]', WAIT);
@@ -128,11 +145,14 @@ describe('admin console across two instances', () => {
     await admin.click('#demo-admin-button', WAIT);
     await admin.waitForSelector('#who:has-text("(admin)")', WAIT);
     // Both instances, each with its figures; rooms with the most players first.
-    for (const id of [a.config.instanceId, b.config.instanceId]) await admin.waitForSelector(`#instances tr[data-instance-id="${id}"]`, WAIT);
+    for (const id of [a.config.instanceId, b.config.instanceId])
+      await admin.waitForSelector(`#instances tr[data-instance-id="${id}"]`, WAIT);
     await admin.waitForSelector(`#instances tr[data-instance-id="${b.config.instanceId}"][data-sessions="4"]`, WAIT);
     await admin.waitForSelector('#rooms tr[data-room-id="5"][data-players="3"]', WAIT);
     await admin.waitForSelector('#rooms tr[data-room-id="9"][data-players="1"]', WAIT);
-    expect(await admin.locator('#rooms tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-room-id')))).toEqual(['5', '9']);
+    expect(
+      await admin.locator('#rooms tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-room-id'))),
+    ).toEqual(['5', '9']);
     expect(await admin.textContent('#total-players')).toBe('4');
     await admin.fill('#room-search', 'user9');
     await admin.waitForSelector('#rooms tr[data-room-id="5"]', { ...WAIT, state: 'detached' });

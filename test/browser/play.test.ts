@@ -26,7 +26,8 @@ describe('playing in the browser', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (bash .ci/run does)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (bash .ci/run does)`);
     // The server serves dist/public; build it from the current sources.
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -36,8 +37,14 @@ describe('playing in the browser', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
       ],
     });
   });
@@ -60,7 +67,9 @@ describe('playing in the browser', () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     // The page runs under the server's Content-Security-Policy: anything it blocks fails the test.
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+    });
     const response = await page.goto(baseUrl + '/');
     expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     return page;
@@ -113,7 +122,13 @@ describe('playing in the browser', () => {
     await member(guest, 4, 0, 0);
 
     // Walk with the arrows and with W/A/S/D; the owner's page follows from the server's events.
-    for (const [key, x, y] of [['ArrowRight', 1, 0], ['ArrowRight', 2, 0], ['s', 2, 1], ['d', 3, 1], ['KeyA', 2, 1]] as const) {
+    for (const [key, x, y] of [
+      ['ArrowRight', 1, 0],
+      ['ArrowRight', 2, 0],
+      ['s', 2, 1],
+      ['d', 3, 1],
+      ['KeyA', 2, 1],
+    ] as const) {
       await guest.keyboard.press(key);
       await member(guest, 4, x, y);
     }
@@ -124,7 +139,16 @@ describe('playing in the browser', () => {
 
     // The owner builds: walls (one where the guest stands) and two games, saved as one build.
     await owner.click('#build-toggle');
-    await place(owner, '[data-kind="wall"]', [[2, 1], [5, 5], [6, 5], [7, 5], [8, 5], [5, 6], [5, 7], [13, 9]]);
+    await place(owner, '[data-kind="wall"]', [
+      [2, 1],
+      [5, 5],
+      [6, 5],
+      [7, 5],
+      [8, 5],
+      [5, 6],
+      [5, 7],
+      [13, 9],
+    ]);
     await place(owner, '[data-game-id="3"]', [[7, 7]]);
     await place(owner, '[data-game-id="5"]', [[11, 2]]);
     await clickCell(owner, 13, 9); // a second click takes a placement back

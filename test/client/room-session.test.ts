@@ -1,5 +1,12 @@
 import net from 'node:net';
-import { connectNode, type ConnectionState, type MyRoomClient, RoomSession, type StateChange, type WelcomeMessage } from '../../src/client/node';
+import {
+  connectNode,
+  type ConnectionState,
+  type MyRoomClient,
+  RoomSession,
+  type StateChange,
+  type WelcomeMessage,
+} from '../../src/client/node';
 import { createTestEnv, startTestServer, type TestEnv, type TestServer } from '../support/server';
 import { TcpProxy } from '../support/tcp-proxy';
 import { adminToken } from '../support/api';
@@ -32,7 +39,12 @@ function nextWelcome(session: RoomSession): Promise<WelcomeMessage> {
 function eventFrom(client: MyRoomClient, type: 'entered' | 'left', userId: string): Promise<unknown> {
   return new Promise((resolve) => {
     client.on(type, (e) => {
-      if ((type === 'entered' ? (e as { member: { userId: string } }).member.userId : (e as { userId: string }).userId) === userId) resolve(e);
+      if (
+        (type === 'entered'
+          ? (e as { member: { userId: string } }).member.userId
+          : (e as { userId: string }).userId) === userId
+      )
+        resolve(e);
     });
   });
 }
@@ -109,9 +121,12 @@ describe('RoomSession: staying in a room across drops, replacement and restarts'
     await visitor.start();
     const notice = new Promise((resolve) => visitor.on('notice', resolve));
     const admin = adminToken();
-    const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, {
-      method: 'POST', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-    });
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post('/api/rooms/4/notices', { text: 'closing soon' })).status).toBe(202);
     expect(await notice).toMatchObject({ type: 'notice', text: 'closing soon' });
     expect(visitor.model.notices.map((n) => n.text)).toEqual(['closing soon']);
@@ -175,7 +190,10 @@ describe('RoomSession against a server that never answers', () => {
     session.on('state', (s) => states.push(s));
     await expect(session.start()).rejects.toThrow('could not connect (timed out)');
     expect(states.map((s) => [s.state, s.attempt])).toEqual([
-      ['connecting', 0], ['reconnecting', 1], ['reconnecting', 2], ['failed', 2],
+      ['connecting', 0],
+      ['reconnecting', 1],
+      ['reconnecting', 2],
+      ['failed', 2],
     ]);
     // Equal jitter: the n-th wait is between half and all of 100 ms · 2^n.
     expect(states[1].retryInMs).toBeGreaterThanOrEqual(50);
@@ -193,7 +211,9 @@ describe('RoomSession across a server restart', () => {
   let env: TestEnv;
   let proxy: TcpProxy;
   const servers: TestServer[] = [];
-  beforeAll(async () => { env = await createTestEnv(); });
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
   afterAll(async () => {
     await proxy.close();
     for (const s of servers) await s.close();

@@ -4,7 +4,8 @@ import { LogCapture } from '../support/log-capture';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/server';
 
 const FAST = { baseMs: 100, maxMs: 1000, factor: 2 };
-const shortToken = (userId: number, ttlSeconds = 3) => mintToken(TEST_JWT_SECRET, { userId: String(userId), name: `user${userId}` }, ttlSeconds);
+const shortToken = (userId: number, ttlSeconds = 3) =>
+  mintToken(TEST_JWT_SECRET, { userId: String(userId), name: `user${userId}` }, ttlSeconds);
 
 /** The client library keeps its token fresh by itself (PROTOCOL.md §1, "Tokens that end"). */
 describe('client library: tokens that end', () => {
@@ -12,9 +13,15 @@ describe('client library: tokens that end', () => {
   let server: TestServer;
   const sessions: RoomSession[] = [];
 
-  beforeAll(async () => { server = await startTestServer({}, undefined, 'services', logs.logger); });
-  afterEach(async () => { await Promise.all(sessions.splice(0).map((s) => s.stop())); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await startTestServer({}, undefined, 'services', logs.logger);
+  });
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.stop()));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   function track(session: RoomSession): ConnectionState[] {
     sessions.push(session);
@@ -26,11 +33,15 @@ describe('client library: tokens that end', () => {
   it('with refreshToken, a session on 3 s tokens is still in the room after 5 s, on its first socket', async () => {
     let minted = 0;
     const session = new RoomSession({
-      connect: () => connectNode({
-        url: server.wsUrl,
-        token: shortToken(3),
-        refreshToken: () => { minted++; return Promise.resolve(shortToken(3)); },
-      }),
+      connect: () =>
+        connectNode({
+          url: server.wsUrl,
+          token: shortToken(3),
+          refreshToken: () => {
+            minted++;
+            return Promise.resolve(shortToken(3));
+          },
+        }),
       roomId: '3',
       backoff: FAST,
     });
@@ -52,14 +63,19 @@ describe('client library: tokens that end', () => {
   it('without refreshToken, a 4004 close ends the session: failed, TokenExpiredError, no reconnect', async () => {
     let connects = 0;
     const session = new RoomSession({
-      connect: () => { connects++; return connectNode({ url: server.wsUrl, token: shortToken(4, 2) }); },
+      connect: () => {
+        connects++;
+        return connectNode({ url: server.wsUrl, token: shortToken(4, 2) });
+      },
       roomId: '4',
       backoff: FAST,
     });
     track(session);
     await session.start();
     const failed = await new Promise<RoomSession['state']>((resolve) => {
-      session.on('state', (c) => { if (c.state !== 'in-room') resolve(c); });
+      session.on('state', (c) => {
+        if (c.state !== 'in-room') resolve(c);
+      });
     });
     expect(failed).toMatchObject({ state: 'failed', closeCode: 4004 });
     expect(failed.error).toBeInstanceOf(TokenExpiredError);

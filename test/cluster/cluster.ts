@@ -73,7 +73,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` every `everyMs` until it returns true; fails with `describe()` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000, everyMs = 50): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -164,10 +169,18 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
     async stop() {
       const procs = [...instances.map((i) => i.proc), ...extra.map((i) => i.proc), ...(gateway ? [gateway.proc] : [])];
       for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-      await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
+      await Promise.all(
+        procs.map((p) =>
+          p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined,
+        ),
+      );
       for (const s of streams) s.end();
       redis.disconnect();
-      await deleteBrokerQueues(prefix, PARTITIONS, instances.map((i) => i.id));
+      await deleteBrokerQueues(
+        prefix,
+        PARTITIONS,
+        instances.map((i) => i.id),
+      );
       await env.dropAll();
       if (!process.env.KEEP_CLUSTER_LOGS) rmSync(logDir, { recursive: true, force: true });
       else console.log(`cluster logs kept in ${logDir}`);
@@ -191,14 +204,19 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
 }
 
 async function waitUntilReady(cluster: Cluster, i: Instance): Promise<void> {
-  await waitFor(async () => {
-    if (!i.alive) throw new Error(`instance ${i.id} exited during start`);
-    try {
-      return (await cluster.readiness(i)).status === 200;
-    } catch {
-      return false;
-    }
-  }, `instance ${i.id} to become ready`, 30_000, 100);
+  await waitFor(
+    async () => {
+      if (!i.alive) throw new Error(`instance ${i.id} exited during start`);
+      try {
+        return (await cluster.readiness(i)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    `instance ${i.id} to become ready`,
+    30_000,
+    100,
+  );
 }
 
 /** docker/haproxy.cfg with loopback binds and one server line per instance. */

@@ -15,11 +15,16 @@ class Traffic {
   private running = true;
   private readonly done: Promise<void>;
 
-  constructor(readonly client: TestClient, everyMs = 80) {
+  constructor(
+    readonly client: TestClient,
+    everyMs = 80,
+  ) {
     this.done = (async () => {
       for (let k = 0; this.running; k++) {
         const sentAt = Date.now();
-        const frame = await client.request({ type: 'move', dir: DIRS[k % 4] }, 10_000).catch((err: Error) => ({ type: 'no-reply', message: err.message }) as Frame);
+        const frame = await client
+          .request({ type: 'move', dir: DIRS[k % 4] }, 10_000)
+          .catch((err: Error) => ({ type: 'no-reply', message: err.message }) as Frame);
         this.replies.push({ sentAt, frame });
         await sleep(everyMs);
       }
@@ -67,7 +72,11 @@ describe('three instances and the gateway: failures', () => {
   it('RabbitMQ stop_app/start_app during traffic: UNAVAILABLE and no change meanwhile, fan-out resumes, order kept, no crash', async () => {
     const roomId = '6';
     const players: { c: TestClient; welcome: Frame }[] = [];
-    for (const [i, u] of [[0, 1], [1, 2], [2, 3]] as const) {
+    for (const [i, u] of [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ] as const) {
       const c = await direct(i, u);
       players.push({ c, welcome: await c.request({ type: 'enter', roomId }) });
     }
@@ -84,19 +93,37 @@ describe('three instances and the gateway: failures', () => {
     let outageFrom = 0;
     try {
       await rabbitmqctl('stop_app');
-      await waitFor(async () => (await Promise.all(cluster.instances.map(readyBroker))).every((b) => b === 'down'), 'every instance to see the broker down', 20_000);
+      await waitFor(
+        async () => (await Promise.all(cluster.instances.map(readyBroker))).every((b) => b === 'down'),
+        'every instance to see the broker down',
+        20_000,
+      );
       outageFrom = Date.now();
       const seqDuringOutage = await seqOf(roomId);
-      await waitFor(() => traffic.every((t) => t.count(isUnavailable, outageFrom) >= 3), 'UNAVAILABLE answers during the outage', 20_000);
+      await waitFor(
+        () => traffic.every((t) => t.count(isUnavailable, outageFrom) >= 3),
+        'UNAVAILABLE answers during the outage',
+        20_000,
+      );
       expect(await players[0].c.request({ type: 'leave' })).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
-      expect(await players[1].c.request({ type: 'enter', roomId: '5' })).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+      expect(await players[1].c.request({ type: 'enter', roomId: '5' })).toMatchObject({
+        type: 'error',
+        code: 'UNAVAILABLE',
+      });
       // Requests that need the broker were refused and changed nothing.
       expect(await seqOf(roomId)).toBe(seqDuringOutage);
-      for (const t of traffic) expect(t.count((f) => f.type !== 'error' || f.code !== 'UNAVAILABLE', outageFrom)).toBe(0);
+      for (const t of traffic)
+        expect(t.count((f) => f.type !== 'error' || f.code !== 'UNAVAILABLE', outageFrom)).toBe(0);
     } finally {
       await rabbitmqctl('start_app');
     }
-    await waitFor(async () => (await Promise.all(cluster.instances.map((i) => cluster.readiness(i)))).every((r) => r.status === 200), 'every instance ready again', 30_000, 100);
+    await waitFor(
+      async () =>
+        (await Promise.all(cluster.instances.map((i) => cluster.readiness(i)))).every((r) => r.status === 200),
+      'every instance ready again',
+      30_000,
+      100,
+    );
     const recoveredAt = Date.now();
     await waitFor(() => traffic.every((t) => t.count(isMoved, recoveredAt) >= 5), 'moves accepted again', 20_000);
     await Promise.all(traffic.map((t) => t.stop()));
@@ -115,8 +142,12 @@ describe('three instances and the gateway: failures', () => {
     }
     // Each player saw the others' moves made after the broker came back: fan-out resumed.
     for (const p of players) {
-      const others = roomEvents(p.c, roomId).filter((e) => e.type === 'moved' && e.userId !== (p.welcome.you as { userId: string }).userId);
-      expect(new Set(others.filter((e) => (e.seq as number) > finalSeq - 10).map((e) => e.userId)).size).toBeGreaterThanOrEqual(1);
+      const others = roomEvents(p.c, roomId).filter(
+        (e) => e.type === 'moved' && e.userId !== (p.welcome.you as { userId: string }).userId,
+      );
+      expect(
+        new Set(others.filter((e) => (e.seq as number) > finalSeq - 10).map((e) => e.userId)).size,
+      ).toBeGreaterThanOrEqual(1);
     }
   });
 
@@ -131,7 +162,10 @@ describe('three instances and the gateway: failures', () => {
     const admin = new Redis(SERVICES.redis);
     try {
       const list = (await admin.client('LIST')) as string;
-      const ids = list.split('\n').filter((l) => l.includes(` name=myroom:${target.id} `)).map((l) => /\bid=(\d+)/.exec(l)![1]);
+      const ids = list
+        .split('\n')
+        .filter((l) => l.includes(` name=myroom:${target.id} `))
+        .map((l) => /\bid=(\d+)/.exec(l)![1]);
       expect(ids.length).toBeGreaterThan(0);
       for (const id of ids) await admin.client('KILL', 'ID', id);
     } finally {
@@ -139,12 +173,17 @@ describe('three instances and the gateway: failures', () => {
     }
 
     let moved: Frame | undefined;
-    await waitFor(async () => {
-      const r = await b.request({ type: 'move', dir: 'right' });
-      if (r.type === 'moved') moved = r;
-      else expect(r).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
-      return moved !== undefined;
-    }, 'a move to succeed after the reconnect', 15_000, 100);
+    await waitFor(
+      async () => {
+        const r = await b.request({ type: 'move', dir: 'right' });
+        if (r.type === 'moved') moved = r;
+        else expect(r).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+        return moved !== undefined;
+      },
+      'a move to succeed after the reconnect',
+      15_000,
+      100,
+    );
     expect(canonical(await seenSeq(a, roomId, moved!.seq as number))).toBe(canonical(moved!));
     expect((await cluster.readiness(target)).status).toBe(200);
     expect(target.alive).toBe(true);
@@ -176,15 +215,27 @@ describe('three instances and the gateway: failures', () => {
     if (late) expect(late.type).toBe('error');
     expect(await cluster.redis.hexists(`room:{${roomId}}:members`, '5')).toBe(0);
 
-    await waitFor(async () => (await cluster.readiness(stalled)).status === 200, 'the woken instance to serve again', 15_000, 100);
+    await waitFor(
+      async () => (await cluster.readiness(stalled)).status === 200,
+      'the woken instance to serve again',
+      15_000,
+      100,
+    );
     const epochAfter = await cluster.redis.hget('instances', stalled.id);
     expect(epochAfter).toBeTruthy();
     expect(epochAfter).not.toBe(epochBefore);
     const again = await direct(1, 5);
     expect(await again.request({ type: 'enter', roomId })).toMatchObject({ type: 'welcome' });
-    const back = await observer.next((f) => f.type === 'entered' && (f.member as { userId: string }).userId === '5' && (f.seq as number) > (left.seq as number));
+    const back = await observer.next(
+      (f) =>
+        f.type === 'entered' &&
+        (f.member as { userId: string }).userId === '5' &&
+        (f.seq as number) > (left.seq as number),
+    );
     // Between the reap and the new enter, nothing of user 5 reached the room.
-    const between = roomEvents(observer, roomId).filter((e) => (e.seq as number) > (left.seq as number) && (e.seq as number) < (back.seq as number));
+    const between = roomEvents(observer, roomId).filter(
+      (e) => (e.seq as number) > (left.seq as number) && (e.seq as number) < (back.seq as number),
+    );
     expect(between).toEqual([]);
     expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');
   });
@@ -202,14 +253,20 @@ describe('three instances and the gateway: failures', () => {
 
     const killedAt = Date.now();
     victim.proc.kill('SIGKILL');
-    const lefts = await Promise.all(['6', '7'].map((u) => observer.next((f) => f.type === 'left' && f.userId === u, 10_000)));
+    const lefts = await Promise.all(
+      ['6', '7'].map((u) => observer.next((f) => f.type === 'left' && f.userId === u, 10_000)),
+    );
     const elapsed = Date.now() - killedAt;
     console.log(`SIGKILL of ${victim.id}: its ${lefts.length} avatars left (reason timeout) after ${elapsed} ms`);
     for (const l of lefts) expect(l.reason).toBe('timeout');
     expect(elapsed).toBeLessThan(5000);
 
     expect(await cluster.redis.hkeys(`room:{${roomId}}:members`)).toEqual(['1']);
-    await waitFor(async () => (await cluster.redis.hexists('instances', victim.id)) === 0, 'the dead instance to be forgotten', 5000);
+    await waitFor(
+      async () => (await cluster.redis.hexists('instances', victim.id)) === 0,
+      'the dead instance to be forgotten',
+      5000,
+    );
     expect(await cluster.redis.hlen(`instance:{${victim.id}}:sessions`)).toBe(0);
     expect(await cluster.redis.hlen(`room:{${roomId}}:spectators`)).toBe(0);
     expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');

@@ -28,7 +28,10 @@ describe('three instances and the gateway: one room across instances', () => {
 
   it('the gateway spreads WebSocket upgrades over the instances by least connections', async () => {
     for (let u = 1; u <= 6; u++) await viaGateway(u);
-    await waitFor(async () => [...(await cluster.gateway.servers()).values()].reduce((n, s) => n + s.scur, 0) === 6, 'six sockets in the stats');
+    await waitFor(
+      async () => [...(await cluster.gateway.servers()).values()].reduce((n, s) => n + s.scur, 0) === 6,
+      'six sockets in the stats',
+    );
     const perServer = [...(await cluster.gateway.servers()).values()].map((s) => s.scur);
     expect(perServer).toEqual([2, 2, 2]);
   });
@@ -47,9 +50,14 @@ describe('three instances and the gateway: one room across instances', () => {
 
     const moved = await guest.request({ type: 'move', dir: 'right' });
     expect(moved).toMatchObject({ type: 'moved', userId: '2', x: 1, y: 0 });
-    for (const c of [owner, third]) expect(canonical(await seenSeq(c, '1', moved.seq as number))).toBe(canonical(moved));
+    for (const c of [owner, third])
+      expect(canonical(await seenSeq(c, '1', moved.seq as number))).toBe(canonical(moved));
 
-    const ack = await owner.request({ type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 5, y: 5 }] });
+    const ack = await owner.request({
+      type: 'build',
+      baseVersion: 0,
+      ops: [{ op: 'place', kind: 'wall', x: 5, y: 5 }],
+    });
     expect(ack.type).toBe('ack');
     const built = await guest.next((f) => f.type === 'built');
     expect(await third.next((f) => f.type === 'built')).toEqual(built);
@@ -57,7 +65,10 @@ describe('three instances and the gateway: one room across instances', () => {
 
     await third.request({ type: 'leave' });
     for (const c of [owner, guest]) {
-      expect(await c.next((f) => f.type === 'left' && f.userId === '3')).toMatchObject({ reason: 'leave', roomId: '1' });
+      expect(await c.next((f) => f.type === 'left' && f.userId === '3')).toMatchObject({
+        reason: 'leave',
+        roomId: '1',
+      });
     }
     expectGapFreeOrder(owner, '1', w1.seq as number, 'owner');
     expectGapFreeOrder(guest, '1', w2.seq as number, 'guest');
@@ -71,12 +82,16 @@ describe('three instances and the gateway: one room across instances', () => {
       players.push({ c, welcome: await c.request({ type: 'enter', roomId }), userId: String(u) });
     }
     const lastEnter = players[players.length - 1].welcome.seq as number;
-    await Promise.all(players.filter((p) => (p.welcome.seq as number) < lastEnter).map((p) => seenSeq(p.c, roomId, lastEnter)));
+    await Promise.all(
+      players.filter((p) => (p.welcome.seq as number) < lastEnter).map((p) => seenSeq(p.c, roomId, lastEnter)),
+    );
 
     const MOVES = 25;
-    const replies = await Promise.all(players.map((p) =>
-      Promise.all(Array.from({ length: MOVES }, (_, k) => p.c.request({ type: 'move', dir: DIRS[k % 4] }, 10_000))),
-    ));
+    const replies = await Promise.all(
+      players.map((p) =>
+        Promise.all(Array.from({ length: MOVES }, (_, k) => p.c.request({ type: 'move', dir: DIRS[k % 4] }, 10_000))),
+      ),
+    );
     for (const r of replies.flat()) expect(r.type).toBe('moved');
     const finalSeq = Math.max(...replies.flat().map((r) => r.seq as number));
     expect(finalSeq).toBe(lastEnter + players.length * MOVES);
@@ -113,7 +128,9 @@ describe('three instances and the gateway: one room across instances', () => {
     const moved = await newer.request({ type: 'move', dir: 'down' });
     expect(moved).toMatchObject({ type: 'moved', userId: '10' });
     await seenSeq(observer, roomId, moved.seq as number);
-    const about10 = roomEvents(observer, roomId).filter((e) => e.userId === '10' || (e.member as { userId?: string } | undefined)?.userId === '10');
+    const about10 = roomEvents(observer, roomId).filter(
+      (e) => e.userId === '10' || (e.member as { userId?: string } | undefined)?.userId === '10',
+    );
     expect(about10.map((e) => e.type)).toEqual(['entered', 'moved']);
     expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');
     expect(await cluster.redis.hlen(`room:{${roomId}}:members`)).toBe(2);
@@ -124,7 +141,10 @@ describe('three instances and the gateway: one room across instances', () => {
     const epoch = await cluster.redis.hget('instances', owner.id);
     // Short timeouts so it gives up quickly: it waits for the lease for SHUTDOWN_TIMEOUT_MS + 2 x TTL.
     const twin = await cluster.spawn(3, owner.id, {
-      SHUTDOWN_TIMEOUT_MS: '300', DRAIN_GRACE_MS: '0', INSTANCE_LEASE_TTL_MS: '600', INSTANCE_HEARTBEAT_MS: '200',
+      SHUTDOWN_TIMEOUT_MS: '300',
+      DRAIN_GRACE_MS: '0',
+      INSTANCE_LEASE_TTL_MS: '600',
+      INSTANCE_HEARTBEAT_MS: '200',
     });
     expect((await twin.exited).code).toBe(1);
     expect(twin.logTail(200)).toMatch(/every instance needs its own INSTANCE_ID/);
@@ -143,13 +163,24 @@ describe('three instances and the gateway: one room across instances', () => {
 
     let firstUnready: number | undefined;
     const closedAt: number[] = [];
-    const closes = leaving.map((c) => c.closed.then((ev) => { closedAt.push(Date.now()); return ev; }));
+    const closes = leaving.map((c) =>
+      c.closed.then((ev) => {
+        closedAt.push(Date.now());
+        return ev;
+      }),
+    );
     draining.proc.kill('SIGTERM');
-    await waitFor(async () => {
-      const r = await cluster.readiness(draining).catch(() => undefined);
-      if (r?.status === 503 && r.body.checks && (r.body.checks as { draining: boolean }).draining) firstUnready ??= Date.now();
-      return firstUnready !== undefined || closedAt.length > 0;
-    }, 'readiness to turn 503', 10_000, 20);
+    await waitFor(
+      async () => {
+        const r = await cluster.readiness(draining).catch(() => undefined);
+        if (r?.status === 503 && r.body.checks && (r.body.checks as { draining: boolean }).draining)
+          firstUnready ??= Date.now();
+        return firstUnready !== undefined || closedAt.length > 0;
+      },
+      'readiness to turn 503',
+      10_000,
+      20,
+    );
     // Players keep arriving through the gateway meanwhile: the draining instance refuses their
     // upgrades (503), and the gateway sends them to another instance (its check or its retry).
     const arrivals = await Promise.all([4, 5, 6].map((u) => viaGateway(u)));
@@ -171,7 +202,10 @@ describe('three instances and the gateway: one room across instances', () => {
     expect(await draining.exited).toEqual({ code: 0, signal: null });
 
     // The gateway has taken it out; a reconnecting player lands on a live instance.
-    await waitFor(async () => (await cluster.gateway.servers()).get(draining.id)?.status.startsWith('DOWN') ?? false, 'the gateway to mark it down');
+    await waitFor(
+      async () => (await cluster.gateway.servers()).get(draining.id)?.status.startsWith('DOWN') ?? false,
+      'the gateway to mark it down',
+    );
     const back = await viaGateway(2);
     expect(await back.request({ type: 'enter', roomId })).toMatchObject({ type: 'welcome' });
     expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');

@@ -52,14 +52,21 @@ describe('an instance paused past its lease', () => {
     // The other instance sees the lease expire and removes the frozen instance's avatars.
     for (const userId of ['1', '2']) {
       await observer.next((f) => f.type === 'left' && f.userId === userId, 30_000);
-      expect(observer.frames.find((f) => f.type === 'left' && f.userId === userId)).toMatchObject({ reason: 'timeout' });
+      expect(observer.frames.find((f) => f.type === 'left' && f.userId === userId)).toMatchObject({
+        reason: 'timeout',
+      });
     }
     const reapedMs = Math.round(performance.now() - stoppedAt);
     const seqAfterReap = await probe.seq(roomId);
 
     // Requests that reach the frozen process: it acts on them the moment it runs again.
     p1.send({ type: 'move', id: 'late-move', dir: 'right' });
-    p1.send({ type: 'build', id: 'late-build', baseVersion: w3.map.version, ops: [{ op: 'place', kind: 'wall', x: 9, y: 9 }] });
+    p1.send({
+      type: 'build',
+      id: 'late-build',
+      baseVersion: w3.map.version,
+      ops: [{ op: 'place', kind: 'wall', x: 9, y: 9 }],
+    });
     p2.send({ type: 'move', id: 'late-move-2', dir: 'down' });
     paused.proc.kill('SIGCONT');
     const resumedAt = performance.now();
@@ -90,7 +97,9 @@ describe('an instance paused past its lease', () => {
     const back2 = await connect(cluster.gateway.wsUrl, 2);
     await enter(back1, roomId);
     await enter(back2, roomId);
-    console.log(`paused past its lease: avatars reaped ${reapedMs} ms after SIGSTOP; ${fenced} writes fenced, sockets closed 1012 ${closedMs} ms after SIGCONT`);
+    console.log(
+      `paused past its lease: avatars reaped ${reapedMs} ms after SIGSTOP; ${fenced} writes fenced, sockets closed 1012 ${closedMs} ms after SIGCONT`,
+    );
 
     const gateway: RoomServer = { wsUrl: cluster.gateway.wsUrl, token: (userId) => cluster.token(userId) };
     await expectRoomInvariants(gateway, roomId, { clients: [observer, back1, back2], players: ['1', '2', '3'], probe });

@@ -47,14 +47,22 @@ describe('WORKERS=2 on one port', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const out of [proc.stdout!, proc.stderr!]) out.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-8000); });
+    for (const out of [proc.stdout!, proc.stderr!])
+      out.on('data', (c: Buffer) => {
+        output = (output + c.toString()).slice(-8000);
+      });
     redis = new Redis(SERVICES.redis, { keyPrefix: env.keyPrefix });
     // Ready once both workers hold a lease (the primary starts the second after the first serves).
-    await waitFor(async () => {
-      if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}):\n${output}`);
-      const live = await Promise.all([0, 1].map((i) => redis.exists(`instance:{${instanceId}-${i}}:lease`)));
-      return live.every((n) => n === 1);
-    }, 'both workers to hold their lease', 60_000, 200);
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}):\n${output}`);
+        const live = await Promise.all([0, 1].map((i) => redis.exists(`instance:{${instanceId}-${i}}:lease`)));
+        return live.every((n) => n === 1);
+      },
+      'both workers to hold their lease',
+      60_000,
+      200,
+    );
   });
 
   afterAll(async () => {
@@ -64,7 +72,11 @@ describe('WORKERS=2 on one port', () => {
       await exited;
     }
     redis?.disconnect();
-    await deleteBrokerQueues(prefix, PARTITIONS, [0, 1].map((i) => `${instanceId}-${i}`));
+    await deleteBrokerQueues(
+      prefix,
+      PARTITIONS,
+      [0, 1].map((i) => `${instanceId}-${i}`),
+    );
     await env?.dropAll();
   });
 
@@ -89,7 +101,9 @@ describe('WORKERS=2 on one port', () => {
     const moved = await a.client.request({ type: 'move', dir: 'right' });
     expect(moved).toMatchObject({ type: 'moved', userId: String(a.userId), x: 1, y: 0 });
     // The other worker's client sees it: the event crossed between the workers over the broker.
-    await expect(b.client.next((f) => f.type === 'moved' && f.seq === moved.seq, 15_000)).resolves.toMatchObject({ userId: String(a.userId) });
+    await expect(b.client.next((f) => f.type === 'moved' && f.seq === moved.seq, 15_000)).resolves.toMatchObject({
+      userId: String(a.userId),
+    });
     for (const c of clients) await c.close();
   });
 
@@ -97,7 +111,14 @@ describe('WORKERS=2 on one port', () => {
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    await waitFor(async () => (await Promise.all([0, 1].map((i) => redis.exists(`instance:{${instanceId}-${i}}:lease`)))).every((n) => n === 0),
-      'both leases to be released', 15_000, 100);
+    await waitFor(
+      async () =>
+        (await Promise.all([0, 1].map((i) => redis.exists(`instance:{${instanceId}-${i}}:lease`)))).every(
+          (n) => n === 0,
+        ),
+      'both leases to be released',
+      15_000,
+      100,
+    );
   });
 });

@@ -92,16 +92,29 @@ describe('docker/Dockerfile', () => {
 
   it('copies into the build stage every file `npm ci` and `npm run build` read, and .dockerignore keeps none of them out', () => {
     const buildStage = dockerfile.split(/^FROM /m)[1];
-    const copied = [...buildStage.matchAll(/^COPY (?!--from)(.*)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1));
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const copied = [...buildStage.matchAll(/^COPY (?!--from)(.*)$/gm)].flatMap((m) =>
+      m[1].trim().split(/\s+/).slice(0, -1),
+    );
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const needed = buildInputs(pkg.scripts.build);
     // The derivation must find the build's pieces, or this test would pass by checking nothing.
-    expect(needed).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'nest-cli.json', 'tsconfig.json', 'src']));
+    expect(needed).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'nest-cli.json', 'tsconfig.json', 'src']),
+    );
     expect(needed.some((p) => p.startsWith('scripts/'))).toBe(true);
     for (const path of needed) {
       expect(existsSync(join(ROOT, path))).toBe(true);
-      expect({ path, copied: copied.some((src) => covers(src.replace(/\/$/, ''), path)) }).toEqual({ path, copied: true });
-      expect({ path, ignored: ignored.filter((pattern) => covers(pattern.replace(/\/$/, ''), path)) }).toEqual({ path, ignored: [] });
+      expect({ path, copied: copied.some((src) => covers(src.replace(/\/$/, ''), path)) }).toEqual({
+        path,
+        copied: true,
+      });
+      expect({ path, ignored: ignored.filter((pattern) => covers(pattern.replace(/\/$/, ''), path)) }).toEqual({
+        path,
+        ignored: [],
+      });
     }
   });
 });
@@ -123,7 +136,10 @@ function buildInputs(command: string): string[] {
   for (const part of command.split('&&').map((p) => p.trim())) {
     const [tool, ...args] = part.split(/\s+/);
     if (tool === 'nest' && args[0] === 'build') {
-      const cli = JSON.parse(read('nest-cli.json')) as { sourceRoot?: string; compilerOptions?: { tsConfigPath?: string } };
+      const cli = JSON.parse(read('nest-cli.json')) as {
+        sourceRoot?: string;
+        compilerOptions?: { tsConfigPath?: string };
+      };
       const tsconfigPath = cli.compilerOptions?.tsConfigPath ?? 'tsconfig.build.json';
       const tsconfig = JSON.parse(read(tsconfigPath)) as { extends?: string; include?: string[] };
       paths.add('nest-cli.json').add(tsconfigPath);

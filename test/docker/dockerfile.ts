@@ -21,7 +21,11 @@ export interface Stage {
 }
 
 export function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stages: Stage[] = [];
   for (const line of lines) {
     const m = /^(\w+)\s+(.*)$/.exec(line);
@@ -50,11 +54,13 @@ export function parseCopy(args: string): { from?: string; sources: string[]; des
 
 /** `ENV a=1 b=2` into an object (the Dockerfile uses the key=value form only). */
 export function parseEnv(args: string): Record<string, string> {
-  return Object.fromEntries(args.split(' ').map((kv) => {
-    const i = kv.indexOf('=');
-    if (i < 1) throw new Error(`ENV without key=value: ${kv}`);
-    return [kv.slice(0, i), kv.slice(i + 1).replace(/^"(.*)"$/, '$1')];
-  }));
+  return Object.fromEntries(
+    args.split(' ').map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 1) throw new Error(`ENV without key=value: ${kv}`);
+      return [kv.slice(0, i), kv.slice(i + 1).replace(/^"(.*)"$/, '$1')];
+    }),
+  );
 }
 
 /**
@@ -62,13 +68,26 @@ export function parseEnv(args: string): Record<string, string> {
  * path segment, `**` across segments, a match on a directory excluding all below it, `!` re-including.
  */
 export function dockerignore(text: string): (path: string) => boolean {
-  const rules = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((raw) => {
-    const negate = raw.startsWith('!');
-    const pattern = posix.normalize((negate ? raw.slice(1) : raw).replace(/^\/+/, '')).replace(/\/+$/, '');
-    const source = pattern.split('/').map((seg) => (seg === '**' ? '.*' : seg
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))).join('/');
-    return { negate, re: new RegExp(`^${source.replace(/\.\*\//g, '(?:.*/)?')}(?:/.*)?$`) };
-  });
+  const rules = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((raw) => {
+      const negate = raw.startsWith('!');
+      const pattern = posix.normalize((negate ? raw.slice(1) : raw).replace(/^\/+/, '')).replace(/\/+$/, '');
+      const source = pattern
+        .split('/')
+        .map((seg) =>
+          seg === '**'
+            ? '.*'
+            : seg
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
+        )
+        .join('/');
+      return { negate, re: new RegExp(`^${source.replace(/\.\*\//g, '(?:.*/)?')}(?:/.*)?$`) };
+    });
   return (path) => {
     let ignored = false;
     for (const r of rules) if (r.re.test(path)) ignored = !r.negate;
@@ -81,7 +100,13 @@ export function dockerignore(text: string): (path: string) => boolean {
  * goes into `dest` when it names a directory (ends in `/`), else becomes `dest`. `ignored` sees
  * paths relative to `fromRoot`.
  */
-export async function copyLikeDocker(fromRoot: string, src: string, toRoot: string, dest: string, ignored: (p: string) => boolean): Promise<string[]> {
+export async function copyLikeDocker(
+  fromRoot: string,
+  src: string,
+  toRoot: string,
+  dest: string,
+  ignored: (p: string) => boolean,
+): Promise<string[]> {
   const rel = posix.normalize(src).replace(/^\.\/?|\/+$/g, '');
   if (ignored(rel)) return [];
   const from = join(fromRoot, rel);
@@ -93,7 +118,12 @@ export async function copyLikeDocker(fromRoot: string, src: string, toRoot: stri
   return [rel];
 }
 
-async function copyTree(fromRoot: string, rel: string, target: string, ignored: (p: string) => boolean): Promise<string[]> {
+async function copyTree(
+  fromRoot: string,
+  rel: string,
+  target: string,
+  ignored: (p: string) => boolean,
+): Promise<string[]> {
   await mkdir(target, { recursive: true });
   const copied: string[] = [];
   for (const entry of await readdir(join(fromRoot, rel), { withFileTypes: true })) {
@@ -112,7 +142,10 @@ async function copyTree(fromRoot: string, rel: string, target: string, ignored: 
 export async function copyFromStage(stageRoot: string, src: string, toRoot: string, dest: string): Promise<void> {
   const from = join(stageRoot, posix.normalize(src).replace(/^\/app\/?/, ''));
   const info = await stat(from);
-  const target = info.isDirectory() || dest.endsWith('/') ? join(toRoot, dest, info.isDirectory() ? '' : posix.basename(src)) : join(toRoot, dest);
+  const target =
+    info.isDirectory() || dest.endsWith('/')
+      ? join(toRoot, dest, info.isDirectory() ? '' : posix.basename(src))
+      : join(toRoot, dest);
   await mkdir(info.isDirectory() ? target : dirname(target), { recursive: true });
   await run('cp', ['-a', info.isDirectory() ? `${from}/.` : from, target]);
 }

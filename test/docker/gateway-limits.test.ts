@@ -24,7 +24,9 @@ describe('the gateway limits each source address (docker/haproxy.cfg)', () => {
     dir = mkdtempSync(join(tmpdir(), 'myroom-gw-'));
     const wss = new WebSocketServer({ noServer: true });
     backend = createServer((req, res) => res.writeHead(req.url === '/health/ready' ? 200 : 404).end());
-    backend.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => undefined)));
+    backend.on('upgrade', (req, socket, head) =>
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => undefined)),
+    );
     backendPort = await freePort();
     await new Promise<void>((r) => backend.listen(backendPort, '127.0.0.1', r));
   });
@@ -89,9 +91,13 @@ describe('the gateway limits each source address (docker/haproxy.cfg)', () => {
     /** One connection with one request: the status line, or null when the gateway closed it unanswered. */
     const request = () =>
       new Promise<string | null>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => socket.write('GET /gateway/health HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n'));
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write('GET /gateway/health HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n'),
+        );
         let data = '';
-        socket.setEncoding('utf8').on('data', (chunk: string) => { data += chunk; });
+        socket.setEncoding('utf8').on('data', (chunk: string) => {
+          data += chunk;
+        });
         socket.on('error', () => undefined);
         socket.on('close', () => resolve(data ? data.split('\r\n')[0] : null));
       });

@@ -9,7 +9,15 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config/config';
 import { deleteBrokerQueues } from '../support/rabbit';
 import { createTestEnv, SERVICES, type TestEnv } from '../support/server';
 import { readJsonLines } from '../support/json-lines';
-import { copyFromStage, copyLikeDocker, dockerignore, parseCopy, parseDockerfile, parseEnv, type Stage } from './dockerfile';
+import {
+  copyFromStage,
+  copyLikeDocker,
+  dockerignore,
+  parseCopy,
+  parseDockerfile,
+  parseEnv,
+  type Stage,
+} from './dockerfile';
 
 /**
  * The image, built without a Docker engine: docker/Dockerfile's build stage is replayed in a
@@ -89,34 +97,49 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
     expect(existsSync(join(imageRoot, 'src'))).toBe(false);
   });
 
-  it('its CMD serves /health/ready and the web client in embedded mode, its database where the image lets the node user write', async () => {
-    const final = stages[1];
-    const env = { ...parseEnv(final.instructions.find((i) => i.op === 'ENV')!.args) };
-    expect(env.NODE_ENV).toBe('production');
-    // The default SQLITE_PATH is relative to the WORKDIR: the final stage must hand that directory to its USER.
-    const embedded = loadConfig({});
-    if (embedded.mode !== 'embedded') throw new Error('an empty environment must mean embedded mode');
-    const dataDir = dirname(relative(process.cwd(), embedded.sqlite.path));
-    const user = final.instructions.filter((i) => i.op === 'USER').map((i) => i.args).pop();
-    const runs = final.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join(' && ');
-    expect(runs).toContain(`mkdir -p /app/${dataDir}`);
-    expect(runs).toContain(`chown ${user}:${user} /app/${dataDir}`);
-    const cmd = JSON.parse(final.instructions.find((i) => i.op === 'CMD')!.args) as string[];
-    const server = await startImage(cmd, { ...env, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: randomBytes(24).toString('hex') });
-    try {
-      expect(server.mode).toBe('embedded');
-      expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
-      const page = await fetch(`${server.url}/`);
-      expect(page.status).toBe(200);
-      expect(page.headers.get('content-type')).toMatch(/text\/html/);
-      expect(await page.text()).toMatch(/<script/);
-      expect(existsSync(join(imageRoot, dataDir, 'myroom.sqlite'))).toBe(true);
-    } finally {
-      expect(await server.stop()).toBe(0);
-    }
-  }, BOOT_MS);
+  it(
+    'its CMD serves /health/ready and the web client in embedded mode, its database where the image lets the node user write',
+    async () => {
+      const final = stages[1];
+      const env = { ...parseEnv(final.instructions.find((i) => i.op === 'ENV')!.args) };
+      expect(env.NODE_ENV).toBe('production');
+      // The default SQLITE_PATH is relative to the WORKDIR: the final stage must hand that directory to its USER.
+      const embedded = loadConfig({});
+      if (embedded.mode !== 'embedded') throw new Error('an empty environment must mean embedded mode');
+      const dataDir = dirname(relative(process.cwd(), embedded.sqlite.path));
+      const user = final.instructions
+        .filter((i) => i.op === 'USER')
+        .map((i) => i.args)
+        .pop();
+      const runs = final.instructions
+        .filter((i) => i.op === 'RUN')
+        .map((i) => i.args)
+        .join(' && ');
+      expect(runs).toContain(`mkdir -p /app/${dataDir}`);
+      expect(runs).toContain(`chown ${user}:${user} /app/${dataDir}`);
+      const cmd = JSON.parse(final.instructions.find((i) => i.op === 'CMD')!.args) as string[];
+      const server = await startImage(cmd, {
+        ...env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        JWT_SECRET: randomBytes(24).toString('hex'),
+      });
+      try {
+        expect(server.mode).toBe('embedded');
+        expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+        const page = await fetch(`${server.url}/`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/text\/html/);
+        expect(await page.text()).toMatch(/<script/);
+        expect(existsSync(join(imageRoot, dataDir, 'myroom.sqlite'))).toBe(true);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    },
+    BOOT_MS,
+  );
 
-  describe('docker/compose.yaml, run from the image tree on this machine\'s services', () => {
+  describe("docker/compose.yaml, run from the image tree on this machine's services", () => {
     let services: Record<string, ComposeService>;
     let test: TestEnv;
     const jwtSecret = randomBytes(24).toString('hex');
@@ -133,7 +156,12 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
 
     /** A service's environment with compose's `${VAR:?…}` filled in and its hosts pointed at this machine. */
     function localEnv(service: ComposeService): Record<string, string> {
-      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{JWT_SECRET[^}]*\}/, jwtSecret)]));
+      const env = Object.fromEntries(
+        Object.entries(service.environment ?? {}).map(([k, v]) => [
+          k,
+          String(v).replace(/\$\{JWT_SECRET[^}]*\}/, jwtSecret),
+        ]),
+      );
       return {
         ...env,
         ...(env.REDIS_URL ? { REDIS_URL: SERVICES.redis, REDIS_KEY_PREFIX: test.keyPrefix } : {}),
@@ -148,37 +176,52 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
       for (const [name, s] of built) {
         expect({ name, dockerfile: s.build!.dockerfile }).toEqual({ name, dockerfile: 'docker/Dockerfile' });
         const argv = [...(s.entrypoint ?? []), ...(s.command ?? [])];
-        for (const file of argv.filter((a) => /\.m?js$/.test(a))) expect({ name, file, exists: existsSync(join(imageRoot, file)) }).toEqual({ name, file, exists: true });
+        for (const file of argv.filter((a) => /\.m?js$/.test(a)))
+          expect({ name, file, exists: existsSync(join(imageRoot, file)) }).toEqual({ name, file, exists: true });
         const unknown = Object.keys(s.environment ?? {}).filter((k) => !CONFIG_VARIABLES.includes(k));
         expect({ name, unknown }).toEqual({ name, unknown: [] });
         expect(() => loadConfig(localEnv(s))).not.toThrow();
       }
     });
 
-    it('the gateway\'s mounted configuration is in the repository', () => {
+    it("the gateway's mounted configuration is in the repository", () => {
       for (const [name, s] of Object.entries(services)) {
         for (const volume of s.volumes ?? []) {
           const source = volume.split(':')[0];
-          if (source.startsWith('.')) expect({ name, source, exists: existsSync(join(ROOT, 'docker', source)) }).toEqual({ name, source, exists: true });
+          if (source.startsWith('.'))
+            expect({ name, source, exists: existsSync(join(ROOT, 'docker', source)) }).toEqual({
+              name,
+              source,
+              exists: true,
+            });
         }
       }
       expect(services.gateway.volumes).toContain('./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
     });
 
-    it('the migrate service migrates and seeds MySQL, then an instance with app1\'s environment is ready', async () => {
-      const migrate = services.migrate;
-      await sh(migrate.command!.join(' '), imageRoot, localEnv(migrate));
-      const cmd = JSON.parse(stages[1].instructions.find((i) => i.op === 'CMD')!.args) as string[];
-      const app = await startImage(cmd, { ...localEnv(services.app1), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-      try {
-        expect(app.mode).toBe('services');
-        const ready = await fetch(`${app.url}/health/ready`);
-        expect(ready.status).toBe(200);
-        expect(await ready.json()).toMatchObject({ checks: { state: 'up', database: 'up', broker: 'up' } });
-      } finally {
-        expect(await app.stop()).toBe(0);
-      }
-    }, BOOT_MS);
+    it(
+      "the migrate service migrates and seeds MySQL, then an instance with app1's environment is ready",
+      async () => {
+        const migrate = services.migrate;
+        await sh(migrate.command!.join(' '), imageRoot, localEnv(migrate));
+        const cmd = JSON.parse(stages[1].instructions.find((i) => i.op === 'CMD')!.args) as string[];
+        const app = await startImage(cmd, {
+          ...localEnv(services.app1),
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+        });
+        try {
+          expect(app.mode).toBe('services');
+          const ready = await fetch(`${app.url}/health/ready`);
+          expect(ready.status).toBe(200);
+          expect(await ready.json()).toMatchObject({ checks: { state: 'up', database: 'up', broker: 'up' } });
+        } finally {
+          expect(await app.stop()).toBe(0);
+        }
+      },
+      BOOT_MS,
+    );
   });
 
   /** `npm ci` from the local cache first: the registry is asked only for what the cache lacks. */
@@ -189,25 +232,42 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
   /** Runs a command in `cwd` with a clean environment (no NODE_ENV=test, no npm_config_* of the test runner). */
   function sh(command: string, cwd: string, env: Record<string, string> = {}): Promise<void> {
     return new Promise((resolveRun, reject) => {
-      const child = spawn('sh', ['-c', command], { cwd, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('sh', ['-c', command], {
+        cwd,
+        env: { ...baseEnv(), ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       running.push(child);
       let output = '';
-      child.stdout.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-8000); });
-      child.stderr.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-8000); });
-      child.on('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`\`${command}\` exited with ${code}:\n${output}`))));
+      child.stdout.on('data', (d: Buffer) => {
+        output = (output + d.toString()).slice(-8000);
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        output = (output + d.toString()).slice(-8000);
+      });
+      child.on('close', (code) =>
+        code === 0 ? resolveRun() : reject(new Error(`\`${command}\` exited with ${code}:\n${output}`)),
+      );
     });
   }
 
   /** Starts the image's CMD from the image tree; resolves once it logs where it listens. */
   function startImage(cmd: string[], env: Record<string, string>) {
-    const child = spawn(cmd[0], cmd.slice(1), { cwd: imageRoot, env: { ...baseEnv(), LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd[0], cmd.slice(1), {
+      cwd: imageRoot,
+      env: { ...baseEnv(), LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.push(child);
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const listening = new Promise<{ url: string; mode: string }>((resolveStart, reject) => {
       readJsonLines<{ msg?: string; port?: number; mode?: string }>(child.stdout!, (line) => {
-        if (line.msg?.startsWith('listening') && line.port) resolveStart({ url: `http://127.0.0.1:${line.port}`, mode: line.mode! });
+        if (line.msg?.startsWith('listening') && line.port)
+          resolveStart({ url: `http://127.0.0.1:${line.port}`, mode: line.mode! });
       });
       void exited.then((code) => reject(new Error(`the server exited with ${code} before listening:\n${stderr}`)));
     });

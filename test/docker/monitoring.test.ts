@@ -30,14 +30,21 @@ interface Panel {
   panels?: Panel[];
 }
 
-const services = (parse(read('docker/compose.yaml'), { merge: true }) as { services: Record<string, ComposeService> }).services;
+const services = (parse(read('docker/compose.yaml'), { merge: true }) as { services: Record<string, ComposeService> })
+  .services;
 const prometheus = parse(read('docker/prometheus.yml')) as {
   scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
 };
-const dashboard = JSON.parse(read('docker/grafana/dashboards/myroom.json')) as { uid: string; title: string; panels: Panel[] };
+const dashboard = JSON.parse(read('docker/grafana/dashboards/myroom.json')) as {
+  uid: string;
+  title: string;
+  panels: Panel[];
+};
 const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 /** The instances: services built from the Dockerfile that serve (the one-shot migrate does not). */
-const instances = Object.entries(services).filter(([, s]) => s.build && !s.command).map(([name, s]) => ({ name, port: s.environment?.PORT ?? '3000' }));
+const instances = Object.entries(services)
+  .filter(([, s]) => s.build && !s.command)
+  .map(([name, s]) => ({ name, port: s.environment?.PORT ?? '3000' }));
 
 /** Where `service` mounts `source` (a path under docker/) inside its container. */
 function mountOf(service: string, source: string): string | undefined {
@@ -60,16 +67,21 @@ describe('docker/prometheus.yml', () => {
     expect(mountOf('prometheus', './prometheus.yml')).toBe('/etc/prometheus/prometheus.yml');
     expect(mountOf('grafana', './grafana/provisioning')).toBe('/etc/grafana/provisioning');
     const dashboardsDir = mountOf('grafana', './grafana/dashboards');
-    const datasources = parse(read('docker/grafana/provisioning/datasources/prometheus.yaml')) as { datasources: { uid: string; url: string }[] };
+    const datasources = parse(read('docker/grafana/provisioning/datasources/prometheus.yaml')) as {
+      datasources: { uid: string; url: string }[];
+    };
     const [ds] = datasources.datasources;
     expect(new URL(ds.url).hostname).toBe('prometheus');
     expect(services.prometheus.ports).toContain(`${new URL(ds.url).port}:${new URL(ds.url).port}`);
-    const providers = parse(read('docker/grafana/provisioning/dashboards/myroom.yaml')) as { providers: { options: { path: string } }[] };
+    const providers = parse(read('docker/grafana/provisioning/dashboards/myroom.yaml')) as {
+      providers: { options: { path: string } }[];
+    };
     expect(providers.providers.map((p) => p.options.path)).toContain(dashboardsDir);
     // Every panel and query reads the provisioned data source.
     for (const p of panels.filter((x) => x.targets)) {
       expect({ panel: p.title, uid: p.datasource?.uid }).toEqual({ panel: p.title, uid: ds.uid });
-      for (const t of p.targets!) expect({ panel: p.title, uid: t.datasource?.uid ?? ds.uid }).toEqual({ panel: p.title, uid: ds.uid });
+      for (const t of p.targets!)
+        expect({ panel: p.title, uid: t.datasource?.uid ?? ds.uid }).toEqual({ panel: p.title, uid: ds.uid });
     }
   });
 });
@@ -88,16 +100,31 @@ describe('docker/grafana/dashboards/myroom.json', () => {
     metrics = await scrape(pair.b.url);
     await Promise.all([mover.close(), watcher.close()]);
   });
-  afterAll(async () => { await pair?.close(); });
+  afterAll(async () => {
+    await pair?.close();
+  });
 
   it('has the panels ops asked for, each with a query, laid out without overlaps', () => {
     const titles = panels.map((p) => p.title);
-    for (const wanted of [/players online/i, /rooms/i, /events\/s in/i, /events\/s out/i, /p99 event latency/i, /fan-out lag/i,
-      /rate-limited and refused/i, /event-loop lag/i, /redis.*mysql.*broker/i]) {
-      expect({ wanted: String(wanted), found: titles.some((t) => wanted.test(t)) }).toEqual({ wanted: String(wanted), found: true });
+    for (const wanted of [
+      /players online/i,
+      /rooms/i,
+      /events\/s in/i,
+      /events\/s out/i,
+      /p99 event latency/i,
+      /fan-out lag/i,
+      /rate-limited and refused/i,
+      /event-loop lag/i,
+      /redis.*mysql.*broker/i,
+    ]) {
+      expect({ wanted: String(wanted), found: titles.some((t) => wanted.test(t)) }).toEqual({
+        wanted: String(wanted),
+        found: true,
+      });
     }
     expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
-    for (const p of panels.filter((x) => x.type !== 'row')) expect({ panel: p.title, queries: p.targets?.length ?? 0 }).not.toEqual({ panel: p.title, queries: 0 });
+    for (const p of panels.filter((x) => x.type !== 'row'))
+      expect({ panel: p.title, queries: p.targets?.length ?? 0 }).not.toEqual({ panel: p.title, queries: 0 });
     const cells = new Map<string, string>();
     for (const p of dashboard.panels) {
       for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
@@ -110,10 +137,16 @@ describe('docker/grafana/dashboards/myroom.json', () => {
     }
   });
 
-  it('every metric a query names exists in a running server\'s /metrics', () => {
+  it("every metric a query names exists in a running server's /metrics", () => {
     const used = new Set(panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))));
     // The finder must find the metrics, or this test would pass by checking nothing.
-    expect([...used]).toEqual(expect.arrayContaining(['myroom_players', 'myroom_event_delivery_seconds_bucket', 'nodejs_eventloop_lag_p99_seconds']));
+    expect([...used]).toEqual(
+      expect.arrayContaining([
+        'myroom_players',
+        'myroom_event_delivery_seconds_bucket',
+        'nodejs_eventloop_lag_p99_seconds',
+      ]),
+    );
     const missing = [...used].filter((name) => !PROMETHEUS_OWN.has(name) && !exposed(metrics, name));
     expect(missing).toEqual([]);
   });
@@ -129,7 +162,21 @@ function exposed(s: Scrape, name: string): boolean {
   return !!m && ['histogram', 'summary'].includes(s.families.get(m[1]) ?? '') && s.sampleNames.has(name);
 }
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /**
  * The metric names in a PromQL expression: identifiers that are not functions or aggregations

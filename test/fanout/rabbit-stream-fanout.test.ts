@@ -26,7 +26,8 @@ function until<T>(list: T[], pred: (l: T[]) => boolean, timeoutMs = 5000): Promi
 /** Two rooms that land on different partitions. */
 function roomsOnDistinctPartitions(): [string, string] {
   const a = 'room-a';
-  for (let i = 0; ; i++) if (partitionOf(`room-b${i}`, PARTITIONS) !== partitionOf(a, PARTITIONS)) return [a, `room-b${i}`];
+  for (let i = 0; ; i++)
+    if (partitionOf(`room-b${i}`, PARTITIONS) !== partitionOf(a, PARTITIONS)) return [a, `room-b${i}`];
 }
 
 describe('RabbitStreamFanout on the real broker', () => {
@@ -36,7 +37,18 @@ describe('RabbitStreamFanout on the real broker', () => {
 
   function fanout(instanceId: string, url = SERVICES.rabbitmq): RabbitStreamFanout {
     const f = new RabbitStreamFanout(
-      { url, instanceId, prefix, partitions: PARTITIONS, maxAge: '10m', maxBytes: 20_000_000, segmentBytes: 1_000_000, prefetch: 50, batchMax: 256, batchLingerMs: 0 },
+      {
+        url,
+        instanceId,
+        prefix,
+        partitions: PARTITIONS,
+        maxAge: '10m',
+        maxBytes: 20_000_000,
+        segmentBytes: 1_000_000,
+        prefetch: 50,
+        batchMax: 256,
+        batchLingerMs: 0,
+      },
       createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', instanceId),
     );
     made.push(f);
@@ -55,11 +67,17 @@ describe('RabbitStreamFanout on the real broker', () => {
     await a.start(5000);
     expect(a.isHealthy()).toBe(true);
     const queues = await listBrokerQueues(prefix);
-    const streams = queues.filter((q) => q.name.startsWith(`${prefix}.events.`)).sort((x, y) => x.name.localeCompare(y.name));
+    const streams = queues
+      .filter((q) => q.name.startsWith(`${prefix}.events.`))
+      .sort((x, y) => x.name.localeCompare(y.name));
     expect(streams.map((q) => q.name)).toEqual([0, 1, 2, 3].map((p) => `${prefix}.events.${p}`));
     for (const s of streams) {
       expect(s.type).toBe('stream');
-      expect(s.arguments).toMatchObject({ 'x-max-age': '10m', 'x-max-length-bytes': 20_000_000, 'x-stream-max-segment-size-bytes': 1_000_000 });
+      expect(s.arguments).toMatchObject({
+        'x-max-age': '10m',
+        'x-max-length-bytes': 20_000_000,
+        'x-stream-max-segment-size-bytes': 1_000_000,
+      });
     }
     expect(queues.find((q) => q.name === `${prefix}.control.fa`)).toMatchObject({ type: 'classic' });
   });

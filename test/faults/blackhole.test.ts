@@ -62,7 +62,9 @@ describe('a black-holed connection to Redis', () => {
     const back = await timed(owner, { type: 'move', dir: 'down' }, BOUND_MS);
     expect(back.reply).toMatchObject({ type: 'moved' });
     await walker.stop();
-    console.log(`Redis black-holed: ${figures}; ready again ${ready} ms after the path healed, first move served ${Math.round(performance.now() - healed)} ms after it; walker ${JSON.stringify(walker.counts)}, slowest reply ${walker.maxMs} ms`);
+    console.log(
+      `Redis black-holed: ${figures}; ready again ${ready} ms after the path healed, first move served ${Math.round(performance.now() - healed)} ms after it; walker ${JSON.stringify(walker.counts)}, slowest reply ${walker.maxMs} ms`,
+    );
     expect(walker.maxMs).toBeLessThan(BOUND_MS);
     expect(Object.keys(walker.counts).sort()).toEqual(expect.arrayContaining(['moved']));
     for (const k of Object.keys(walker.counts)) expect(['moved', 'error:UNAVAILABLE']).toContain(k);
@@ -86,16 +88,19 @@ describe('a black-holed connection to the broker', () => {
     url.port = String(proxy.port);
     // Heartbeats every second: a dead path is noticed within about two of them.
     url.searchParams.set('heartbeat', '1');
-    server = await startTestServer({
-      ...LEASE,
-      INSTANCE_ID: `bh-${env.tag}`,
-      RABBITMQ_URL: url.toString(),
-      RABBITMQ_STREAM_PREFIX: `t.${env.tag}`,
-      RABBITMQ_STREAM_PARTITIONS: String(PARTITIONS),
-      RABBITMQ_STREAM_MAX_AGE: '10m',
-      RABBITMQ_STREAM_MAX_BYTES: '20000000',
-      RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
-    }, env);
+    server = await startTestServer(
+      {
+        ...LEASE,
+        INSTANCE_ID: `bh-${env.tag}`,
+        RABBITMQ_URL: url.toString(),
+        RABBITMQ_STREAM_PREFIX: `t.${env.tag}`,
+        RABBITMQ_STREAM_PARTITIONS: String(PARTITIONS),
+        RABBITMQ_STREAM_MAX_AGE: '10m',
+        RABBITMQ_STREAM_MAX_BYTES: '20000000',
+        RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
+      },
+      env,
+    );
     probe = await ServicesProbe.open(server);
   });
   afterAll(async () => {
@@ -134,7 +139,9 @@ describe('a black-holed connection to the broker', () => {
     expect(back.reply).toMatchObject({ type: 'moved' });
     await visitor.next((f) => f.type === 'moved' && f.seq === back.reply.seq, BOUND_MS);
     await walker.stop();
-    console.log(`Broker black-holed: ${figures}; ready again ${ready} ms after the path healed; walker ${JSON.stringify(walker.counts)}, slowest reply ${walker.maxMs} ms`);
+    console.log(
+      `Broker black-holed: ${figures}; ready again ${ready} ms after the path healed; walker ${JSON.stringify(walker.counts)}, slowest reply ${walker.maxMs} ms`,
+    );
     expect(walker.maxMs).toBeLessThan(BOUND_MS);
     for (const k of Object.keys(walker.counts)) expect(['moved', 'error:UNAVAILABLE']).toContain(k);
 

@@ -55,11 +55,19 @@ describe('MySQL unreachable under traffic', () => {
       expect((await enter(newcomer, '1')).members.map((m) => m.userId).sort()).toEqual(['1', '2', '3']);
       expect(await newcomer.request({ type: 'leave' })).toMatchObject({ type: 'ack' });
       const unready = await untilReadiness(server.url, 503);
-      expect((await readiness(server.url)).checks).toMatchObject({ database: expect.stringMatching(/^down/), state: 'up' });
+      expect((await readiness(server.url)).checks).toMatchObject({
+        database: expect.stringMatching(/^down/),
+        state: 'up',
+      });
       // Moves went on meanwhile: the walker keeps stepping for a while with MySQL away.
       const moved = walker.counts.moved ?? 0;
-      await visitor.next((f) => f.type === 'moved' && (f.seq as number) > w0.seq + 1 && walker.counts.moved! > moved + 10, 15_000);
-      console.log(`MySQL down: build UNAVAILABLE in ${built.ms} ms, enter of an uncached room in ${entered.ms} ms, unready ${Math.round(performance.now() - down)} ms into the outage (${unready} ms of polling)`);
+      await visitor.next(
+        (f) => f.type === 'moved' && (f.seq as number) > w0.seq + 1 && walker.counts.moved! > moved + 10,
+        15_000,
+      );
+      console.log(
+        `MySQL down: build UNAVAILABLE in ${built.ms} ms, enter of an uncached room in ${entered.ms} ms, unready ${Math.round(performance.now() - down)} ms into the outage (${unready} ms of polling)`,
+      );
     } finally {
       proxy.refuse(false);
     }
@@ -74,7 +82,9 @@ describe('MySQL unreachable under traffic', () => {
     expect(rebuilt.reply).toMatchObject({ type: 'ack' });
     expect((await enter(newcomer, '3')).roomId).toBe('3');
     await newcomer.close();
-    console.log(`MySQL back: ready again after ${ready} ms, build served ${Math.round(performance.now() - back)} ms after the proxy let traffic through`);
+    console.log(
+      `MySQL back: ready again after ${ready} ms, build served ${Math.round(performance.now() - back)} ms after the proxy let traffic through`,
+    );
 
     await expectRoomInvariants(server, '1', { clients: [owner, visitor], players: ['1', '2'], probe });
     await Promise.all([owner.close(), visitor.close()]);

@@ -41,7 +41,9 @@ const ADAPTERS: Adapter[] = [
 /** A promise the test settles by hand. */
 function gate() {
   let open!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
   return { open, opened };
 }
 
@@ -92,7 +94,11 @@ describe.each(ADAPTERS)('RoomLocks contract: $name', (adapter) => {
   });
 
   it('releases the lock when the callback throws, and passes the error on', async () => {
-    await expect(locks.withRoomLock('r1', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      locks.withRoomLock('r1', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(locks.withRoomLock('r1', async () => 'next')).resolves.toBe('next');
   });
 
@@ -104,7 +110,9 @@ describe.each(ADAPTERS)('RoomLocks contract: $name', (adapter) => {
       await held.opened;
       order.push('first out');
     });
-    const second = locks.withRoomLock('r1', async () => { order.push('second in'); });
+    const second = locks.withRoomLock('r1', async () => {
+      order.push('second in');
+    });
     await new Promise((r) => setTimeout(r, 50));
     held.open();
     await Promise.all([first, second]);
@@ -115,7 +123,11 @@ describe.each(ADAPTERS)('RoomLocks contract: $name', (adapter) => {
     const held = gate();
     const first = locks.withRoomLock('r1', () => held.opened);
     let ran = false;
-    await expect(locks.withRoomLock('r1', async () => { ran = true; })).rejects.toBeInstanceOf(RoomBusyError);
+    await expect(
+      locks.withRoomLock('r1', async () => {
+        ran = true;
+      }),
+    ).rejects.toBeInstanceOf(RoomBusyError);
     expect(ran).toBe(false);
     held.open();
     await first;

@@ -14,7 +14,10 @@ import { TcpProxy } from '../support/tcp-proxy';
  * by another writer), whatever the driver, and passes every other error on untouched.
  */
 async function unavailable(p: Promise<unknown>, code: RegExp): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(UnavailableError);
   expect((err as Error & { cause: { code?: string } }).cause.code).toMatch(code);
 }
@@ -37,7 +40,9 @@ describe('MapStore when MySQL goes away', () => {
     proxy = await TcpProxy.start(Number(url.port || 3306));
     url.port = String(proxy.port);
     const proxied: AppConfig = { ...config, mysql: { url: url.toString() } };
-    ds = new DataSource({ ...makeDataSource(proxied).options, logging: false } as ConstructorParameters<typeof DataSource>[0]);
+    ds = new DataSource({ ...makeDataSource(proxied).options, logging: false } as ConstructorParameters<
+      typeof DataSource
+    >[0]);
     await ds.initialize();
     store = new MapStore(ds, proxied);
   });
@@ -51,15 +56,26 @@ describe('MapStore when MySQL goes away', () => {
     expect((await store.findRoom('1'))?.ownerId).toBe('1');
     await proxy.close(); // cuts the pooled connections; the port refuses new ones
     await unavailable(store.findRoom('1'), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
-    await unavailable(store.upsertUser({ userId: 'u-1', name: 'U' }), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
+    await unavailable(
+      store.upsertUser({ userId: 'u-1', name: 'U' }),
+      /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/,
+    );
     await unavailable(store.ping(), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
   });
 
   it('an error that is not the database failing passes through as it is, and rolls the build back', async () => {
     const prev = (await store.findRoom('1'))!.map;
-    const next: RoomMap = { ...prev, version: prev.version + 1, objects: [{ id: 'w', kind: 'wall', x: 1, y: 1, w: 1, h: 1 }] };
+    const next: RoomMap = {
+      ...prev,
+      version: prev.version + 1,
+      objects: [{ id: 'w', kind: 'wall', x: 1, y: 1, w: 1, h: 1 }],
+    };
     const boom = new Error('boom');
-    await expect(store.saveBuild('1', prev, next, async () => { throw boom; })).rejects.toBe(boom);
+    await expect(
+      store.saveBuild('1', prev, next, async () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     expect((await store.findRoom('1'))?.map).toEqual(prev);
   });
 });
@@ -75,7 +91,9 @@ describe('MapStore when the SQLite file is locked by another writer', () => {
     if (config.mode !== 'embedded') throw new Error('expected an embedded-mode config');
     await (await openDatabase(config, true)).destroy();
     // As the server opens it, but waiting only briefly for a busy file.
-    ds = new DataSource({ ...makeDataSource(config).options, timeout: 50, logging: false } as ConstructorParameters<typeof DataSource>[0]);
+    ds = new DataSource({ ...makeDataSource(config).options, timeout: 50, logging: false } as ConstructorParameters<
+      typeof DataSource
+    >[0]);
     await ds.initialize();
     other = new Database(config.sqlite.path);
   });

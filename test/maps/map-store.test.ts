@@ -39,16 +39,32 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
 
   it('enforces foreign keys', async () => {
     await expect(ds.query(`INSERT INTO library (user_id, game_id) VALUES ('nobody', 1)`)).rejects.toThrow();
-    await expect(ds.query(`INSERT INTO map_objects (room_id, id, kind, x, y, w, h) VALUES ('nowhere', 'o1', 'wall', 0, 0, 1, 1)`)).rejects.toThrow();
+    await expect(
+      ds.query(`INSERT INTO map_objects (room_id, id, kind, x, y, w, h) VALUES ('nowhere', 'o1', 'wall', 0, 0, 1, 1)`),
+    ).rejects.toThrow();
   });
 
   it('seeding twice leaves the same rows, and rooms keep their maps', async () => {
     const before = await store.findRoom('1');
-    await store.saveBuild('1', before!.map, { ...before!.map, version: 1, objects: [wallAt('w', 3, 3)] }, async () => {});
+    await store.saveBuild(
+      '1',
+      before!.map,
+      { ...before!.map, version: 1, objects: [wallAt('w', 3, 3)] },
+      async () => {},
+    );
     await seedDemoData(ds, 20, 20);
-    const counts = await Promise.all(['users', 'games', 'library', 'rooms'].map(async (t) => Number((await ds.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n)));
+    const counts = await Promise.all(
+      ['users', 'games', 'library', 'rooms'].map(async (t) =>
+        Number((await ds.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n),
+      ),
+    );
     expect(counts).toEqual([10, 20, 30, 10]);
-    expect((await store.findRoom('1'))?.map).toEqual({ version: 1, width: 20, height: 20, objects: [wallAt('w', 3, 3)] });
+    expect((await store.findRoom('1'))?.map).toEqual({
+      version: 1,
+      width: 20,
+      height: 20,
+      objects: [wallAt('w', 3, 3)],
+    });
     expect(await store.ownedGameIds('1')).toEqual(new Set([1, 2, 3]));
     expect(await store.ownedGameIds('10')).toEqual(new Set([10, 11, 12]));
     expect((await store.games([2, 19])).map((g) => g.name)).toEqual(['Go', "Nine Men's Morris"]);
@@ -60,7 +76,11 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
     await new MapStore(ds, config).upsertUser({ userId: 'alice', name: 'Alice C.' });
     const users = await ds.query(`SELECT name FROM users WHERE id = 'alice'`);
     expect(users).toEqual([{ name: 'Alice C.' }]);
-    expect(await store.findRoom('alice')).toEqual({ id: 'alice', ownerId: 'alice', map: { version: 0, width: 20, height: 20, objects: [] } });
+    expect(await store.findRoom('alice')).toEqual({
+      id: 'alice',
+      ownerId: 'alice',
+      map: { version: 0, width: 20, height: 20, objects: [] },
+    });
   });
 
   it('upsertUser of many users at once creates each, with their rooms', async () => {
@@ -71,7 +91,11 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
 
   it('saveBuild writes the objects and the version; a stale base version is a CONFLICT', async () => {
     const prev = (await store.findRoom('2'))!.map;
-    const next: RoomMap = { ...prev, version: 1, objects: [wallAt('a', 1, 1), { id: 'g', kind: 'game', x: 4, y: 4, w: 2, h: 2, gameId: 3 }] };
+    const next: RoomMap = {
+      ...prev,
+      version: 1,
+      objects: [wallAt('a', 1, 1), { id: 'g', kind: 'game', x: 4, y: 4, w: 2, h: 2, gameId: 3 }],
+    };
     await store.saveBuild('2', prev, next, async () => {});
     expect((await store.findRoom('2'))?.map).toEqual(next);
     const removed: RoomMap = { ...next, version: 2, objects: [next.objects[1]] };
@@ -85,7 +109,9 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
   it('a build whose last step fails is rolled back entirely', async () => {
     const prev = (await store.findRoom('3'))!.map;
     await expect(
-      store.saveBuild('3', prev, { ...prev, version: 1, objects: [wallAt('x', 0, 1)] }, async () => { throw new Error('cache refused'); }),
+      store.saveBuild('3', prev, { ...prev, version: 1, objects: [wallAt('x', 0, 1)] }, async () => {
+        throw new Error('cache refused');
+      }),
     ).rejects.toThrow('cache refused');
     expect((await store.findRoom('3'))?.map).toEqual(prev);
   });
@@ -94,7 +120,9 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
     // SQLite has one connection: unless transactions take turns, the second would become a
     // savepoint inside the first and vanish with the first one's rollback.
     let failFirst!: (err: Error) => void;
-    const firstFails = new Promise<void>((_, reject) => { failFirst = reject; });
+    const firstFails = new Promise<void>((_, reject) => {
+      failFirst = reject;
+    });
     const prev4 = (await store.findRoom('4'))!.map;
     const prev5 = (await store.findRoom('5'))!.map;
     const first = store.saveBuild('4', prev4, { ...prev4, version: 1, objects: [wallAt('a', 1, 1)] }, () => firstFails);

@@ -4,8 +4,12 @@ import { createTestEnv, testServerEnv, type TestEnv } from '../support/server';
 
 describe('database schema', () => {
   let env: TestEnv;
-  beforeAll(async () => { env = await createTestEnv(); });
-  afterAll(async () => { await env.dropAll(); });
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
+  afterAll(async () => {
+    await env.dropAll();
+  });
 
   it('the migrations build exactly the schema the entities describe (no drift)', async () => {
     const ds = await openDatabase(loadConfig(testServerEnv(env)), true);

@@ -15,13 +15,20 @@ describeEachMode('both modes behave the same', ({ mode, start }) => {
     clients.push(c);
     return c;
   };
-  const isType = (type: string, extra: (f: Frame) => boolean = () => true) => (f: Frame) => f.type === type && extra(f);
+  const isType =
+    (type: string, extra: (f: Frame) => boolean = () => true) =>
+    (f: Frame) =>
+      f.type === type && extra(f);
 
-  beforeAll(async () => { server = await start({ ROOM_LOG_LENGTH: '10' }); });
+  beforeAll(async () => {
+    server = await start({ ROOM_LOG_LENGTH: '10' });
+  });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
-  afterAll(async () => { await server.close(); });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it(`is ready (${mode})`, async () => {
     const res = await fetch(`${server.url}/health/ready`);
@@ -75,9 +82,15 @@ describeEachMode('both modes behave the same', ({ mode, start }) => {
     const back = await visitor.request({ type: 'enter', roomId: '8', resume: { seq: since } });
     expect(back).toMatchObject({ type: 'welcome', resumed: true, seq: since + 5 });
     const replayed = await visitor.next(isType('entered', (f) => f.seq === since + 5));
-    const types = visitor.frames.filter((f) => typeof f.seq === 'number' && (f.seq as number) > since && f.type !== 'welcome');
+    const types = visitor.frames.filter(
+      (f) => typeof f.seq === 'number' && (f.seq as number) > since && f.type !== 'welcome',
+    );
     expect(types.map((f) => [f.seq, f.type])).toEqual([
-      [since + 1, 'left'], [since + 2, 'moved'], [since + 3, 'moved'], [since + 4, 'moved'], [since + 5, 'entered'],
+      [since + 1, 'left'],
+      [since + 2, 'moved'],
+      [since + 3, 'moved'],
+      [since + 4, 'moved'],
+      [since + 5, 'entered'],
     ]);
     expect(replayed).toBeDefined();
 
@@ -92,7 +105,8 @@ describeEachMode('both modes behave the same', ({ mode, start }) => {
     const owner = await connect(3);
     const w = await owner.request({ type: 'enter', roomId: '3' });
     const version = (w.map as { version: number }).version;
-    const place = (x: number, baseVersion: number) => owner.request({ type: 'build', baseVersion, ops: [{ op: 'place', kind: 'wall', x, y: 5 }] });
+    const place = (x: number, baseVersion: number) =>
+      owner.request({ type: 'build', baseVersion, ops: [{ op: 'place', kind: 'wall', x, y: 5 }] });
     expect(await place(5, version)).toMatchObject({ type: 'ack' });
     expect(await place(6, version)).toMatchObject({ type: 'error', code: 'CONFLICT', version: version + 1 });
   });
@@ -115,7 +129,9 @@ describeEachMode('both modes behave the same', ({ mode, start }) => {
     const guests = await Promise.all([2, 3, 4, 5, 6, 7, 8, 9, 10].map(connect));
     const welcomes = await Promise.all(guests.map((g) => g.request({ type: 'enter', roomId: '1' })));
     const base = hw.seq as number;
-    expect(welcomes.map((w) => w.seq as number).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => base + i));
+    expect(welcomes.map((w) => w.seq as number).sort((a, b) => a - b)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => base + i),
+    );
     await host.next(isType('entered', (f) => f.seq === base + 9));
     expect(host.ofType('entered').map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => base + i));
   });

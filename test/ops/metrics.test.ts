@@ -12,8 +12,12 @@ import { TcpProxy } from '../support/tcp-proxy';
  */
 describe('/metrics, two instances', () => {
   let pair: ServerPair;
-  beforeAll(async () => { pair = await startServerPair(); });
-  afterAll(async () => { await pair?.close(); });
+  beforeAll(async () => {
+    pair = await startServerPair();
+  });
+  afterAll(async () => {
+    await pair?.close();
+  });
 
   it('a move is counted in, then delivered locally on its instance and remotely on the other, with the fan-out lag', async () => {
     const [mover] = await joinAs(pair.a, 1, 1);
@@ -23,14 +27,26 @@ describe('/metrics, two instances', () => {
     await watcher.next((f) => f.type === 'moved' && f.seq === moved.seq);
     // The observation follows the socket write in the same turn: the next scrape sees it.
     const after = await scrape(pair.a.url);
-    expect(after.value('myroom_frames_received_total', { type: 'move' })).toBe(before.value('myroom_frames_received_total', { type: 'move' }) + 1);
-    expect(after.value('myroom_event_delivery_seconds_count', { source: 'local' })).toBeGreaterThan(before.value('myroom_event_delivery_seconds_count', { source: 'local' }));
-    expect(after.value('myroom_event_delivery_seconds_count', { source: 'remote' })).toBeGreaterThan(before.value('myroom_event_delivery_seconds_count', { source: 'remote' }));
-    expect(after.value('myroom_fanout_lag_seconds_count')).toBeGreaterThan(before.value('myroom_fanout_lag_seconds_count'));
+    expect(after.value('myroom_frames_received_total', { type: 'move' })).toBe(
+      before.value('myroom_frames_received_total', { type: 'move' }) + 1,
+    );
+    expect(after.value('myroom_event_delivery_seconds_count', { source: 'local' })).toBeGreaterThan(
+      before.value('myroom_event_delivery_seconds_count', { source: 'local' }),
+    );
+    expect(after.value('myroom_event_delivery_seconds_count', { source: 'remote' })).toBeGreaterThan(
+      before.value('myroom_event_delivery_seconds_count', { source: 'remote' }),
+    );
+    expect(after.value('myroom_fanout_lag_seconds_count')).toBeGreaterThan(
+      before.value('myroom_fanout_lag_seconds_count'),
+    );
     // In seconds, the write time having crossed the broker intact (not a units or clock blunder).
-    expect(after.value('myroom_fanout_lag_seconds_sum') - before.value('myroom_fanout_lag_seconds_sum')).toBeLessThan(60);
+    expect(after.value('myroom_fanout_lag_seconds_sum') - before.value('myroom_fanout_lag_seconds_sum')).toBeLessThan(
+      60,
+    );
     // The mover's reply and the watcher's event at least.
-    expect(after.value('myroom_frames_sent_total')).toBeGreaterThanOrEqual(before.value('myroom_frames_sent_total') + 2);
+    expect(after.value('myroom_frames_sent_total')).toBeGreaterThanOrEqual(
+      before.value('myroom_frames_sent_total') + 2,
+    );
     expect(after.families.get('myroom_fanout_last_lag_seconds')).toBe('gauge');
     await Promise.all([mover.close(), watcher.close()]);
   });
@@ -53,8 +69,11 @@ describe('/metrics, two instances', () => {
     await Promise.all([player.close(), spectator.close(), other.close()]);
     await eventually(async () => {
       const after = await scrape(pair.a.url);
-      expect([after.value('myroom_rooms'), after.value('myroom_players'), after.value('myroom_spectators')])
-        .toEqual([before.value('myroom_rooms'), before.value('myroom_players'), before.value('myroom_spectators')]);
+      expect([after.value('myroom_rooms'), after.value('myroom_players'), after.value('myroom_spectators')]).toEqual([
+        before.value('myroom_rooms'),
+        before.value('myroom_players'),
+        before.value('myroom_spectators'),
+      ]);
     });
   });
 
@@ -64,15 +83,20 @@ describe('/metrics, two instances', () => {
     const client = await connectAs(pair.b, 6);
     expect(await client.request({ type: 'move', dir: 'up' })).toMatchObject({ type: 'error', code: 'NOT_IN_ROOM' });
     const after = await scrape(pair.b.url);
-    expect(after.value('myroom_handshakes_refused_total', { status: '401' })).toBe(before.value('myroom_handshakes_refused_total', { status: '401' }) + 1);
-    expect(after.value('myroom_errors_sent_total', { code: 'NOT_IN_ROOM' })).toBe(before.value('myroom_errors_sent_total', { code: 'NOT_IN_ROOM' }) + 1);
+    expect(after.value('myroom_handshakes_refused_total', { status: '401' })).toBe(
+      before.value('myroom_handshakes_refused_total', { status: '401' }) + 1,
+    );
+    expect(after.value('myroom_errors_sent_total', { code: 'NOT_IN_ROOM' })).toBe(
+      before.value('myroom_errors_sent_total', { code: 'NOT_IN_ROOM' }) + 1,
+    );
     await client.close();
   });
 
-  it('event-loop lag and the backing services\' health are exposed', async () => {
+  it("event-loop lag and the backing services' health are exposed", async () => {
     const s = await scrape(pair.a.url);
     expect(s.families.get('nodejs_eventloop_lag_p99_seconds')).toBe('gauge');
-    for (const service of ['state', 'database', 'broker']) expect({ service, up: s.value('myroom_backend_up', { service }) }).toEqual({ service, up: 1 });
+    for (const service of ['state', 'database', 'broker'])
+      expect({ service, up: s.value('myroom_backend_up', { service }) }).toEqual({ service, up: 1 });
   });
 });
 
@@ -85,8 +109,12 @@ describe('/metrics, one instance', () => {
       for (let i = 0; i < 20; i++) flooder.send({ type: 'move', dir: i % 2 ? 'left' : 'right' });
       expect((await flooder.closed).code).toBe(1008);
       const after = await scrape(server.url);
-      expect(after.value('myroom_sockets_cut_total', { reason: 'flooding' })).toBe(before.value('myroom_sockets_cut_total', { reason: 'flooding' }) + 1);
-      expect(after.value('myroom_errors_sent_total', { code: 'RATE_LIMITED' })).toBeGreaterThan(before.value('myroom_errors_sent_total', { code: 'RATE_LIMITED' }));
+      expect(after.value('myroom_sockets_cut_total', { reason: 'flooding' })).toBe(
+        before.value('myroom_sockets_cut_total', { reason: 'flooding' }) + 1,
+      );
+      expect(after.value('myroom_errors_sent_total', { code: 'RATE_LIMITED' })).toBeGreaterThan(
+        before.value('myroom_errors_sent_total', { code: 'RATE_LIMITED' }),
+      );
     } finally {
       await server.close();
     }
@@ -99,10 +127,18 @@ describe('/metrics, one instance', () => {
       expect((await scrape(server.url)).value('myroom_backend_up', { service: 'state' })).toBe(1);
       proxy.refuse(true);
       proxy.dropAll();
-      await eventually(async () => expect((await scrape(server.url)).value('myroom_backend_up', { service: 'state' })).toBe(0), 10_000, 200);
+      await eventually(
+        async () => expect((await scrape(server.url)).value('myroom_backend_up', { service: 'state' })).toBe(0),
+        10_000,
+        200,
+      );
       expect((await scrape(server.url)).value('myroom_backend_up', { service: 'database' })).toBe(1);
       proxy.refuse(false);
-      await eventually(async () => expect((await scrape(server.url)).value('myroom_backend_up', { service: 'state' })).toBe(1), 15_000, 200);
+      await eventually(
+        async () => expect((await scrape(server.url)).value('myroom_backend_up', { service: 'state' })).toBe(1),
+        15_000,
+        200,
+      );
     } finally {
       await server.close();
       await proxy.close();

@@ -51,7 +51,9 @@ describe('instance lease and fenced room writes, on the real Redis', () => {
     expect(Number(await redis.pttl(leaseKey('i1')))).toBeGreaterThan(2000);
     await state.cacheMap('1', MAP);
     await enter(state, '7', 's1', 'i1');
-    expect(await state.sessionsOfInstance('i1')).toEqual([{ sessionId: 's1', roomId: '1', userId: '7', role: 'player' }]);
+    expect(await state.sessionsOfInstance('i1')).toEqual([
+      { sessionId: 's1', roomId: '1', userId: '7', role: 'player' },
+    ]);
     await expect(state.move('1', '7', 's1', 'right')).resolves.toMatchObject({ ok: true, x: 1, y: 0 });
   });
 

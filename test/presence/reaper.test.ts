@@ -28,7 +28,14 @@ describe('reaping a dead instance', () => {
     // Another instance, as its room writes would have left it: registered, holding one avatar.
     const ghost = new RedisPresenceStore(redis);
     expect(await ghost.acquireLease('ghost', 'g1', 500)).toBe(true);
-    await new RedisRoomState(redis, 100).enter('1', { userId: '5', name: 'user5', sessionId: 's-ghost', instanceId: 'ghost', role: 'player', spawn: { x: 3, y: 3 } });
+    await new RedisRoomState(redis, 100).enter('1', {
+      userId: '5',
+      name: 'user5',
+      sessionId: 's-ghost',
+      instanceId: 'ghost',
+      role: 'player',
+      spawn: { x: 3, y: 3 },
+    });
 
     // It never renews: once the lease expires, the server's reaper removes the avatar.
     const left = await owner.next((f) => f.type === 'left' && f.userId === '5', 10_000);

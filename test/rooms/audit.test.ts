@@ -8,8 +8,12 @@ import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/se
 describe('audit lines', () => {
   const logs = new LogCapture();
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer({}, undefined, 'services', logs.logger); });
-  afterAll(async () => { await server?.close(); });
+  beforeAll(async () => {
+    server = await startTestServer({}, undefined, 'services', logs.logger);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it('a build that succeeds and builds that are refused: who, what, room, result and code', async () => {
     const [owner, welcome] = await joinAs(server, 2, 2);
@@ -31,7 +35,9 @@ describe('audit lines', () => {
 
   it('dev sign-in: who got a token for whom, admin or not', async () => {
     const res = await fetch(`${server.url}/api/dev/token`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: 4 }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId: 4 }),
     });
     expect(res.status).toBe(200);
     expect(logs.audits('access.dev-token')).toEqual([
@@ -42,10 +48,20 @@ describe('audit lines', () => {
   it('operator actions: notices and kicks, done and refused, name the actor, the room and the target', async () => {
     const [owner] = await joinAs(server, 7, 7);
     const [visitor] = await joinAs(server, 8, 7);
-    expect((await api(server.url, 'POST', '/api/rooms/7/notices', { token: server.token(7), body: { text: 'hello' } })).status).toBe(202);
-    expect((await api(server.url, 'POST', '/api/rooms/7/notices', { token: server.token(8), body: { text: 'mine now' } })).status).toBe(403);
-    expect((await api(server.url, 'POST', '/api/rooms/7/kick', { token: adminToken('ops'), body: { userId: '8' } })).status).toBe(202);
-    expect((await api(server.url, 'POST', '/api/rooms/7/kick', { token: adminToken('ops'), body: { userId: '8' } })).status).toBe(404);
+    expect(
+      (await api(server.url, 'POST', '/api/rooms/7/notices', { token: server.token(7), body: { text: 'hello' } }))
+        .status,
+    ).toBe(202);
+    expect(
+      (await api(server.url, 'POST', '/api/rooms/7/notices', { token: server.token(8), body: { text: 'mine now' } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await api(server.url, 'POST', '/api/rooms/7/kick', { token: adminToken('ops'), body: { userId: '8' } })).status,
+    ).toBe(202);
+    expect(
+      (await api(server.url, 'POST', '/api/rooms/7/kick', { token: adminToken('ops'), body: { userId: '8' } })).status,
+    ).toBe(404);
 
     expect(logs.audits('notice')).toEqual([
       expect.objectContaining({ actor: '7', roomId: '7', result: 'ok', chars: 5, level: 30 }),
@@ -58,12 +74,14 @@ describe('audit lines', () => {
     await Promise.all([owner.close(), visitor.close()]);
   });
 
-  it('a drain (shutdown) is the system\'s, with how many sessions it ended', async () => {
+  it("a drain (shutdown) is the system's, with how many sessions it ended", async () => {
     const [client] = await joinAs(server, 5, 5);
     await server.close();
     server = undefined as unknown as TestServer;
     expect(await client.closed).toMatchObject({ code: 1012 });
-    expect(logs.audits('drain')).toEqual([expect.objectContaining({ actor: 'system', result: 'ok', sessions: 1, level: 30 })]);
+    expect(logs.audits('drain')).toEqual([
+      expect.objectContaining({ actor: 'system', result: 'ok', sessions: 1, level: 30 }),
+    ]);
   });
 });
 
@@ -77,12 +95,17 @@ describe('no token or secret in any log line', () => {
     const logs = new LogCapture('trace');
     const server = await startTestServer({}, undefined, 'services', logs.logger);
     const tokens: string[] = [];
-    const keep = (t: string) => { tokens.push(t); return t; };
+    const keep = (t: string) => {
+      tokens.push(t);
+      return t;
+    };
     try {
       const good = keep(server.token(2));
       const viaHeader = await TestClient.connect(server.wsUrl, good);
       await enter(viaHeader, 2);
-      const viaProtocol = await TestClient.connect(server.wsUrl, undefined, { protocols: ['myroom.v1', `bearer.${keep(server.token(3))}`] });
+      const viaProtocol = await TestClient.connect(server.wsUrl, undefined, {
+        protocols: ['myroom.v1', `bearer.${keep(server.token(3))}`],
+      });
       await enter(viaProtocol, 2);
 
       const bad = [
@@ -92,12 +115,20 @@ describe('no token or secret in any log line', () => {
       ];
       for (const token of bad) {
         await expect(TestClient.connect(server.wsUrl, token)).rejects.toBeInstanceOf(HandshakeRefused);
-        await expect(TestClient.connect(server.wsUrl, undefined, { protocols: ['myroom.v1', `bearer.${token}`] })).rejects.toBeInstanceOf(HandshakeRefused);
+        await expect(
+          TestClient.connect(server.wsUrl, undefined, { protocols: ['myroom.v1', `bearer.${token}`] }),
+        ).rejects.toBeInstanceOf(HandshakeRefused);
       }
-      await expect(TestClient.connect(server.wsUrl, undefined, { headers: { Authorization: `Basic ${keep('dXNlcjpwYXNzd29yZA')}` } })).rejects.toBeInstanceOf(HandshakeRefused);
+      await expect(
+        TestClient.connect(server.wsUrl, undefined, {
+          headers: { Authorization: `Basic ${keep('dXNlcjpwYXNzd29yZA')}` },
+        }),
+      ).rejects.toBeInstanceOf(HandshakeRefused);
 
       const res = await fetch(`${server.url}/api/dev/token`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: 6 }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId: 6 }),
       });
       const devToken = keep(((await res.json()) as { token: string }).token);
       const api = await fetch(`${server.url}/api/me`, { headers: { Authorization: `Bearer ${devToken}` } });
@@ -112,7 +143,10 @@ describe('no token or secret in any log line', () => {
       viaHeader.send(`{"type":"refresh","token":"${good}"`);
       await viaHeader.next((f) => f.type === 'error' && /JSON/.test(f.message as string));
 
-      const expiring = await TestClient.connect(server.wsUrl, keep(mintToken(TEST_JWT_SECRET, { userId: '7', name: 'user7' }, 1)));
+      const expiring = await TestClient.connect(
+        server.wsUrl,
+        keep(mintToken(TEST_JWT_SECRET, { userId: '7', name: 'user7' }, 1)),
+      );
       expect(await expiring.closed).toMatchObject({ code: 4004 });
       await Promise.all([viaHeader.close(), viaProtocol.close()]);
     } finally {
@@ -124,9 +158,14 @@ describe('no token or secret in any log line', () => {
     expect(logs.audits('access.expired')).toHaveLength(1);
     expect(logs.lines.filter((l) => l.msg === 'handshake refused').length).toBeGreaterThanOrEqual(6);
 
-    const secrets = [TEST_JWT_SECRET, ...tokens, ...tokens.map((t) => t.split('.')[2]).filter((s) => s && s.length > 8)];
+    const secrets = [
+      TEST_JWT_SECRET,
+      ...tokens,
+      ...tokens.map((t) => t.split('.')[2]).filter((s) => s && s.length > 8),
+    ];
     for (const line of logs.raw) {
-      for (const s of secrets) if (line.includes(s)) throw new Error(`a log line carries a credential (${s.slice(0, 12)}…): ${line}`);
+      for (const s of secrets)
+        if (line.includes(s)) throw new Error(`a log line carries a credential (${s.slice(0, 12)}…): ${line}`);
     }
     expect(logs.raw.length).toBeGreaterThan(20);
   });

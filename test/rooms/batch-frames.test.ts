@@ -10,18 +10,27 @@ const MOVES_EACH = 25;
 
 /** The frames as the client saw them, batches opened: every room event once, in arrival order. */
 function eventsOf(client: TestClient): Frame[] {
-  return client.frames.flatMap((f) => (f.type === 'batch' ? (f.events as Frame[]) : [f])).filter((f) => EVENT_TYPES.has(f.type));
+  return client.frames
+    .flatMap((f) => (f.type === 'batch' ? (f.events as Frame[]) : [f]))
+    .filter((f) => EVENT_TYPES.has(f.type));
 }
 
 describeEachMode('batched frames (subprotocol myroom.v1.batch)', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('batch sockets get every event exactly once in seq order, next to plain sockets in the same room', async () => {
     const room = '71';
     const plain = [await connectAs(server, 71), await connectAs(server, 72)];
-    const batched = [await connectAs(server, 73, { protocols: BATCH }), await connectAs(server, 74, { protocols: BATCH })];
+    const batched = [
+      await connectAs(server, 73, { protocols: BATCH }),
+      await connectAs(server, 74, { protocols: BATCH }),
+    ];
     expect(plain.map((c) => c.protocol)).toEqual(['', '']);
     expect(batched.map((c) => c.protocol)).toEqual(['myroom.v1.batch', 'myroom.v1.batch']);
     const all = [...plain, ...batched];
@@ -32,10 +41,23 @@ describeEachMode('batched frames (subprotocol myroom.v1.batch)', (mode) => {
     for (const c of all) {
       for (let i = 0; i < MOVES_EACH; i++) c.send({ type: 'move', dir: i % 2 ? 'left' : 'right', id: `m${i}` });
     }
-    const lastReplies = await Promise.all(all.map((c) => c.next((f) => f.id === `m${MOVES_EACH - 1}` || (f.type === 'batch' && (f.events as Frame[]).some((e) => e.id === `m${MOVES_EACH - 1}`)), 10_000)));
+    const lastReplies = await Promise.all(
+      all.map((c) =>
+        c.next(
+          (f) =>
+            f.id === `m${MOVES_EACH - 1}` ||
+            (f.type === 'batch' && (f.events as Frame[]).some((e) => e.id === `m${MOVES_EACH - 1}`)),
+          10_000,
+        ),
+      ),
+    );
     expect(lastReplies).toHaveLength(4);
     const lastSeq = welcomes[3].seq + all.length * MOVES_EACH;
-    await Promise.all(all.map((c) => c.next((f) => (f.type === 'batch' ? (f.events as Frame[]) : [f]).some((e) => e.seq === lastSeq), 10_000)));
+    await Promise.all(
+      all.map((c) =>
+        c.next((f) => (f.type === 'batch' ? (f.events as Frame[]) : [f]).some((e) => e.seq === lastSeq), 10_000),
+      ),
+    );
 
     for (const [i, c] of all.entries()) {
       const seqs = eventsOf(c).map((e) => e.seq as number);
@@ -65,7 +87,12 @@ describeEachMode('batched frames (subprotocol myroom.v1.batch)', (mode) => {
     const last = welcome.seq + 20;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`saw ${JSON.stringify(seen)}`)), 10_000);
-      client.on('moved', (e) => { if (e.seq === last) { clearTimeout(timer); resolve(); } });
+      client.on('moved', (e) => {
+        if (e.seq === last) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
     });
     expect(seen).toEqual(Array.from({ length: 20 }, (_, k) => welcome.seq + 1 + k));
     expect(raw.some((t) => t.startsWith('{"type":"batch"'))).toBe(false);

@@ -1,7 +1,17 @@
 import type { Direction } from '../../src/protocol/messages';
 import { describeEachMode } from '../support/modes';
 import {
-  build, buildOk, expectValidMap, joinAs, memberOf, peek, roomState, step, wall, walk, walkTo,
+  build,
+  buildOk,
+  expectValidMap,
+  joinAs,
+  memberOf,
+  peek,
+  roomState,
+  step,
+  wall,
+  walk,
+  walkTo,
 } from '../support/room';
 import type { TestServer } from '../support/server';
 
@@ -9,8 +19,12 @@ const times = (n: number, dir: Direction): Direction[] => Array<Direction>(n).fi
 
 describeEachMode('building', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('the owner builds: an ack for the owner, one `built` for everybody with the next version and seq', async () => {
     const [owner, w] = await joinAs(server, 1, 1);
@@ -21,19 +35,25 @@ describeEachMode('building', (mode) => {
     expect(seen).toMatchObject({ type: 'built', roomId: '1', seq: w.seq + 2 });
     expect(seen.map).toMatchObject({ version: 1, width: 20, height: 20 });
     const objects = (seen.map as { objects: unknown[] }).objects;
-    expect(objects).toEqual(expect.arrayContaining([
-      { id: expect.any(String), kind: 'wall', x: 4, y: 4, w: 1, h: 1 },
-      { id: expect.any(String), kind: 'game', x: 6, y: 6, w: 2, h: 2, gameId: 2 },
-    ]));
+    expect(objects).toEqual(
+      expect.arrayContaining([
+        { id: expect.any(String), kind: 'wall', x: 4, y: 4, w: 1, h: 1 },
+        { id: expect.any(String), kind: 'game', x: 6, y: 6, w: 2, h: 2, gameId: 2 },
+      ]),
+    );
     expect(objects).toHaveLength(2);
     // `built` carries every avatar's position, including the ones that did not move.
-    expect(seen.members).toEqual(expect.arrayContaining([
-      { userId: '1', name: 'user1', x: 0, y: 0, role: 'player' },
-      { userId: '2', name: 'user2', x: 0, y: 0, role: 'player' },
-    ]));
+    expect(seen.members).toEqual(
+      expect.arrayContaining([
+        { userId: '1', name: 'user1', x: 0, y: 0, role: 'player' },
+        { userId: '2', name: 'user2', x: 0, y: 0, role: 'player' },
+      ]),
+    );
     const ownersCopy = await owner.next((f) => f.type === 'built');
     expect(ownersCopy).toEqual(seen);
-    expect(roomState(await peek(server, 1))).toEqual(roomState({ seq: seen.seq as number, map: seen.map as never, members: seen.members as never }));
+    expect(roomState(await peek(server, 1))).toEqual(
+      roomState({ seq: seen.seq as number, map: seen.map as never, members: seen.members as never }),
+    );
     await owner.close();
     await visitor.close();
   });
@@ -58,12 +78,14 @@ describeEachMode('building', (mode) => {
     await owner.close();
   });
 
-  it('a removed object\'s id cannot be removed twice', async () => {
+  it("a removed object's id cannot be removed twice", async () => {
     const [owner, w] = await joinAs(server, 4, 4);
     const v1 = await buildOk(owner, w.map.version, [wall(9, 9)]);
     const id = v1.map.objects[0].id;
     await buildOk(owner, v1.map.version, [{ op: 'remove', objectId: id }]);
-    expect(await build(owner, v1.map.version + 1, [{ op: 'remove', objectId: id }])).toMatchObject({ code: 'INVALID_BUILD' });
+    expect(await build(owner, v1.map.version + 1, [{ op: 'remove', objectId: id }])).toMatchObject({
+      code: 'INVALID_BUILD',
+    });
     await owner.close();
   });
 

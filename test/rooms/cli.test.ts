@@ -25,12 +25,15 @@ const COMPILE_TIMEOUT_MS = 120_000;
 async function compileCli(outDir: string): Promise<string> {
   await mkdir(outDir, { recursive: true });
   const tsconfig = join(outDir, 'tsconfig.json');
-  await writeFile(tsconfig, JSON.stringify({
-    extends: join(ROOT, 'tsconfig.json'),
-    compilerOptions: { outDir, rootDir: join(ROOT, 'src'), sourceMap: false },
-    files: [join(ROOT, 'src/client/cli.ts')],
-    include: [],
-  }));
+  await writeFile(
+    tsconfig,
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: { outDir, rootDir: join(ROOT, 'src'), sourceMap: false },
+      files: [join(ROOT, 'src/client/cli.ts')],
+      include: [],
+    }),
+  );
   await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig], { cwd: ROOT });
   return join(outDir, 'client', 'cli.js');
 }
@@ -43,15 +46,21 @@ class Terminal {
   private waiters: (() => void)[] = [];
 
   constructor(readonly child: ChildProcess) {
-    readJsonLines<Frame>(child.stdout!, (frame) => this.frames.push(frame), () => this.wake());
+    readJsonLines<Frame>(
+      child.stdout!,
+      (frame) => this.frames.push(frame),
+      () => this.wake(),
+    );
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk;
       this.wake();
     });
-    this.exited = new Promise((r) => child.once('exit', (code) => {
-      r(code);
-      this.wake();
-    }));
+    this.exited = new Promise((r) =>
+      child.once('exit', (code) => {
+        r(code);
+        this.wake();
+      }),
+    );
   }
 
   /** A line written to the CLI's stdin, as a person would type it. */
@@ -111,7 +120,9 @@ describe('the terminal client (`npm run client`), piped', () => {
   const terminals: Terminal[] = [];
 
   const open = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const t = new Terminal(spawn(process.execPath, [cliJs, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const t = new Terminal(
+      spawn(process.execPath, [cliJs, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] }),
+    );
     terminals.push(t);
     return t;
   };
@@ -142,7 +153,11 @@ describe('the terminal client (`npm run client`), piped', () => {
     visitor.type('move right');
     const mine = await visitor.frame((f) => f.type === 'moved' && f.userId === '2');
     expect(mine).toMatchObject({ x: 1, y: 0, dir: 'right', id: expect.any(String) });
-    await expect(owner.frame((f) => f.type === 'moved' && f.userId === '2')).resolves.toMatchObject({ seq: mine.seq, x: 1, y: 0 });
+    await expect(owner.frame((f) => f.type === 'moved' && f.userId === '2')).resolves.toMatchObject({
+      seq: mine.seq,
+      x: 1,
+      y: 0,
+    });
 
     // w/a/s/d work too; a step off the map is refused, and the refusal is a frame like any other.
     visitor.type('a');
@@ -204,8 +219,14 @@ describe('the terminal client (`npm run client`), piped', () => {
   });
 
   it('--user mints the token with JWT_SECRET; --spectator watches and may not move', async () => {
-    const t = open(['--room', '5', '--url', server.wsUrl, '--user', '5', '--spectator'], { PATH: process.env.PATH, JWT_SECRET: TEST_JWT_SECRET });
-    await expect(t.frame(isType('welcome'))).resolves.toMatchObject({ you: { userId: '5', role: 'spectator' }, members: [] });
+    const t = open(['--room', '5', '--url', server.wsUrl, '--user', '5', '--spectator'], {
+      PATH: process.env.PATH,
+      JWT_SECRET: TEST_JWT_SECRET,
+    });
+    await expect(t.frame(isType('welcome'))).resolves.toMatchObject({
+      you: { userId: '5', role: 'spectator' },
+      members: [],
+    });
     t.type('w');
     await expect(t.frame(isType('error'))).resolves.toMatchObject({ code: 'FORBIDDEN' });
     t.type('quit');

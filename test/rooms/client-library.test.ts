@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from '../support/server';
 
 describe('the typed client library against the real server', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('enters, moves, builds, sees events and gets typed errors', async () => {
     const owner = await connectNode({ url: server.wsUrl, token: server.token(3) });
@@ -19,7 +23,9 @@ describe('the typed client library against the real server', () => {
     await expect(seen).resolves.toMatchObject({ seq: mine.seq, x: 0, y: 1 });
 
     await expect(guest.move('left')).rejects.toMatchObject({ code: 'BLOCKED', details: { x: 0, y: 1 } });
-    await expect(guest.build(0, [{ op: 'place', kind: 'wall', x: 5, y: 5 }])).rejects.toBeInstanceOf(MyRoomRequestError);
+    await expect(guest.build(0, [{ op: 'place', kind: 'wall', x: 5, y: 5 }])).rejects.toBeInstanceOf(
+      MyRoomRequestError,
+    );
     await owner.build(welcome.map.version, [{ op: 'place', kind: 'game', x: 2, y: 2, gameId: 3 }]);
     expect(guest.lastSeq).toBeGreaterThanOrEqual(mine.seq);
     owner.close();

@@ -57,14 +57,20 @@ function expectConsistentRoom(r: ChaosReport): void {
   // Replaying the owner's stream from its welcome follows the rules at every step and ends in
   // the room as a newcomer sees it.
   const { welcome, client } = r.stayers[0];
-  const end = replay(welcome, client.events().filter((e) => (e.seq as number) <= r.lastSeq), nearestFreeCell);
+  const end = replay(
+    welcome,
+    client.events().filter((e) => (e.seq as number) <= r.lastSeq),
+    nearestFreeCell,
+  );
   expect(roomState({ seq: r.lastSeq, ...end })).toEqual(roomState(r.final));
 }
 
 describeEachMode('a busy room', (mode) => {
   let server: TestServer;
   let report: ChaosReport | undefined;
-  beforeAll(async () => { server = await mode.start({ RATE_LIMIT_PER_SEC: '1000' }); });
+  beforeAll(async () => {
+    server = await mode.start({ RATE_LIMIT_PER_SEC: '1000' });
+  });
   afterAll(async () => {
     for (const s of report?.stayers ?? []) await s.client.close();
     await server.close();
@@ -72,7 +78,15 @@ describeEachMode('a busy room', (mode) => {
 
   it('20 walkers, 50 builds, people coming and going: one consistent history for everybody', async () => {
     const s = seed();
-    report = await runChaos(server, { roomId: '1', ownerId: '1', gameIds: [1, 2, 3], walkers: 20, builds: 50, churners: 6, seed: s });
+    report = await runChaos(server, {
+      roomId: '1',
+      ownerId: '1',
+      gameIds: [1, 2, 3],
+      walkers: 20,
+      builds: 50,
+      churners: 6,
+      seed: s,
+    });
     await withSeed(s, () => expectConsistentRoom(report!));
   }, 60_000);
 });
@@ -80,7 +94,9 @@ describeEachMode('a busy room', (mode) => {
 describe('a busy room: MySQL and Redis agree afterwards [services]', () => {
   let server: TestServer;
   let report: ChaosReport | undefined;
-  beforeAll(async () => { server = await startTestServer({ RATE_LIMIT_PER_SEC: '1000' }); });
+  beforeAll(async () => {
+    server = await startTestServer({ RATE_LIMIT_PER_SEC: '1000' });
+  });
   afterAll(async () => {
     for (const s of report?.stayers ?? []) await s.client.close();
     await server.close();
@@ -88,7 +104,15 @@ describe('a busy room: MySQL and Redis agree afterwards [services]', () => {
 
   it('the map rows equal the cached map; the live avatars are the stayers, none on an occupied cell', async () => {
     const s = seed();
-    report = await runChaos(server, { roomId: '2', ownerId: '2', gameIds: [2, 3, 4], walkers: 8, builds: 30, churners: 4, seed: s });
+    report = await runChaos(server, {
+      roomId: '2',
+      ownerId: '2',
+      gameIds: [2, 3, 4],
+      walkers: 8,
+      builds: 30,
+      churners: 4,
+      seed: s,
+    });
     const probe = await ServicesProbe.open(server);
     try {
       await withSeed(s, async () => {
@@ -103,7 +127,9 @@ describe('a busy room: MySQL and Redis agree afterwards [services]', () => {
         for (const m of members) expect(grid[m.y * stored.width + m.x]).toBe('0');
         expect(Object.keys(await probe.sessions('2')).sort()).toEqual(report!.expectedMembers);
         expect(Object.values(await probe.spectators('2'))).toEqual(['chaos-watcher']);
-        expect(Object.keys(await probe.instanceSessions(server.config.instanceId))).toHaveLength(report!.stayers.length);
+        expect(Object.keys(await probe.instanceSessions(server.config.instanceId))).toHaveLength(
+          report!.stayers.length,
+        );
       });
     } finally {
       await probe.close();

@@ -1,13 +1,15 @@
 import { describeEachMode } from '../support/modes';
-import {
-  buildOk, connectAs, enter, joinAs, memberOf, peek, step, wall, walk,
-} from '../support/room';
+import { buildOk, connectAs, enter, joinAs, memberOf, peek, step, wall, walk } from '../support/room';
 import type { TestServer } from '../support/server';
 
 describeEachMode('entering and moving', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   describe('welcome and entered', () => {
     it('the first player gets the whole room: id, seq, who they are, the map, themselves at (0,0)', async () => {
@@ -26,20 +28,24 @@ describeEachMode('entering and moving', (mode) => {
       await client.close();
     });
 
-    it('a second player: the first sees `entered` with the next seq; the newcomer\'s welcome lists both', async () => {
+    it("a second player: the first sees `entered` with the next seq; the newcomer's welcome lists both", async () => {
       const [first, w1] = await joinAs(server, 2, 2);
       const [second, w2] = await joinAs(server, 3, 2);
       expect(w2.seq).toBe(w1.seq + 1);
       const entered = await first.next((f) => f.type === 'entered');
       expect(entered).toEqual({
-        type: 'entered', roomId: '2', seq: w2.seq,
+        type: 'entered',
+        roomId: '2',
+        seq: w2.seq,
         member: { userId: '3', name: 'user3', x: 0, y: 0, role: 'player' },
       });
       // Several avatars may share a cell: both stand on the spawn cell.
-      expect(w2.members).toEqual(expect.arrayContaining([
-        { userId: '2', name: 'user2', x: 0, y: 0, role: 'player' },
-        { userId: '3', name: 'user3', x: 0, y: 0, role: 'player' },
-      ]));
+      expect(w2.members).toEqual(
+        expect.arrayContaining([
+          { userId: '2', name: 'user2', x: 0, y: 0, role: 'player' },
+          { userId: '3', name: 'user3', x: 0, y: 0, role: 'player' },
+        ]),
+      );
       expect(w2.members).toHaveLength(2);
       // The newcomer does not get its own `entered`: the welcome already says it.
       expect(second.ofType('entered')).toEqual([]);
@@ -63,13 +69,20 @@ describeEachMode('entering and moving', (mode) => {
   });
 
   describe('moves', () => {
-    it('each step is one `moved` for everybody, seq up by exactly 1; only the mover\'s copy carries its id', async () => {
+    it("each step is one `moved` for everybody, seq up by exactly 1; only the mover's copy carries its id", async () => {
       const [mover, w1] = await joinAs(server, 1, 7);
       const [watcher] = await joinAs(server, 7, 7);
       let seq = w1.seq + 1; // the watcher's entered
       await mover.next((f) => f.type === 'entered' && f.seq === seq);
       const path = ['right', 'right', 'down', 'left', 'down', 'up'] as const;
-      const expected = [[1, 0], [2, 0], [2, 1], [1, 1], [1, 2], [1, 1]];
+      const expected = [
+        [1, 0],
+        [2, 0],
+        [2, 1],
+        [1, 1],
+        [1, 2],
+        [1, 1],
+      ];
       for (const [i, dir] of path.entries()) {
         const reply = await mover.request({ type: 'move', dir, id: `m${i}` });
         seq++;
@@ -86,8 +99,12 @@ describeEachMode('entering and moving', (mode) => {
       // Both saw the same gap-free sequence.
       const seqs = watcher.events().map((e) => e.seq);
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i));
-      expect(mover.events().filter((e) => (e.seq as number) > w1.seq + 1).map((e) => e.seq))
-        .toEqual(watcher.events().map((e) => e.seq));
+      expect(
+        mover
+          .events()
+          .filter((e) => (e.seq as number) > w1.seq + 1)
+          .map((e) => e.seq),
+      ).toEqual(watcher.events().map((e) => e.seq));
       await mover.close();
       await watcher.close();
     });
@@ -101,7 +118,7 @@ describeEachMode('entering and moving', (mode) => {
   });
 
   describe('spectators', () => {
-    it('watch without an avatar: not in members, counted, no `entered`, but they see the room\'s events', async () => {
+    it("watch without an avatar: not in members, counted, no `entered`, but they see the room's events", async () => {
       const [player, wp] = await joinAs(server, 9, 9);
       const [spec1, ws1] = await joinAs(server, 10, 9, { as: 'spectator' });
       expect(ws1.you).toEqual({ userId: '10', role: 'spectator', owner: false });
@@ -115,7 +132,11 @@ describeEachMode('entering and moving', (mode) => {
       const moved = await step(player, 'down');
       expect(moved.seq).toBe(wp.seq + 1);
       for (const s of [spec1, spec2]) {
-        expect(await s.next((f) => f.type === 'moved' && f.seq === moved.seq)).toMatchObject({ userId: '9', x: 0, y: 1 });
+        expect(await s.next((f) => f.type === 'moved' && f.seq === moved.seq)).toMatchObject({
+          userId: '9',
+          x: 0,
+          y: 1,
+        });
       }
       expect(player.ofType('entered')).toEqual([]);
 

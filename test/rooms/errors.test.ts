@@ -1,7 +1,17 @@
 import type { TestClient } from '../support/client';
 import { describeEachMode } from '../support/modes';
 import {
-  build, buildOk, connectAs, enter, joinAs, peek, roomState, step, wall, walk, type Welcome,
+  build,
+  buildOk,
+  connectAs,
+  enter,
+  joinAs,
+  peek,
+  roomState,
+  step,
+  wall,
+  walk,
+  type Welcome,
 } from '../support/room';
 import type { TestServer } from '../support/server';
 
@@ -14,8 +24,12 @@ describeEachMode('request errors', (mode) => {
   const W = 6;
   const H = 5;
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start({ MAP_WIDTH: String(W), MAP_HEIGHT: String(H) }); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start({ MAP_WIDTH: String(W), MAP_HEIGHT: String(H) });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   /** Runs `act`, then checks that room `roomId` is exactly as it was before. */
   async function unchanged(roomId: string, act: () => Promise<void>): Promise<void> {
@@ -26,8 +40,12 @@ describeEachMode('request errors', (mode) => {
 
   describe('BAD_REQUEST', () => {
     let client: TestClient;
-    beforeAll(async () => { [client] = await joinAs(server, 2, 2); });
-    afterAll(async () => { await client.close(); });
+    beforeAll(async () => {
+      [client] = await joinAs(server, 2, 2);
+    });
+    afterAll(async () => {
+      await client.close();
+    });
 
     it('a frame that is not JSON', async () => {
       await unchanged('2', async () => {
@@ -77,13 +95,29 @@ describeEachMode('request errors', (mode) => {
       ['move without dir', { type: 'move' }, /dir/],
       ['move in an unknown direction', { type: 'move', dir: 'north' }, /dir/],
       ['build without baseVersion', { type: 'build', ops: [{ op: 'place', kind: 'wall', x: 1, y: 1 }] }, /baseVersion/],
-      ['build with a string baseVersion', { type: 'build', baseVersion: '0', ops: [{ op: 'place', kind: 'wall', x: 1, y: 1 }] }, /baseVersion/],
+      [
+        'build with a string baseVersion',
+        { type: 'build', baseVersion: '0', ops: [{ op: 'place', kind: 'wall', x: 1, y: 1 }] },
+        /baseVersion/,
+      ],
       ['build without ops', { type: 'build', baseVersion: 0 }, /ops/],
       ['build with no ops at all', { type: 'build', baseVersion: 0, ops: [] }, /ops/],
       ['build with an unknown op', { type: 'build', baseVersion: 0, ops: [{ op: 'paint', x: 1, y: 1 }] }, /ops\.0\.op/],
-      ['build placing at a fractional x', { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 1.5, y: 1 }] }, /ops\.0\.x/],
-      ['build placing without y', { type: 'build', baseVersion: 0, ops: [wall(1, 1), { op: 'place', kind: 'wall', x: 2 }] }, /ops\.1\.y/],
-      ['build removing without objectId', { type: 'build', baseVersion: 0, ops: [{ op: 'remove' }] }, /ops\.0\.objectId/],
+      [
+        'build placing at a fractional x',
+        { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 1.5, y: 1 }] },
+        /ops\.0\.x/,
+      ],
+      [
+        'build placing without y',
+        { type: 'build', baseVersion: 0, ops: [wall(1, 1), { op: 'place', kind: 'wall', x: 2 }] },
+        /ops\.1\.y/,
+      ],
+      [
+        'build removing without objectId',
+        { type: 'build', baseVersion: 0, ops: [{ op: 'remove' }] },
+        /ops\.0\.objectId/,
+      ],
     ])('%s: the message names the field, the id is echoed, nothing changes', async (_what, msg, field) => {
       await unchanged('2', async () => {
         const err = await client.request(msg);
@@ -123,7 +157,10 @@ describeEachMode('request errors', (mode) => {
   describe('ROOM_NOT_FOUND', () => {
     it('entering a room nobody owns', async () => {
       const client = await connectAs(server, 4);
-      expect(await client.request({ type: 'enter', roomId: 'no-such-room' })).toMatchObject({ type: 'error', code: 'ROOM_NOT_FOUND' });
+      expect(await client.request({ type: 'enter', roomId: 'no-such-room' })).toMatchObject({
+        type: 'error',
+        code: 'ROOM_NOT_FOUND',
+      });
       await client.close();
     });
 
@@ -131,7 +168,10 @@ describeEachMode('request errors', (mode) => {
       const [client] = await joinAs(server, 4, 4);
       await step(client, 'down');
       await unchanged('4', async () => {
-        expect(await client.request({ type: 'enter', roomId: 'no-such-room' })).toMatchObject({ type: 'error', code: 'ROOM_NOT_FOUND' });
+        expect(await client.request({ type: 'enter', roomId: 'no-such-room' })).toMatchObject({
+          type: 'error',
+          code: 'ROOM_NOT_FOUND',
+        });
       });
       expect(await step(client, 'down')).toMatchObject({ type: 'moved', x: 0, y: 2 });
       await client.close();
@@ -139,7 +179,7 @@ describeEachMode('request errors', (mode) => {
   });
 
   describe('FORBIDDEN', () => {
-    it('a visitor cannot build in someone else\'s room', async () => {
+    it("a visitor cannot build in someone else's room", async () => {
       const [owner] = await joinAs(server, 5, 5);
       const [visitor] = await joinAs(server, 6, 5);
       await unchanged('5', async () => {
@@ -215,23 +255,28 @@ describeEachMode('request errors', (mode) => {
       // A wall at (3,1) and a game at (3,2)-(4,3): something to overlap and to remove.
       await buildOk(owner, welcome.map.version, [wall(3, 1), { op: 'place', kind: 'game', x: 3, y: 2, gameId: 10 }]);
     });
-    afterAll(async () => { await owner.close(); });
+    afterAll(async () => {
+      await owner.close();
+    });
 
     it.each<[string, Record<string, unknown>[]]>([
       ['a wall outside the map', [wall(W, 0)]],
       ['a wall below the map', [wall(0, H)]],
       ['a game sticking out of the map', [{ op: 'place', kind: 'game', x: W - 1, y: 0, gameId: 11 }]],
       ['a wall on a wall', [wall(3, 1)]],
-      ['a wall on a game\'s cell', [wall(4, 3)]],
+      ["a wall on a game's cell", [wall(4, 3)]],
       ['a game over a wall', [{ op: 'place', kind: 'game', x: 2, y: 0, gameId: 11 }]],
       ['two objects of one batch on each other', [wall(0, 4), { op: 'place', kind: 'game', x: 0, y: 3, gameId: 11 }]],
       ['removing an unknown object', [{ op: 'remove', objectId: 'o-nope' }]],
-      ['a game that is not in the owner\'s library', [{ op: 'place', kind: 'game', x: 0, y: 3, gameId: 13 }]],
+      ["a game that is not in the owner's library", [{ op: 'place', kind: 'game', x: 0, y: 3, gameId: 13 }]],
       ['a game without a gameId', [{ op: 'place', kind: 'game', x: 0, y: 3 }]],
       ['an unknown kind', [{ op: 'place', kind: 'sofa', x: 1, y: 1 }]],
       ['a kind named like an object property', [{ op: 'place', kind: 'constructor', x: 1, y: 1 }]],
       ['good ops followed by a bad one', [wall(0, 4), wall(1, 4), { op: 'remove', objectId: 'o-nope' }]],
-      ['walls on every cell (no free cell would be left)', Array.from({ length: W * H }, (_, i) => wall(i % W, Math.floor(i / W)))],
+      [
+        'walls on every cell (no free cell would be left)',
+        Array.from({ length: W * H }, (_, i) => wall(i % W, Math.floor(i / W))),
+      ],
     ])('%s: INVALID_BUILD, and the map keeps its version and objects', async (_what, ops) => {
       const before = await peek(server, '10');
       await unchanged('10', async () => {

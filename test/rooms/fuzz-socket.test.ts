@@ -28,7 +28,11 @@ const isText = (f: Frame) => {
 };
 
 /** A frame to send, and the reply it must get: its code, and the id echoed (or none). */
-interface Case { frame: Frame; code: string; id: string | undefined }
+interface Case {
+  frame: Frame;
+  code: string;
+  id: string | undefined;
+}
 
 function cases(): Case[] {
   const out: Case[] = [];
@@ -41,8 +45,15 @@ function cases(): Case[] {
     if (!decoded.ok) out.push({ frame, code: 'BAD_REQUEST', id: decoded.requestId });
   }
   // Valid builds by someone who does not own the room: FORBIDDEN, and nothing built.
-  for (const msg of fc.sample(validMessage.filter((m) => m.type === 'build'), { numRuns: FRAMES - out.length, seed: 8 })) {
-    out.push({ frame: { data: Buffer.from(JSON.stringify(msg)), isBinary: false }, code: 'FORBIDDEN', id: msg.id as string | undefined });
+  for (const msg of fc.sample(
+    validMessage.filter((m) => m.type === 'build'),
+    { numRuns: FRAMES - out.length, seed: 8 },
+  )) {
+    out.push({
+      frame: { data: Buffer.from(JSON.stringify(msg)), isBinary: false },
+      code: 'FORBIDDEN',
+      id: msg.id as string | undefined,
+    });
   }
   return out;
 }
@@ -80,14 +91,21 @@ describe('socket-level fuzz on a real server', () => {
       expect(got.every((f) => f.type === 'error')).toBe(true);
       batch.forEach((c, k) => {
         const e = got[k];
-        expect({ frame: c.frame.data.toString('base64'), code: e.code, id: e.id }).toEqual({ frame: c.frame.data.toString('base64'), code: c.code, id: c.id });
+        expect({ frame: c.frame.data.toString('base64'), code: e.code, id: e.id }).toEqual({
+          frame: c.frame.data.toString('base64'),
+          code: c.code,
+          id: c.id,
+        });
         expect(typeof e.message === 'string' && e.message.length > 0).toBe(true);
         expect(Object.keys(e).filter((key) => !['type', 'code', 'message', 'id'].includes(key))).toEqual([]);
       });
       errors.push(...got);
     }
     expect(fuzzer.isOpen).toBe(true);
-    const codes = errors.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.code as string]: (acc[e.code as string] ?? 0) + 1 }), {});
+    const codes = errors.reduce<Record<string, number>>(
+      (acc, e) => ({ ...acc, [e.code as string]: (acc[e.code as string] ?? 0) + 1 }),
+      {},
+    );
     console.log(`socket fuzz: ${errors.length} frames refused, ${JSON.stringify(codes)}`);
 
     // Nothing happened in the room: same state, and no event reached anyone.

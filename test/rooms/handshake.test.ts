@@ -11,7 +11,9 @@ const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64ur
 /** A JWT signed by hand, so that each case can set exactly the header and claims it is about. */
 function sign(claims: object, secret = TEST_JWT_SECRET, alg: 'HS256' | 'HS512' = 'HS256'): string {
   const input = `${b64url({ alg, typ: 'JWT' })}.${b64url(claims)}`;
-  return `${input}.${createHmac(alg === 'HS256' ? 'sha256' : 'sha512', secret).update(input).digest('base64url')}`;
+  return `${input}.${createHmac(alg === 'HS256' ? 'sha256' : 'sha512', secret)
+    .update(input)
+    .digest('base64url')}`;
 }
 
 /** Resolves with the HTTP status the handshake was refused with (fails if it was accepted). */
@@ -28,11 +30,15 @@ async function refusal(connecting: Promise<TestClient>): Promise<number> {
 
 describeEachMode('handshake', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start({ ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` }); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start({ ALLOWED_ORIGINS: `${ALLOWED}, https://other.example` });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   describe('a valid token is accepted', () => {
-    it('from the Authorization header: the socket speaks as the token\'s subject and name', async () => {
+    it("from the Authorization header: the socket speaks as the token's subject and name", async () => {
       const client = await TestClient.connect(server.wsUrl, sign({ sub: '101', name: 'Ada', exp: now() + 60 }));
       const welcome = await enter(client, '101');
       expect(welcome.you).toMatchObject({ userId: '101', role: 'player' });
@@ -67,13 +73,25 @@ describeEachMode('handshake', (mode) => {
       ['an Authorization header that is not Bearer', () => ({ Authorization: 'Basic dXNlcjpwYXNz' })],
       ['a token that is not a JWT', () => ({ Authorization: 'Bearer not-a-jwt' })],
       ['an expired token', () => ({ Authorization: `Bearer ${sign({ ...claims(), exp: now() - 60 })}` })],
-      ['a token signed with another secret', () => ({ Authorization: `Bearer ${sign(claims(), 'another-secret-0123456789-0123456789-xyz')}` })],
-      ['a token with a forged payload', () => {
-        const [h, , s] = sign(claims()).split('.');
-        return { Authorization: `Bearer ${h}.${b64url({ ...claims(), sub: '1' })}.${s}` };
-      }],
-      ['an unsigned token (alg: none)', () => ({ Authorization: `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.` })],
-      ['a token of another algorithm (HS512) with the right secret', () => ({ Authorization: `Bearer ${sign(claims(), TEST_JWT_SECRET, 'HS512')}` })],
+      [
+        'a token signed with another secret',
+        () => ({ Authorization: `Bearer ${sign(claims(), 'another-secret-0123456789-0123456789-xyz')}` }),
+      ],
+      [
+        'a token with a forged payload',
+        () => {
+          const [h, , s] = sign(claims()).split('.');
+          return { Authorization: `Bearer ${h}.${b64url({ ...claims(), sub: '1' })}.${s}` };
+        },
+      ],
+      [
+        'an unsigned token (alg: none)',
+        () => ({ Authorization: `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.` }),
+      ],
+      [
+        'a token of another algorithm (HS512) with the right secret',
+        () => ({ Authorization: `Bearer ${sign(claims(), TEST_JWT_SECRET, 'HS512')}` }),
+      ],
       ['a token without `sub`', () => ({ Authorization: `Bearer ${sign({ name: 'Eve', exp: now() + 60 })}` })],
     ])('%s', async (_what, headers) => {
       expect(await refusal(TestClient.connect(server.wsUrl, undefined, { headers: headers() }))).toBe(401);
@@ -81,13 +99,17 @@ describeEachMode('handshake', (mode) => {
 
     it('a bad token offered as a subprotocol', async () => {
       const token = sign({ sub: '104', exp: now() + 60 }, 'another-secret-0123456789-0123456789-xyz');
-      expect(await refusal(TestClient.connect(server.wsUrl, undefined, { protocols: ['myroom.v1', `bearer.${token}`] }))).toBe(401);
+      expect(
+        await refusal(TestClient.connect(server.wsUrl, undefined, { protocols: ['myroom.v1', `bearer.${token}`] })),
+      ).toBe(401);
     });
   });
 
   describe('Origin allow-list', () => {
     it('a disallowed Origin gets HTTP 403, even with a valid token', async () => {
-      const connecting = TestClient.connect(server.wsUrl, server.token(105), { headers: { Origin: 'https://evil.example' } });
+      const connecting = TestClient.connect(server.wsUrl, server.token(105), {
+        headers: { Origin: 'https://evil.example' },
+      });
       expect(await refusal(connecting)).toBe(403);
     });
 

@@ -8,7 +8,12 @@ import { HandshakeRefused, TestClient } from '../support/client';
 import { enter } from '../support/room';
 import { createTestEnv, type TestEnv, testServerEnv } from '../support/server';
 
-interface SigningKey { kid: string; alg: 'RS256' | 'ES256'; privateKey: KeyLike; jwk: JWK }
+interface SigningKey {
+  kid: string;
+  alg: 'RS256' | 'ES256';
+  privateKey: KeyLike;
+  jwk: JWK;
+}
 
 async function signingKey(kid: string, alg: 'RS256' | 'ES256'): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg);
@@ -25,7 +30,9 @@ class JwksServer {
       return;
     }
     this.fetches++;
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: this.keys.map((k) => k.jwk) }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ keys: this.keys.map((k) => k.jwk) }));
   });
 
   async listen(): Promise<string> {
@@ -54,7 +61,11 @@ describe('identity provider: JWT_JWKS_URL', () => {
   let rsa2: SigningKey;
 
   beforeAll(async () => {
-    [rsa1, ec1, rsa2] = await Promise.all([signingKey('rsa-1', 'RS256'), signingKey('ec-1', 'ES256'), signingKey('rsa-2', 'RS256')]);
+    [rsa1, ec1, rsa2] = await Promise.all([
+      signingKey('rsa-1', 'RS256'),
+      signingKey('ec-1', 'ES256'),
+      signingKey('rsa-2', 'RS256'),
+    ]);
     jwks.keys = [rsa1, ec1];
     issuer = await jwks.listen();
     env = await createTestEnv('services');
@@ -80,8 +91,19 @@ describe('identity provider: JWT_JWKS_URL', () => {
   });
 
   /** A token of `key` for `sub`, from this provider for this server, unless `claims` say otherwise. */
-  const token = (key: { alg: string; kid: string; privateKey: KeyLike | Uint8Array }, sub: string, claims: Record<string, unknown> = {}) =>
-    new SignJWT({ sub, name: `idp${sub}`, iss: issuer, aud: 'myroom', exp: Math.floor(Date.now() / 1000) + 300, ...claims })
+  const token = (
+    key: { alg: string; kid: string; privateKey: KeyLike | Uint8Array },
+    sub: string,
+    claims: Record<string, unknown> = {},
+  ) =>
+    new SignJWT({
+      sub,
+      name: `idp${sub}`,
+      iss: issuer,
+      aud: 'myroom',
+      exp: Math.floor(Date.now() / 1000) + 300,
+      ...claims,
+    })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .sign(key.privateKey);
 
@@ -96,7 +118,10 @@ describe('identity provider: JWT_JWKS_URL', () => {
   }
 
   it('accepts RS256 and ES256 tokens signed with published keys, fetching the set once', async () => {
-    for (const [key, sub] of [[rsa1, '201'], [ec1, '202']] as const) {
+    for (const [key, sub] of [
+      [rsa1, '201'],
+      [ec1, '202'],
+    ] as const) {
       const client = await TestClient.connect(wsUrl, await token(key, sub));
       const welcome = await enter(client, sub);
       expect(welcome.you).toMatchObject({ userId: sub, role: 'player' });
@@ -106,7 +131,9 @@ describe('identity provider: JWT_JWKS_URL', () => {
   });
 
   it('opens the HTTP API with the same tokens', async () => {
-    const res = await fetch(`http://127.0.0.1:${server.port}/api/me`, { headers: { Authorization: `Bearer ${await token(ec1, '202')}` } });
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/me`, {
+      headers: { Authorization: `Bearer ${await token(ec1, '202')}` },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ user: { userId: '202', name: 'idp202' } });
   });
@@ -115,7 +142,11 @@ describe('identity provider: JWT_JWKS_URL', () => {
     const before = jwks.fetches;
     expect(await refusal(await token(rsa1, '203', { aud: 'another-app' }))).toBe(401);
     expect(await refusal(await token(rsa1, '203', { iss: 'http://elsewhere.example' }))).toBe(401);
-    expect(await refusal(await token({ alg: 'HS256', kid: 'rsa-1', privateKey: new TextEncoder().encode('x'.repeat(40)) }, '203'))).toBe(401);
+    expect(
+      await refusal(
+        await token({ alg: 'HS256', kid: 'rsa-1', privateKey: new TextEncoder().encode('x'.repeat(40)) }, '203'),
+      ),
+    ).toBe(401);
     // A published kid with someone else's key: the signature does not match.
     const impostor = { ...(await signingKey('rsa-1', 'RS256')) };
     expect(await refusal(await token(impostor, '203'))).toBe(401);

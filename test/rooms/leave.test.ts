@@ -1,15 +1,17 @@
 import { SessionRegistry } from '../../src/rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import { describeEachMode } from '../support/modes';
-import {
-  connectAs, enter, eventually, joinAs, memberOf, peek, sleep, step, walkTo,
-} from '../support/room';
+import { connectAs, enter, eventually, joinAs, memberOf, peek, sleep, step, walkTo } from '../support/room';
 import type { TestServer } from '../support/server';
 
 describeEachMode('leaving', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('leave: an ack, everybody else sees `left` (reason leave); the socket may enter again', async () => {
     const [owner, w] = await joinAs(server, 1, 1);
@@ -24,9 +26,11 @@ describeEachMode('leaving', (mode) => {
 
     // Back in, on the spawn cell again.
     const again = await enter(visitor, 1);
-    expect(again.seq).toBe(left.seq as number + 1);
+    expect(again.seq).toBe((left.seq as number) + 1);
     expect(memberOf(again.members, 2)).toMatchObject({ x: 0, y: 0 });
-    expect(await owner.next((f) => f.type === 'entered' && f.seq === again.seq)).toMatchObject({ member: { userId: '2' } });
+    expect(await owner.next((f) => f.type === 'entered' && f.seq === again.seq)).toMatchObject({
+      member: { userId: '2' },
+    });
     await owner.close();
     await visitor.close();
   });
@@ -68,19 +72,33 @@ describeEachMode('leaving', (mode) => {
     // it waits for the room, while Redis seats it, and just after.
     const hasty = [];
     for (let i = 0; i < 24; i++) hasty.push(connectAs(server, `hasty${i}`));
-    await Promise.all((await Promise.all(hasty)).map(async (client, i) => {
-      client.send({ type: 'enter', roomId: '10' });
-      if (i % 8) await sleep(i % 8);
-      await client.kill();
-    }));
+    await Promise.all(
+      (await Promise.all(hasty)).map(async (client, i) => {
+        client.send({ type: 'enter', roomId: '10' });
+        if (i % 8) await sleep(i % 8);
+        await client.kill();
+      }),
+    );
     // Whatever got in is taken out again: only the owner stays, and every `entered` has its `left`.
-    await eventually(async () => {
-      expect((await peek(server, 10)).members.map((m) => m.userId)).toEqual(['10']);
-    }, 10_000, 100);
+    await eventually(
+      async () => {
+        expect((await peek(server, 10)).members.map((m) => m.userId)).toEqual(['10']);
+      },
+      10_000,
+      100,
+    );
     const marker = await step(owner, 'down');
-    const events = owner.events().filter((e) => (e.seq as number) > w.seq && (e.seq as number) < (marker.seq as number));
-    const entered = events.filter((e) => e.type === 'entered').map((e) => (e.member as { userId: string }).userId).sort();
-    const left = events.filter((e) => e.type === 'left').map((e) => e.userId).sort();
+    const events = owner
+      .events()
+      .filter((e) => (e.seq as number) > w.seq && (e.seq as number) < (marker.seq as number));
+    const entered = events
+      .filter((e) => e.type === 'entered')
+      .map((e) => (e.member as { userId: string }).userId)
+      .sort();
+    const left = events
+      .filter((e) => e.type === 'left')
+      .map((e) => e.userId)
+      .sort();
     expect(left).toEqual(entered);
     await owner.close();
   });
@@ -115,8 +133,12 @@ describeEachMode('leaving', (mode) => {
 describeEachMode('liveness', (mode) => {
   let server: TestServer;
   // Pings every 100 ms, so a client that stops answering them times out quickly.
-  beforeAll(async () => { server = await mode.start({ WS_PING_INTERVAL_MS: '100' }); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start({ WS_PING_INTERVAL_MS: '100' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('a client that stops answering pings leaves with reason timeout, and its socket is closed', async () => {
     // It answers pings by hand until it is in the room, then falls silent. Nobody else has to stay
@@ -133,7 +155,11 @@ describeEachMode('liveness', (mode) => {
     const back = await connectAs(server, 2);
     const again = await enter(back, 1, { resume: { seq: welcome.seq } });
     expect(again.resumed).toBe(true);
-    expect(await back.next((f) => f.seq === welcome.seq + 1)).toMatchObject({ type: 'left', userId: '2', reason: 'timeout' });
+    expect(await back.next((f) => f.seq === welcome.seq + 1)).toMatchObject({
+      type: 'left',
+      userId: '2',
+      reason: 'timeout',
+    });
     await back.close();
   });
 });

@@ -19,7 +19,9 @@ describeEachMode('rate limit and frame size', (mode) => {
   beforeAll(async () => {
     server = await mode.start({ RATE_LIMIT_PER_SEC: '5', RATE_LIMIT_STRIKES: '15', WS_MAX_PAYLOAD: '1024' });
   });
-  afterAll(async () => { await server.close(); });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('a burst over the limit: the excess gets RATE_LIMITED (with retryAfterMs and the request id) and moves nothing', async () => {
     const [client] = await joinAs(server, 1, 1);

@@ -7,8 +7,12 @@ const CUTS = ['at once', 'next tick', 'after a few ms', 'after its welcome'] as 
 
 describe('a socket that closes while its enter is in flight', () => {
   let server: TestServer;
-  beforeAll(async () => { server = await startTestServer(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('leaves no avatar behind', async () => {
     const watcher = await TestClient.connect(server.wsUrl, server.token(1));
@@ -36,7 +40,9 @@ describe('a socket that closes while its enter is in flight', () => {
     const marker = await watcher.request({ type: 'move', dir: 'down' });
     expect(marker).toMatchObject({ type: 'moved', userId: '1' });
     const before = watcher.events().filter((e) => (e.seq as number) < (marker.seq as number));
-    const entered = before.filter((e) => e.type === 'entered' && (e.member as { userId: string }).userId === '2').length;
+    const entered = before.filter(
+      (e) => e.type === 'entered' && (e.member as { userId: string }).userId === '2',
+    ).length;
     const left = before.filter((e) => e.type === 'left' && e.userId === '2').length;
     expect(left).toBe(entered);
     // The enters cut after their welcome did seat an avatar: the race really ran.

@@ -1,14 +1,16 @@
 import { describeEachMode } from '../support/modes';
-import {
-  connectAs, enter, joinAs, memberOf, peek, step, walk, walkTo,
-} from '../support/room';
+import { connectAs, enter, joinAs, memberOf, peek, step, walk, walkTo } from '../support/room';
 import type { TestServer } from '../support/server';
 
 describeEachMode('replacement and resume', (mode) => {
   let server: TestServer;
   // A short room log, so that "too far back" is a dozen events away.
-  beforeAll(async () => { server = await mode.start({ ROOM_LOG_LENGTH: '10' }); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start({ ROOM_LOG_LENGTH: '10' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   describe('one avatar per user per room', () => {
     it('the same user enters from a second socket: the old one gets `replaced`, then close 4001; no churn for the others', async () => {
@@ -20,7 +22,9 @@ describeEachMode('replacement and resume', (mode) => {
       const [second, welcome] = await joinAs(server, 2, 1);
       expect(welcome.you).toMatchObject({ userId: '2', role: 'player' });
       // One avatar for user 2, still where it stood.
-      expect(welcome.members.filter((m) => m.userId === '2')).toEqual([{ userId: '2', name: 'user2', x: 2, y: 1, role: 'player' }]);
+      expect(welcome.members.filter((m) => m.userId === '2')).toEqual([
+        { userId: '2', name: 'user2', x: 2, y: 1, role: 'player' },
+      ]);
       expect(welcome.members).toHaveLength(2);
 
       const closed = await first.closed;
@@ -32,7 +36,12 @@ describeEachMode('replacement and resume', (mode) => {
       const moved = await step(second, 'down');
       expect(moved).toMatchObject({ type: 'moved', userId: '2', x: 2, y: 2, seq: (lastMove.seq as number) + 1 });
       await owner.next((f) => f.type === 'moved' && f.seq === moved.seq);
-      expect(owner.events().filter((e) => (e.seq as number) > (lastMove.seq as number)).map((e) => e.type)).toEqual(['moved']);
+      expect(
+        owner
+          .events()
+          .filter((e) => (e.seq as number) > (lastMove.seq as number))
+          .map((e) => e.type),
+      ).toEqual(['moved']);
       expect(owner.events().some((e) => e.type === 'left')).toBe(false);
 
       // The replaced socket's close does not take the avatar with it.
@@ -91,7 +100,9 @@ describeEachMode('replacement and resume', (mode) => {
       expect(welcome.resumed).toBe(true);
       await visitor.next((f) => f.type === 'entered' && f.seq === welcome.seq);
       expect(visitor.events().map((e) => [e.type, e.seq])).toEqual([
-        ['left', w.seq + 1], ['moved', moved.seq], ['entered', welcome.seq],
+        ['left', w.seq + 1],
+        ['moved', moved.seq],
+        ['entered', welcome.seq],
       ]);
       await owner.close();
       await visitor.close();

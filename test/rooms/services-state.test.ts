@@ -6,7 +6,17 @@ import type { RoomMap } from '../../src/protocol/messages';
 import { SessionRegistry } from '../../src/rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import {
-  build, buildOk, connectAs, eventually, joinAs, peek, roomState, sleep, step, wall, walkTo,
+  build,
+  buildOk,
+  connectAs,
+  eventually,
+  joinAs,
+  peek,
+  roomState,
+  sleep,
+  step,
+  wall,
+  walkTo,
 } from '../support/room';
 import { startTestServer, type TestServer } from '../support/server';
 import { ServicesProbe } from '../support/services';
@@ -64,8 +74,15 @@ describe('services mode: MySQL and Redis', () => {
   describe('builds', () => {
     it('after places, removes and games, MySQL rows and the cached map agree', async () => {
       const [owner] = await joinAs(server, 1, 1);
-      const v1 = await buildOk(owner, 0, [wall(3, 3), wall(4, 3), { op: 'place', kind: 'game', x: 10, y: 10, gameId: 1 }]);
-      expect(await expectStoresAgree('1')).toEqual({ ...v1.map, objects: [...v1.map.objects].sort((a, b) => a.id.localeCompare(b.id)) });
+      const v1 = await buildOk(owner, 0, [
+        wall(3, 3),
+        wall(4, 3),
+        { op: 'place', kind: 'game', x: 10, y: 10, gameId: 1 },
+      ]);
+      expect(await expectStoresAgree('1')).toEqual({
+        ...v1.map,
+        objects: [...v1.map.objects].sort((a, b) => a.id.localeCompare(b.id)),
+      });
       const v2 = await buildOk(owner, 1, [{ op: 'remove', objectId: v1.map.objects[0].id }, wall(5, 5)]);
       const stored = await expectStoresAgree('1');
       expect(stored.version).toBe(2);
@@ -88,7 +105,13 @@ describe('services mode: MySQL and Redis', () => {
         await build(owner, 0, [wall(2, 2)]),
         await build(visitor, 1, [wall(2, 2)]),
       ];
-      expect(replies.map((r) => r.code)).toEqual(['INVALID_BUILD', 'INVALID_BUILD', 'INVALID_BUILD', 'CONFLICT', 'FORBIDDEN']);
+      expect(replies.map((r) => r.code)).toEqual([
+        'INVALID_BUILD',
+        'INVALID_BUILD',
+        'INVALID_BUILD',
+        'CONFLICT',
+        'FORBIDDEN',
+      ]);
       expect(await expectStoresAgree('2')).toEqual(before);
       expect(await probe.seq('2')).toBe(seqBefore);
       await owner.close();
@@ -107,7 +130,9 @@ describe('services mode: MySQL and Redis', () => {
         maps.saveBuild = saveBuild;
         return saveBuild.call(maps, roomId, prev, next, async () => {
           await beforeCommit();
-          throw Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' });
+          throw Object.assign(new Error('Connection lost: The server closed the connection.'), {
+            code: 'PROTOCOL_CONNECTION_LOST',
+          });
         });
       };
       expect(await build(owner, 1, [wall(6, 6)])).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
@@ -125,7 +150,7 @@ describe('services mode: MySQL and Redis', () => {
       await visitor.close();
     });
 
-    it('a pushed avatar\'s new cell is what Redis holds', async () => {
+    it("a pushed avatar's new cell is what Redis holds", async () => {
       const [owner] = await joinAs(server, 4, 4);
       const [visitor] = await joinAs(server, 5, 4);
       await walkTo(visitor, 2, 2);
@@ -159,7 +184,7 @@ describe('services mode: MySQL and Redis', () => {
   });
 
   describe('live state', () => {
-    it('leave and disconnect remove the avatar, its session and the instance\'s record of it', async () => {
+    it("leave and disconnect remove the avatar, its session and the instance's record of it", async () => {
       const instance = server.config.instanceId;
       const [owner] = await joinAs(server, 6, 6);
       const [visitor] = await joinAs(server, 7, 6);
@@ -167,10 +192,17 @@ describe('services mode: MySQL and Redis', () => {
       expect((await probe.members('6')).map((m) => m.userId)).toEqual(['6', '7']);
       expect(Object.keys(await probe.sessions('6')).sort()).toEqual(['6', '7']);
       expect(Object.values(await probe.spectators('6'))).toEqual(['8']);
-      expect(Object.values(await probe.instanceSessions(instance))).toEqual(expect.arrayContaining(['6|6|player', '6|7|player', '6|8|spectator']));
+      expect(Object.values(await probe.instanceSessions(instance))).toEqual(
+        expect.arrayContaining(['6|6|player', '6|7|player', '6|8|spectator']),
+      );
       // What a reaper would read back for this instance names the room as clients do.
       const records = await server.app.get<RoomStateStore>(ROOM_STATE).sessionsOfInstance(instance);
-      expect(records.filter((r) => r.roomId === '6').map((r) => `${r.userId}:${r.role}`).sort()).toEqual(['6:player', '7:player', '8:spectator']);
+      expect(
+        records
+          .filter((r) => r.roomId === '6')
+          .map((r) => `${r.userId}:${r.role}`)
+          .sort(),
+      ).toEqual(['6:player', '7:player', '8:spectator']);
 
       await visitor.request({ type: 'leave' });
       await owner.next((f) => f.type === 'left' && f.userId === '7');
@@ -189,7 +221,7 @@ describe('services mode: MySQL and Redis', () => {
       await visitor.close();
     });
 
-    it('an enter still waiting when its socket closed does not replace the user\'s newer socket', async () => {
+    it("an enter still waiting when its socket closed does not replace the user's newer socket", async () => {
       // Deterministic version of a race seen under load: the enter of a socket that has closed
       // runs late (here: its leave of room 11 waits for that room's lock), after the same user
       // entered again from a new socket.
@@ -206,13 +238,17 @@ describe('services mode: MySQL and Redis', () => {
       expect(live.isOpen).toBe(true);
       expect(await step(live, 'down')).toMatchObject({ type: 'moved', userId: '11', x: 0, y: 1 });
       expect((await probe.members('10')).map((m) => m.userId)).toEqual(['10', '11']);
-      expect(owner.events().filter((e) => e.userId === '11' || (e.member as { userId?: string })?.userId === '11').map((e) => e.type))
-        .toEqual(['entered', 'moved']);
+      expect(
+        owner
+          .events()
+          .filter((e) => e.userId === '11' || (e.member as { userId?: string })?.userId === '11')
+          .map((e) => e.type),
+      ).toEqual(['entered', 'moved']);
       await owner.close();
       await live.close();
     });
 
-    it('graceful shutdown takes this server\'s avatars and sessions out of Redis', async () => {
+    it("graceful shutdown takes this server's avatars and sessions out of Redis", async () => {
       const own = await startTestServer();
       const ownProbe = await ServicesProbe.open(own);
       try {

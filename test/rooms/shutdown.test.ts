@@ -5,8 +5,12 @@ import type { TestServer } from '../support/server';
 
 describeEachMode('graceful shutdown', (mode) => {
   let server: TestServer;
-  beforeAll(async () => { server = await mode.start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await mode.start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('every socket (players, spectators, not yet in a room) is closed with 1012; new sockets are refused', async () => {
     const [owner] = await joinAs(server, 1, 1);

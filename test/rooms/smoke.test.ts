@@ -4,8 +4,12 @@ import type { TestServer } from '../support/server';
 
 describeEachMode('a room, end to end', ({ start }) => {
   let server: TestServer;
-  beforeAll(async () => { server = await start(); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await start();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('owner and visitor enter, the visitor walks, the owner builds a wall over them', async () => {
     const owner = await TestClient.connect(server.wsUrl, server.token(1));
@@ -20,7 +24,11 @@ describeEachMode('a room, end to end', ({ start }) => {
     expect(moved).toMatchObject({ type: 'moved', userId: '2', x: 1, y: 0, dir: 'right' });
     await owner.next((f) => f.type === 'moved' && f.seq === moved.seq);
 
-    const ack = await owner.request({ type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 1, y: 0 }] });
+    const ack = await owner.request({
+      type: 'build',
+      baseVersion: 0,
+      ops: [{ op: 'place', kind: 'wall', x: 1, y: 0 }],
+    });
     expect(ack.type).toBe('ack');
     const built = await visitor.next((f) => f.type === 'built');
     const members = built.members as { userId: string; x: number; y: number }[];

@@ -24,9 +24,15 @@ describe('tokens that end', () => {
     return c;
   };
 
-  beforeAll(async () => { server = await startTestServer({}, undefined, 'services', logs.logger); });
-  afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.close())); });
-  afterAll(async () => { await server.close(); });
+  beforeAll(async () => {
+    server = await startTestServer({}, undefined, 'services', logs.logger);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
 
   it('closes the socket with 4004 when its token expires; the room sees the avatar leave', async () => {
     const [watcher] = await joinAs(server, 4, 3);
@@ -39,7 +45,10 @@ describe('tokens that end', () => {
     const left = await watcher.next((f) => f.type === 'left' && f.userId === '3');
     expect(left).toMatchObject({ reason: 'disconnect', seq: welcome.seq + 1 });
     expect(await logs.next((l) => l.action === 'access.expired' && l.actor === '3')).toMatchObject({
-      audit: true, result: 'ok', roomId: '3', level: 30,
+      audit: true,
+      result: 'ok',
+      roomId: '3',
+      level: 30,
     });
   });
 
@@ -60,13 +69,17 @@ describe('tokens that end', () => {
     expect(logs.audits('access.refresh').filter((l) => l.actor === '5' && l.result === 'ok')).toHaveLength(1);
   });
 
-  it('a refresh with another user\'s token is FORBIDDEN and closes the socket with 1008', async () => {
+  it("a refresh with another user's token is FORBIDDEN and closes the socket with 1008", async () => {
     const client = await connect(server.token(6));
     await enter(client, 6);
     const reply = await client.request({ type: 'refresh', token: server.token(7), id: 'r-other' });
     expect(reply).toMatchObject({ type: 'error', code: 'FORBIDDEN', id: 'r-other' });
     expect(await client.closed).toMatchObject({ code: 1008 });
-    expect(logs.audits('access.refresh').find((l) => l.actor === '6')).toMatchObject({ result: 'refused', code: 'FORBIDDEN', tokenUser: '7' });
+    expect(logs.audits('access.refresh').find((l) => l.actor === '6')).toMatchObject({
+      result: 'refused',
+      code: 'FORBIDDEN',
+      tokenUser: '7',
+    });
   });
 
   it('a refresh token that is not accepted is an error; the socket stays usable', async () => {

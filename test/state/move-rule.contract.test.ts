@@ -36,7 +36,12 @@ interface MoveCase {
 
 const inside = (map: RoomMap, c: Cell) => c.x >= 0 && c.y >= 0 && c.x < map.width && c.y < map.height;
 const covers = (o: MapObject, c: Cell) => c.x >= o.x && c.x < o.x + o.w && c.y >= o.y && c.y < o.y + o.h;
-const DELTA: Record<Direction, Cell> = { up: { x: 0, y: -1 }, right: { x: 1, y: 0 }, down: { x: 0, y: 1 }, left: { x: -1, y: 0 } };
+const DELTA: Record<Direction, Cell> = {
+  up: { x: 0, y: -1 },
+  right: { x: 1, y: 0 },
+  down: { x: 0, y: 1 },
+  left: { x: -1, y: 0 },
+};
 /** The rule as worded above, to derive the generated rows' expectations. */
 const expected = (map: RoomMap, from: Cell, dir: Direction): Cell | null => {
   const t = { x: from.x + DELTA[dir].x, y: from.y + DELTA[dir].y };
@@ -47,13 +52,24 @@ const at = (c: Cell) => `(${c.x},${c.y})`;
 /** Every cell on the rim of the map, every direction: each edge and corner of several shapes. */
 function boundsCases(): MoveCase[] {
   const cases: MoveCase[] = [];
-  for (const [w, h] of [[1, 1], [1, 3], [3, 1], [4, 3]]) {
+  for (const [w, h] of [
+    [1, 1],
+    [1, 3],
+    [3, 1],
+    [4, 3],
+  ]) {
     const map = emptyMap(w, h);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         if (x > 0 && y > 0 && x < w - 1 && y < h - 1) continue;
         for (const dir of DIRECTIONS) {
-          cases.push({ name: `${w}x${h} map, ${dir} from ${at({ x, y })}`, map, from: { x, y }, dir, to: expected(map, { x, y }, dir) });
+          cases.push({
+            name: `${w}x${h} map, ${dir} from ${at({ x, y })}`,
+            map,
+            from: { x, y },
+            dir,
+            to: expected(map, { x, y }, dir),
+          });
         }
       }
     }
@@ -65,13 +81,27 @@ function boundsCases(): MoveCase[] {
 function objectCases(): MoveCase[] {
   const cases: MoveCase[] = [];
   for (const [kind, size] of Object.entries(CATALOGUE)) {
-    const object: MapObject = { id: 'o1', kind, x: 2, y: 2, w: size.w, h: size.h, ...(size.needsGame ? { gameId: 1 } : {}) };
+    const object: MapObject = {
+      id: 'o1',
+      kind,
+      x: 2,
+      y: 2,
+      w: size.w,
+      h: size.h,
+      ...(size.needsGame ? { gameId: 1 } : {}),
+    };
     const map = mapOf(size.w + 4, size.h + 4, [object]);
     for (let y = 1; y <= size.h + 2; y++) {
       for (let x = 1; x <= size.w + 2; x++) {
         if (covers(object, { x, y })) continue;
         for (const dir of DIRECTIONS) {
-          cases.push({ name: `a ${kind} at (2,2), ${dir} from ${at({ x, y })}`, map, from: { x, y }, dir, to: expected(map, { x, y }, dir) });
+          cases.push({
+            name: `a ${kind} at (2,2), ${dir} from ${at({ x, y })}`,
+            map,
+            from: { x, y },
+            dir,
+            to: expected(map, { x, y }, dir),
+          });
         }
       }
     }
@@ -90,26 +120,90 @@ const MIXED = mapOf(4, 3, [
 const CASES: MoveCase[] = [
   ...boundsCases(),
   ...objectCases(),
-  { name: 'between a wall and the top edge: right along the corridor', map: MIXED, from: { x: 0, y: 0 }, dir: 'right', to: { x: 1, y: 0 } },
+  {
+    name: 'between a wall and the top edge: right along the corridor',
+    map: MIXED,
+    from: { x: 0, y: 0 },
+    dir: 'right',
+    to: { x: 1, y: 0 },
+  },
   { name: 'down from above the wall is refused', map: MIXED, from: { x: 1, y: 0 }, dir: 'down', to: null },
   { name: 'down from above the game is refused', map: MIXED, from: { x: 3, y: 0 }, dir: 'down', to: null },
-  { name: 'right from below the wall into the game is refused', map: MIXED, from: { x: 1, y: 2 }, dir: 'right', to: null },
-  { name: 'the rule reads only the target: from inside a game, a step within it is refused', map: MIXED, from: { x: 2, y: 1 }, dir: 'right', to: null },
-  { name: 'the rule reads only the target: from inside a game, a step out of it is taken', map: MIXED, from: { x: 2, y: 1 }, dir: 'up', to: { x: 2, y: 0 } },
-  { name: 'onto a cell another avatar stands on', map: emptyMap(3, 3), from: { x: 0, y: 0 }, dir: 'right', others: [{ x: 1, y: 0 }], to: { x: 1, y: 0 } },
   {
-    name: 'onto a cell three avatars stand on', map: emptyMap(3, 3), from: { x: 1, y: 2 }, dir: 'up',
-    others: [{ x: 1, y: 1 }, { x: 1, y: 1 }, { x: 1, y: 1 }], to: { x: 1, y: 1 },
+    name: 'right from below the wall into the game is refused',
+    map: MIXED,
+    from: { x: 1, y: 2 },
+    dir: 'right',
+    to: null,
   },
   {
-    name: 'off a cell shared with two avatars, who stay', map: emptyMap(3, 3), from: { x: 1, y: 1 }, dir: 'left',
-    others: [{ x: 1, y: 1 }, { x: 1, y: 1 }], to: { x: 0, y: 1 },
+    name: 'the rule reads only the target: from inside a game, a step within it is refused',
+    map: MIXED,
+    from: { x: 2, y: 1 },
+    dir: 'right',
+    to: null,
   },
   {
-    name: 'avatars all around do not block, the edge still does', map: emptyMap(2, 2), from: { x: 0, y: 0 }, dir: 'up',
-    others: [{ x: 1, y: 0 }, { x: 0, y: 1 }, { x: 1, y: 1 }], to: null,
+    name: 'the rule reads only the target: from inside a game, a step out of it is taken',
+    map: MIXED,
+    from: { x: 2, y: 1 },
+    dir: 'up',
+    to: { x: 2, y: 0 },
   },
-  { name: 'an avatar behind a wall does not open it', map: MIXED, from: { x: 0, y: 1 }, dir: 'right', others: [{ x: 1, y: 0 }, { x: 1, y: 2 }], to: null },
+  {
+    name: 'onto a cell another avatar stands on',
+    map: emptyMap(3, 3),
+    from: { x: 0, y: 0 },
+    dir: 'right',
+    others: [{ x: 1, y: 0 }],
+    to: { x: 1, y: 0 },
+  },
+  {
+    name: 'onto a cell three avatars stand on',
+    map: emptyMap(3, 3),
+    from: { x: 1, y: 2 },
+    dir: 'up',
+    others: [
+      { x: 1, y: 1 },
+      { x: 1, y: 1 },
+      { x: 1, y: 1 },
+    ],
+    to: { x: 1, y: 1 },
+  },
+  {
+    name: 'off a cell shared with two avatars, who stay',
+    map: emptyMap(3, 3),
+    from: { x: 1, y: 1 },
+    dir: 'left',
+    others: [
+      { x: 1, y: 1 },
+      { x: 1, y: 1 },
+    ],
+    to: { x: 0, y: 1 },
+  },
+  {
+    name: 'avatars all around do not block, the edge still does',
+    map: emptyMap(2, 2),
+    from: { x: 0, y: 0 },
+    dir: 'up',
+    others: [
+      { x: 1, y: 0 },
+      { x: 0, y: 1 },
+      { x: 1, y: 1 },
+    ],
+    to: null,
+  },
+  {
+    name: 'an avatar behind a wall does not open it',
+    map: MIXED,
+    from: { x: 0, y: 1 },
+    dir: 'right',
+    others: [
+      { x: 1, y: 0 },
+      { x: 1, y: 2 },
+    ],
+    to: null,
+  },
 ];
 
 const LOG_LENGTH = 50;
@@ -139,7 +233,14 @@ function openMemory(): OpenStore {
 
 /** The room's avatars as an enter reads them, by an onlooker who leaves again. */
 async function avatars(store: RoomStateStore, roomId: string): Promise<Member[]> {
-  const seen = await store.enter(roomId, { userId: 'onlooker', name: 'onlooker', sessionId: 'onlooker', instanceId: 'i1', role: 'spectator', spawn: { x: 0, y: 0 } });
+  const seen = await store.enter(roomId, {
+    userId: 'onlooker',
+    name: 'onlooker',
+    sessionId: 'onlooker',
+    instanceId: 'i1',
+    role: 'spectator',
+    spawn: { x: 0, y: 0 },
+  });
   await store.leave(roomId, 'onlooker', 'onlooker', 'spectator', 'leave', 'i1');
   return [...seen.members].sort((a, b) => a.userId.localeCompare(b.userId));
 }
@@ -151,9 +252,23 @@ async function avatars(store: RoomStateStore, roomId: string): Promise<Member[]>
 async function setUp(store: RoomStateStore, roomId: string, c: MoveCase): Promise<number> {
   await store.cacheMap(roomId, c.map);
   for (const [i, spawn] of (c.others ?? []).entries()) {
-    await store.enter(roomId, { userId: `o${i}`, name: `o${i}`, sessionId: `o${i}`, instanceId: 'i1', role: 'player', spawn });
+    await store.enter(roomId, {
+      userId: `o${i}`,
+      name: `o${i}`,
+      sessionId: `o${i}`,
+      instanceId: 'i1',
+      role: 'player',
+      spawn,
+    });
   }
-  const entered = await store.enter(roomId, { userId: 'mover', name: 'mover', sessionId: 'mover', instanceId: 'i1', role: 'player', spawn: c.from });
+  const entered = await store.enter(roomId, {
+    userId: 'mover',
+    name: 'mover',
+    sessionId: 'mover',
+    instanceId: 'i1',
+    role: 'player',
+    spawn: c.from,
+  });
   return entered.seq;
 }
 
@@ -161,7 +276,8 @@ describe('the move rule table', () => {
   it('has rows that take the step and rows that refuse it, for the edges, every object kind and shared cells', () => {
     expect(CASES.filter((c) => c.to === null).length).toBeGreaterThan(40);
     expect(CASES.filter((c) => c.to !== null).length).toBeGreaterThan(40);
-    for (const kind of Object.keys(CATALOGUE)) expect(CASES.some((c) => c.name.startsWith(`a ${kind} `) && c.to === null)).toBe(true);
+    for (const kind of Object.keys(CATALOGUE))
+      expect(CASES.some((c) => c.name.startsWith(`a ${kind} `) && c.to === null)).toBe(true);
     expect(CASES.some((c) => c.others?.length && c.to !== null)).toBe(true);
   });
 });
@@ -221,7 +337,11 @@ function randomMap(rnd: () => number): RoomMap {
   for (let i = 0; i < attempts; i++) {
     const [kind, size] = kinds[Math.floor(rnd() * kinds.length)];
     const op: BuildOp = {
-      op: 'place', kind, x: Math.floor(rnd() * map.width), y: Math.floor(rnd() * map.height), ...(size.needsGame ? { gameId: 1 } : {}),
+      op: 'place',
+      kind,
+      x: Math.floor(rnd() * map.width),
+      y: Math.floor(rnd() * map.height),
+      ...(size.needsGame ? { gameId: 1 } : {}),
     };
     try {
       map = applyBuild(map, [op], new Set([1]), () => `o${++ids}`);
@@ -256,7 +376,15 @@ describe('the move rule on seeded random maps: domain, memory and Redis agree st
     }
     for (const { store } of stores) {
       await store.cacheMap(roomId, map);
-      for (const u of users) await store.enter(roomId, { userId: u, name: u, sessionId: u, instanceId: 'i1', role: 'player', spawn: model.get(u)! });
+      for (const u of users)
+        await store.enter(roomId, {
+          userId: u,
+          name: u,
+          sessionId: u,
+          instanceId: 'i1',
+          role: 'player',
+          spawn: model.get(u)!,
+        });
     }
 
     for (let step = 0; step < 60; step++) {
@@ -264,10 +392,18 @@ describe('the move rule on seeded random maps: domain, memory and Redis agree st
       const dir = DIRECTIONS[Math.floor(rnd() * DIRECTIONS.length)];
       const from = model.get(u)!;
       const rule = canStep(map, from, dir);
-      const want = rule.ok ? { ok: true, x: rule.to.x, y: rule.to.y } : { ok: false, code: 'BLOCKED', x: from.x, y: from.y };
+      const want = rule.ok
+        ? { ok: true, x: rule.to.x, y: rule.to.y }
+        : { ok: false, code: 'BLOCKED', x: from.x, y: from.y };
       for (const { name, store } of stores) {
         const res = await store.move(roomId, u, u, dir);
-        expect({ adapter: name, step, u, dir, res: res.ok ? { ok: true, x: res.x, y: res.y } : res }).toEqual({ adapter: name, step, u, dir, res: want });
+        expect({ adapter: name, step, u, dir, res: res.ok ? { ok: true, x: res.x, y: res.y } : res }).toEqual({
+          adapter: name,
+          step,
+          u,
+          dir,
+          res: want,
+        });
       }
       if (rule.ok) model.set(u, rule.to);
       totals[rule.ok ? 'taken' : 'refused']++;
@@ -295,7 +431,9 @@ describe('the move rule on seeded random maps: domain, memory and Redis agree st
 const kindArb = fc.oneof({ arbitrary: fc.constant('wall'), weight: 3 }, { arbitrary: fc.constant('game'), weight: 1 });
 /** A cell as a percentage of the map's width and height, so that most land on any map size. */
 const cellArb = fc.record({ x: fc.nat(99), y: fc.nat(99) });
-const placeArb = fc.tuple(kindArb, cellArb).map(([kind, c]): BuildOp => ({ op: 'place', kind, ...c, ...(CATALOGUE[kind].needsGame ? { gameId: 1 } : {}) }));
+const placeArb = fc
+  .tuple(kindArb, cellArb)
+  .map(([kind, c]): BuildOp => ({ op: 'place', kind, ...c, ...(CATALOGUE[kind].needsGame ? { gameId: 1 } : {}) }));
 const buildCaseArb = fc.record({
   width: fc.integer({ min: 1, max: 9 }),
   height: fc.integer({ min: 1, max: 9 }),
@@ -303,7 +441,13 @@ const buildCaseArb = fc.record({
   layout: fc.array(placeArb, { maxLength: 30 }),
   avatars: fc.array(cellArb, { minLength: 1, maxLength: 4 }),
   /** The build under test: places anywhere, and removals of the layout's objects by index. */
-  ops: fc.array(fc.oneof(placeArb, fc.nat(30).map((i) => ({ remove: i }))), { minLength: 1, maxLength: 3 }),
+  ops: fc.array(
+    fc.oneof(
+      placeArb,
+      fc.nat(30).map((i) => ({ remove: i })),
+    ),
+    { minLength: 1, maxLength: 3 },
+  ),
 });
 
 describe('the build rule on generated maps: domain, memory and Redis agree', () => {
@@ -325,7 +469,11 @@ describe('the build rule on generated maps: domain, memory and Redis agree', () 
         // An object's cell scaled to where it fits (when the map is big enough for it at all).
         const fit = <T extends Cell & { kind?: string }>(cell: T): T => {
           const size = cell.kind ? CATALOGUE[cell.kind] : { w: 1, h: 1 };
-          return { ...cell, x: Math.floor((cell.x * Math.max(1, c.width - size.w + 1)) / 100), y: Math.floor((cell.y * Math.max(1, c.height - size.h + 1)) / 100) };
+          return {
+            ...cell,
+            x: Math.floor((cell.x * Math.max(1, c.width - size.w + 1)) / 100),
+            y: Math.floor((cell.y * Math.max(1, c.height - size.h + 1)) / 100),
+          };
         };
         let map = emptyMap(c.width, c.height);
         for (const op of c.layout) {
@@ -335,7 +483,11 @@ describe('the build rule on generated maps: domain, memory and Redis agree', () 
             // The rule refused this one: the layout goes on without it.
           }
         }
-        const ops: BuildOp[] = c.ops.map((op) => ('remove' in op ? { op: 'remove', objectId: map.objects.length ? map.objects[op.remove % map.objects.length].id : 'ghost' } : fit(op as Extract<BuildOp, { op: 'place' }>)));
+        const ops: BuildOp[] = c.ops.map((op) =>
+          'remove' in op
+            ? { op: 'remove', objectId: map.objects.length ? map.objects[op.remove % map.objects.length].id : 'ghost' }
+            : fit(op as Extract<BuildOp, { op: 'place' }>),
+        );
         let next: RoomMap;
         try {
           next = applyBuild(map, ops, new Set([1]), idGenFor('b'));
@@ -355,21 +507,44 @@ describe('the build rule on generated maps: domain, memory and Redis agree', () 
 
         for (const { name, store } of stores) {
           await store.cacheMap(roomId, map);
-          for (const [i, u] of users.entries()) await store.enter(roomId, { userId: u, name: u, sessionId: u, instanceId: 'i1', role: 'player', spawn: spawns[i] });
+          for (const [i, u] of users.entries())
+            await store.enter(roomId, {
+              userId: u,
+              name: u,
+              sessionId: u,
+              instanceId: 'i1',
+              role: 'player',
+              spawn: spawns[i],
+            });
           const res = await store.applyBuild(roomId, map.version, next, pushes);
           if (!res.ok) throw new Error(`${name}: build refused: ${JSON.stringify(res)}`);
           const built = JSON.parse(res.event.json) as { type: string; map: RoomMap; members: Member[] };
-          expect({ name, type: built.type, map: built.map, members: sortMembers(built.members) }).toEqual({ name, type: 'built', map: next, members: expectedMembers });
+          expect({ name, type: built.type, map: built.map, members: sortMembers(built.members) }).toEqual({
+            name,
+            type: 'built',
+            map: next,
+            members: expectedMembers,
+          });
           expect({ name, cached: await store.getMap(roomId) }).toEqual({ name, cached: next });
           // The same build again, on the base it was made on, is stale now.
-          expect({ name, again: await store.applyBuild(roomId, map.version, next, pushes) }).toEqual({ name, again: { ok: false, code: 'CONFLICT', version: next.version } });
+          expect({ name, again: await store.applyBuild(roomId, map.version, next, pushes) }).toEqual({
+            name,
+            again: { ok: false, code: 'CONFLICT', version: next.version },
+          });
           // Every avatar's steps follow the new map (Redis: the rewritten grid).
           for (const [i, u] of users.entries()) {
             for (const dir of DIRECTIONS) {
               const rule = canStep(next, moved[i], dir);
               const res2 = await store.move(roomId, u, u, dir);
-              const want = rule.ok ? { ok: true, x: rule.to.x, y: rule.to.y } : { ok: false, code: 'BLOCKED', x: moved[i].x, y: moved[i].y };
-              expect({ name, u, dir, res: res2.ok ? { ok: true, x: res2.x, y: res2.y } : res2 }).toEqual({ name, u, dir, res: want });
+              const want = rule.ok
+                ? { ok: true, x: rule.to.x, y: rule.to.y }
+                : { ok: false, code: 'BLOCKED', x: moved[i].x, y: moved[i].y };
+              expect({ name, u, dir, res: res2.ok ? { ok: true, x: res2.x, y: res2.y } : res2 }).toEqual({
+                name,
+                u,
+                dir,
+                res: want,
+              });
               // Step back where the avatar was, so each direction starts from the same cell.
               if (rule.ok) await store.move(roomId, u, u, OPPOSITE[dir]);
             }

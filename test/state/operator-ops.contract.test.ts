@@ -18,7 +18,12 @@ const MAP: RoomMap = { version: 2, width: 5, height: 4, objects: [{ id: 'w1', ki
 const ADMIN = { userId: 'a1', name: 'Admin "One" ✓' };
 
 const player = (userId: string, sessionId: string, instanceId = 'i1'): EnterParams => ({
-  userId, name: `user${userId}`, sessionId, instanceId, role: 'player', spawn: { x: 0, y: 0 },
+  userId,
+  name: `user${userId}`,
+  sessionId,
+  instanceId,
+  role: 'player',
+  spawn: { x: 0, y: 0 },
 });
 const body = (e: SeqEvent) => {
   const parsed = JSON.parse(e.json) as { seq: number };
@@ -26,7 +31,10 @@ const body = (e: SeqEvent) => {
   return parsed;
 };
 
-interface Opened { store: RoomStateStore; close(): Promise<void> }
+interface Opened {
+  store: RoomStateStore;
+  close(): Promise<void>;
+}
 
 function openRedis(fence?: WriteFence): Opened & { redis: Redis } {
   const prefix = `t:ops:${randomBytes(5).toString('hex')}:`;
@@ -53,7 +61,9 @@ describe.each(ADAPTERS)('operator operations of the room state: $name', (adapter
     ({ store, close } = adapter.open());
     await store.cacheMap(ROOM, MAP);
   });
-  afterEach(async () => { await close(); });
+  afterEach(async () => {
+    await close();
+  });
 
   it('a notice takes the next seq, is logged, and carries its text and author exactly', async () => {
     await store.enter(ROOM, player('1', 's1'));
@@ -124,7 +134,12 @@ describe.each(ADAPTERS)('operator operations of the room state: $name', (adapter
 describe('notice fencing (redis)', () => {
   it('an instance whose lease no longer holds its epoch cannot append a notice', async () => {
     let fencedReports = 0;
-    const fence: WriteFence = { current: () => ({ instanceId: 'x', epoch: 'old-epoch' }), reportFenced: () => { fencedReports++; } };
+    const fence: WriteFence = {
+      current: () => ({ instanceId: 'x', epoch: 'old-epoch' }),
+      reportFenced: () => {
+        fencedReports++;
+      },
+    };
     const { store, redis, close } = openRedis(fence);
     try {
       await redis.set(leaseKey('x'), 'new-epoch');

@@ -53,7 +53,9 @@ const MAP: RoomMap = { version: 0, width: 5, height: 5, objects: [] };
 
 function gate() {
   let open!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
   return { open, opened };
 }
 
@@ -72,7 +74,8 @@ describe.each(ADAPTERS)('PresenceStore contract: $name', (adapter) => {
 
   const seat = (userId: string, sessionId: string, instanceId: string) =>
     state.enter('1', { userId, name: `user${userId}`, sessionId, instanceId, role: 'player', spawn: { x: 0, y: 0 } });
-  const expired = (instanceId: string) => eventually(async () => expect(await presence.isLeaseAlive(instanceId)).toBe(false));
+  const expired = (instanceId: string) =>
+    eventually(async () => expect(await presence.isLeaseAlive(instanceId)).toBe(false));
 
   describe('lease', () => {
     it('taking it registers the instance under its epoch; nobody else takes it while it lives', async () => {
@@ -84,7 +87,12 @@ describe.each(ADAPTERS)('PresenceStore contract: $name', (adapter) => {
       expect(await presence.acquireLease('i1', 'e1', LONG)).toBe(false);
       expect(await presence.registeredInstances()).toEqual(new Map([['i1', 'e1']]));
       expect(await presence.acquireLease('i2', 'e9', LONG)).toBe(true);
-      expect(await presence.registeredInstances()).toEqual(new Map([['i1', 'e1'], ['i2', 'e9']]));
+      expect(await presence.registeredInstances()).toEqual(
+        new Map([
+          ['i1', 'e1'],
+          ['i2', 'e9'],
+        ]),
+      );
     });
 
     it('only the holding epoch renews it; renewing keeps it alive past its first TTL', async () => {
@@ -136,7 +144,9 @@ describe.each(ADAPTERS)('PresenceStore contract: $name', (adapter) => {
       await seat('8', 's8', 'i2');
       expect(await presence.sessionsOfDeadInstance('i1')).toBeNull();
       await expired('i1');
-      expect(await presence.sessionsOfDeadInstance('i1')).toEqual([{ sessionId: 's7', roomId: '1', userId: '7', role: 'player' }]);
+      expect(await presence.sessionsOfDeadInstance('i1')).toEqual([
+        { sessionId: 's7', roomId: '1', userId: '7', role: 'player' },
+      ]);
       expect(await presence.sessionsOfDeadInstance('nobody')).toEqual([]);
     });
 
@@ -164,9 +174,18 @@ describe.each(ADAPTERS)('PresenceStore contract: $name', (adapter) => {
     it('one reaper at a time holds the claim on an instance; the others skip it without waiting', async () => {
       const held = gate();
       let ran = 0;
-      const first = presence.withReapClaim('i1', LONG, async () => { ran++; await held.opened; return 'first'; });
+      const first = presence.withReapClaim('i1', LONG, async () => {
+        ran++;
+        await held.opened;
+        return 'first';
+      });
       await eventually(() => expect(ran).toBe(1));
-      expect(await presence.withReapClaim('i1', LONG, async () => { ran++; return 'second'; })).toBeUndefined();
+      expect(
+        await presence.withReapClaim('i1', LONG, async () => {
+          ran++;
+          return 'second';
+        }),
+      ).toBeUndefined();
       expect(await presence.withReapClaim('i2', LONG, async () => 'other instance')).toBe('other instance');
       held.open();
       expect(await first).toBe('first');
@@ -175,7 +194,11 @@ describe.each(ADAPTERS)('PresenceStore contract: $name', (adapter) => {
     });
 
     it('a reap that throws gives the claim back and passes the error on', async () => {
-      await expect(presence.withReapClaim('i1', LONG, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      await expect(
+        presence.withReapClaim('i1', LONG, async () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
       expect(await presence.withReapClaim('i1', LONG, async () => 'next')).toBe('next');
     });
   });

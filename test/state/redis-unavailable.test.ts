@@ -27,14 +27,24 @@ describe('Redis adapters when Redis is out of reach', () => {
 
   /** Options as the server's client has them: one retry per command, then fail. */
   function client(port = proxy.port): Redis {
-    const c = new Redis({ host: '127.0.0.1', port, keyPrefix: prefix, maxRetriesPerRequest: 1, retryStrategy: () => 50, disconnectTimeout: 100 });
+    const c = new Redis({
+      host: '127.0.0.1',
+      port,
+      keyPrefix: prefix,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+      disconnectTimeout: 100,
+    });
     c.on('error', () => undefined);
     clients.push(c);
     return c;
   }
 
   async function unavailable(p: Promise<unknown>, cause: RegExp): Promise<void> {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UnavailableError);
     expect(((err as Error).cause as Error).message).toMatch(cause);
   }
@@ -62,7 +72,10 @@ describe('Redis adapters when Redis is out of reach', () => {
   it('an error of Redis itself (here a key of the wrong type) is passed on as it is', async () => {
     const redis = client();
     await redis.hset('room:{1}:map', 'not', 'a string');
-    const err = await new RedisRoomState(redis, 10).getMap('1').then(() => undefined, (e: unknown) => e);
+    const err = await new RedisRoomState(redis, 10).getMap('1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).not.toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toMatch(/^WRONGTYPE/);
   });

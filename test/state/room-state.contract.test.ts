@@ -4,7 +4,13 @@ import type { MapObject, RoomMap } from '../../src/protocol/messages';
 import { pushTargets } from '../../src/domain/free-cell';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
 import { RedisRoomState } from '../../src/state/redis/redis-room-state';
-import { type EnterParams, MapChangedError, type RoomSnapshot, type RoomStateStore, type SeqEvent } from '../../src/state/room-state.port';
+import {
+  type EnterParams,
+  MapChangedError,
+  type RoomSnapshot,
+  type RoomStateStore,
+  type SeqEvent,
+} from '../../src/state/room-state.port';
 import { deleteKeys, SERVICES } from '../support/server';
 
 /**
@@ -44,12 +50,27 @@ const ADAPTERS: Adapter[] = [
 
 const ROOM = 'r1';
 const wall = (id: string, x: number, y: number): MapObject => ({ id, kind: 'wall', x, y, w: 1, h: 1 });
-const mapOf = (version: number, objects: MapObject[] = [], width = 5, height = 4): RoomMap => ({ version, width, height, objects });
+const mapOf = (version: number, objects: MapObject[] = [], width = 5, height = 4): RoomMap => ({
+  version,
+  width,
+  height,
+  objects,
+});
 const player = (userId: string, sessionId: string, instanceId = 'i1', spawn = { x: 0, y: 0 }): EnterParams => ({
-  userId, name: `user${userId}`, sessionId, instanceId, role: 'player', spawn,
+  userId,
+  name: `user${userId}`,
+  sessionId,
+  instanceId,
+  role: 'player',
+  spawn,
 });
 const spectator = (userId: string, sessionId: string, instanceId = 'i1'): EnterParams => ({
-  userId, name: `user${userId}`, sessionId, instanceId, role: 'spectator', spawn: { x: 0, y: 0 },
+  userId,
+  name: `user${userId}`,
+  sessionId,
+  instanceId,
+  role: 'spectator',
+  spawn: { x: 0, y: 0 },
 });
 const parsed = (e: SeqEvent | null | undefined) => {
   if (!e) throw new Error('expected an event');
@@ -139,7 +160,9 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       await store.cacheMap(roomId, mapOf(0));
       const res = await store.enter(roomId, { ...player('u@x.y', 's1'), name: 'Zoë "the" \\ builder </script> 🧱' });
       expect(parsed(res.event)).toEqual({
-        type: 'entered', roomId, seq: 1,
+        type: 'entered',
+        roomId,
+        seq: 1,
         member: { userId: 'u@x.y', name: 'Zoë "the" \\ builder </script> 🧱', x: 0, y: 0, role: 'player' },
       });
     });
@@ -163,7 +186,9 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect(res.seq).toBe(2);
       expect(res.members).toEqual([{ userId: '1', name: 'user1', x: 1, y: 0, role: 'player' }]);
       expect(await store.sessionsOfInstance('i1')).toEqual([]);
-      expect(await store.sessionsOfInstance('i2')).toEqual([{ roomId: ROOM, userId: '1', sessionId: 'new', role: 'player' }]);
+      expect(await store.sessionsOfInstance('i2')).toEqual([
+        { roomId: ROOM, userId: '1', sessionId: 'new', role: 'player' },
+      ]);
     });
 
     it('the replaced session is fenced off: it can neither move nor remove the avatar', async () => {
@@ -264,7 +289,9 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       await store.enter(ROOM, spectator('2', 's2'));
       expect(await store.leave(ROOM, '1', 's1', 'spectator', 'leave', 'i1')).toBeNull();
       expect(await look(store)).toMatchObject({ seq: 0, spectators: 1 });
-      expect(await store.sessionsOfInstance('i1')).toEqual([{ roomId: ROOM, userId: '2', sessionId: 's2', role: 'spectator' }]);
+      expect(await store.sessionsOfInstance('i1')).toEqual([
+        { roomId: ROOM, userId: '2', sessionId: 's2', role: 'spectator' },
+      ]);
     });
 
     it('a user may watch and play the same room from two sessions; each leaves on its own', async () => {
@@ -272,7 +299,10 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       await store.enter(ROOM, spectator('1', 'w'));
       expect(await store.leave(ROOM, '1', 'w', 'spectator', 'leave', 'i1')).toBeNull();
       expect((await look(store)).members.map((m) => m.userId)).toEqual(['1']);
-      expect(parsed(await store.leave(ROOM, '1', 'p', 'player', 'leave', 'i1'))).toMatchObject({ type: 'left', userId: '1' });
+      expect(parsed(await store.leave(ROOM, '1', 'p', 'player', 'leave', 'i1'))).toMatchObject({
+        type: 'left',
+        userId: '1',
+      });
     });
   });
 
@@ -289,7 +319,13 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       const next = mapOf(1, [wall('w1', 4, 3), wall('w2', 2, 0)]);
       const res = await store.applyBuild(ROOM, 0, next, pushTargets(base, next));
       if (!res.ok) throw new Error('conflict');
-      const body = parsed(res.event) as unknown as { type: string; roomId: string; seq: number; map: RoomMap; members: { userId: string }[] };
+      const body = parsed(res.event) as unknown as {
+        type: string;
+        roomId: string;
+        seq: number;
+        map: RoomMap;
+        members: { userId: string }[];
+      };
       expect(body).toMatchObject({ type: 'built', roomId: ROOM, seq: 3, map: next });
       expect(byUser(body.members)).toEqual([
         { userId: '1', name: 'user1', x: 0, y: 0, role: 'player' },
@@ -315,7 +351,9 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect(target).toBeDefined();
       const res = await store.applyBuild(ROOM, 0, next, pushes);
       if (!res.ok) throw new Error('conflict');
-      const members = byUser((parsed(res.event) as unknown as { members: { userId: string; x: number; y: number }[] }).members);
+      const members = byUser(
+        (parsed(res.event) as unknown as { members: { userId: string; x: number; y: number }[] }).members,
+      );
       expect(members.map(({ userId, x, y }) => ({ userId, x, y }))).toEqual([
         { userId: '1', ...target },
         { userId: '2', x: 0, y: 0 },
@@ -332,14 +370,21 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
     });
 
     it('a build on a room with no cached map is a CONFLICT at version -1', async () => {
-      expect(await store.applyBuild('elsewhere', 0, mapOf(1), new Map())).toEqual({ ok: false, code: 'CONFLICT', version: -1 });
+      expect(await store.applyBuild('elsewhere', 0, mapOf(1), new Map())).toEqual({
+        ok: false,
+        code: 'CONFLICT',
+        version: -1,
+      });
       expect(await store.getMap('elsewhere')).toBeNull();
     });
 
     it('of two concurrent builds on the same version exactly one wins', async () => {
       const a = mapOf(1, [wall('a', 0, 3)]);
       const b = mapOf(1, [wall('b', 1, 3)]);
-      const results = await Promise.all([store.applyBuild(ROOM, 0, a, new Map()), store.applyBuild(ROOM, 0, b, new Map())]);
+      const results = await Promise.all([
+        store.applyBuild(ROOM, 0, a, new Map()),
+        store.applyBuild(ROOM, 0, b, new Map()),
+      ]);
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, code: 'CONFLICT', version: 1 }]);
     });
@@ -415,7 +460,10 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       await store.move(ROOM, '1', 's1', 'right');
       await store.enter(ROOM, spectator('2', 's2'));
       expect(await store.enter(ROOM, spectator('3', 's3'))).toEqual({
-        seq: 2, map: mapOf(0), members: [{ userId: '1', name: 'user1', x: 1, y: 0, role: 'player' }], spectators: 2,
+        seq: 2,
+        map: mapOf(0),
+        members: [{ userId: '1', name: 'user1', x: 1, y: 0, role: 'player' }],
+        spectators: 2,
       });
     });
 
@@ -424,7 +472,8 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       await store.enter(ROOM, spectator('2', 's2', 'i1'));
       await store.enter('r2', player('3', 's3', 'i1'));
       await store.enter('r2', player('4', 's4', 'i2'));
-      const sorted = async (i: string) => [...(await store.sessionsOfInstance(i))].sort((a, b) => a.sessionId.localeCompare(b.sessionId));
+      const sorted = async (i: string) =>
+        [...(await store.sessionsOfInstance(i))].sort((a, b) => a.sessionId.localeCompare(b.sessionId));
       expect(await sorted('i1')).toEqual([
         { roomId: ROOM, userId: '1', sessionId: 's1', role: 'player' },
         { roomId: ROOM, userId: '2', sessionId: 's2', role: 'spectator' },
@@ -449,6 +498,11 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
     res.map.objects.push(wall('z', 0, 0));
     const map = await store.getMap(ROOM);
     map!.width = 1;
-    expect(await look(store)).toEqual({ seq: 1, map: mapOf(0), members: [{ userId: '1', name: 'user1', x: 0, y: 0, role: 'player' }], spectators: 0 });
+    expect(await look(store)).toEqual({
+      seq: 1,
+      map: mapOf(0),
+      members: [{ userId: '1', name: 'user1', x: 0, y: 0, role: 'player' }],
+      spectators: 0,
+    });
   });
 });

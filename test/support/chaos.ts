@@ -1,7 +1,17 @@
 import type { Direction, Member, RoomMap } from '../../src/protocol/messages';
 import { type Frame, SocketClosed, type TestClient } from './client';
 import {
-  connectAs, enter, eventually, expectValidMap, occupiedCells, peek, type PlaceOp, type RemoveOp, sleep, wall, type Welcome,
+  connectAs,
+  enter,
+  eventually,
+  expectValidMap,
+  occupiedCells,
+  peek,
+  type PlaceOp,
+  type RemoveOp,
+  sleep,
+  wall,
+  type Welcome,
 } from './room';
 import type { TestServer } from './server';
 import { prng } from './prng';
@@ -41,7 +51,6 @@ export interface ChaosReport {
   expectedMembers: string[];
 }
 
-
 const DIRS: Direction[] = ['up', 'right', 'down', 'left'];
 
 /** A request whose socket closes before the reply comes back answers `{ type: 'closed', code }`. */
@@ -49,7 +58,8 @@ async function ask(client: TestClient, msg: Record<string, unknown>): Promise<Fr
   try {
     return await client.request(msg, 15_000);
   } catch (err) {
-    if (err instanceof SocketClosed) return { type: 'closed', code: err.code, request: msg, lastFrames: client.frames.slice(-3) };
+    if (err instanceof SocketClosed)
+      return { type: 'closed', code: err.code, request: msg, lastFrames: client.frames.slice(-3) };
     throw err;
   }
 }
@@ -96,7 +106,14 @@ export async function runChaos(server: TestServer, o: ChaosOptions): Promise<Cha
       const r = rnd();
       if (r < 0.3 && map.objects.length > 0) ops.push({ op: 'remove', objectId: pick(map.objects).id });
       else if (r < 0.38) ops.push({ op: 'remove', objectId: `o-made-up-${i}` });
-      else if (r < 0.48) ops.push({ op: 'place', kind: 'game', x: Math.floor(rnd() * map.width), y: Math.floor(rnd() * map.height), gameId: pick(o.gameIds) });
+      else if (r < 0.48)
+        ops.push({
+          op: 'place',
+          kind: 'game',
+          x: Math.floor(rnd() * map.width),
+          y: Math.floor(rnd() * map.height),
+          gameId: pick(o.gameIds),
+        });
       else ops.push(wall(Math.floor(rnd() * map.width), Math.floor(rnd() * map.height)));
     }
     return ops;
@@ -197,10 +214,14 @@ export async function runChaos(server: TestServer, o: ChaosOptions): Promise<Cha
 
   // ---- quiet again: only the stayers' avatars are left ----------------------------------------
   const expectedMembers = [o.ownerId, ...Array.from({ length: o.walkers }, (_, i) => `walker${i}`)].sort();
-  await eventually(async () => {
-    const now = await peek(server, o.roomId);
-    expect(now.members.map((m) => m.userId).sort()).toEqual(expectedMembers);
-  }, 10_000, 50);
+  await eventually(
+    async () => {
+      const now = await peek(server, o.roomId);
+      expect(now.members.map((m) => m.userId).sort()).toEqual(expectedMembers);
+    },
+    10_000,
+    50,
+  );
   // A last event that every stayer must see: then everybody has seen everything before it.
   const marker = await ask(owner, { type: 'move', dir: 'up' });
   let markerSeq: number;
@@ -238,11 +259,18 @@ async function buildMarker(owner: TestClient, map: RoomMap): Promise<{ seq: numb
  * occupied cells moved to the nearest free cell and nobody else moved, nobody standing on an
  * object at any point. Returns the room the events lead to.
  */
-export function replay(welcome: Welcome, events: Frame[], nearestFree: (map: RoomMap, c: { x: number; y: number }) => { x: number; y: number } | null) {
+export function replay(
+  welcome: Welcome,
+  events: Frame[],
+  nearestFree: (map: RoomMap, c: { x: number; y: number }) => { x: number; y: number } | null,
+) {
   let map = welcome.map;
   const members = new Map<string, Member>(welcome.members.map((m) => [m.userId, m]));
-  const free = (x: number, y: number) => x >= 0 && y >= 0 && x < map.width && y < map.height && !occupiedCells(map).has(`${x},${y}`);
-  const fail = (e: Frame, why: string) => { throw new Error(`event seq ${e.seq as number}: ${why}: ${JSON.stringify(e)}`); };
+  const free = (x: number, y: number) =>
+    x >= 0 && y >= 0 && x < map.width && y < map.height && !occupiedCells(map).has(`${x},${y}`);
+  const fail = (e: Frame, why: string) => {
+    throw new Error(`event seq ${e.seq as number}: ${why}: ${JSON.stringify(e)}`);
+  };
   for (const e of events) {
     switch (e.type) {
       case 'entered': {
@@ -269,12 +297,14 @@ export function replay(welcome: Welcome, events: Frame[], nearestFree: (map: Roo
         const before = occupiedCells(map);
         const after = occupiedCells(next);
         const listed = new Map((e.members as Member[]).map((m) => [m.userId, m]));
-        if ([...listed.keys()].sort().join() !== [...members.keys()].sort().join()) fail(e, 'members differ from the room');
+        if ([...listed.keys()].sort().join() !== [...members.keys()].sort().join())
+          fail(e, 'members differ from the room');
         for (const [userId, m] of members) {
           const cell = `${m.x},${m.y}`;
           const now = listed.get(userId)!;
           const expected = after.has(cell) && !before.has(cell) ? nearestFree(next, m) : m;
-          if (!expected || now.x !== expected.x || now.y !== expected.y) fail(e, `${userId} at (${now.x},${now.y}), expected ${JSON.stringify(expected)}`);
+          if (!expected || now.x !== expected.x || now.y !== expected.y)
+            fail(e, `${userId} at (${now.x},${now.y}), expected ${JSON.stringify(expected)}`);
           if (after.has(`${now.x},${now.y}`)) fail(e, `${userId} stands on an object`);
         }
         map = next;

@@ -22,7 +22,9 @@ export class TestClient {
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('upgrade', (res) => { this.upgradeHeaders = res.headers; });
+    ws.on('upgrade', (res) => {
+      this.upgradeHeaders = res.headers;
+    });
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Frame;
       this.frames.push(frame);
@@ -36,7 +38,9 @@ export class TestClient {
     });
     // Errors after the handshake show up as the close code; keep them from crashing the test.
     ws.on('error', () => undefined);
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   static connect(url: string, token: string | undefined, opts: ConnectOptions = {}): Promise<TestClient> {
@@ -92,7 +96,10 @@ export class TestClient {
     return new Promise((resolve, reject) => {
       const waiter = {
         pred,
-        resolve: (f: Frame) => { clearTimeout(timer); resolve(f); },
+        resolve: (f: Frame) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -150,7 +157,10 @@ export class HandshakeRefused extends Error {
 }
 
 export class SocketClosed extends Error {
-  constructor(readonly code: number, lastFrames: Frame[]) {
+  constructor(
+    readonly code: number,
+    lastFrames: Frame[],
+  ) {
     super(`the socket closed (${code}) while waiting for a frame; last frames: ${JSON.stringify(lastFrames)}`);
   }
 }

@@ -16,7 +16,12 @@ export async function startServerPair(overrides: Record<string, string> = {}): P
   const env = await createTestEnv('services');
   const prefix = `t-${env.tag}`;
   const ids = [`a-${env.tag}`, `b-${env.tag}`];
-  const common = { RABBITMQ_URL: SERVICES.rabbitmq, RABBITMQ_STREAM_PREFIX: prefix, RABBITMQ_STREAM_PARTITIONS: '2', ...overrides };
+  const common = {
+    RABBITMQ_URL: SERVICES.rabbitmq,
+    RABBITMQ_STREAM_PREFIX: prefix,
+    RABBITMQ_STREAM_PARTITIONS: '2',
+    ...overrides,
+  };
   const started: TestServer[] = [];
   try {
     for (const id of ids) started.push(await startTestServer({ ...common, INSTANCE_ID: id }, env));
@@ -38,4 +43,3 @@ export async function startServerPair(overrides: Record<string, string> = {}): P
     },
   };
 }
-

@@ -7,7 +7,11 @@ import { sleep } from './room';
 /** Helpers of the fault tests: timed requests, readiness, and a walker that keeps a room busy. */
 
 /** A request's reply and how long it took; a reply that never comes fails after `timeoutMs`. */
-export async function timed(client: TestClient, msg: Record<string, unknown>, timeoutMs = 30_000): Promise<{ reply: Frame; ms: number }> {
+export async function timed(
+  client: TestClient,
+  msg: Record<string, unknown>,
+  timeoutMs = 30_000,
+): Promise<{ reply: Frame; ms: number }> {
   const started = performance.now();
   const reply = await client.request(msg, timeoutMs);
   return { reply, ms: Math.round(performance.now() - started) };
@@ -23,7 +27,8 @@ export async function untilReadiness(url: string, status: number, timeoutMs = 30
   const started = performance.now();
   for (;;) {
     if ((await readiness(url)).status === status) return Math.round(performance.now() - started);
-    if (performance.now() - started > timeoutMs) throw new Error(`readiness did not turn ${status} within ${timeoutMs} ms`);
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`readiness did not turn ${status} within ${timeoutMs} ms`);
     await sleep(50);
   }
 }
@@ -49,7 +54,9 @@ export function walk(client: TestClient, roomId: string, userId: string): Walker
     for (let i = 0; !stopped; i++) {
       const me = viewOf(client, roomId).model.members.get(userId);
       const view = viewOf(client, roomId).model;
-      const dir = dirs.find((d, k) => k >= i % 4 && me && canStep(view.map, me, d).ok) ?? dirs.find((d) => me && canStep(view.map, me, d).ok);
+      const dir =
+        dirs.find((d, k) => k >= i % 4 && me && canStep(view.map, me, d).ok) ??
+        dirs.find((d) => me && canStep(view.map, me, d).ok);
       if (!dir) throw new Error(`${userId} has nowhere to step`);
       try {
         const { reply, ms } = await timed(client, { type: 'move', dir });
@@ -66,7 +73,9 @@ export function walk(client: TestClient, roomId: string, userId: string): Walker
   })();
   return {
     counts,
-    get maxMs() { return maxMs; },
+    get maxMs() {
+      return maxMs;
+    },
     async stop() {
       stopped = true;
       await loop;

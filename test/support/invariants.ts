@@ -3,7 +3,17 @@ import { occupancyString } from '../../src/domain/map';
 import { canStep } from '../../src/domain/step';
 import type { Direction, RoomEvent, WelcomeMessage } from '../../src/protocol/messages';
 import { EVENT_TYPES, type TestClient } from './client';
-import { connectAs, enter, eventually, expectValidMap, occupiedCells, peek, type RoomServer, roomState, type Welcome } from './room';
+import {
+  connectAs,
+  enter,
+  eventually,
+  expectValidMap,
+  occupiedCells,
+  peek,
+  type RoomServer,
+  roomState,
+  type Welcome,
+} from './room';
 import type { ServicesProbe } from './services';
 
 /**
@@ -34,24 +44,35 @@ export interface RoomInvariantReport {
   applied: number[];
 }
 
-export async function expectRoomInvariants(server: RoomServer, roomId: string, o: RoomInvariantOptions): Promise<RoomInvariantReport> {
+export async function expectRoomInvariants(
+  server: RoomServer,
+  roomId: string,
+  o: RoomInvariantOptions,
+): Promise<RoomInvariantReport> {
   // Everything in flight has landed once every client has seen the seq a newcomer sees.
-  const room = await eventually(async () => {
-    const now = await peek(server, roomId);
-    for (const c of o.clients) expect(viewOf(c, roomId).model.seq).toBe(now.seq);
-    return now;
-  }, o.settleMs ?? 10_000, 100);
+  const room = await eventually(
+    async () => {
+      const now = await peek(server, roomId);
+      for (const c of o.clients) expect(viewOf(c, roomId).model.seq).toBe(now.seq);
+      return now;
+    },
+    o.settleMs ?? 10_000,
+    100,
+  );
 
   expectValidMap(room.map);
   const blocked = occupiedCells(room.map);
-  for (const m of room.members) expect({ userId: m.userId, onObject: blocked.has(`${m.x},${m.y}`) }).toEqual({ userId: m.userId, onObject: false });
+  for (const m of room.members)
+    expect({ userId: m.userId, onObject: blocked.has(`${m.x},${m.y}`) }).toEqual({ userId: m.userId, onObject: false });
   expect(room.members.map((m) => m.userId).sort()).toEqual([...o.players].sort());
 
   const applied: number[] = [];
   for (const c of o.clients) {
     const view = viewOf(c, roomId);
     expect({ seqProblems: view.problems }).toEqual({ seqProblems: [] });
-    expect(roomState({ seq: view.model.seq, map: view.model.map, members: [...view.model.members.values()] })).toEqual(roomState(room));
+    expect(roomState({ seq: view.model.seq, map: view.model.map, members: [...view.model.members.values()] })).toEqual(
+      roomState(room),
+    );
     applied.push(view.applied);
   }
 
@@ -76,12 +97,18 @@ export function viewOf(client: TestClient, roomId: string): { model: RoomModel; 
     const result = model.apply(f as unknown as RoomEvent);
     if (result === 'applied') applied++;
     else if (result === 'gap') problems.push(`${f.type} seq ${seq} after ${model.seq}: missed events`);
-    else if (seq > (frames[last].seq as number)) problems.push(`${f.type} seq ${seq} after ${model.seq}: repeated or out of order`);
+    else if (seq > (frames[last].seq as number))
+      problems.push(`${f.type} seq ${seq} after ${model.seq}: repeated or out of order`);
   }
   return { model, problems, applied };
 }
 
-async function expectStorageAgrees(probe: ServicesProbe, roomId: string, room: Welcome, players: string[]): Promise<void> {
+async function expectStorageAgrees(
+  probe: ServicesProbe,
+  roomId: string,
+  room: Welcome,
+  players: string[],
+): Promise<void> {
   const sorted = roomState(room);
   expect(await probe.seq(roomId)).toBe(room.seq);
   expect(await probe.members(roomId)).toEqual(sorted.members);
@@ -108,7 +135,9 @@ async function expectFreshClientServed(server: RoomServer, roomId: string, befor
   } finally {
     await fresh.close();
   }
-  await eventually(async () => expect((await peek(server, roomId)).members.some((m) => m.userId === userId)).toBe(false));
+  await eventually(async () =>
+    expect((await peek(server, roomId)).members.some((m) => m.userId === userId)).toBe(false),
+  );
 }
 
 export { type Welcome };

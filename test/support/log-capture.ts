@@ -38,7 +38,13 @@ export class LogCapture {
         this.waiters = this.waiters.filter((w) => w.pred !== pred);
         reject(new Error('timed out waiting for a log line'));
       }, timeoutMs);
-      this.waiters.push({ pred, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+      this.waiters.push({
+        pred,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   }
 

@@ -27,7 +27,9 @@ export function parseExposition(text: string): Scrape {
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) throw new Error(`unparsable sample: ${line}`);
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+    );
     samples.set(seriesKey(m[1], labels), Number(m[3]));
     sampleNames.add(m[1]);
   }
@@ -39,6 +41,8 @@ export function parseExposition(text: string): Scrape {
 }
 
 function seriesKey(name: string, labels: Record<string, string>): string {
-  const pairs = Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`);
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k]}"`);
   return `${name}{${pairs.join(',')}}`;
 }

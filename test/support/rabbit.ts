@@ -29,7 +29,15 @@ export interface BrokerQueue {
 
 /** The broker's own view of the queues whose names start with `prefix` (via rabbitmqctl). */
 export async function listBrokerQueues(prefix: string): Promise<BrokerQueue[]> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '--formatter', 'json', 'name', 'type', 'arguments']);
+  const { stdout } = await run('rabbitmqctl', [
+    '-q',
+    'list_queues',
+    '--formatter',
+    'json',
+    'name',
+    'type',
+    'arguments',
+  ]);
   const all = JSON.parse(stdout) as { name: string; type: string; arguments: unknown }[];
   return all
     .filter((q) => q.name.startsWith(prefix))
@@ -39,10 +47,12 @@ export async function listBrokerQueues(prefix: string): Promise<BrokerQueue[]> {
 /** rabbitmqctl prints arguments either as an object or as a list of [name, type, value]. */
 function normalizeArgs(args: unknown): Record<string, unknown> {
   if (Array.isArray(args)) {
-    return Object.fromEntries(args.map((a: unknown) => {
-      const t = a as unknown[];
-      return [String(t[0]), t[t.length - 1]];
-    }));
+    return Object.fromEntries(
+      args.map((a: unknown) => {
+        const t = a as unknown[];
+        return [String(t[0]), t[t.length - 1]];
+      }),
+    );
   }
   return (args ?? {}) as Record<string, unknown>;
 }

@@ -20,19 +20,32 @@ export interface Welcome extends Frame {
 
 export type { Member, RoomMap };
 
-export function connectAs(server: RoomServer, userId: string | number, opts: ConnectOptions & { name?: string } = {}): Promise<TestClient> {
+export function connectAs(
+  server: RoomServer,
+  userId: string | number,
+  opts: ConnectOptions & { name?: string } = {},
+): Promise<TestClient> {
   return TestClient.connect(server.wsUrl, server.token(userId, opts.name), opts);
 }
 
 /** Sends `enter` and expects a `welcome` (throws with the error frame otherwise). */
-export async function enter(client: TestClient, roomId: string | number, extra: Record<string, unknown> = {}): Promise<Welcome> {
+export async function enter(
+  client: TestClient,
+  roomId: string | number,
+  extra: Record<string, unknown> = {},
+): Promise<Welcome> {
   const reply = await client.request({ type: 'enter', roomId: String(roomId), ...extra });
   if (reply.type !== 'welcome') throw new Error(`enter ${roomId} failed: ${JSON.stringify(reply)}`);
   return reply as Welcome;
 }
 
 /** Connects as `userId` and enters `roomId`. */
-export async function joinAs(server: RoomServer, userId: string | number, roomId: string | number, extra: Record<string, unknown> = {}): Promise<[TestClient, Welcome]> {
+export async function joinAs(
+  server: RoomServer,
+  userId: string | number,
+  roomId: string | number,
+  extra: Record<string, unknown> = {},
+): Promise<[TestClient, Welcome]> {
   const client = await connectAs(server, userId);
   return [client, await enter(client, roomId, extra)];
 }
@@ -84,7 +97,11 @@ export function build(client: TestClient, baseVersion: number, ops: (PlaceOp | R
 }
 
 /** A build that must succeed: resolves with the `built` event it caused. */
-export async function buildOk(client: TestClient, baseVersion: number, ops: (PlaceOp | RemoveOp)[]): Promise<Frame & { map: RoomMap; members: Member[]; seq: number }> {
+export async function buildOk(
+  client: TestClient,
+  baseVersion: number,
+  ops: (PlaceOp | RemoveOp)[],
+): Promise<Frame & { map: RoomMap; members: Member[]; seq: number }> {
   const reply = await build(client, baseVersion, ops);
   if (reply.type !== 'ack') throw new Error(`build failed: ${JSON.stringify(reply)}`);
   const built = await client.next((f) => f.type === 'built' && (f.map as RoomMap).version === baseVersion + 1);

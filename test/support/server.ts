@@ -61,7 +61,12 @@ export async function createTestEnv(mode: Mode = 'services'): Promise<TestEnv> {
     sqlitePath: '',
     async dropAll() {
       const url = new URL(SERVICES.mysqlRoot);
-      const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: url.username || 'root', password: url.password });
+      const conn = await createConnection({
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: url.username || 'root',
+        password: url.password,
+      });
       await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await conn.end();
       await deleteKeys(keyPrefix);
@@ -97,9 +102,10 @@ export interface TestServer extends RunningServer {
  * file and nothing else (embedded mode), before any overrides.
  */
 export function testServerEnv(env: TestEnv, overrides: Record<string, string> = {}): Record<string, string> {
-  const backing: Record<string, string> = env.mode === 'embedded'
-    ? { SQLITE_PATH: env.sqlitePath }
-    : { REDIS_URL: SERVICES.redis, REDIS_KEY_PREFIX: env.keyPrefix, MYSQL_URL: env.databaseUrl };
+  const backing: Record<string, string> =
+    env.mode === 'embedded'
+      ? { SQLITE_PATH: env.sqlitePath }
+      : { REDIS_URL: SERVICES.redis, REDIS_KEY_PREFIX: env.keyPrefix, MYSQL_URL: env.databaseUrl };
   return {
     NODE_ENV: 'test',
     PORT: '0',

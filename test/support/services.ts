@@ -29,12 +29,20 @@ export class ServicesProbe {
   // ---- MySQL ----------------------------------------------------------------------------------
 
   async userRow(userId: string): Promise<{ id: string; name: string; created_at: Date; updated_at: Date } | undefined> {
-    const [rows] = await this.sql.query<RowDataPacket[]>('SELECT id, name, created_at, updated_at FROM users WHERE id = ?', [userId]);
+    const [rows] = await this.sql.query<RowDataPacket[]>(
+      'SELECT id, name, created_at, updated_at FROM users WHERE id = ?',
+      [userId],
+    );
     return rows[0] as { id: string; name: string; created_at: Date; updated_at: Date } | undefined;
   }
 
-  async roomRow(roomId: string): Promise<{ id: string; owner_id: string; width: number; height: number; version: number } | undefined> {
-    const [rows] = await this.sql.query<RowDataPacket[]>('SELECT id, owner_id, width, height, version FROM rooms WHERE id = ?', [roomId]);
+  async roomRow(
+    roomId: string,
+  ): Promise<{ id: string; owner_id: string; width: number; height: number; version: number } | undefined> {
+    const [rows] = await this.sql.query<RowDataPacket[]>(
+      'SELECT id, owner_id, width, height, version FROM rooms WHERE id = ?',
+      [roomId],
+    );
     return rows[0] as { id: string; owner_id: string; width: number; height: number; version: number } | undefined;
   }
 
@@ -43,14 +51,20 @@ export class ServicesProbe {
     const room = await this.roomRow(roomId);
     if (!room) throw new Error(`no rooms row ${roomId}`);
     const [rows] = await this.sql.query<RowDataPacket[]>(
-      'SELECT id, kind, x, y, w, h, game_id FROM map_objects WHERE room_id = ? ORDER BY id', [roomId],
+      'SELECT id, kind, x, y, w, h, game_id FROM map_objects WHERE room_id = ? ORDER BY id',
+      [roomId],
     );
     return {
       version: room.version,
       width: room.width,
       height: room.height,
       objects: rows.map((r) => ({
-        id: r.id as string, kind: r.kind as string, x: r.x as number, y: r.y as number, w: r.w as number, h: r.h as number,
+        id: r.id as string,
+        kind: r.kind as string,
+        x: r.x as number,
+        y: r.y as number,
+        w: r.w as number,
+        h: r.h as number,
         ...(r.game_id !== null ? { gameId: r.game_id as number } : {}),
       })),
     };

@@ -13,7 +13,10 @@ export class TcpProxy {
   /** Connections accepted while stalled, put through once the stall ends. */
   private held: net.Socket[] = [];
 
-  private constructor(private readonly server: net.Server, private target: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    private target: number,
+  ) {}
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const server = net.createServer();

@@ -12,9 +12,24 @@
 import { createServer } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 
-interface Player { userId: string; name: string; x: number; y: number; role: 'player' }
-interface Room { id: string; idJson: string; seq: number; sockets: Set<WebSocket>; players: Map<string, Player> }
-interface Conn { userId: string; room?: Room }
+interface Player {
+  userId: string;
+  name: string;
+  x: number;
+  y: number;
+  role: 'player';
+}
+interface Room {
+  id: string;
+  idJson: string;
+  seq: number;
+  sockets: Set<WebSocket>;
+  players: Map<string, Player>;
+}
+interface Conn {
+  userId: string;
+  room?: Room;
+}
 
 const WIDTH = 20;
 const HEIGHT = 20;
@@ -24,7 +39,10 @@ const rooms = new Map<string, Room>();
 const conns = new WeakMap<WebSocket, Conn>();
 
 function userOf(protocols: string | undefined): string {
-  const bearer = (protocols ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith('bearer.'));
+  const bearer = (protocols ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('bearer.'));
   if (!bearer) return 'anon';
   const payload = bearer.slice('bearer.'.length).split('.')[1] ?? '';
   return String((JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string }).sub);
@@ -45,7 +63,10 @@ function leave(ws: WebSocket, conn: Conn, reason: string): void {
   conn.room = undefined;
   room.sockets.delete(ws);
   room.players.delete(conn.userId);
-  broadcast(room, `{"type":"left","roomId":${room.idJson},"seq":${++room.seq},"userId":${JSON.stringify(conn.userId)},"reason":"${reason}"}`);
+  broadcast(
+    room,
+    `{"type":"left","roomId":${room.idJson},"seq":${++room.seq},"userId":${JSON.stringify(conn.userId)},"reason":"${reason}"}`,
+  );
 }
 
 export function serve(send?: Deliver): void {
@@ -70,26 +91,50 @@ export function serve(send?: Deliver): void {
         const d = DELTA[msg.dir!];
         p.x += d[0];
         p.y += d[1];
-        broadcast(room, `{"type":"moved","roomId":${room.idJson},"seq":${++room.seq},"userId":${JSON.stringify(conn.userId)},"x":${p.x},"y":${p.y},"dir":"${msg.dir}"}`);
+        broadcast(
+          room,
+          `{"type":"moved","roomId":${room.idJson},"seq":${++room.seq},"userId":${JSON.stringify(conn.userId)},"x":${p.x},"y":${p.y},"dir":"${msg.dir}"}`,
+        );
       } else if (msg.type === 'enter') {
         leave(ws, conn, 'leave');
         const id = msg.roomId!;
         let room = rooms.get(id);
-        if (!room) rooms.set(id, (room = { id, idJson: JSON.stringify(id), seq: 0, sockets: new Set(), players: new Map() }));
+        if (!room)
+          rooms.set(id, (room = { id, idJson: JSON.stringify(id), seq: 0, sockets: new Set(), players: new Map() }));
         const member: Player = { userId: conn.userId, name: conn.userId, x: 0, y: 0, role: 'player' };
         room.players.set(conn.userId, member);
-        broadcast(room, `{"type":"entered","roomId":${room.idJson},"seq":${++room.seq},"member":${JSON.stringify(member)}}`);
+        broadcast(
+          room,
+          `{"type":"entered","roomId":${room.idJson},"seq":${++room.seq},"member":${JSON.stringify(member)}}`,
+        );
         room.sockets.add(ws);
         conn.room = room;
-        deliver(ws, JSON.stringify({
-          type: 'welcome', id: msg.id, roomId: id, seq: room.seq, you: { userId: conn.userId, role: 'player', owner: conn.userId === id },
-          map: { version: 0, width: WIDTH, height: HEIGHT, objects: [] }, members: [...room.players.values()], spectators: 0,
-        }));
+        deliver(
+          ws,
+          JSON.stringify({
+            type: 'welcome',
+            id: msg.id,
+            roomId: id,
+            seq: room.seq,
+            you: { userId: conn.userId, role: 'player', owner: conn.userId === id },
+            map: { version: 0, width: WIDTH, height: HEIGHT, objects: [] },
+            members: [...room.players.values()],
+            spectators: 0,
+          }),
+        );
       } else if (msg.type === 'leave') {
         leave(ws, conn, 'leave');
         deliver(ws, JSON.stringify({ type: 'ack', id: msg.id }));
       } else {
-        deliver(ws, JSON.stringify({ type: 'error', code: 'BAD_REQUEST', message: `${msg.type} is not supported here`, id: msg.id }));
+        deliver(
+          ws,
+          JSON.stringify({
+            type: 'error',
+            code: 'BAD_REQUEST',
+            message: `${msg.type} is not supported here`,
+            id: msg.id,
+          }),
+        );
       }
     });
   });

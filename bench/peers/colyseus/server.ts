@@ -23,7 +23,10 @@ import { canStep } from '../../../src/domain/step';
 const SECRET = new TextEncoder().encode(process.env.JWT_SECRET ?? '');
 const DIRS = new Set(['up', 'right', 'down', 'left']);
 
-interface Auth { userId: string; name: string }
+interface Auth {
+  userId: string;
+  name: string;
+}
 
 class GridRoom extends Room {
   override maxClients = 1000;
@@ -34,7 +37,10 @@ class GridRoom extends Room {
   private readonly members = new Map<string, Member>();
 
   static override async onAuth(token: string): Promise<Auth> {
-    const claims = (await jwtVerify(token, SECRET, { algorithms: ['HS256'] })).payload as { sub: string; name?: string };
+    const claims = (await jwtVerify(token, SECRET, { algorithms: ['HS256'] })).payload as {
+      sub: string;
+      name?: string;
+    };
     return { userId: claims.sub, name: claims.name ?? `user${claims.sub}` };
   }
 
@@ -42,7 +48,9 @@ class GridRoom extends Room {
     this.ownerId = options.roomKey;
     this.setPatchRate(null);
     this.onMessage('move', (client, msg: { dir: Direction }) => this.move(client, msg));
-    this.onMessage('build', (client, msg: { id?: string; baseVersion: number; ops: BuildOp[] }) => this.build(client, msg));
+    this.onMessage('build', (client, msg: { id?: string; baseVersion: number; ops: BuildOp[] }) =>
+      this.build(client, msg),
+    );
   }
 
   override onJoin(client: Client, _options: unknown, auth: Auth): void {
@@ -51,8 +59,10 @@ class GridRoom extends Room {
     this.members.set(client.sessionId, member);
     this.broadcast('entered', { seq: ++this.seq, member }, { except: client });
     client.send('welcome', {
-      seq: this.seq, you: { userId: auth.userId, role: 'player', owner: auth.userId === this.ownerId },
-      map: this.map, members: [...this.members.values()],
+      seq: this.seq,
+      you: { userId: auth.userId, role: 'player', owner: auth.userId === this.ownerId },
+      map: this.map,
+      members: [...this.members.values()],
     });
   }
 
@@ -76,7 +86,8 @@ class GridRoom extends Room {
   private build(client: Client, msg: { id?: string; baseVersion: number; ops: BuildOp[] }): void {
     const who = this.members.get(client.sessionId);
     if (!who || who.userId !== this.ownerId) return client.send('error', { id: msg.id, code: 'FORBIDDEN' });
-    if (msg.baseVersion !== this.map.version) return client.send('error', { id: msg.id, code: 'CONFLICT', version: this.map.version });
+    if (msg.baseVersion !== this.map.version)
+      return client.send('error', { id: msg.id, code: 'CONFLICT', version: this.map.version });
     let next: RoomMap;
     try {
       next = applyBuild(this.map, msg.ops, new Set(), () => 'o' + randomBytes(6).toString('hex'));

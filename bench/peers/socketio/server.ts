@@ -40,7 +40,11 @@ interface Grid {
   members: Map<string, Member>;
 }
 
-interface Data { userId: string; name: string; room?: Grid }
+interface Data {
+  userId: string;
+  name: string;
+  room?: Grid;
+}
 
 type Ack = (reply: unknown) => void;
 
@@ -51,10 +55,16 @@ const io = new Server(http, { transports: ['websocket'], perMessageDeflate: fals
 
 io.use((socket, next) => {
   const token = (socket.handshake.auth as { token?: string }).token ?? '';
-  jwtVerify(token, SECRET, { algorithms: ['HS256'] }).then(({ payload }) => {
-    socket.data = { userId: String(payload.sub), name: (payload as { name?: string }).name ?? `user${payload.sub}` } satisfies Data;
-    next();
-  }, () => next(new Error('UNAUTHORIZED')));
+  jwtVerify(token, SECRET, { algorithms: ['HS256'] }).then(
+    ({ payload }) => {
+      socket.data = {
+        userId: String(payload.sub),
+        name: (payload as { name?: string }).name ?? `user${payload.sub}`,
+      } satisfies Data;
+      next();
+    },
+    () => next(new Error('UNAUTHORIZED')),
+  );
 });
 
 function leave(socket: Socket, reason: 'leave' | 'disconnect'): void {
@@ -81,7 +91,12 @@ function enter(socket: Socket, roomId: string, ack: Ack): void {
   io.to(g.id).emit('entered', { seq: ++g.seq, member });
   void socket.join(g.id);
   d.room = g;
-  ack({ seq: g.seq, you: { userId: d.userId, role: 'player', owner: d.userId === g.ownerId }, map: g.map, members: [...g.members.values()] });
+  ack({
+    seq: g.seq,
+    you: { userId: d.userId, role: 'player', owner: d.userId === g.ownerId },
+    map: g.map,
+    members: [...g.members.values()],
+  });
 }
 
 function move(socket: Socket, dir: Direction): void {

@@ -58,17 +58,31 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (values.help) return { ok: true, help: true };
   if (!values.room) return { ok: false, error: 'which room? pass --room <roomId>' };
   if (values.token && values.user) return { ok: false, error: 'pass --token or --user, not both' };
-  if (!values.token && !values.user) return { ok: false, error: 'who are you? pass --token <jwt> (from `npm run token -- <userId>`) or --user <userId>' };
-  if (values.name && !values.user) return { ok: false, error: '--name only goes with --user (a token carries its own name)' };
+  if (!values.token && !values.user)
+    return {
+      ok: false,
+      error: 'who are you? pass --token <jwt> (from `npm run token -- <userId>`) or --user <userId>',
+    };
+  if (values.name && !values.user)
+    return { ok: false, error: '--name only goes with --user (a token carries its own name)' };
   let protocol: string | undefined;
   try {
     protocol = new URL(values.url).protocol;
   } catch {
     protocol = undefined;
   }
-  if (protocol !== 'ws:' && protocol !== 'wss:') return { ok: false, error: `--url must be a ws:// or wss:// URL, like ${DEFAULT_URL}` };
+  if (protocol !== 'ws:' && protocol !== 'wss:')
+    return { ok: false, error: `--url must be a ws:// or wss:// URL, like ${DEFAULT_URL}` };
   return {
     ok: true,
-    args: { room: values.room, url: values.url, token: values.token, user: values.user, name: values.name, spectator: values.spectator, lines: values.lines },
+    args: {
+      room: values.room,
+      url: values.url,
+      token: values.token,
+      user: values.user,
+      name: values.name,
+      spectator: values.spectator,
+      lines: values.lines,
+    },
   };
 }

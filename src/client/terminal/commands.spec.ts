@@ -1,6 +1,11 @@
 import { parseCommand, toBuildOp } from './commands';
 
-const map = { version: 3, width: 20, height: 20, objects: [{ id: 'g1', kind: 'game', x: 5, y: 5, w: 2, h: 2, gameId: 7 }] };
+const map = {
+  version: 3,
+  width: 20,
+  height: 20,
+  objects: [{ id: 'g1', kind: 'game', x: 5, y: 5, w: 2, h: 2, gameId: 7 }],
+};
 
 describe('parseCommand', () => {
   it.each([
@@ -50,7 +55,12 @@ describe('parseCommand', () => {
 
 describe('toBuildOp', () => {
   it('passes place and remove-by-id through', () => {
-    expect(toBuildOp({ op: 'place', kind: 'wall', x: 1, y: 1 }, map)).toEqual({ op: 'place', kind: 'wall', x: 1, y: 1 });
+    expect(toBuildOp({ op: 'place', kind: 'wall', x: 1, y: 1 }, map)).toEqual({
+      op: 'place',
+      kind: 'wall',
+      x: 1,
+      y: 1,
+    });
     expect(toBuildOp({ op: 'remove', objectId: 'zz' }, map)).toEqual({ op: 'remove', objectId: 'zz' });
   });
 

@@ -20,7 +20,13 @@ export type Command =
 export type Parsed = { ok: true; command: Command | null } | { ok: false; error: string };
 
 export const KEY_DIRECTIONS: Readonly<Record<string, Direction>> = { w: 'up', a: 'left', s: 'down', d: 'right' };
-const DIRECTION_WORDS: Readonly<Record<string, Direction>> = { up: 'up', down: 'down', left: 'left', right: 'right', ...KEY_DIRECTIONS };
+const DIRECTION_WORDS: Readonly<Record<string, Direction>> = {
+  up: 'up',
+  down: 'down',
+  left: 'left',
+  right: 'right',
+  ...KEY_DIRECTIONS,
+};
 
 export const LINE_HELP = [
   'commands, one a line:',
@@ -71,7 +77,8 @@ export function parseBuild(words: string[]): Parsed {
   if (kind.toLowerCase() === 'remove') {
     if (args.length === 1) return ok({ kind: 'build', spec: { op: 'remove', objectId: args[0] } });
     const [x, y] = args.map(toInt);
-    if (args.length === 2 && x !== undefined && y !== undefined) return ok({ kind: 'build', spec: { op: 'removeAt', x, y } });
+    if (args.length === 2 && x !== undefined && y !== undefined)
+      return ok({ kind: 'build', spec: { op: 'removeAt', x, y } });
     return fail('usage: remove <objectId> | remove <x> <y>');
   }
   const nums = args.map(toInt);
@@ -80,7 +87,10 @@ export function parseBuild(words: string[]): Parsed {
   }
   const [x, y, gameId] = nums as number[];
   // Which kinds exist and which need a game is the server's to say: it answers INVALID_BUILD.
-  return ok({ kind: 'build', spec: { op: 'place', kind: kind.toLowerCase(), x, y, ...(gameId !== undefined ? { gameId } : {}) } });
+  return ok({
+    kind: 'build',
+    spec: { op: 'place', kind: kind.toLowerCase(), x, y, ...(gameId !== undefined ? { gameId } : {}) },
+  });
 }
 
 /** The op to send: `removeAt` becomes the id of the object covering that cell of `map`. */

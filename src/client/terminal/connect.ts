@@ -10,7 +10,11 @@ export class ConnectError extends Error {}
  * Opens a MyRoomClient over the `ws` package, remembering why a handshake failed: the library
  * only knows that it did, and "HTTP 401" and "connection refused" call for different fixes.
  */
-export async function connectTerminal(url: string, token: string, refreshToken?: () => Promise<string>): Promise<MyRoomClient> {
+export async function connectTerminal(
+  url: string,
+  token: string,
+  refreshToken?: () => Promise<string>,
+): Promise<MyRoomClient> {
   let failure: (Error & { code?: string }) | undefined;
   try {
     return await MyRoomClient.connect({
@@ -36,7 +40,8 @@ function explain(url: string, err: Error & { code?: string }): string {
   }
   if (status === '403') return `the server refused this origin (HTTP 403; see ALLOWED_ORIGINS)`;
   if (status) return `the server refused the connection (HTTP ${status}); is ${url} a My Room WebSocket endpoint?`;
-  if (err.code === 'ECONNREFUSED') return `nothing is listening at ${url} (connection refused). Is the server running? Start it with \`npm start\`.`;
+  if (err.code === 'ECONNREFUSED')
+    return `nothing is listening at ${url} (connection refused). Is the server running? Start it with \`npm start\`.`;
   if (err.code === 'ENOTFOUND') return `unknown host in ${url}`;
   return `could not connect to ${url}: ${err.message}`;
 }

@@ -9,7 +9,11 @@ import type { TerminalSession } from './session';
  * connection) goes to stderr. End of input quits once the commands before it are done.
  * Resolves with the exit code.
  */
-export async function runLines(session: TerminalSession, client: MyRoomClient, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; errors: NodeJS.WritableStream }): Promise<number> {
+export async function runLines(
+  session: TerminalSession,
+  client: MyRoomClient,
+  io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; errors: NodeJS.WritableStream },
+): Promise<number> {
   // Re-serialized so that a frame is always exactly one line, whatever spacing the server used.
   client.onRaw((text) => io.output.write(JSON.stringify(JSON.parse(text)) + '\n'));
   session.onNote = (note) => {

@@ -18,21 +18,45 @@ const view = new RoomView({
       { id: 'g1', kind: 'game', x: 6, y: 2, w: 2, h: 2, gameId: 4 },
     ],
   },
-  members: [member('1', 'user1', 0, 0), member('2', 'user2', 2, 1), member('3', 'Zoe', 11, 5), member('4', 'user4', 11, 5)],
+  members: [
+    member('1', 'user1', 0, 0),
+    member('2', 'user2', 2, 1),
+    member('3', 'Zoe', 11, 5),
+    member('4', 'user4', 11, 5),
+  ],
   spectators: 1,
 });
 
 describe('avatarMarks', () => {
   it('uses a unique initial, else the last character of the user id, else a free letter', () => {
-    expect(avatarMarks([member('1', 'user1', 0, 0), member('2', 'user2', 0, 0), member('3', 'Zoe', 0, 0)]))
-      .toEqual(new Map([['1', '1'], ['2', '2'], ['3', 'Z']]));
-    expect(avatarMarks([member('11', 'ann', 0, 0), member('21', 'amy', 0, 0)])).toEqual(new Map([['11', '1'], ['21', 'A']]));
+    expect(avatarMarks([member('1', 'user1', 0, 0), member('2', 'user2', 0, 0), member('3', 'Zoe', 0, 0)])).toEqual(
+      new Map([
+        ['1', '1'],
+        ['2', '2'],
+        ['3', 'Z'],
+      ]),
+    );
+    expect(avatarMarks([member('11', 'ann', 0, 0), member('21', 'amy', 0, 0)])).toEqual(
+      new Map([
+        ['11', '1'],
+        ['21', 'A'],
+      ]),
+    );
   });
 });
 
 describe('renderScreen', () => {
   const screen = (over: Partial<Parameters<typeof renderScreen>[0]> = {}) =>
-    renderScreen({ view, roomId: '1', connection: 'connected', events: ['user1 moved right to (0,0)'], cols: 100, rows: 20, color: false, ...over });
+    renderScreen({
+      view,
+      roomId: '1',
+      connection: 'connected',
+      events: ['user1 moved right to (0,0)'],
+      cols: 100,
+      rows: 20,
+      color: false,
+      ...over,
+    });
 
   it('draws the grid with rulers, objects, avatars by mark (yours marked) and several on one cell', () => {
     const lines = screen();
@@ -73,7 +97,11 @@ describe('renderScreen', () => {
   });
 
   it('fits the terminal: never more rows than it has, no line wider than it', () => {
-    for (const [cols, rows] of [[100, 20], [60, 12], [40, 8]]) {
+    for (const [cols, rows] of [
+      [100, 20],
+      [60, 12],
+      [40, 8],
+    ]) {
       const lines = screen({ cols, rows, events: ['a very long event '.repeat(10)] });
       expect(lines.length).toBeLessThanOrEqual(rows);
       for (const l of lines) expect(l.length).toBeLessThanOrEqual(cols);

@@ -34,7 +34,10 @@ export function renderScreen(s: ScreenInput): string[] {
   const v = s.view;
   const marks = avatarMarks(v?.members ?? []);
   const header = [fit(headerLine(s), cols), fit(v ? youLine(v, marks) : 'waiting for the room...', cols)];
-  const footer = [fit(helpLine(s), cols), s.prompt !== undefined ? fit(`build> ${s.prompt}_   (Enter: build, Esc: cancel)`, cols) : ''];
+  const footer = [
+    fit(helpLine(s), cols),
+    s.prompt !== undefined ? fit(`build> ${s.prompt}_   (Enter: build, Esc: cancel)`, cols) : '',
+  ];
   const bodyRows = Math.max(s.rows - header.length - footer.length, 1);
 
   let body: string[];
@@ -51,11 +54,20 @@ export function renderScreen(s: ScreenInput): string[] {
     const panelWidth = sideBySide ? cols - gridWidth - 2 : cols;
     const members = memberLines(v, marks).map((l) => fit(l, panelWidth));
     const panelRoom = (sideBySide ? bodyRows : Math.max(bodyRows - grid.length, 0)) - members.length - 1;
-    const events = panelRoom > 1 ? ['events:', ...wrap(s.events, panelWidth - 1).map((l) => ' ' + l).slice(-(panelRoom - 1))] : [];
+    const events =
+      panelRoom > 1
+        ? [
+            'events:',
+            ...wrap(s.events, panelWidth - 1)
+              .map((l) => ' ' + l)
+              .slice(-(panelRoom - 1)),
+          ]
+        : [];
     const panel = [...members, '', ...events];
     if (sideBySide) {
-      body = Array.from({ length: Math.max(grid.length, panel.length) }, (_, i) =>
-        (grid[i] ?? ' '.repeat(gridWidth)) + '  ' + (panel[i] ?? ''),
+      body = Array.from(
+        { length: Math.max(grid.length, panel.length) },
+        (_, i) => (grid[i] ?? ' '.repeat(gridWidth)) + '  ' + (panel[i] ?? ''),
       );
     } else {
       body = [...grid, ...panel];
@@ -80,7 +92,9 @@ export function avatarMarks(members: readonly Member[]): Map<string, string> {
     const own = initial(m);
     const mark = reserved.has(own)
       ? own
-      : ([m.userId.slice(-1).toUpperCase(), ...MARK_POOL].find((c) => /[A-Z0-9]/.test(c) && !taken.has(c) && !reserved.has(c)) ?? '?');
+      : ([m.userId.slice(-1).toUpperCase(), ...MARK_POOL].find(
+          (c) => /[A-Z0-9]/.test(c) && !taken.has(c) && !reserved.has(c),
+        ) ?? '?');
     taken.add(mark);
     marks.set(m.userId, mark);
   }
@@ -88,7 +102,13 @@ export function avatarMarks(members: readonly Member[]): Map<string, string> {
 }
 
 /** The visible part of the map (centred on you when it does not all fit), with rulers and a frame. */
-function renderGrid(v: RoomView, marks: Map<string, string>, gridCols: number, gridRows: number, color: boolean): string[] {
+function renderGrid(
+  v: RoomView,
+  marks: Map<string, string>,
+  gridCols: number,
+  gridRows: number,
+  color: boolean,
+): string[] {
   const me = v.members.find((m) => m.userId === v.you.userId);
   const x0 = origin(me?.x ?? 0, gridCols, v.map.width);
   const y0 = origin(me?.y ?? 0, gridRows, v.map.height);
@@ -111,7 +131,8 @@ function renderGrid(v: RoomView, marks: Map<string, string>, gridCols: number, g
   }
 
   const rulers = [xs.map((x) => ` ${x % 10}`).join('')];
-  if (v.map.width > 10) rulers.unshift(xs.map((x) => (x % 10 === 0 || x === x0 ? ` ${Math.floor(x / 10) % 10}` : '  ')).join(''));
+  if (v.map.width > 10)
+    rulers.unshift(xs.map((x) => (x % 10 === 0 || x === x0 ? ` ${Math.floor(x / 10) % 10}` : '  ')).join(''));
   const frame = '    +' + '-'.repeat(2 * gridCols + 1) + '+';
   return [
     ...rulers.map((r) => ('     ' + r).padEnd(2 * gridCols + 7)),
@@ -134,7 +155,8 @@ function headerLine(s: ScreenInput): string {
 
 function youLine(v: RoomView, marks: Map<string, string>): string {
   const me = v.members.find((m) => m.userId === v.you.userId);
-  const what = v.you.role === 'spectator' ? 'spectating' : me ? `[${marks.get(me.userId)}] at (${me.x},${me.y})` : 'not placed';
+  const what =
+    v.you.role === 'spectator' ? 'spectating' : me ? `[${marks.get(me.userId)}] at (${me.x},${me.y})` : 'not placed';
   const stale = v.missedEvents ? ' | some events were missed: positions may be stale until the next build' : '';
   return `you: ${me?.name ?? `user ${v.you.userId}`}${v.you.owner ? ', owner' : ''}, ${what}${stale}`;
 }

@@ -60,12 +60,19 @@ describe('the room view, from server frames only', () => {
 describe('events in plain words', () => {
   it('names people, says "you" for yourself, and tells who a build pushed', () => {
     expect(describeWelcome(welcome)).toBe('you entered room 1 as its owner; 1 other is here');
-    expect(describeEvent(base, { type: 'moved', roomId: '1', seq: 11, userId: '2', x: 4, y: 3, dir: 'up' })).toBe('user2 moved up to (4,3)');
-    expect(describeEvent(base, { type: 'moved', roomId: '1', seq: 11, userId: '1', x: 1, y: 0, dir: 'right' })).toBe('you moved right to (1,0)');
-    expect(describeEvent(base, { type: 'left', roomId: '1', seq: 11, userId: '2', reason: 'timeout' })).toBe('user2 timed out');
+    expect(describeEvent(base, { type: 'moved', roomId: '1', seq: 11, userId: '2', x: 4, y: 3, dir: 'up' })).toBe(
+      'user2 moved up to (4,3)',
+    );
+    expect(describeEvent(base, { type: 'moved', roomId: '1', seq: 11, userId: '1', x: 1, y: 0, dir: 'right' })).toBe(
+      'you moved right to (1,0)',
+    );
+    expect(describeEvent(base, { type: 'left', roomId: '1', seq: 11, userId: '2', reason: 'timeout' })).toBe(
+      'user2 timed out',
+    );
     const map = { version: 1, width: 20, height: 20, objects: [{ id: 'w', kind: 'wall', x: 4, y: 4, w: 1, h: 1 }] };
-    expect(describeEvent(base, { type: 'built', roomId: '1', seq: 11, map, members: [member('1'), member('2', 4, 3)] }))
-      .toBe('the map changed (version 1, 1 wall); user2 pushed to (4,3)');
+    expect(
+      describeEvent(base, { type: 'built', roomId: '1', seq: 11, map, members: [member('1'), member('2', 4, 3)] }),
+    ).toBe('the map changed (version 1, 1 wall); user2 pushed to (4,3)');
     expect(describeError({ code: 'BLOCKED', message: 'that step is blocked' })).toBe('blocked: that step is blocked');
   });
 });

@@ -50,7 +50,8 @@ export class RoomView {
 
 /** `e` in plain words, read against the view before it is applied (so a leaver still has a name). */
 export function describeEvent(view: RoomView, e: RoomEvent): string {
-  const who = (userId: string) => (userId === view.you.userId ? 'you' : (view.members.find((m) => m.userId === userId)?.name ?? `user ${userId}`));
+  const who = (userId: string) =>
+    userId === view.you.userId ? 'you' : (view.members.find((m) => m.userId === userId)?.name ?? `user ${userId}`);
   switch (e.type) {
     case 'entered':
       return `${e.member.userId === view.you.userId ? 'you' : e.member.name} entered at ${at(e.member)}`;

@@ -35,7 +35,11 @@ export class TerminalSession {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
 
-  constructor(private readonly client: MyRoomClient, readonly roomId: string, private readonly role: Role) {
+  constructor(
+    private readonly client: MyRoomClient,
+    readonly roomId: string,
+    private readonly role: Role,
+  ) {
     client.on('welcome', (w) => {
       this.view = new RoomView(w);
       this.note(describeWelcome(w), false);

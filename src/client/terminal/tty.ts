@@ -4,7 +4,11 @@ import { KEY_DIRECTIONS, parseBuild } from './commands';
 import { renderScreen } from './render';
 import type { TerminalSession } from './session';
 
-interface Key { name?: string; ctrl?: boolean; meta?: boolean }
+interface Key {
+  name?: string;
+  ctrl?: boolean;
+  meta?: boolean;
+}
 
 const ARROWS: Readonly<Record<string, Direction>> = { up: 'up', down: 'down', left: 'left', right: 'right' };
 /** Holding a key repeats it faster than moves are confirmed: keep at most this many queued. */
@@ -18,7 +22,11 @@ const ALT_SCREEN_OFF = '\x1b[?25h\x1b[?1049l';
  * The interactive front end: raw-mode keys, and a full-screen view redrawn whenever something
  * changes. Resolves with the exit code, after the terminal is put back the way it was.
  */
-export async function runTty(session: TerminalSession, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<number> {
+export async function runTty(
+  session: TerminalSession,
+  input: NodeJS.ReadStream,
+  output: NodeJS.WriteStream,
+): Promise<number> {
   let prompt: string | undefined;
   let drawPending = false;
   const color = !process.env.NO_COLOR && output.hasColors?.() !== false;
@@ -116,7 +124,10 @@ export async function runTty(session: TerminalSession, input: NodeJS.ReadStream,
     return 0;
   }
   // The screen is gone: keep the last few things that happened in the scrollback.
-  const last = session.notes.slice(-6, -1).map((n) => `  ${n.text}\n`).join('');
+  const last = session.notes
+    .slice(-6, -1)
+    .map((n) => `  ${n.text}\n`)
+    .join('');
   process.stderr.write(`${last}connection closed: ${closed.words}\n`);
   return 1;
 }

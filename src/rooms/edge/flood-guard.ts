@@ -23,7 +23,10 @@ export class FloodGuard {
   private readonly limiter: RateLimiterMemory;
   private readonly strikes = new WeakMap<ClientSession, Strikes>();
 
-  constructor(perSecond: number, private readonly maxStrikes: number) {
+  constructor(
+    perSecond: number,
+    private readonly maxStrikes: number,
+  ) {
     this.limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
   }
 

@@ -26,7 +26,8 @@ function prototypesUntouched(): void {
  * checks rather than `expect`, which would cost more than the decoding itself 100k times over.
  */
 function brokenPromise(out: DecodedFrame, frame: Frame): string | undefined {
-  if (out.requestId !== undefined && (typeof out.requestId !== 'string' || out.requestId.length > 64)) return 'echoes an invalid id';
+  if (out.requestId !== undefined && (typeof out.requestId !== 'string' || out.requestId.length > 64))
+    return 'echoes an invalid id';
   if (out.ok) {
     if (frame.isBinary) return 'accepted a binary frame';
     const msg = out.message as unknown as Record<string, unknown>;
@@ -34,9 +35,10 @@ function brokenPromise(out: DecodedFrame, frame: Frame): string | undefined {
     // A plain object carrying only its schema's fields, that validates again as it is.
     if (Object.getPrototypeOf(msg) !== Object.prototype) return 'the message has another prototype';
     const shape = clientMessageSchemas[out.message.type].shape;
-    if (!Object.keys(msg).every((k) => Object.hasOwn(shape, k))) return `the message carries a field of no schema: ${Object.keys(msg).join()}`;
+    if (!Object.keys(msg).every((k) => Object.hasOwn(shape, k)))
+      return `the message carries a field of no schema: ${Object.keys(msg).join()}`;
     if (!clientMessageSchemas[out.message.type].safeParse(msg).success) return 'the message does not validate again';
-    if (out.requestId !== out.message.id) return 'the echoed id is not the message\'s';
+    if (out.requestId !== out.message.id) return "the echoed id is not the message's";
     return undefined;
   }
   if (out.error.code !== 'BAD_REQUEST') return `answered ${out.error.code}`;
@@ -57,7 +59,8 @@ describe('decodeFrame under generated frames', () => {
         if (broken) throw new Error(broken);
         counts[out.ok ? 'ok' : 'refused']++;
         // The id peeked for rate-limit replies is the one the decoder would echo, or none.
-        if (out.requestId !== undefined && peekRequestId(frame.data, frame.isBinary) !== out.requestId) throw new Error('peeked another id');
+        if (out.requestId !== undefined && peekRequestId(frame.data, frame.isBinary) !== out.requestId)
+          throw new Error('peeked another id');
       }),
       { seed: SEED, numRuns: 100_000 },
     );
@@ -66,7 +69,9 @@ describe('decodeFrame under generated frames', () => {
     expect(counts.ok).toBeGreaterThan(10_000);
     expect(counts.refused).toBeGreaterThan(50_000);
     // Printed, not asserted: the figure for the README.
-    console.log(`decodeFrame: 100k generated frames in ${Math.round(performance.now() - started)} ms (${counts.ok} ok, ${counts.refused} refused)`);
+    console.log(
+      `decodeFrame: 100k generated frames in ${Math.round(performance.now() - started)} ms (${counts.ok} ok, ${counts.refused} refused)`,
+    );
   });
 
   it('a valid message decodes to itself, defaults applied, and its id echoed', () => {
@@ -84,11 +89,14 @@ describe('decodeFrame under generated frames', () => {
   });
 
   it('a field given a value of the wrong kind is refused, naming that field (or the id, checked first)', () => {
-    const wrongKind = (field: string) => (field === 'ops' ? fc.constantFrom(null, 7, 'x', {}, []) : fc.constantFrom(null, true, {}, [], 1e400));
+    const wrongKind = (field: string) =>
+      field === 'ops' ? fc.constantFrom(null, 7, 'x', {}, []) : fc.constantFrom(null, true, {}, [], 1e400);
     const arb = validMessage.chain((msg) => {
       const fields = Object.keys(msg).filter((k) => k !== 'type' && msg[k] !== undefined);
       if (fields.length === 0) return fc.constant(undefined);
-      return fc.tuple(fc.constant(msg), fc.constantFrom(...fields)).chain(([m, f]) => wrongKind(f).map((bad) => ({ msg: m, field: f, bad })));
+      return fc
+        .tuple(fc.constant(msg), fc.constantFrom(...fields))
+        .chain(([m, f]) => wrongKind(f).map((bad) => ({ msg: m, field: f, bad })));
     });
     fc.assert(
       fc.property(arb, (c) => {
@@ -105,7 +113,10 @@ describe('decodeFrame under generated frames', () => {
   it('nesting far past any stack (200k levels) is refused, not a crash', () => {
     for (const open of ['[', '{"a":']) {
       const close = open === '[' ? ']' : '}';
-      for (const frame of [open.repeat(200_000) + close.repeat(200_000), `{"type":"move","dir":"up","x":${open.repeat(200_000)}1${close.repeat(200_000)}}`]) {
+      for (const frame of [
+        open.repeat(200_000) + close.repeat(200_000),
+        `{"type":"move","dir":"up","x":${open.repeat(200_000)}1${close.repeat(200_000)}}`,
+      ]) {
         const out = decodeFrame(Buffer.from(frame), false);
         expect(brokenPromise(out, text(frame))).toBeUndefined();
       }

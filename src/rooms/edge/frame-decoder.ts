@@ -1,6 +1,12 @@
 import type WebSocket from 'ws';
 import { BadRequestError } from '../../protocol/errors';
-import { type ClientMessage, clientMessageSchemas, DIRECTIONS, isClientMessageType, type MoveMessage } from '../../protocol/messages';
+import {
+  type ClientMessage,
+  clientMessageSchemas,
+  DIRECTIONS,
+  isClientMessageType,
+  type MoveMessage,
+} from '../../protocol/messages';
 
 /** A frame turned into one validated client message, or the BAD_REQUEST that answers it. */
 export type DecodedFrame =
@@ -25,7 +31,8 @@ export function decodeFrame(data: WebSocket.RawData, isBinary: boolean): Decoded
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return refuse('a message must be a JSON object');
   const msg = raw as { type?: unknown; id?: unknown };
   const requestId = validId(msg.id);
-  if (msg.id !== undefined && requestId === undefined) return refuse(`id: must be a string of at most ${MAX_ID_LENGTH} characters`);
+  if (msg.id !== undefined && requestId === undefined)
+    return refuse(`id: must be a string of at most ${MAX_ID_LENGTH} characters`);
   if (typeof msg.type !== 'string') return refuse('type: required string', requestId);
   if (!isClientMessageType(msg.type)) return refuse(`type: unknown message type "${msg.type.slice(0, 32)}"`, requestId);
   // The hot path: a well-formed move is what zod would return, without zod's cost. Anything else

@@ -59,7 +59,10 @@ export class RoomWsAdapter extends WsAdapter {
   private readonly flood: FloodGuard;
   private readonly stopHeartbeats = new Map<WebSocketServer, () => void>();
 
-  constructor(app: INestApplicationContext, private readonly deps: EdgeDeps) {
+  constructor(
+    app: INestApplicationContext,
+    private readonly deps: EdgeDeps,
+  ) {
     super(app);
     this.handshake = new HandshakeVerifier(deps);
     this.flood = new FloodGuard(deps.config.ws.rateLimitPerSec, deps.config.ws.rateLimitStrikes);
@@ -101,7 +104,10 @@ export class RoomWsAdapter extends WsAdapter {
       if (!session) return;
       // Any frame proves the client alive, as a pong does.
       session.alive = true;
-      const accepted = session.enqueue(() => this.handleFrame(session, data, isBinary, byType, transform), MAX_QUEUED_FRAMES);
+      const accepted = session.enqueue(
+        () => this.handleFrame(session, data, isBinary, byType, transform),
+        MAX_QUEUED_FRAMES,
+      );
       if (!accepted) this.flood.strike(session, 1000, peekRequestId(data, isBinary));
     });
   }
@@ -122,7 +128,8 @@ export class RoomWsAdapter extends WsAdapter {
     const { message, requestId } = frame;
     framesReceived.inc({ type: message.type });
     const move = this.deps.move;
-    if (move && message.type === 'move') return move(session, message).catch((err: unknown) => sendError(session, err, requestId));
+    if (move && message.type === 'move')
+      return move(session, message).catch((err: unknown) => sendError(session, err, requestId));
     const handler = byType.get(message.type);
     if (!handler) return sendError(session, new BadRequestError(`type: "${message.type}" is not handled`), requestId);
     const result = transform(handler.callback(message, message.type));

@@ -8,7 +8,10 @@ describe('Redis errors at the adapter edge', () => {
   it.each([
     ['a command out of retries', new MaxRetriesPerRequestError(1)],
     ['a command on a closed connection', new Error('Connection is closed.')],
-    ['a command with the offline queue off', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
+    [
+      'a command with the offline queue off',
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+    ],
     ['a command unanswered within commandTimeout (a black-holed connection)', new Error('Command timed out')],
     ['a Redis still loading its data', new ReplyError('LOADING Redis is loading the dataset in memory')],
     ['a refused socket', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' })],

@@ -28,6 +28,7 @@ export function isRedisUnreachable(err: unknown): boolean {
 
 /** For `.catch()` on every Redis call of an adapter: an unreachable Redis becomes UnavailableError. */
 export function fromRedis(err: unknown): never {
-  if (isRedisUnreachable(err)) throw new UnavailableError('the room state is unreachable; nothing was changed, try again', { cause: err });
+  if (isRedisUnreachable(err))
+    throw new UnavailableError('the room state is unreachable; nothing was changed, try again', { cause: err });
   throw err;
 }

@@ -75,7 +75,10 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async acquireLease(instanceId: string, epoch: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.leaseAcquire(leaseKey(instanceId), REGISTRY_KEY, instanceId, ttlMs, epoch).catch(fromRedis)) === 1;
+    return (
+      (await this.redis.leaseAcquire(leaseKey(instanceId), REGISTRY_KEY, instanceId, ttlMs, epoch).catch(fromRedis)) ===
+      1
+    );
   }
 
   async renewLease(instanceId: string, epoch: string, ttlMs: number): Promise<boolean> {
@@ -83,7 +86,9 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async releaseLease(instanceId: string, epoch: string): Promise<void> {
-    await this.redis.leaseRelease(leaseKey(instanceId), REGISTRY_KEY, instanceSessionsKey(instanceId), epoch, instanceId).catch(fromRedis);
+    await this.redis
+      .leaseRelease(leaseKey(instanceId), REGISTRY_KEY, instanceSessionsKey(instanceId), epoch, instanceId)
+      .catch(fromRedis);
   }
 
   async registeredInstances(): Promise<Map<string, string>> {
@@ -109,7 +114,9 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async sessionsOfDeadInstance(instanceId: string): Promise<SessionRecord[] | null> {
-    const flat = await this.redis.presenceSnapshotDead(leaseKey(instanceId), instanceSessionsKey(instanceId)).catch(fromRedis);
+    const flat = await this.redis
+      .presenceSnapshotDead(leaseKey(instanceId), instanceSessionsKey(instanceId))
+      .catch(fromRedis);
     if (!flat) return null;
     const hash: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];

@@ -4,12 +4,19 @@ import type { Direction, LeaveReason, Member, Role, RoomMap } from '../../protoc
 import { pushTargets } from '../../domain/free-cell';
 import { type Cell, occupancyString } from '../../domain/map';
 import { stepTarget } from '../../domain/step';
+import { BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA } from './redis-scripts';
 import {
-  BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA,
-} from './redis-scripts';
-import {
-  type BuildResult, type EnterParams, type EnterResult, type LiveRoom, MapChangedError, type MoveResult, type NoticeAuthor,
-  type RoomStateStore, type SeqEvent, type SessionRecord, type WriteFence,
+  type BuildResult,
+  type EnterParams,
+  type EnterResult,
+  type LiveRoom,
+  MapChangedError,
+  type MoveResult,
+  type NoticeAuthor,
+  type RoomStateStore,
+  type SeqEvent,
+  type SessionRecord,
+  type WriteFence,
 } from '../room-state.port';
 import { fencedWrites } from '../../common/metrics';
 import { fromRedis } from './redis-errors';
@@ -61,7 +68,11 @@ export function parseSessionRecords(hash: Record<string, string>): SessionRecord
 export class RedisRoomState implements RoomStateStore {
   private readonly redis: ScriptedRedis;
 
-  constructor(redis: Redis, private readonly logLength: number, private readonly fence: WriteFence = NO_FENCE) {
+  constructor(
+    redis: Redis,
+    private readonly logLength: number,
+    private readonly fence: WriteFence = NO_FENCE,
+  ) {
     redis.defineCommand('roomEnter', { numberOfKeys: 9, lua: ENTER_LUA });
     redis.defineCommand('roomMove', { numberOfKeys: 7, lua: MOVE_LUA });
     redis.defineCommand('roomLeave', { numberOfKeys: 7, lua: LEAVE_LUA });
@@ -78,20 +89,60 @@ export class RedisRoomState implements RoomStateStore {
 
   async cacheMap(roomId: string, map: RoomMap): Promise<void> {
     const k = roomKeys(roomId);
-    await this.redis.roomCacheMap(k.meta, k.map, k.grid, map.version, JSON.stringify(map), occupancyString(map), map.width, map.height).catch(fromRedis);
+    await this.redis
+      .roomCacheMap(
+        k.meta,
+        k.map,
+        k.grid,
+        map.version,
+        JSON.stringify(map),
+        occupancyString(map),
+        map.width,
+        map.height,
+      )
+      .catch(fromRedis);
   }
 
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
     const k = roomKeys(roomId);
     const f = this.fence.current();
-    const reply = this.checkFence(await this.redis.roomEnter(
-      k.members, k.sessions, k.spectators, k.meta, k.map, k.seq, k.log, instanceSessionsKey(p.instanceId), leaseKey(f.instanceId),
-      p.userId, p.sessionId, p.instanceId, p.role, p.spawn.x, p.spawn.y, p.name, JSON.stringify(roomId), this.logLength, f.epoch,
-      p.mapVersion ?? '',
-    ).catch(fromRedis));
+    const reply = this.checkFence(
+      await this.redis
+        .roomEnter(
+          k.members,
+          k.sessions,
+          k.spectators,
+          k.meta,
+          k.map,
+          k.seq,
+          k.log,
+          instanceSessionsKey(p.instanceId),
+          leaseKey(f.instanceId),
+          p.userId,
+          p.sessionId,
+          p.instanceId,
+          p.role,
+          p.spawn.x,
+          p.spawn.y,
+          p.name,
+          JSON.stringify(roomId),
+          this.logLength,
+          f.epoch,
+          p.mapVersion ?? '',
+        )
+        .catch(fromRedis),
+    );
     if (reply[0] === 'STALE') throw new MapChangedError(JSON.parse(reply[1] as string) as RoomMap);
     if (reply[0] !== 'OK') throw new MapChangedError(null);
-    const [, seq, ev, replaced, mapJson, members, spectators] = reply as [string, number, string | null, string | null, string, string[], number];
+    const [, seq, ev, replaced, mapJson, members, spectators] = reply as [
+      string,
+      number,
+      string | null,
+      string | null,
+      string,
+      string[],
+      number,
+    ];
     const result: EnterResult = {
       seq,
       map: JSON.parse(mapJson) as RoomMap,
@@ -113,13 +164,35 @@ export class RedisRoomState implements RoomStateStore {
     const k = roomKeys(roomId);
     const d = stepTarget({ x: 0, y: 0 }, dir);
     const f = this.fence.current();
-    const reply = this.checkFence(await this.redis.roomMove(
-      k.members, k.sessions, k.meta, k.grid, k.seq, k.log, leaseKey(f.instanceId),
-      userId, sessionId, dir, d.x, d.y, JSON.stringify(roomId), this.logLength, f.epoch,
-    ).catch(fromRedis));
+    const reply = this.checkFence(
+      await this.redis
+        .roomMove(
+          k.members,
+          k.sessions,
+          k.meta,
+          k.grid,
+          k.seq,
+          k.log,
+          leaseKey(f.instanceId),
+          userId,
+          sessionId,
+          dir,
+          d.x,
+          d.y,
+          JSON.stringify(roomId),
+          this.logLength,
+          f.epoch,
+        )
+        .catch(fromRedis),
+    );
     switch (reply[0]) {
       case 'OK':
-        return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string }, x: reply[3] as number, y: reply[4] as number };
+        return {
+          ok: true,
+          event: { seq: reply[1] as number, json: reply[2] as string },
+          x: reply[3] as number,
+          y: reply[4] as number,
+        };
       case 'BLOCKED':
         return { ok: false, code: 'BLOCKED', x: reply[1] as number, y: reply[2] as number };
       default:
@@ -127,14 +200,37 @@ export class RedisRoomState implements RoomStateStore {
     }
   }
 
-  async leave(roomId: string, userId: string, sessionId: string, role: Role, reason: LeaveReason, instanceId?: string): Promise<SeqEvent | null> {
+  async leave(
+    roomId: string,
+    userId: string,
+    sessionId: string,
+    role: Role,
+    reason: LeaveReason,
+    instanceId?: string,
+  ): Promise<SeqEvent | null> {
     const k = roomKeys(roomId);
     const owner = instanceId ?? (await this.instanceOfSession(roomId, userId, sessionId));
     const f = this.fence.current();
-    const reply = this.checkFence(await this.redis.roomLeave(
-      k.members, k.sessions, k.spectators, k.seq, k.log, instanceSessionsKey(owner ?? '-'), leaseKey(f.instanceId),
-      userId, sessionId, role, reason, JSON.stringify(roomId), this.logLength, f.epoch,
-    ).catch(fromRedis));
+    const reply = this.checkFence(
+      await this.redis
+        .roomLeave(
+          k.members,
+          k.sessions,
+          k.spectators,
+          k.seq,
+          k.log,
+          instanceSessionsKey(owner ?? '-'),
+          leaseKey(f.instanceId),
+          userId,
+          sessionId,
+          role,
+          reason,
+          JSON.stringify(roomId),
+          this.logLength,
+          f.epoch,
+        )
+        .catch(fromRedis),
+    );
     return reply[0] === 'OK' ? { seq: reply[1] as number, json: reply[2] as string } : null;
   }
 
@@ -145,15 +241,38 @@ export class RedisRoomState implements RoomStateStore {
     return sid === sessionId ? inst : undefined;
   }
 
-  async applyBuild(roomId: string, baseVersion: number, next: RoomMap, pushes: Map<number, Cell>): Promise<BuildResult> {
+  async applyBuild(
+    roomId: string,
+    baseVersion: number,
+    next: RoomMap,
+    pushes: Map<number, Cell>,
+  ): Promise<BuildResult> {
     const k = roomKeys(roomId);
     const pushesJson = JSON.stringify(Object.fromEntries([...pushes].map(([i, c]) => [String(i), [c.x, c.y]])));
     const f = this.fence.current();
-    const reply = this.checkFence(await this.redis.roomBuild(
-      k.meta, k.map, k.grid, k.members, k.seq, k.log, leaseKey(f.instanceId),
-      baseVersion, next.version, JSON.stringify(next), occupancyString(next), pushesJson,
-      JSON.stringify(roomId), this.logLength, next.width, next.height, f.epoch,
-    ).catch(fromRedis));
+    const reply = this.checkFence(
+      await this.redis
+        .roomBuild(
+          k.meta,
+          k.map,
+          k.grid,
+          k.members,
+          k.seq,
+          k.log,
+          leaseKey(f.instanceId),
+          baseVersion,
+          next.version,
+          JSON.stringify(next),
+          occupancyString(next),
+          pushesJson,
+          JSON.stringify(roomId),
+          this.logLength,
+          next.width,
+          next.height,
+          f.epoch,
+        )
+        .catch(fromRedis),
+    );
     if (reply[0] === 'CONFLICT') return { ok: false, code: 'CONFLICT', version: reply[1] as number };
     return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string } };
   }
@@ -166,10 +285,20 @@ export class RedisRoomState implements RoomStateStore {
   async notice(roomId: string, text: string, from: NoticeAuthor): Promise<SeqEvent> {
     const k = roomKeys(roomId);
     const f = this.fence.current();
-    const reply = this.checkFence(await this.redis.roomNotice(
-      k.seq, k.log, leaseKey(f.instanceId),
-      JSON.stringify(roomId), JSON.stringify(text), JSON.stringify({ userId: from.userId, name: from.name }), this.logLength, f.epoch,
-    ).catch(fromRedis));
+    const reply = this.checkFence(
+      await this.redis
+        .roomNotice(
+          k.seq,
+          k.log,
+          leaseKey(f.instanceId),
+          JSON.stringify(roomId),
+          JSON.stringify(text),
+          JSON.stringify({ userId: from.userId, name: from.name }),
+          this.logLength,
+          f.epoch,
+        )
+        .catch(fromRedis),
+    );
     return { seq: reply[1] as number, json: reply[2] as string };
   }
 

@@ -1,6 +1,10 @@
 /** The console's calls to /api, and its live feed (GET /api/admin/stream, server-sent events). */
 import type {
-  AdminSnapshot, DevTokenResponse, DevUsersResponse, KickAccepted, NoticeAccepted,
+  AdminSnapshot,
+  DevTokenResponse,
+  DevUsersResponse,
+  KickAccepted,
+  NoticeAccepted,
 } from '../../api/api-types';
 import { ApiError, bearer, call } from '../api';
 
@@ -24,7 +28,9 @@ export async function devSignIn(): Promise<DevUsersResponse | null> {
 
 export function devAdminToken(userId: string): Promise<DevTokenResponse> {
   return call<DevTokenResponse>('/api/dev/token', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId, admin: true }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ userId, admin: true }),
   });
 }
 

@@ -18,12 +18,16 @@ let token: string | undefined;
 let stopFeed: (() => void) | undefined;
 let watch: RoomWatch | undefined;
 const overview = new Overview({
-  openRoom: (roomId) => { location.hash = `room=${encodeURIComponent(roomId)}`; },
+  openRoom: (roomId) => {
+    location.hash = `room=${encodeURIComponent(roomId)}`;
+  },
   drain: (instanceId) => void drain(instanceId),
 });
 
 function showScreen(id: Screen): void {
-  document.querySelectorAll<HTMLElement>('main > .screen').forEach((s) => { s.hidden = s.id !== id; });
+  document.querySelectorAll<HTMLElement>('main > .screen').forEach((s) => {
+    s.hidden = s.id !== id;
+  });
 }
 
 function pageMessage(text: string, tone: Tone = 'error'): void {
@@ -70,9 +74,11 @@ async function showSignIn(): Promise<void> {
   }
   const first = dev?.users[0];
   if (!dev) {
-    text.textContent = 'No demo admin here: this server has the development sign-in off (DEV_TOKENS). Paste an admin token.';
+    text.textContent =
+      'No demo admin here: this server has the development sign-in off (DEV_TOKENS). Paste an admin token.';
   } else if (!dev.adminTokens) {
-    text.textContent = 'No demo admin here: the development sign-in gives admin tokens only with DEV_ADMIN_TOKENS=true, ' +
+    text.textContent =
+      'No demo admin here: the development sign-in gives admin tokens only with DEV_ADMIN_TOKENS=true, ' +
       'which the server allows only when it listens on loopback (HOST=127.0.0.1). Paste an admin token.';
   } else if (!first) {
     text.textContent = 'No demo admin yet: there are no users (load the demo data with npm run seed).';
@@ -97,8 +103,12 @@ async function signIn(candidate: string): Promise<void> {
     name = (await me(candidate)).user.name;
     await adminApi.checkAdmin(candidate);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) pageMessage('That token was not accepted: it is malformed, expired, or made with another secret.');
-    else if (err instanceof ApiError && err.status === 403) pageMessage('That token is not an admin\'s: its claims need "role": "admin" (npm run token -- <userId> --admin).');
+    if (err instanceof ApiError && err.status === 401)
+      pageMessage('That token was not accepted: it is malformed, expired, or made with another secret.');
+    else if (err instanceof ApiError && err.status === 403)
+      pageMessage(
+        'That token is not an admin\'s: its claims need "role": "admin" (npm run token -- <userId> --admin).',
+      );
     else pageMessage((err as Error).message);
     return;
   }
@@ -139,15 +149,29 @@ function startFeed(t: string): void {
   status('reconnecting', 'Connecting…');
   stopFeed = adminApi.followFeed(t, {
     snapshot: (s) => {
-      status('live', 'Live', `Figures from ${s.servedBy}, ${new Date(s.at).toLocaleTimeString()}; updated every second.`);
+      status(
+        'live',
+        'Live',
+        `Figures from ${s.servedBy}, ${new Date(s.at).toLocaleTimeString()}; updated every second.`,
+      );
       overview.update(s);
       watch?.updateFromFeed(s.rooms.find((r) => r.roomId === watch?.roomId));
     },
-    unavailable: (detail) => status('unavailable', 'Figures unavailable', `The server cannot read its figures: ${detail}. Retrying every second.`),
-    status: (live, why) => { if (!live) status('reconnecting', 'Reconnecting…', `Lost the live feed (${why ?? 'unknown'}); retrying.`); },
-    refused: (err) => signOut(err.status === 401
-      ? 'Your admin token is no longer accepted (expired, or the server changed its secret). Sign in again.'
-      : 'That token is not an admin\'s any more.'),
+    unavailable: (detail) =>
+      status(
+        'unavailable',
+        'Figures unavailable',
+        `The server cannot read its figures: ${detail}. Retrying every second.`,
+      ),
+    status: (live, why) => {
+      if (!live) status('reconnecting', 'Reconnecting…', `Lost the live feed (${why ?? 'unknown'}); retrying.`);
+    },
+    refused: (err) =>
+      signOut(
+        err.status === 401
+          ? 'Your admin token is no longer accepted (expired, or the server changed its secret). Sign in again.'
+          : "That token is not an admin's any more.",
+      ),
   });
 }
 
@@ -166,11 +190,15 @@ async function drain(instanceId: string): Promise<void> {
 function wire(): void {
   byId<HTMLFormElement>('token-form').onsubmit = (e) => {
     e.preventDefault();
-    const pasted = byId<HTMLTextAreaElement>('token-input').value.trim().replace(/^Bearer\s+/i, '');
+    const pasted = byId<HTMLTextAreaElement>('token-input')
+      .value.trim()
+      .replace(/^Bearer\s+/i, '');
     if (pasted) void signIn(pasted);
   };
   byId('sign-out').onclick = () => signOut();
-  byId('back').onclick = () => { location.hash = ''; };
+  byId('back').onclick = () => {
+    location.hash = '';
+  };
   byId('home-link').onclick = (e) => {
     e.preventDefault();
     location.hash = '';

@@ -40,7 +40,10 @@ export class Overview {
     byId('total-rate').textContent = t.eventsPerSecond === null ? '–' : String(t.eventsPerSecond);
     if (t.eventsPerSecond !== null) pushBounded(this.rates, t.eventsPerSecond, SPARK_SLOTS);
     byId('rate-line').setAttribute('points', sparklinePoints(this.rates, 160, 32, SPARK_SLOTS));
-    byId('rate-spark').setAttribute('aria-label', `Events per second over the last ${this.rates.length} s, up to ${Math.max(0, ...this.rates)}`);
+    byId('rate-spark').setAttribute(
+      'aria-label',
+      `Events per second over the last ${this.rates.length} s, up to ${Math.max(0, ...this.rates)}`,
+    );
     this.renderInstances(s);
     this.renderRooms();
   }
@@ -51,14 +54,21 @@ export class Overview {
       drain.disabled = i.draining;
       drain.onclick = () => this.confirmDrain(i.instanceId);
       const name = el('td', { class: 'mono' }, i.instanceId);
-      if (i.instanceId === s.servedBy) name.append(el('span', { class: 'here', title: 'this console is connected here' }, 'this one'));
-      return el('tr', { 'data-instance-id': i.instanceId, 'data-draining': String(i.draining), 'data-sessions': String(i.sessions) },
+      if (i.instanceId === s.servedBy)
+        name.append(el('span', { class: 'here', title: 'this console is connected here' }, 'this one'));
+      return el(
+        'tr',
+        { 'data-instance-id': i.instanceId, 'data-draining': String(i.draining), 'data-sessions': String(i.sessions) },
         name,
         el('td', { title: i.startedAt }, since(i.startedAt, s.at)),
         el('td', { class: 'num' }, String(i.sessions)),
         el('td', { class: 'num' }, String(i.rooms)),
         el('td', { class: 'mono' }, i.leaseEpoch ?? '–'),
-        el('td', {}, el('span', { class: i.draining ? 'state draining' : 'state' }, i.draining ? 'draining' : 'serving')),
+        el(
+          'td',
+          {},
+          el('span', { class: i.draining ? 'state draining' : 'state' }, i.draining ? 'draining' : 'serving'),
+        ),
         el('td', { class: 'num' }, `${i.eventLoopLagMs} ms`),
         el('td', { class: 'num' }, brokerLag(i)),
         el('td', {}, drain),
@@ -71,12 +81,19 @@ export class Overview {
     const s = this.last;
     if (!s) return;
     const q = byId<HTMLInputElement>('room-search').value.trim().toLowerCase();
-    const rooms = s.rooms.filter((r) =>
-      !q || r.roomId.toLowerCase().includes(q) || r.owner.name.toLowerCase().includes(q) || r.owner.userId.toLowerCase().includes(q));
+    const rooms = s.rooms.filter(
+      (r) =>
+        !q ||
+        r.roomId.toLowerCase().includes(q) ||
+        r.owner.name.toLowerCase().includes(q) ||
+        r.owner.userId.toLowerCase().includes(q),
+    );
     const rows = rooms.map((r) => {
       const open = el('button', { type: 'button', class: 'small secondary', 'data-open-room': r.roomId }, 'Open');
       open.onclick = () => this.actions.openRoom(r.roomId);
-      return el('tr', { 'data-room-id': r.roomId, 'data-players': String(r.players), 'data-seq': String(r.seq) },
+      return el(
+        'tr',
+        { 'data-room-id': r.roomId, 'data-players': String(r.players), 'data-seq': String(r.seq) },
         el('td', { class: 'mono' }, `#${r.roomId}`),
         el('td', {}, r.owner.name),
         el('td', { class: 'num' }, String(r.players)),

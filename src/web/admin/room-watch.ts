@@ -28,7 +28,11 @@ export class RoomWatch {
   private tokenWasRefused = false;
   private readonly cleanups: (() => unknown)[] = [];
 
-  constructor(readonly roomId: string, private readonly token: string, private readonly onSignedOut: (message: string) => void) {
+  constructor(
+    readonly roomId: string,
+    private readonly token: string,
+    private readonly onSignedOut: (message: string) => void,
+  ) {
     this.session = new RoomSession({
       connect: () => MyRoomClient.connect({ url: socketUrl(), token }),
       roomId,
@@ -84,7 +88,9 @@ export class RoomWatch {
     byId('screen-room').classList.toggle('not-live', s.state !== 'in-room');
     if (s.state === 'failed') {
       if (this.tokenWasRefused) {
-        this.onSignedOut('Your admin token is no longer accepted (expired, or the server changed its secret). Sign in again.');
+        this.onSignedOut(
+          'Your admin token is no longer accepted (expired, or the server changed its secret). Sign in again.',
+        );
         return;
       }
       this.notify(describeError(s.error, 'enter'), 'error');
@@ -92,10 +98,14 @@ export class RoomWatch {
   }
 
   private onChange(frame: WelcomeMessage | RoomEvent): void {
-    if ((frame.type === 'built' || frame.type === 'welcome') && frame.map.objects.some((o) => o.gameId !== undefined && !this.names.has(o.gameId))) {
+    if (
+      (frame.type === 'built' || frame.type === 'welcome') &&
+      frame.map.objects.some((o) => o.gameId !== undefined && !this.names.has(o.gameId))
+    ) {
       void this.loadNames();
     }
-    if (frame.type === 'welcome' || frame.type === 'built') for (const m of frame.members) this.people.set(m.userId, m.name);
+    if (frame.type === 'welcome' || frame.type === 'built')
+      for (const m of frame.members) this.people.set(m.userId, m.name);
     if (frame.type === 'entered') this.people.set(frame.member.userId, frame.member.name);
     this.logEvent(frame);
     const model = this.session.model;
@@ -109,8 +119,11 @@ export class RoomWatch {
     const model = this.session.model;
     if (!model.isReady) return;
     this.canvas.draw({
-      room: model.map, map: model.map, members: model.memberList(),
-      gameName: (id) => this.names.get(id) ?? `Game ${id}`, building: false,
+      room: model.map,
+      map: model.map,
+      members: model.memberList(),
+      gameName: (id) => this.names.get(id) ?? `Game ${id}`,
+      building: false,
     });
   }
 
@@ -134,26 +147,46 @@ export class RoomWatch {
       byId('members').replaceChildren(el('li', { class: 'empty' }, 'Nobody is walking here.'));
       return;
     }
-    byId('members').replaceChildren(...members.map((m) => {
-      const dot = el('span', { class: 'dot' });
-      dot.style.background = colorFor(m.userId);
-      const item = el('li', { 'data-user-id': m.userId, 'data-x': String(m.x), 'data-y': String(m.y) },
-        dot, el('span', { class: 'name' }, m.name), el('span', { class: 'pos' }, `${m.x}, ${m.y}`));
-      if (m.userId === this.ownerId) {
-        item.append(el('span', { class: 'owner-tag' }, 'owner'));
-      } else {
-        const kick = el('button', { type: 'button', class: 'kick', 'data-kick': m.userId, title: `Remove ${m.name} from the room` }, 'Kick');
-        kick.onclick = () => void this.kick(m.userId, m.name, kick);
-        item.append(kick);
-      }
-      return item;
-    }));
+    byId('members').replaceChildren(
+      ...members.map((m) => {
+        const dot = el('span', { class: 'dot' });
+        dot.style.background = colorFor(m.userId);
+        const item = el(
+          'li',
+          { 'data-user-id': m.userId, 'data-x': String(m.x), 'data-y': String(m.y) },
+          dot,
+          el('span', { class: 'name' }, m.name),
+          el('span', { class: 'pos' }, `${m.x}, ${m.y}`),
+        );
+        if (m.userId === this.ownerId) {
+          item.append(el('span', { class: 'owner-tag' }, 'owner'));
+        } else {
+          const kick = el(
+            'button',
+            { type: 'button', class: 'kick', 'data-kick': m.userId, title: `Remove ${m.name} from the room` },
+            'Kick',
+          );
+          kick.onclick = () => void this.kick(m.userId, m.name, kick);
+          item.append(kick);
+        }
+        return item;
+      }),
+    );
   }
 
   private logEvent(frame: WelcomeMessage | RoomEvent): void {
     const list = byId('events');
-    const item = el('li', { 'data-seq': String(frame.seq), 'data-type': frame.type },
-      el('span', { class: 'seq' }, `#${frame.seq}`), el('span', { class: 'type' }, frame.type), el('span', {}, describeEvent(frame, (id) => this.people.get(id) ?? id)));
+    const item = el(
+      'li',
+      { 'data-seq': String(frame.seq), 'data-type': frame.type },
+      el('span', { class: 'seq' }, `#${frame.seq}`),
+      el('span', { class: 'type' }, frame.type),
+      el(
+        'span',
+        {},
+        describeEvent(frame, (id) => this.people.get(id) ?? id),
+      ),
+    );
     list.prepend(item);
     while (list.children.length > SHOWN_EVENTS) list.lastElementChild?.remove();
   }
@@ -189,11 +222,17 @@ export class RoomWatch {
 
 function describeEvent(f: WelcomeMessage | RoomEvent, name: (userId: string) => string): string {
   switch (f.type) {
-    case 'welcome': return `watching: ${f.members.length} in the room, map v${f.map.version}`;
-    case 'entered': return `${f.member.name} entered at ${f.member.x}, ${f.member.y}`;
-    case 'moved': return `${name(f.userId)} → ${f.x}, ${f.y}`;
-    case 'built': return `map v${f.map.version}, ${f.map.objects.length} objects`;
-    case 'left': return `${name(f.userId)} left (${f.reason})`;
-    case 'notice': return `${f.from.name}: ${f.text}`;
+    case 'welcome':
+      return `watching: ${f.members.length} in the room, map v${f.map.version}`;
+    case 'entered':
+      return `${f.member.name} entered at ${f.member.x}, ${f.member.y}`;
+    case 'moved':
+      return `${name(f.userId)} → ${f.x}, ${f.y}`;
+    case 'built':
+      return `map v${f.map.version}, ${f.map.objects.length} objects`;
+    case 'left':
+      return `${name(f.userId)} left (${f.reason})`;
+    case 'notice':
+      return `${f.from.name}: ${f.text}`;
   }
 }

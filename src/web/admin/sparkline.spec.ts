@@ -24,7 +24,10 @@ describe('sparkline', () => {
 
 describe('server-sent event blocks', () => {
   it('reads the event name and joins data lines', () => {
-    expect(parseEvent('id: 1\nevent: snapshot\ndata: {"a":\ndata: 1}')).toEqual({ type: 'snapshot', data: '{"a":\n1}' });
+    expect(parseEvent('id: 1\nevent: snapshot\ndata: {"a":\ndata: 1}')).toEqual({
+      type: 'snapshot',
+      data: '{"a":\n1}',
+    });
     expect(parseEvent('data: x')).toEqual({ type: 'message', data: 'x' });
     expect(parseEvent(': a comment')).toBeNull();
   });

@@ -1,7 +1,12 @@
 /** A small line of the last values (events/s), as SVG polyline points. Pure. */
 
 /** `x,y` pairs from left to right; the newest value at the right edge, 0 at the bottom. */
-export function sparklinePoints(values: readonly number[], width: number, height: number, slots = values.length): string {
+export function sparklinePoints(
+  values: readonly number[],
+  width: number,
+  height: number,
+  slots = values.length,
+): string {
   if (values.length === 0) return '';
   const top = Math.max(1, ...values);
   const step = slots > 1 ? width / (slots - 1) : 0;
