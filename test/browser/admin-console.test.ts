@@ -4,18 +4,17 @@
  * the players are on B. Assertions read the DOM (rows' and list items' data attributes), never
  * pixels; screenshots land in test-artifacts/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminToken } from '../support/api';
+import { buildWebPages, launchChromium } from '../support/browser';
 import { deleteBrokerQueues } from '../support/rabbit';
 import { buildOk, joinAs, step, wall } from '../support/room';
 import { createTestEnv, SERVICES, startTestServer, type TestEnv, type TestServer } from '../support/server';
 
 const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = { timeout: 15_000 };
 const PARTITIONS = 2;
 
@@ -32,9 +31,7 @@ describe('admin console across two instances', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (bash .ci/run does)`);
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    buildWebPages();
     mkdirSync(ARTIFACTS, { recursive: true });
     env = await createTestEnv('services');
     prefix = `t.${env.tag}`;
@@ -54,20 +51,7 @@ describe('admin console across two instances', () => {
     };
     a = await startTestServer(instance('a'), env);
     b = await startTestServer(instance('b'), env);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -4,17 +4,16 @@
  * reconnect. Assertions read the DOM (members list, the canvas's data attributes, the badge),
  * never pixels; screenshots land in test-artifacts/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { connectNode } from '../../src/client/node';
+import { buildWebPages, launchChromium } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WAIT = { timeout: 15_000 };
 
 jest.setTimeout(120_000);
@@ -26,27 +25,11 @@ describe('playing in the browser', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (bash .ci/run does)`);
-    // The server serves dist/public; build it from the current sources.
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    buildWebPages();
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startTestServer();
     // launch() starts the browser on a fresh temporary profile (user-data-dir) and removes it on close.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
