@@ -6,7 +6,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import { ForbiddenError, NotInRoomError, RoomNotFoundError } from '../protocol/errors';
-import { RoomsService } from '../rooms/rooms.service';
+import { RoomEvents } from '../rooms/room-events';
 import { SessionRegistry } from '../rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import type {
@@ -23,7 +23,7 @@ import { InstancesService } from './instances.service';
 /**
  * What operators and game backends do to rooms over HTTP: look at them, push a notice into one,
  * remove an avatar. Notices and kicks are room events like the WebSocket's: they take the room's
- * next seq in the room state and are published the same way (RoomsService.publish).
+ * next seq in the room state and are published the same way (RoomEvents.publish).
  */
 @Injectable()
 export class RoomOpsService {
@@ -33,7 +33,7 @@ export class RoomOpsService {
     @Inject(LOGGER) private readonly log: Logger,
     private readonly directory: DirectoryRepository,
     private readonly maps: MapStore,
-    private readonly rooms: RoomsService,
+    private readonly events: RoomEvents,
     private readonly sessions: SessionRegistry,
     private readonly instances: InstancesService,
   ) {}
@@ -101,9 +101,9 @@ export class RoomOpsService {
 
   private async sendNotice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
     await this.requireModerator(roomId, by);
-    this.rooms.requireFanout();
+    this.events.requireFanout();
     const event = await this.state.notice(roomId, text, { userId: by.userId, name: by.name });
-    this.rooms.publish(roomId, event);
+    this.events.publish(roomId, event);
     this.log.info({ room: roomId, by: by.userId, seq: event.seq }, 'notice sent');
     return { roomId, seq: event.seq };
   }
@@ -115,7 +115,7 @@ export class RoomOpsService {
   private async kickAvatar(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
     const room = await this.requireModerator(roomId, by);
     if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be kicked from it');
-    this.rooms.requireFanout();
+    this.events.requireFanout();
     const holder = await this.state.avatarSession(roomId, userId);
     if (!holder) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
     const event = await this.locks.withRoomLock(roomId, () =>
@@ -123,7 +123,7 @@ export class RoomOpsService {
     );
     // Null: the avatar left (or changed hands) between the lookup and the lock.
     if (!event) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
-    this.rooms.publish(roomId, event);
+    this.events.publish(roomId, event);
     const message =
       isAdmin(by) && by.userId !== room.owner.userId
         ? `an admin removed you from room ${roomId}`

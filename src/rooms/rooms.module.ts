@@ -5,6 +5,8 @@ import { MapsModule } from '../maps/maps.module';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomChannels } from './room-channels';
 import { RoomsGateway } from './rooms.gateway';
+import { RoomEvents } from './room-events';
+import { RoomMaps } from './room-maps';
 import { RoomsService } from './rooms.service';
 import { SessionAuth } from './session-auth';
 import { SessionRegistry } from './session-registry';
@@ -12,7 +14,16 @@ import { SessionRegistry } from './session-registry';
 /** The WebSocket side: sessions, rooms and the events their clients see. */
 @Module({
   imports: [AuthModule, MapsModule, FanoutModule],
-  providers: [RoomChannels, SessionRegistry, SessionAuth, RoomsService, RoomsGateway, ProtocolErrorFilter],
-  exports: [SessionRegistry, RoomsService],
+  providers: [
+    RoomChannels,
+    RoomEvents,
+    RoomMaps,
+    SessionRegistry,
+    SessionAuth,
+    RoomsService,
+    RoomsGateway,
+    ProtocolErrorFilter,
+  ],
+  exports: [SessionRegistry, RoomsService, RoomEvents],
 })
 export class RoomsModule {}

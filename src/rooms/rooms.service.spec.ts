@@ -22,6 +22,8 @@ import { MemoryRoomState } from '../state/memory-room-state';
 import type { RoomSnapshot } from '../state/room-state.port';
 import { ClientSession } from './client-session';
 import { RoomChannels } from './room-channels';
+import { RoomEvents } from './room-events';
+import { RoomMaps } from './room-maps';
 import { RoomsService } from './rooms.service';
 import { SessionRegistry } from './session-registry';
 
@@ -76,17 +78,20 @@ describe(RoomsService.name, () => {
     const fanout = new InProcessFanout();
     const channels = new RoomChannels(state, log);
     registry = new SessionRegistry(config, fanout, log, channels);
+    const events = new RoomEvents(config, fanout, log, channels);
+    const store = new MapStore(ds, config);
     sut = new RoomsService(
       config,
       state,
       new InProcessRoomLocks(),
-      fanout,
-      log,
-      new MapStore(ds, config),
+      store,
       channels,
       registry,
+      events,
+      new RoomMaps(state, store),
     );
     registry.onModuleInit();
+    events.onModuleInit();
     sut.onModuleInit();
   });
 

@@ -1,8 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { audited } from '../logging/audit';
-import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import {
@@ -11,7 +9,6 @@ import {
   ForbiddenError,
   NotInRoomError,
   RoomBusyError,
-  RoomNotFoundError,
   UnavailableError,
 } from '../protocol/errors';
 import type {
@@ -20,7 +17,6 @@ import type {
   LeaveReason,
   LeaveMessage,
   MoveMessage,
-  RoomMap,
   WelcomeMessage,
 } from '../protocol/messages';
 import {
@@ -34,7 +30,9 @@ import {
 import type { ClientSession } from './client-session';
 import { pushTargets } from '../domain/free-cell';
 import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
-import { type ReplyTo, RoomChannels } from './room-channels';
+import { RoomChannels } from './room-channels';
+import { RoomEvents } from './room-events';
+import { RoomMaps } from './room-maps';
 import { type AvatarExit, SessionRegistry } from './session-registry';
 
 /**
@@ -63,7 +61,6 @@ import { type AvatarExit, SessionRegistry } from './session-registry';
  */
 @Injectable()
 export class RoomsService implements OnModuleInit, AvatarExit {
-  private readonly owners = new Map<string, string>();
   /** Per room, the spawn cell of the last map version seen here (a pure function of the map). */
   private readonly spawns = new Map<string, SpawnCell>();
   /** Leaves in flight, so a disconnect racing a drain (or a leave) removes the avatar once. */
@@ -73,23 +70,14 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(ROOM_LOCKS) private readonly locks: RoomLocks,
-    @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
-    @Inject(LOGGER) private readonly log: Logger,
     private readonly maps: MapStore,
     private readonly channels: RoomChannels,
     private readonly sessions: SessionRegistry,
+    private readonly events: RoomEvents,
+    private readonly roomMaps: RoomMaps,
   ) {}
 
   onModuleInit(): void {
-    this.fanout.onEvent((e) => {
-      if (e.origin !== this.config.instanceId)
-        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
-    });
-    this.fanout.onResync?.((r) => this.channels.resync(r));
-    this.channels.onRoomWatched(
-      (r) => this.fanout.watchRoom(r),
-      (r) => this.fanout.unwatchRoom(r),
-    );
     this.sessions.useExit(this);
   }
 
@@ -98,8 +86,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   async enter(session: ClientSession, msg: EnterMessage): Promise<void> {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
-    const ownerId = await this.ownerOf(roomId);
-    this.requireFanout(); // before leaving the current room, so a refused enter changes nothing
+    const ownerId = await this.roomMaps.ownerOf(roomId);
+    this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     if (session.seat) await this.leaveRoom(session, 'leave');
 
     this.channels.beginJoin(roomId);
@@ -133,7 +121,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     this.channels.join(session, roomId, result.seq);
     session.log.info({ room: roomId, role, seq: result.seq, replaced: !!result.replaced }, 'entered');
 
-    if (result.event) this.publish(roomId, result.event);
+    if (result.event) this.events.publish(roomId, result.event);
     if (result.replaced) await this.sessions.replace(roomId, result.replaced);
   }
 
@@ -151,7 +139,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     await this.leavesOfUser(session, roomId);
     let spawn = this.spawns.get(roomId);
     for (let attempt = 1; ; attempt++) {
-      spawn ??= spawnOn(await this.cachedMap(roomId));
+      spawn ??= spawnOn(await this.roomMaps.cachedMap(roomId));
       // The socket may have closed while this enter waited (for a leave, for the map). Its
       // session is over: entering now would replace the user's newer, live socket in this room
       // (which would get `replaced` and 4001, and then lose the avatar to this dead session's
@@ -200,14 +188,14 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
     if (seat.role !== 'player') throw new ForbiddenError('spectators cannot move');
-    this.requireFanout();
+    this.events.requireFanout();
     const res = await this.state.move(seat.roomId, session.identity.userId, session.id, msg.dir);
     if (!res.ok) {
       if (res.code === 'BLOCKED') throw new BlockedError(res.x, res.y);
       this.sessions.unseat(session);
       throw new NotInRoomError('your avatar is no longer in the room; enter again');
     }
-    this.publish(
+    this.events.publish(
       seat.roomId,
       res.event,
       msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined,
@@ -231,12 +219,12 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
     const roomId = seat.roomId;
-    const ownerId = await this.ownerOf(roomId);
+    const ownerId = await this.roomMaps.ownerOf(roomId);
     if (ownerId !== session.identity.userId) throw new ForbiddenError('only the room owner can build');
-    this.requireFanout();
+    this.events.requireFanout();
 
     const events = await this.locks.withRoomLock(roomId, async () => {
-      const prev = await this.cachedMap(roomId);
+      const prev = await this.roomMaps.cachedMap(roomId);
       if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
       const games = msg.ops.flatMap((op) => (op.op === 'place' && op.gameId !== undefined ? [op.gameId] : []));
       const owned = games.length ? await this.maps.ownedGameIds(ownerId, games) : new Set<number>();
@@ -262,7 +250,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed: pushes.size }, 'built');
       return [built!];
     });
-    for (const e of events) this.publish(roomId, e);
+    for (const e of events) this.events.publish(roomId, e);
     if (events.length > 1) throw new UnavailableError('the map could not be saved; nothing was changed');
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
@@ -271,7 +259,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
     if (!session.seat) throw new NotInRoomError();
-    this.requireFanout();
+    this.events.requireFanout();
     await this.leaveRoom(session, 'leave');
     if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
   }
@@ -297,7 +285,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     );
     this.sessions.unseat(session);
     session.log.info({ room: seat.roomId, reason }, 'left');
-    if (event) this.publish(seat.roomId, event);
+    if (event) this.events.publish(seat.roomId, event);
   }
 
   // ---- avatars of dead instances (presence/) --------------------------------------------------
@@ -307,43 +295,6 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const event = await this.locks.withRoomLock(record.roomId, () =>
       this.state.leave(record.roomId, record.userId, record.sessionId, record.role, 'timeout', instanceId),
     );
-    if (event) this.publish(record.roomId, event);
-  }
-
-  // ---- internals ------------------------------------------------------------------------------
-
-  /** Delivers an event the room state just logged: to local clients at once, to other instances through the fan-out. */
-  publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
-    // Callers publish right after their write (and its lock's release): latency metrics count from here.
-    const at = Date.now();
-    this.channels.deliver(roomId, { ...event, at }, replyTo);
-    // The event is already in the room log; an instance that misses this publish repairs from it.
-    this.fanout
-      .publish({ roomId, seq: event.seq, json: event.json, at })
-      .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
-  }
-
-  /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */
-  requireFanout(): void {
-    if (!this.fanout.isHealthy()) throw new UnavailableError('the message broker is unavailable; nothing was changed');
-  }
-
-  private async ownerOf(roomId: string): Promise<string> {
-    const known = this.owners.get(roomId);
-    if (known) return known;
-    const room = await this.maps.findRoom(roomId);
-    if (!room) throw new RoomNotFoundError(roomId);
-    this.owners.set(roomId, room.ownerId);
-    return room.ownerId;
-  }
-
-  /** The map as cached in the room state, loaded from the durable store when the cache lost it. */
-  private async cachedMap(roomId: string): Promise<RoomMap> {
-    const cached = await this.state.getMap(roomId);
-    if (cached) return cached;
-    const stored = await this.maps.findRoom(roomId);
-    if (!stored) throw new RoomNotFoundError(roomId);
-    await this.state.cacheMap(roomId, stored.map);
-    return stored.map;
+    if (event) this.events.publish(record.roomId, event);
   }
 }

@@ -4,7 +4,7 @@ import type { PresenceStore } from '../presence-store.port';
 import type { SessionRecord } from '../room-state.port';
 import { fromRedis } from './redis-errors';
 import { instanceSessionsKey, leaseKey, reapLockKey, REGISTRY_KEY } from './redis-keys';
-import { parseSessionRecords } from './redis-room-state';
+import { parseSessionRecords } from './redis-room-reads';
 import { asRedlockClient } from './redlock-client';
 
 /** KEYS: lease registry  ARGV: instanceId ttlMs epoch → 1 taken, 0 still held by someone */

@@ -9,18 +9,17 @@ import {
   type BuildResult,
   type EnterParams,
   type EnterResult,
-  type LiveRoom,
   MapChangedError,
   type MoveResult,
   type NoticeAuthor,
   type RoomStateStore,
   type SeqEvent,
-  type SessionRecord,
   type WriteFence,
 } from '../room-state.port';
 import { fencedWrites } from '../../common/metrics';
 import { fromRedis } from './redis-errors';
 import { instanceSessionsKey, leaseKey } from './redis-keys';
+import { RedisRoomReads, roomKeys } from './redis-room-reads';
 
 type ScriptReply = [string, ...unknown[]];
 interface ScriptedRedis extends Redis {
@@ -32,20 +31,6 @@ interface ScriptedRedis extends Redis {
   roomNotice(...args: (string | number)[]): Promise<ScriptReply>;
 }
 
-const roomKeys = (roomId: string) => {
-  const base = `room:{${roomId}}:`;
-  return {
-    members: base + 'members',
-    sessions: base + 'sessions',
-    spectators: base + 'spectators',
-    meta: base + 'meta',
-    map: base + 'map',
-    grid: base + 'grid',
-    seq: base + 'seq',
-    log: base + 'log',
-  };
-};
-
 /** No lease in use (tests of the state alone): an empty epoch is never fenced. */
 const NO_FENCE: WriteFence = { current: () => ({ instanceId: '', epoch: '' }), reportFenced: () => undefined };
 
@@ -56,40 +41,31 @@ export class FencedError extends UnavailableError {
   }
 }
 
-/** Parses `instance:{I}:sessions` (HGETALL as an object). */
-export function parseSessionRecords(hash: Record<string, string>): SessionRecord[] {
-  return Object.entries(hash).map(([sessionId, v]) => {
-    const [roomId, userId, role] = v.split('|');
-    return { sessionId, roomId, userId, role: role as Role };
-  });
-}
-
-/** Room state in Redis, shared by every instance; see redis-scripts.ts for the key layout. */
-export class RedisRoomState implements RoomStateStore {
-  private readonly redis: ScriptedRedis;
+/**
+ * Room state in Redis, shared by every instance; see redis-scripts.ts for the key layout. Every
+ * write is one Lua script (atomic, fenced by the lease epoch); the reads are RedisRoomReads'.
+ */
+export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
+  private readonly scripts: ScriptedRedis;
 
   constructor(
     redis: Redis,
     private readonly logLength: number,
     private readonly fence: WriteFence = NO_FENCE,
   ) {
+    super(redis);
     redis.defineCommand('roomEnter', { numberOfKeys: 9, lua: ENTER_LUA });
     redis.defineCommand('roomMove', { numberOfKeys: 7, lua: MOVE_LUA });
     redis.defineCommand('roomLeave', { numberOfKeys: 7, lua: LEAVE_LUA });
     redis.defineCommand('roomBuild', { numberOfKeys: 7, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
     redis.defineCommand('roomNotice', { numberOfKeys: 3, lua: NOTICE_LUA });
-    this.redis = redis as ScriptedRedis;
-  }
-
-  async getMap(roomId: string): Promise<RoomMap | null> {
-    const raw = await this.redis.get(roomKeys(roomId).map).catch(fromRedis);
-    return raw ? (JSON.parse(raw) as RoomMap) : null;
+    this.scripts = redis as ScriptedRedis;
   }
 
   async cacheMap(roomId: string, map: RoomMap): Promise<void> {
     const k = roomKeys(roomId);
-    await this.redis
+    await this.scripts
       .roomCacheMap(
         k.meta,
         k.map,
@@ -107,7 +83,7 @@ export class RedisRoomState implements RoomStateStore {
     const k = roomKeys(roomId);
     const f = this.fence.current();
     const reply = this.checkFence(
-      await this.redis
+      await this.scripts
         .roomEnter(
           k.members,
           k.sessions,
@@ -165,7 +141,7 @@ export class RedisRoomState implements RoomStateStore {
     const d = stepTarget({ x: 0, y: 0 }, dir);
     const f = this.fence.current();
     const reply = this.checkFence(
-      await this.redis
+      await this.scripts
         .roomMove(
           k.members,
           k.sessions,
@@ -212,7 +188,7 @@ export class RedisRoomState implements RoomStateStore {
     const owner = instanceId ?? (await this.instanceOfSession(roomId, userId, sessionId));
     const f = this.fence.current();
     const reply = this.checkFence(
-      await this.redis
+      await this.scripts
         .roomLeave(
           k.members,
           k.sessions,
@@ -234,13 +210,6 @@ export class RedisRoomState implements RoomStateStore {
     return reply[0] === 'OK' ? { seq: reply[1] as number, json: reply[2] as string } : null;
   }
 
-  private async instanceOfSession(roomId: string, userId: string, sessionId: string): Promise<string | undefined> {
-    const held = await this.redis.hget(roomKeys(roomId).sessions, userId).catch(fromRedis);
-    if (!held) return undefined;
-    const [sid, inst] = held.split('|');
-    return sid === sessionId ? inst : undefined;
-  }
-
   async applyBuild(
     roomId: string,
     baseVersion: number,
@@ -251,7 +220,7 @@ export class RedisRoomState implements RoomStateStore {
     const pushesJson = JSON.stringify(Object.fromEntries([...pushes].map(([i, c]) => [String(i), [c.x, c.y]])));
     const f = this.fence.current();
     const reply = this.checkFence(
-      await this.redis
+      await this.scripts
         .roomBuild(
           k.meta,
           k.map,
@@ -286,7 +255,7 @@ export class RedisRoomState implements RoomStateStore {
     const k = roomKeys(roomId);
     const f = this.fence.current();
     const reply = this.checkFence(
-      await this.redis
+      await this.scripts
         .roomNotice(
           k.seq,
           k.log,
@@ -302,74 +271,10 @@ export class RedisRoomState implements RoomStateStore {
     return { seq: reply[1] as number, json: reply[2] as string };
   }
 
-  async readRoom(roomId: string): Promise<LiveRoom> {
-    const k = roomKeys(roomId);
-    // One MULTI: seq, map and members as of the same moment, like the enter script reads them.
-    const [[, seq], [, map], [, members], [, spectators]] = (await this.redis
-      .multi()
-      .get(k.seq)
-      .get(k.map)
-      .hvals(k.members)
-      .hlen(k.spectators)
-      .exec()
-      .catch(fromRedis)) as [[null, string | null], [null, string | null], [null, string[]], [null, number]];
-    return {
-      seq: Number(seq ?? 0),
-      map: map ? (JSON.parse(map) as RoomMap) : null,
-      members: members.map((m) => JSON.parse(m) as Member),
-      spectators,
-    };
-  }
-
-  async roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>> {
-    const pipe = this.redis.pipeline();
-    for (const id of roomIds) pipe.get(roomKeys(id).seq).hget(roomKeys(id).meta, 'version');
-    const replies = (await pipe.exec().catch(fromRedis)) ?? [];
-    const heads = new Map<string, { seq: number; version: number | null }>();
-    roomIds.forEach((id, i) => {
-      const [seqErr, seq] = replies[2 * i] as [Error | null, string | null];
-      const [versionErr, version] = replies[2 * i + 1] as [Error | null, string | null];
-      if (seqErr ?? versionErr) fromRedis(seqErr ?? versionErr);
-      heads.set(id, { seq: Number(seq ?? 0), version: version === null ? null : Number(version) });
-    });
-    return heads;
-  }
-
-  async avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null> {
-    const held = await this.redis.hget(roomKeys(roomId).sessions, userId).catch(fromRedis);
-    if (!held) return null;
-    const [sessionId, instanceId] = held.split('|');
-    return { sessionId, instanceId };
-  }
-
-  async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {
-    const k = roomKeys(roomId);
-    const [[, current], [, entries]] = (await this.redis
-      .multi()
-      .get(k.seq)
-      .zrangebyscore(k.log, `(${afterSeq}`, '+inf', 'WITHSCORES')
-      .exec()
-      .catch(fromRedis)) as [[null, string | null], [null, string[]]];
-    const last = Number(current ?? 0);
-    if (afterSeq >= last) return [];
-    const events: SeqEvent[] = [];
-    for (let i = 0; i < entries.length; i += 2) events.push({ json: entries[i], seq: Number(entries[i + 1]) });
-    if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
-    return events;
-  }
-
-  async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
-    return parseSessionRecords(await this.redis.hgetall(instanceSessionsKey(instanceId)).catch(fromRedis));
-  }
-
   private checkFence(reply: ScriptReply): ScriptReply {
     if (reply[0] !== 'FENCED') return reply;
     fencedWrites.inc();
     this.fence.reportFenced();
     throw new FencedError();
-  }
-
-  async ping(): Promise<void> {
-    await this.redis.ping().catch(fromRedis);
   }
 }

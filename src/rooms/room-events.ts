@@ -1,0 +1,50 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
+import { LOGGER, type Logger } from '../logging/logger';
+import { UnavailableError } from '../protocol/errors';
+import type { SeqEvent } from '../state/room-state.port';
+import { type ReplyTo, RoomChannels } from './room-channels';
+
+/**
+ * Where room events go once the room state has logged them: to this instance's sockets at once
+ * (RoomChannels), and to the other instances through the fan-out; and what comes back from them.
+ * Rooms, notices and kicks all publish through here.
+ */
+@Injectable()
+export class RoomEvents implements OnModuleInit {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly channels: RoomChannels,
+  ) {}
+
+  onModuleInit(): void {
+    this.fanout.onEvent((e) => {
+      if (e.origin !== this.config.instanceId)
+        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
+    });
+    this.fanout.onResync?.((r) => this.channels.resync(r));
+    this.channels.onRoomWatched(
+      (r) => this.fanout.watchRoom(r),
+      (r) => this.fanout.unwatchRoom(r),
+    );
+  }
+
+  /** Delivers an event the room state just logged: to local clients at once, to other instances through the fan-out. */
+  publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
+    // Callers publish right after their write (and its lock's release): latency metrics count from here.
+    const at = Date.now();
+    this.channels.deliver(roomId, { ...event, at }, replyTo);
+    // The event is already in the room log; an instance that misses this publish repairs from it.
+    this.fanout
+      .publish({ roomId, seq: event.seq, json: event.json, at })
+      .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
+  }
+
+  /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */
+  requireFanout(): void {
+    if (!this.fanout.isHealthy()) throw new UnavailableError('the message broker is unavailable; nothing was changed');
+  }
+}

@@ -1,0 +1,111 @@
+import type Redis from 'ioredis';
+import type { Member, Role, RoomMap } from '../../protocol/messages';
+import type { LiveRoom, SeqEvent, SessionRecord } from '../room-state.port';
+import { fromRedis } from './redis-errors';
+import { instanceSessionsKey } from './redis-keys';
+
+/** The keys of one room (the full layout is in redis-scripts.ts). */
+export const roomKeys = (roomId: string) => {
+  const base = `room:{${roomId}}:`;
+  return {
+    members: base + 'members',
+    sessions: base + 'sessions',
+    spectators: base + 'spectators',
+    meta: base + 'meta',
+    map: base + 'map',
+    grid: base + 'grid',
+    seq: base + 'seq',
+    log: base + 'log',
+  };
+};
+
+/** Parses `instance:{I}:sessions` (HGETALL as an object). */
+export function parseSessionRecords(hash: Record<string, string>): SessionRecord[] {
+  return Object.entries(hash).map(([sessionId, v]) => {
+    const [roomId, userId, role] = v.split('|');
+    return { sessionId, roomId, userId, role: role as Role };
+  });
+}
+
+/**
+ * The reads of the Redis room state: plain commands (a MULTI where several keys must agree),
+ * no script and no fence, since they change nothing.
+ */
+export abstract class RedisRoomReads {
+  constructor(protected readonly redis: Redis) {}
+
+  async getMap(roomId: string): Promise<RoomMap | null> {
+    const raw = await this.redis.get(roomKeys(roomId).map).catch(fromRedis);
+    return raw ? (JSON.parse(raw) as RoomMap) : null;
+  }
+
+  async readRoom(roomId: string): Promise<LiveRoom> {
+    const k = roomKeys(roomId);
+    // One MULTI: seq, map and members as of the same moment, like the enter script reads them.
+    const [[, seq], [, map], [, members], [, spectators]] = (await this.redis
+      .multi()
+      .get(k.seq)
+      .get(k.map)
+      .hvals(k.members)
+      .hlen(k.spectators)
+      .exec()
+      .catch(fromRedis)) as [[null, string | null], [null, string | null], [null, string[]], [null, number]];
+    return {
+      seq: Number(seq ?? 0),
+      map: map ? (JSON.parse(map) as RoomMap) : null,
+      members: members.map((m) => JSON.parse(m) as Member),
+      spectators,
+    };
+  }
+
+  async roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>> {
+    const pipe = this.redis.pipeline();
+    for (const id of roomIds) pipe.get(roomKeys(id).seq).hget(roomKeys(id).meta, 'version');
+    const replies = (await pipe.exec().catch(fromRedis)) ?? [];
+    const heads = new Map<string, { seq: number; version: number | null }>();
+    roomIds.forEach((id, i) => {
+      const [seqErr, seq] = replies[2 * i] as [Error | null, string | null];
+      const [versionErr, version] = replies[2 * i + 1] as [Error | null, string | null];
+      if (seqErr ?? versionErr) fromRedis(seqErr ?? versionErr);
+      heads.set(id, { seq: Number(seq ?? 0), version: version === null ? null : Number(version) });
+    });
+    return heads;
+  }
+
+  async avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null> {
+    const held = await this.redis.hget(roomKeys(roomId).sessions, userId).catch(fromRedis);
+    if (!held) return null;
+    const [sessionId, instanceId] = held.split('|');
+    return { sessionId, instanceId };
+  }
+
+  async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {
+    const k = roomKeys(roomId);
+    const [[, current], [, entries]] = (await this.redis
+      .multi()
+      .get(k.seq)
+      .zrangebyscore(k.log, `(${afterSeq}`, '+inf', 'WITHSCORES')
+      .exec()
+      .catch(fromRedis)) as [[null, string | null], [null, string[]]];
+    const last = Number(current ?? 0);
+    if (afterSeq >= last) return [];
+    const events: SeqEvent[] = [];
+    for (let i = 0; i < entries.length; i += 2) events.push({ json: entries[i], seq: Number(entries[i + 1]) });
+    if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
+    return events;
+  }
+
+  async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
+    return parseSessionRecords(await this.redis.hgetall(instanceSessionsKey(instanceId)).catch(fromRedis));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping().catch(fromRedis);
+  }
+  protected async instanceOfSession(roomId: string, userId: string, sessionId: string): Promise<string | undefined> {
+    const held = await this.redis.hget(roomKeys(roomId).sessions, userId).catch(fromRedis);
+    if (!held) return undefined;
+    const [sid, inst] = held.split('|');
+    return sid === sessionId ? inst : undefined;
+  }
+}
