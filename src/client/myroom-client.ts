@@ -19,6 +19,8 @@ import type {
   Role,
   WelcomeMessage,
 } from '../protocol/messages';
+import { BATCH_HEAD, splitBatch } from './batch-frame';
+import { type ClientEvents, MyRoomRequestError, type MyRoomClientOptions, type WebSocketLike } from './client-types';
 import { refreshDelayMs, tokenExpiresAt } from './token-expiry';
 
 export type {
@@ -37,68 +39,9 @@ export type {
 };
 export type { Member, MapObject, RoomMap, RoomEvent } from '../protocol/messages';
 
-/** The part of the WebSocket API we use: the browser's and the `ws` package's both fit. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  readonly protocol: string;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-}
-export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
-
-export interface MyRoomClientOptions {
-  /** e.g. ws://localhost:3000/ws */
-  url: string;
-  token: string;
-  /** How to open a socket; defaults to the global WebSocket (browsers, Node ≥ 22). */
-  createSocket?: WebSocketFactory;
-  requestTimeoutMs?: number;
-  /** A socket not open by then is closed and connect() rejects. Default 10 s. */
-  connectTimeoutMs?: number;
-  /**
-   * Gets a fresh token for the same user (e.g. from the sign-in that gave the first one). With it,
-   * the client sends `refresh` ahead of each token's `exp`, so the server never closes the socket
-   * with 4004; connect() also uses it when `token` has already expired.
-   */
-  refreshToken?: () => Promise<string>;
-  /**
-   * Ask for batched frames (subprotocol `myroom.v1.batch`): the server sends the room events of
-   * one of its turns as one frame, which costs it (and the network) less. Unpacked here: handlers
-   * (and `onRaw`) still see one event at a time, in order. Default false.
-   */
-  batch?: boolean;
-}
-
-export class MyRoomRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown>,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'MyRoomRequestError';
-  }
-}
-
-export interface ClientEvents {
-  entered: EnteredEvent;
-  moved: MovedEvent;
-  built: BuiltEvent;
-  left: LeftEvent;
-  /** Pushed into the room by an admin or its owner; it has a seq like the other room events. */
-  notice: NoticeEvent;
-  welcome: WelcomeMessage;
-  replaced: ReplacedMessage;
-  /** An admin or the room's owner removed our avatar; the socket closes with 4003 right after. */
-  kicked: KickedMessage;
-  /** An `error` frame that answers no pending request (e.g. RATE_LIMITED). */
-  error: ErrorMessage;
-  close: { code: number; reason: string };
-}
+export type { ClientEvents, MyRoomClientOptions, WebSocketFactory, WebSocketLike } from './client-types';
+export { MyRoomRequestError } from './client-types';
+export { BATCH_HEAD, splitBatch } from './batch-frame';
 
 type Handler<T> = (payload: T) => void;
 interface Pending {
@@ -109,7 +52,6 @@ interface Pending {
 
 export const PROTOCOL = 'myroom.v1';
 export const BATCH_PROTOCOL = 'myroom.v1.batch';
-const BATCH_HEAD = '{"type":"batch","events":[';
 
 export class MyRoomClient {
   private readonly pending = new Map<string, Pending>();
@@ -316,33 +258,6 @@ const EVENT_TYPES: Record<string, true> = {
   replaced: true,
   kicked: true,
 };
-
-/**
- * The events of a batch frame as the texts the server wrote, without parsing them: a scan for the
- * ends of the top-level objects of its `events` array (strings skipped, escapes honoured).
- */
-export function splitBatch(text: string): string[] {
-  const events: string[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = BATCH_HEAD.length; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92)
-        i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 123 || c === 91) {
-      if (depth++ === 0) start = i;
-    } else if (c === 125 || c === 93) {
-      if (depth === 0) break; // the end of the events array
-      if (--depth === 0) events.push(text.slice(start, i + 1));
-    }
-  }
-  return events;
-}
 
 function defaultFactory(url: string, protocols: string[]): WebSocketLike {
   const Ctor = (globalThis as { WebSocket?: new (u: string, p: string[]) => WebSocketLike }).WebSocket;

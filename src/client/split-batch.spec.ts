@@ -1,4 +1,4 @@
-import { splitBatch } from './myroom-client';
+import { splitBatch } from './batch-frame';
 
 describe('splitBatch', () => {
   it.each([
