@@ -99,3 +99,15 @@ export function fromPublish(err: unknown): unknown {
     return new UnavailableError('the message broker is unavailable', { cause: err });
   return err;
 }
+
+/** Waits for `p` (its outcome ignored), but no longer than `ms`. */
+export async function waitAtMost(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p?.catch(() => undefined),
+    new Promise((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

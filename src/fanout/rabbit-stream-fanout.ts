@@ -5,9 +5,9 @@ import { fanoutLag, fanoutLastLag } from '../common/metrics';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
-import { AckBatcher, backoff, fromPublish, withHeartbeat } from './amqp-support';
+import { AckBatcher, backoff, fromPublish, waitAtMost, withHeartbeat } from './amqp-support';
 import { openFanoutChannels } from './broker-topology';
-import { decodeStreamMessage } from './stream-messages';
+import { decodeControlMessage, decodeStreamMessage } from './stream-messages';
 import { PublishBatches } from './publish-batches';
 import { PartitionReaders } from './partition-readers';
 import { controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
@@ -90,14 +90,7 @@ export class RabbitStreamFanout implements EventFanout {
   /** Starts connecting; resolves once connected or after `waitMs` (it keeps trying in the background). */
   async start(waitMs: number): Promise<void> {
     this.connectNow();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.connecting,
-      new Promise((r) => {
-        timer = setTimeout(r, waitMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await waitAtMost(this.connecting, waitMs);
   }
 
   // ---- EventFanout ----------------------------------------------------------------------------
@@ -156,16 +149,11 @@ export class RabbitStreamFanout implements EventFanout {
     this.readers.close();
     const conn = this.conn;
     this.dropConnection();
-    if (conn) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
+    if (conn)
+      await waitAtMost(
         conn.close().catch(() => undefined),
-        new Promise((r) => {
-          timer = setTimeout(r, 2000);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+        2000,
+      );
   }
 
   // ---- publishing -----------------------------------------------------------------------------
@@ -231,13 +219,8 @@ export class RabbitStreamFanout implements EventFanout {
       return;
     }
     if (ch === this.sub) this.acks?.add(msg);
-    let m: ControlMessage;
-    try {
-      m = JSON.parse(msg.content.toString('utf8')) as ControlMessage;
-    } catch {
-      this.log.warn('dropping a malformed control message');
-      return;
-    }
+    const m = decodeControlMessage(msg.content);
+    if (!m) return this.log.warn('dropping a malformed control message');
     for (const h of this.controlHandlers) h(m);
   }
 

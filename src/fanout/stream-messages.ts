@@ -1,3 +1,4 @@
+import type { ControlMessage } from './fanout.port';
 /**
  * The body of an event stream message. Two versions, both read by this release:
  *
@@ -106,4 +107,16 @@ function decodeBatch(
     offset += bytes;
   }
   return offset === content.length ? events : null;
+}
+
+/** A control message (JSON, one per queue message), or null when it does not parse. */
+export function decodeControlMessage(content: Buffer): ControlMessage | null {
+  try {
+    const m = JSON.parse(content.toString('utf8')) as unknown;
+    return typeof m === 'object' && m !== null && typeof (m as { kind?: unknown }).kind === 'string'
+      ? (m as ControlMessage)
+      : null;
+  } catch {
+    return null;
+  }
 }
