@@ -39,8 +39,18 @@ export const handshakesRefused = new Counter({
 });
 export const socketsCut = new Counter({
   name: 'myroom_sockets_cut_total',
-  help: 'Sockets the server closed on a misbehaving client, by reason (slow_consumer: more than WS_MAX_BUFFERED_BYTES unsent; flooding)',
+  help: 'Sockets the server closed on a misbehaving client, by reason (slow_consumer: more than WS_MAX_BUFFERED_BYTES unsent, or lagging for WS_SLOW_CUT_AFTER_MS; flooding)',
   labelNames: ['reason'],
+  registers: [metricsRegistry],
+});
+export const eventsDropped = new Counter({
+  name: 'myroom_events_dropped_total',
+  help: 'Room events not sent to a socket lagging past WS_SOFT_BUFFERED_BYTES (it gets the room afresh once it catches up)',
+  registers: [metricsRegistry],
+});
+export const laggingWelcomes = new Counter({
+  name: 'myroom_lagging_welcomes_total',
+  help: 'Fresh welcomes (reason lagging) sent to sockets that caught up after lagging',
   registers: [metricsRegistry],
 });
 export const openSessions = new Gauge({

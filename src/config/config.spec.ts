@@ -58,6 +58,20 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'WS_MAX_PAYLOAD', 'LOG_LEVEL', 'REDIS_URL']) expect(msg).toContain(name);
   });
 
+  it('orders the slow-consumer marks: low < soft < hard (WS_MAX_BUFFERED_BYTES)', () => {
+    expect(loadConfig({ ...services }).ws.backlog).toEqual({
+      lowBytes: 64 * 1024,
+      softBytes: 256 * 1024,
+      hardBytes: 1024 * 1024,
+      cutAfterMs: 10_000,
+    });
+    const bad = () => loadConfig({ ...services, WS_LOW_BUFFERED_BYTES: '300000', WS_SOFT_BUFFERED_BYTES: '200000' });
+    expect(bad).toThrow(/WS_LOW_BUFFERED_BYTES: must be less than WS_SOFT_BUFFERED_BYTES/);
+    expect(() => loadConfig({ ...services, WS_MAX_BUFFERED_BYTES: '131072' })).toThrow(
+      /WS_SOFT_BUFFERED_BYTES: must be less than WS_MAX_BUFFERED_BYTES/,
+    );
+  });
+
   it('refuses short secrets', () => {
     expect(() => loadConfig({ ...services, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);

@@ -67,7 +67,10 @@ const envSchema = z
     SEED_DEMO_DATA: z.enum(['true', 'false']).optional(),
     WS_MAX_PAYLOAD: intIn(256, 1024 * 1024, 4096),
     WS_PING_INTERVAL_MS: intIn(50, 600_000, 15_000),
+    WS_LOW_BUFFERED_BYTES: intIn(0, 64 * 1024 * 1024, 64 * 1024),
+    WS_SOFT_BUFFERED_BYTES: intIn(1024, 64 * 1024 * 1024, 256 * 1024),
     WS_MAX_BUFFERED_BYTES: intIn(16 * 1024, 64 * 1024 * 1024, 1024 * 1024),
+    WS_SLOW_CUT_AFTER_MS: intIn(100, 600_000, 10_000),
     ALLOWED_ORIGINS: z.string().default(''),
     RATE_LIMIT_PER_SEC: intIn(1, 10_000, 40),
     RATE_LIMIT_STRIKES: intIn(1, 10_000, 20),
@@ -106,6 +109,20 @@ const envSchema = z
         code: 'custom',
         path: ['INSTANCE_HEARTBEAT_MS'],
         message: 'must be at most half of INSTANCE_LEASE_TTL_MS',
+      });
+    }
+    if (env.WS_LOW_BUFFERED_BYTES >= env.WS_SOFT_BUFFERED_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WS_LOW_BUFFERED_BYTES'],
+        message: 'must be less than WS_SOFT_BUFFERED_BYTES',
+      });
+    }
+    if (env.WS_SOFT_BUFFERED_BYTES >= env.WS_MAX_BUFFERED_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WS_SOFT_BUFFERED_BYTES'],
+        message: 'must be less than WS_MAX_BUFFERED_BYTES',
       });
     }
     if (env.DRAIN_GRACE_MS >= env.SHUTDOWN_TIMEOUT_MS) {
@@ -184,7 +201,8 @@ interface CommonConfig {
   ws: {
     maxPayload: number;
     pingIntervalMs: number;
-    maxBufferedBytes: number;
+    /** Slow consumers (rooms/slow-consumer.ts): when room events stop, resume, and the socket is cut. */
+    backlog: { lowBytes: number; softBytes: number; hardBytes: number; cutAfterMs: number };
     allowedOrigins: string[];
     rateLimitPerSec: number;
     rateLimitStrikes: number;
@@ -229,7 +247,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ws: {
       maxPayload: e.WS_MAX_PAYLOAD,
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
-      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      backlog: {
+        lowBytes: e.WS_LOW_BUFFERED_BYTES,
+        softBytes: e.WS_SOFT_BUFFERED_BYTES,
+        hardBytes: e.WS_MAX_BUFFERED_BYTES,
+        cutAfterMs: e.WS_SLOW_CUT_AFTER_MS,
+      },
       allowedOrigins: e.ALLOWED_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),

@@ -118,6 +118,8 @@ export interface WelcomeMessage {
   spectators: number;
   /** Present on a resume: true when the missed events follow, false when the gap was too old. */
   resumed?: boolean;
+  /** `lagging`: unrequested, the room afresh for a socket that fell behind (its events were dropped). */
+  reason?: 'lagging';
 }
 
 export interface EnteredEvent {

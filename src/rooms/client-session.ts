@@ -6,9 +6,10 @@ import { audit } from '../logging/audit';
 import type { Logger } from '../logging/logger';
 import type { LeaveReason, Role } from '../protocol/messages';
 import { CloseCode } from '../protocol/close-codes';
-import { framesSent, socketsCut } from '../common/metrics';
+import { eventsDropped, framesSent, socketsCut } from '../common/metrics';
 import { BATCH_SUBPROTOCOL } from '../protocol/messages';
 import { PendingBatch, type RoomTurn } from './event-batch';
+import { type BacklogMarks, SlowConsumerGate } from './slow-consumer';
 
 export interface RoomSeat {
   roomId: string;
@@ -37,6 +38,16 @@ export class ClientSession {
   /** The client chose `myroom.v1.batch`: its room events of a turn go out as one frame (event-batch.ts). */
   readonly batched: boolean;
   private readonly batch = new PendingBatch();
+  /** Whether room events still go out to this socket, by its backlog (slow-consumer.ts). */
+  private readonly gate: SlowConsumerGate;
+  private lagTimer?: NodeJS.Timeout;
+  /** Replies to its own moves that came while it lagged: they follow its fresh welcome. */
+  private held: { seq: number; text: string }[] = [];
+  /**
+   * Sends this session the room as it is now (a `welcome` with reason `lagging`) and ends with
+   * `resumeLive`; set by the gateway. Without it, a lagging session goes live again with no welcome.
+   */
+  resendRoom?: (session: ClientSession) => Promise<void>;
 
   /**
    * `tcp` is the socket under the WebSocket, corked while this turn of the event loop writes to it
@@ -48,16 +59,23 @@ export class ClientSession {
     readonly socket: WebSocket,
     /** Replaced by a `refresh` (same user; name and role may change, the avatar stays). */
     public identity: Identity,
-    private readonly maxBufferedBytes: number,
+    /** The backlog marks; a number is a hard mark alone (room events never stop before the cut). */
+    marks: BacklogMarks | number,
     parentLog: Logger,
     private readonly tcp?: Socket,
   ) {
     this.log = parentLog.child({ user: identity.userId, session: this.id });
+    this.gate = new SlowConsumerGate(
+      typeof marks === 'number' ? { lowBytes: marks, softBytes: marks, hardBytes: marks, cutAfterMs: Infinity } : marks,
+    );
     this.batched = socket.protocol === BATCH_SUBPROTOCOL;
     socket.on('pong', () => {
       this.alive = true;
     });
-    socket.once('close', () => clearTimeout(this.expiryTimer));
+    socket.once('close', () => {
+      clearTimeout(this.expiryTimer);
+      clearInterval(this.lagTimer);
+    });
     this.expireAt(identity.expiresAt);
   }
 
@@ -93,8 +111,9 @@ export class ClientSession {
   }
 
   /**
-   * Sends a pre-serialized frame (JSON text, or its UTF-8 bytes when one encoding is shared by a
-   * room). A client that cannot keep up is cut off rather than buffered forever.
+   * Sends a pre-serialized frame of its own (a reply, an error: JSON text, or its UTF-8 bytes when
+   * one encoding is shared by a room). It goes out even while room events are held back; only a
+   * backlog past the hard mark stops it, by cutting the socket.
    */
   send(text: string | Buffer): void {
     // Anything else this socket gets goes after the events already waiting for it.
@@ -107,10 +126,109 @@ export class ClientSession {
    * turn's other events. `turn`: the room's events of this turn, when this text is the room's own.
    */
   sendEvent(text: string | Buffer, json: string, turn?: RoomTurn): void {
-    if (!this.batched) return this.write(text);
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    const verdict = this.gate.onEvent(this.socket.bufferedAmount);
+    if (verdict === 'cut') return this.cutSlow();
+    if (verdict === 'drop') return this.dropped();
+    if (!this.batched) return this.write(text);
+    this.addToBatch(json, turn);
+  }
+
+  private addToBatch(json: string, turn?: RoomTurn): void {
     this.batch.add(json, turn);
     this.corkForTurn();
+  }
+
+  /**
+   * The reply to this session's own move (the room event with its request's `id`): sent like any
+   * event, but while the socket lags it is kept and follows the fresh welcome, so the request is
+   * answered rather than left to time out.
+   */
+  sendReply(text: string, seq: number): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.gate.isLive) {
+      const verdict = this.gate.onEvent(this.socket.bufferedAmount);
+      if (verdict === 'cut') return this.cutSlow();
+      if (verdict === 'send') return this.batched ? this.addToBatch(text) : this.write(text);
+      this.dropped();
+    }
+    if (this.held.length >= MAX_HELD_REPLIES) this.held.shift();
+    this.held.push({ seq, text });
+  }
+
+  /**
+   * For `resendRoom`, with the room as of `seq` (`welcome`, already serialized): live events again
+   * from that seq on, after the held replies it covers (newer ones come again with the events the
+   * caller then replays). Without a welcome (the session is in no room now): live again, as is.
+   */
+  resumeLive(welcome?: string, seq = 0): void {
+    const dropped = this.gate.dropped;
+    this.gate.recovered();
+    if (welcome === undefined) {
+      this.held = [];
+      return;
+    }
+    this.send(welcome);
+    for (const r of this.held) if (r.seq <= seq) this.write(r.text);
+    this.held = [];
+    if (this.seat) this.seat.sinceSeq = seq;
+    this.log.info({ room: this.seat?.roomId, seq, dropped }, 'slow consumer caught up: sent the room afresh');
+  }
+
+  private dropped(): void {
+    eventsDropped.inc();
+    if (this.lagTimer) return;
+    this.log.warn(
+      { room: this.seat?.roomId, buffered: this.socket.bufferedAmount },
+      'slow consumer: holding events back',
+    );
+    this.watchLag();
+  }
+
+  /** While events are held back: has the backlog drained (send the room), or stayed too long (cut)? */
+  private watchLag(): void {
+    this.lagTimer = setInterval(() => {
+      if (!this.isOpen) return this.stopWatchingLag();
+      const verdict = this.gate.check(this.socket.bufferedAmount);
+      if (verdict === 'cut') this.cutSlow();
+      else if (verdict === 'recover') this.recover();
+    }, LAG_CHECK_MS);
+    this.lagTimer.unref();
+  }
+
+  private stopWatchingLag(): void {
+    clearInterval(this.lagTimer);
+    this.lagTimer = undefined;
+  }
+
+  /** In this session's queue, after the frames it sent meanwhile, so it cannot race its own enter or leave. */
+  private recover(): void {
+    this.stopWatchingLag();
+    const resend = this.resendRoom;
+    this.enqueue(async () => {
+      if (!this.isOpen) return;
+      // Not in a room (or nobody to ask for it): no room view to repair.
+      if (!this.seat || !resend) return this.resumeLive();
+      try {
+        await resend(this);
+      } catch (err) {
+        this.log.warn({ err, room: this.seat?.roomId }, 'could not send a lagging client the room; will retry');
+        this.gate.recoveryFailed();
+        if (!this.lagTimer) this.watchLag();
+      }
+    }, Infinity);
+  }
+
+  private cutSlow(): void {
+    this.stopWatchingLag();
+    this.log.warn({ room: this.seat?.roomId, buffered: this.socket.bufferedAmount }, 'slow consumer: closing');
+    socketsCut.inc({ reason: 'slow_consumer' });
+    this.close(CloseCode.POLICY_VIOLATION, 'too slow to keep up');
+    // A client that does not read will not read our close frame either: free the socket soon
+    // rather than after the close handshake's 30 s timeout.
+    setTimeout(() => {
+      if (this.socket.readyState !== WebSocket.CLOSED) this.socket.terminate();
+    }, CUT_GRACE_MS).unref();
   }
 
   private flushBatch(): void {
@@ -120,12 +238,7 @@ export class ClientSession {
 
   private write(text: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      this.log.warn({ room: this.seat?.roomId, buffered: this.socket.bufferedAmount }, 'slow consumer: closing');
-      socketsCut.inc({ reason: 'slow_consumer' });
-      this.close(CloseCode.POLICY_VIOLATION, 'too slow to keep up');
-      return;
-    }
+    if (this.gate.onOwnFrame(this.socket.bufferedAmount) === 'cut') return this.cutSlow();
     this.corkForTurn();
     this.socket.send(text, TEXT_FRAME);
     framesSent.inc();
@@ -189,6 +302,12 @@ export class ClientSession {
 }
 
 const TEXT_FRAME = { binary: false };
+/** How often a lagging socket's backlog is looked at. */
+const LAG_CHECK_MS = 50;
+/** After a slow-consumer cut, how long the close handshake may take before the socket is dropped. */
+const CUT_GRACE_MS = 1000;
+/** Replies kept for a lagging socket (its frames are rate-limited, so this is rarely reached). */
+const MAX_HELD_REPLIES = 1000;
 /** The longest delay setTimeout honours (2^31 - 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const toUncork: ClientSession[] = [];

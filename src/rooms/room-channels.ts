@@ -169,7 +169,7 @@ class RoomChannel {
     if (!session.seat || ev.seq <= session.seat.sinceSeq) return;
     if (ev.replyTo && ev.replyTo.sessionId === session.id) {
       const reply = `{"id":${JSON.stringify(ev.replyTo.requestId)},${ev.json.slice(1)}`;
-      session.sendEvent(reply, reply);
+      session.sendReply(reply, ev.seq);
     } else {
       session.sendEvent(frame, ev.json, turn);
     }
@@ -219,6 +219,11 @@ export class RoomChannels implements OnModuleDestroy {
     ch.joining--;
     ch.anchor(welcomeSeq);
     ch.join(session, welcomeSeq);
+  }
+
+  /** A session that was sent the room afresh at `seq` (it lagged): the events after it that went by meanwhile. */
+  rejoin(session: ClientSession, roomId: string, seq: number): void {
+    this.channels.get(roomId)?.join(session, seq);
   }
 
   abandon(roomId: string): void {

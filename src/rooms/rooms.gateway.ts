@@ -14,6 +14,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LOGGER, type Logger } from '../logging/logger';
 import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage, RefreshMessage } from '../protocol/messages';
 import { attachSession, ClientSession, sessionOf } from './client-session';
+import { LaggingWelcome } from './lagging-welcome';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomsService } from './rooms.service';
 import { SessionAuth } from './session-auth';
@@ -31,6 +32,7 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly rooms: RoomsService,
     private readonly sessions: SessionRegistry,
     private readonly auth: SessionAuth,
+    private readonly laggingWelcome: LaggingWelcome,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -41,7 +43,8 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
       ws.terminate();
       return;
     }
-    const session = new ClientSession(ws, identity, this.config.ws.maxBufferedBytes, this.log, req.socket);
+    const session = new ClientSession(ws, identity, this.config.ws.backlog, this.log, req.socket);
+    session.resendRoom = (s) => this.laggingWelcome.send(s);
     attachSession(ws, session);
     this.sessions.connected(session);
   }

@@ -6,6 +6,7 @@ import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomChannels } from './room-channels';
 import { RoomsGateway } from './rooms.gateway';
 import { RoomEvents } from './room-events';
+import { LaggingWelcome } from './lagging-welcome';
 import { RoomMaps } from './room-maps';
 import { RoomsService } from './rooms.service';
 import { SessionAuth } from './session-auth';
@@ -18,6 +19,7 @@ import { SessionRegistry } from './session-registry';
     RoomChannels,
     RoomEvents,
     RoomMaps,
+    LaggingWelcome,
     SessionRegistry,
     SessionAuth,
     RoomsService,
