@@ -1,0 +1,194 @@
+import type { Socket } from 'node:net';
+import { RoomModel } from '../../src/client/room-model';
+import { eventsDropped, laggingWelcomes, socketsCut } from '../../src/common/metrics';
+import type { RoomEvent, WelcomeMessage } from '../../src/protocol/messages';
+import { SessionRegistry } from '../../src/rooms/session-registry';
+import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
+import { EVENT_TYPES, type Frame, type TestClient } from '../support/client';
+import { joinAs, peek, type Welcome } from '../support/room';
+import { startTestServer, type TestServer } from '../support/server';
+
+/** Small marks, so that a client that stops reading lags within a few thousand moves. */
+const LOW = 8 * 1024;
+const SOFT = 32 * 1024;
+const HARD = 128 * 1024;
+const CUT_AFTER_MS = 3000;
+
+/**
+ * A busy room with a client that stops reading (its TCP socket is paused: the kernel buffers
+ * fill, then the server's): the server drops that client's room events past the soft mark rather
+ * than buffering them, sends it the room afresh once it reads again, and cuts one that never does.
+ */
+describe('slow consumers: degrade before cutting [services mode]', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({
+      WS_LOW_BUFFERED_BYTES: String(LOW),
+      WS_SOFT_BUFFERED_BYTES: String(SOFT),
+      WS_MAX_BUFFERED_BYTES: String(HARD),
+      WS_SLOW_CUT_AFTER_MS: String(CUT_AFTER_MS),
+      // The bots move as fast as they are answered; and the heartbeat must not be what ends a
+      // client that stops reading (it would miss its pings): the marks are under test here.
+      RATE_LIMIT_PER_SEC: '10000',
+      WS_PING_INTERVAL_MS: '600000',
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('a client that stops reading loses events, not the room: it gets a lagging welcome and live events again', async () => {
+    const room = '5';
+    const bots = await Promise.all([6, 7, 8].map(async (u) => (await joinAs(server, u, room))[0]));
+    const [slow] = await joinAs(server, 9, room);
+    const serverSide = await serverSocketOf(room, '9');
+    const dropsBefore = await counter(eventsDropped);
+    const cutsBefore = await slowCuts();
+    const welcomesBefore = await counter(laggingWelcomes);
+
+    tcpOf(slow).pause();
+    const run = startBots(bots);
+    let maxBuffered = 0;
+    await until(async () => {
+      maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
+      return (await counter(eventsDropped)) >= dropsBefore + 300;
+    });
+    const movesWhileLagging = run.moves();
+    tcpOf(slow).resume();
+
+    const lagging = (await slow.next((f) => f.type === 'welcome' && f.reason === 'lagging', 15_000)) as Frame &
+      WelcomeMessage;
+    expect(lagging).toMatchObject({ roomId: room, resumed: false, you: { userId: '9', role: 'player' } });
+    expect(lagging.id).toBeUndefined();
+    // Live again: events after the welcome's seq arrive while the bots go on.
+    await slow.next((f) => typeof f.seq === 'number' && f.type !== 'welcome' && f.seq > lagging.seq + 50, 15_000);
+    const moves = await run.stop();
+
+    const now = await peek(server, room);
+    await slow.next((f) => f.seq === now.seq && f.type !== 'welcome', 15_000);
+    expect(modelOf(slow)).toEqual(viewOf(now));
+    // The others never lagged: every event, in order, none missing.
+    for (const b of bots) expect(seqsAfterWelcome(b, now.seq)).toEqual({ gaps: 0, upTo: now.seq });
+
+    expect(movesWhileLagging).toBeGreaterThan(0);
+    expect(moves).toBeGreaterThan(movesWhileLagging);
+    expect(maxBuffered).toBeLessThanOrEqual(HARD);
+    expect(slow.isOpen).toBe(true);
+    expect(await slowCuts()).toBe(cutsBefore);
+    expect(await counter(laggingWelcomes)).toBe(welcomesBefore + 1);
+    for (const c of [...bots, slow]) await c.close();
+  }, 90_000);
+
+  it('a client that never reads again is cut (1008) once it has lagged WS_SLOW_CUT_AFTER_MS; the others go on', async () => {
+    const room = '6';
+    const bots = await Promise.all([2, 3, 4].map(async (u) => (await joinAs(server, u, room))[0]));
+    const [dead] = await joinAs(server, 10, room);
+    const serverSide = await serverSocketOf(room, '10');
+    const cutsBefore = await slowCuts();
+    const dropsBefore = await counter(eventsDropped);
+
+    tcpOf(dead).pause();
+    const run = startBots(bots);
+    let maxBuffered = 0;
+    await until(async () => {
+      maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
+      return (await slowCuts()) > cutsBefore;
+    }, 60_000);
+    expect(await slowCuts()).toBe(cutsBefore + 1);
+    expect(await counter(eventsDropped)).toBeGreaterThan(dropsBefore);
+    expect(maxBuffered).toBeLessThanOrEqual(HARD);
+
+    // Its avatar leaves; the room goes on for the others.
+    const left = await bots[0].next((f) => f.type === 'left' && f.userId === '10', 10_000);
+    await bots[0].next((f) => f.type === 'moved' && (f.seq as number) > (left.seq as number), 10_000);
+    await run.stop();
+    const now = await peek(server, room);
+    expect(now.members.map((m) => m.userId).sort()).toEqual(['2', '3', '4']);
+    for (const b of bots) {
+      await b.next((f) => f.seq === now.seq && f.type !== 'welcome', 10_000);
+      expect(seqsAfterWelcome(b, now.seq)).toEqual({ gaps: 0, upTo: now.seq });
+    }
+    for (const c of bots) await c.close();
+    dead.ws.terminate();
+  }, 90_000);
+
+  async function serverSocketOf(roomId: string, userId: string) {
+    const state = server.app.get<RoomStateStore>(ROOM_STATE);
+    const holder = await state.avatarSession(roomId, userId);
+    const session = holder && server.app.get(SessionRegistry).find(holder.sessionId);
+    if (!session) throw new Error(`no local session holds ${userId}'s avatar in room ${roomId}`);
+    return session.socket;
+  }
+});
+
+/** The TCP socket under a test client's WebSocket: pausing it stops reads from the kernel. */
+function tcpOf(client: TestClient): Socket {
+  return (client.ws as unknown as { _socket: Socket })._socket;
+}
+
+/** Each bot moves right and left, one request at a time, as fast as it is answered (a request that times out fails the test). */
+function startBots(bots: TestClient[]) {
+  let stopped = false;
+  let moves = 0;
+  const loops = bots.map(async (bot) => {
+    for (let i = 0; !stopped; i++) {
+      const reply = await bot.request({ type: 'move', dir: i % 2 ? 'left' : 'right' }, 10_000);
+      if (reply.type === 'moved') moves++;
+    }
+  });
+  return {
+    moves: () => moves,
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      return moves;
+    },
+  };
+}
+
+/** The client's room model, built from every frame it got, as the client library builds it. */
+function modelOf(client: TestClient) {
+  const model = new RoomModel();
+  for (const f of client.frames) {
+    if (f.type === 'welcome') model.reset(f as unknown as WelcomeMessage);
+    else if (EVENT_TYPES.has(f.type) && model.apply(f as unknown as RoomEvent) === 'gap')
+      throw new Error(`gap before seq ${String(f.seq)}`);
+  }
+  return {
+    seq: model.seq,
+    version: model.map.version,
+    members: model.memberList().map((m) => ({ userId: m.userId, x: m.x, y: m.y })),
+  };
+}
+
+function viewOf(w: Welcome) {
+  const members = [...w.members].sort(
+    (a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.userId.localeCompare(b.userId),
+  );
+  return { seq: w.seq, version: w.map.version, members: members.map((m) => ({ userId: m.userId, x: m.x, y: m.y })) };
+}
+
+/** Room events after the client's welcome up to `last`: how many seqs are missing, and the last one seen. */
+function seqsAfterWelcome(client: TestClient, last: number): { gaps: number; upTo: number } {
+  const welcome = client.frames.find((f) => f.type === 'welcome') as Frame & { seq: number };
+  const seen = new Set(client.frames.filter((f) => EVENT_TYPES.has(f.type)).map((f) => f.seq as number));
+  let gaps = 0;
+  for (let s = welcome.seq + 1; s <= last; s++) if (!seen.has(s)) gaps++;
+  return { gaps, upTo: Math.max(...seen) };
+}
+
+async function until(done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function counter(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
+  return (await c.get()).values[0]?.value ?? 0;
+}
+
+async function slowCuts(): Promise<number> {
+  return (await socketsCut.get()).values.find((v) => v.labels.reason === 'slow_consumer')?.value ?? 0;
+}
