@@ -5,7 +5,7 @@ import type { RoomEvent, WelcomeMessage } from '../../src/protocol/messages';
 import { SessionRegistry } from '../../src/rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../../src/state/room-state.port';
 import { EVENT_TYPES, type Frame, type TestClient } from '../support/client';
-import { joinAs, peek, type Welcome } from '../support/room';
+import { connectAs, enter, joinAs, peek, type Welcome } from '../support/room';
 import { startTestServer, type TestServer } from '../support/server';
 
 /** Small marks, so that a client that stops reading lags within a few thousand moves. */
@@ -37,47 +37,58 @@ describe('slow consumers: degrade before cutting [services mode]', () => {
     await server.close();
   });
 
-  it('a client that stops reading loses events, not the room: it gets a lagging welcome and live events again', async () => {
-    const room = '5';
-    const bots = await Promise.all([6, 7, 8].map(async (u) => (await joinAs(server, u, room))[0]));
-    const [slow] = await joinAs(server, 9, room);
-    const serverSide = await serverSocketOf(room, '9');
-    const dropsBefore = await counter(eventsDropped);
-    const cutsBefore = await slowCuts();
-    const welcomesBefore = await counter(laggingWelcomes);
+  it.each([
+    ['plain frames', '5', []],
+    ['batch frames', '7', ['myroom.v1.batch', 'myroom.v1']],
+  ])(
+    'a client that stops reading loses events, not the room: it gets a lagging welcome and live events again (%s)',
+    async (_, room, protocols) => {
+      const bots = await Promise.all([6, 7, 8].map(async (u) => (await joinAs(server, u, room))[0]));
+      const slow = await connectAs(server, 9, { protocols });
+      await enter(slow, room);
+      expect(slow.protocol).toBe(protocols[0] ?? '');
+      const serverSide = await serverSocketOf(room, '9');
+      const dropsBefore = await counter(eventsDropped);
+      const cutsBefore = await slowCuts();
+      const welcomesBefore = await counter(laggingWelcomes);
 
-    tcpOf(slow).pause();
-    const run = startBots(bots);
-    let maxBuffered = 0;
-    await until(async () => {
-      maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
-      return (await counter(eventsDropped)) >= dropsBefore + 300;
-    });
-    const movesWhileLagging = run.moves();
-    tcpOf(slow).resume();
+      tcpOf(slow).pause();
+      const run = startBots(bots);
+      let maxBuffered = 0;
+      await until(async () => {
+        maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
+        return (await counter(eventsDropped)) >= dropsBefore + 300;
+      });
+      const movesWhileLagging = run.moves();
+      tcpOf(slow).resume();
 
-    const lagging = (await slow.next((f) => f.type === 'welcome' && f.reason === 'lagging', 15_000)) as Frame &
-      WelcomeMessage;
-    expect(lagging).toMatchObject({ roomId: room, resumed: false, you: { userId: '9', role: 'player' } });
-    expect(lagging.id).toBeUndefined();
-    // Live again: events after the welcome's seq arrive while the bots go on.
-    await slow.next((f) => typeof f.seq === 'number' && f.type !== 'welcome' && f.seq > lagging.seq + 50, 15_000);
-    const moves = await run.stop();
+      const lagging = (await slow.next((f) => f.type === 'welcome' && f.reason === 'lagging', 15_000)) as Frame &
+        WelcomeMessage;
+      // Nothing after the welcome is older than it (a batch would hold such events).
+      const afterWelcome = slow.frames.slice(slow.frames.indexOf(lagging) + 1);
+      expect(opened(afterWelcome).filter((e) => (e.seq as number) <= lagging.seq)).toEqual([]);
+      expect(lagging).toMatchObject({ roomId: room, resumed: false, you: { userId: '9', role: 'player' } });
+      expect(lagging.id).toBeUndefined();
+      // Live again: events after the welcome's seq arrive while the bots go on.
+      await slow.next((f) => opened([f]).some((e) => (e.seq as number) > lagging.seq + 50), 15_000);
+      const moves = await run.stop();
 
-    const now = await peek(server, room);
-    await slow.next((f) => f.seq === now.seq && f.type !== 'welcome', 15_000);
-    expect(modelOf(slow)).toEqual(viewOf(now));
-    // The others never lagged: every event, in order, none missing.
-    for (const b of bots) expect(seqsAfterWelcome(b, now.seq)).toEqual({ gaps: 0, upTo: now.seq });
+      const now = await peek(server, room);
+      await slow.next((f) => opened([f]).some((e) => e.seq === now.seq), 15_000);
+      expect(modelOf(slow)).toEqual(viewOf(now));
+      // The others never lagged: every event, in order, none missing.
+      for (const b of bots) expect(seqsAfterWelcome(b, now.seq)).toEqual({ gaps: 0, upTo: now.seq });
 
-    expect(movesWhileLagging).toBeGreaterThan(0);
-    expect(moves).toBeGreaterThan(movesWhileLagging);
-    expect(maxBuffered).toBeLessThanOrEqual(HARD);
-    expect(slow.isOpen).toBe(true);
-    expect(await slowCuts()).toBe(cutsBefore);
-    expect(await counter(laggingWelcomes)).toBe(welcomesBefore + 1);
-    for (const c of [...bots, slow]) await c.close();
-  }, 90_000);
+      expect(movesWhileLagging).toBeGreaterThan(0);
+      expect(moves).toBeGreaterThan(movesWhileLagging);
+      expect(maxBuffered).toBeLessThanOrEqual(HARD);
+      expect(slow.isOpen).toBe(true);
+      expect(await slowCuts()).toBe(cutsBefore);
+      expect(await counter(laggingWelcomes)).toBe(welcomesBefore + 1);
+      for (const c of [...bots, slow]) await c.close();
+    },
+    90_000,
+  );
 
   it('a client that never reads again is cut (1008) once it has lagged WS_SLOW_CUT_AFTER_MS; the others go on', async () => {
     const room = '6';
@@ -146,10 +157,17 @@ function startBots(bots: TestClient[]) {
   };
 }
 
+/** The room events among `frames`, batches opened. */
+function opened(frames: Frame[]): Frame[] {
+  return frames
+    .flatMap((f) => (f.type === 'batch' ? (f.events as Frame[]) : [f]))
+    .filter((f) => EVENT_TYPES.has(f.type));
+}
+
 /** The client's room model, built from every frame it got, as the client library builds it. */
 function modelOf(client: TestClient) {
   const model = new RoomModel();
-  for (const f of client.frames) {
+  for (const f of client.frames.flatMap((x) => (x.type === 'batch' ? (x.events as Frame[]) : [x]))) {
     if (f.type === 'welcome') model.reset(f as unknown as WelcomeMessage);
     else if (EVENT_TYPES.has(f.type) && model.apply(f as unknown as RoomEvent) === 'gap')
       throw new Error(`gap before seq ${String(f.seq)}`);
