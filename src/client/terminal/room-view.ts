@@ -67,6 +67,8 @@ export function describeEvent(view: RoomView, e: RoomEvent): string {
       return `${who(e.userId)} ${LEFT_WORDS[e.reason] ?? `left (${e.reason})`}`;
     case 'notice':
       return `notice from ${e.from.name}: ${e.text}`;
+    case 'said':
+      return `${e.userId === view.you.userId ? 'you' : e.name}: ${e.text}`;
   }
 }
 
