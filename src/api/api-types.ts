@@ -1,4 +1,4 @@
-import type { Member, RoomMap } from '../protocol/messages';
+import type { Member, RoomMap, SaidEvent } from '../protocol/messages';
 import type { InstanceStats } from '../state/instance-stats.port';
 
 /**
@@ -122,4 +122,10 @@ export interface AdminSnapshot {
   instances: InstanceStats[];
   rooms: LiveRoomSummary[];
   totals: AdminTotals;
+}
+
+/** `GET /api/rooms/:roomId/chat`: a page of the room's chat history, oldest first. */
+export interface ChatPage {
+  roomId: string;
+  chat: SaidEvent[];
 }

@@ -11,6 +11,7 @@ import { INSTANCE_LEASE, type InstanceLease } from '../presence/instance-lease';
 import { RoomsModule } from '../rooms/rooms.module';
 import { AdminStreamController } from './admin-stream.controller';
 import { AdminStreamService } from './admin-stream.service';
+import { ChatController } from './chat.controller';
 import { DevTokenController } from './dev-token.controller';
 import { DirectoryRepository } from './directory.repository';
 import { DirectoryService } from './directory.service';
@@ -40,6 +41,7 @@ export class ApiModule implements OnModuleInit {
       controllers: [
         RoomsApiController,
         RoomOpsController,
+        ChatController,
         InstancesController,
         AdminStreamController,
         ...(config.auth.devTokens ? [DevTokenController] : []),

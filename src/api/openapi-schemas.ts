@@ -124,3 +124,28 @@ export const ApiProblems = (...statuses: number[]) =>
       ApiResponse({ status, description: PROBLEM_DESCRIPTIONS[status], schema: problemSchema }),
     ),
   );
+
+export const chatPageSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    roomId: str,
+    chat: {
+      type: 'array',
+      description: "oldest first; to page further back, pass the first line's seq as `before`",
+      items: {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: ['said'] },
+          roomId: str,
+          seq: int,
+          userId: str,
+          name: str,
+          text: { type: 'string', description: 'plain text, never markup' },
+          at: { type: 'string', format: 'date-time' },
+        },
+        required: ['type', 'roomId', 'seq', 'userId', 'name', 'text', 'at'],
+      },
+    },
+  },
+  required: ['roomId', 'chat'],
+};

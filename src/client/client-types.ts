@@ -6,6 +6,7 @@ import type {
   LeftEvent,
   MovedEvent,
   NoticeEvent,
+  SaidEvent,
   ReplacedMessage,
   WelcomeMessage,
 } from '../protocol/messages';
@@ -64,6 +65,8 @@ export interface ClientEvents {
   left: LeftEvent;
   /** Pushed into the room by an admin or its owner; it has a seq like the other room events. */
   notice: NoticeEvent;
+  /** A chat line; our own `say` resolves with its copy (which carries the request's id). */
+  said: SaidEvent;
   welcome: WelcomeMessage;
   replaced: ReplacedMessage;
   /** An admin or the room's owner removed our avatar; the socket closes with 4003 right after. */

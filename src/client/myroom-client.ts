@@ -17,6 +17,7 @@ import type {
   NoticeEvent,
   ReplacedMessage,
   Role,
+  SaidEvent,
   WelcomeMessage,
 } from '../protocol/messages';
 import { BATCH_HEAD, splitBatch } from './batch-frame';
@@ -35,6 +36,7 @@ export type {
   NoticeEvent,
   ReplacedMessage,
   Role,
+  SaidEvent,
   WelcomeMessage,
 };
 export type { Member, MapObject, RoomMap, RoomEvent } from '../protocol/messages';
@@ -137,6 +139,11 @@ export class MyRoomClient {
 
   async build(baseVersion: number, ops: BuildOp[]): Promise<void> {
     await this.request({ type: 'build', baseVersion, ops });
+  }
+
+  /** Says a line in the room; resolves with its `said` event (seq, trimmed text, server time). */
+  say(text: string): Promise<SaidEvent> {
+    return this.request({ type: 'say', text }) as unknown as Promise<SaidEvent>;
   }
 
   async leave(): Promise<void> {
@@ -254,6 +261,7 @@ const EVENT_TYPES: Record<string, true> = {
   built: true,
   left: true,
   notice: true,
+  said: true,
   welcome: true,
   replaced: true,
   kicked: true,

@@ -1,5 +1,5 @@
 import type { Member, RoomMap, WelcomeMessage } from '../protocol/messages';
-import { RoomModel } from './room-model';
+import { KEPT_CHAT_LINES, RoomModel } from './room-model';
 
 const map: RoomMap = { version: 0, width: 20, height: 20, objects: [] };
 const ann: Member = { userId: '1', name: 'ann', x: 0, y: 0, role: 'player' };
@@ -31,6 +31,35 @@ describe('RoomModel', () => {
     expect(m.me).toEqual(ann);
     expect(m.memberList().map((x) => x.name)).toEqual(['ann', 'bob']);
     expect(m.spectators).toBe(2);
+  });
+
+  it("keeps the chat: the welcome's history, then each line said, without the sender's request id", () => {
+    const m = new RoomModel();
+    const line = (seq: number, text = `l${seq}`) => ({
+      type: 'said' as const,
+      roomId: 'r',
+      seq,
+      userId: '2',
+      name: 'bob',
+      text,
+      at: '2025-01-01T00:00:00.000Z',
+    });
+    m.reset({ ...welcome(7), chat: [line(3), line(5)] });
+    expect(m.chat.map((l) => l.seq)).toEqual([3, 5]);
+    expect(m.apply({ ...line(8, '<b>mine</b>'), id: 'c1' })).toBe('applied');
+    expect(m.chat[2]).toEqual(line(8, '<b>mine</b>'));
+    expect(m.seq).toBe(8);
+    expect(m.members.size).toBe(1);
+    for (let seq = 9; seq < 9 + KEPT_CHAT_LINES; seq++) m.apply(line(seq));
+    expect(m.chat).toHaveLength(KEPT_CHAT_LINES);
+    expect(m.chat[0].seq).toBe(9);
+    // A fresh welcome replaces the history; one without `chat` (an older server) empties it.
+    m.reset({ ...welcome(500), chat: [line(400)] });
+    expect(m.chat).toEqual([line(400)]);
+    m.reset(welcome(501));
+    expect(m.chat).toEqual([]);
+    m.clear();
+    expect(m.chat).toEqual([]);
   });
 
   it('keeps notices (the latest 20) and lets them take their seq, changing nothing else', () => {

@@ -1,7 +1,10 @@
-import type { Member, NoticeEvent, Role, RoomEvent, RoomMap, WelcomeMessage } from '../protocol/messages';
+import type { Member, NoticeEvent, Role, RoomEvent, RoomMap, SaidEvent, WelcomeMessage } from '../protocol/messages';
 
 /** How many of the room's latest notices a model keeps. */
 const KEPT_NOTICES = 20;
+
+/** How many chat lines a model keeps (a welcome brings up to 50; older ones are paged over HTTP). */
+export const KEPT_CHAT_LINES = 200;
 
 /** What applying one event did: changed the model, was old news, or showed a missed event. */
 export type ApplyResult = 'applied' | 'stale' | 'gap';
@@ -21,6 +24,8 @@ export class RoomModel {
   spectators = 0;
   /** The latest notices seen in this room, oldest first (they change nothing else). */
   readonly notices: NoticeEvent[] = [];
+  /** The room's chat as seen here, oldest first: the welcome's history, then each line said since. */
+  readonly chat: SaidEvent[] = [];
   private ready = false;
 
   get isReady(): boolean {
@@ -52,6 +57,8 @@ export class RoomModel {
     this.spectators = welcome.spectators ?? 0;
     this.members.clear();
     for (const m of welcome.members) this.members.set(m.userId, m);
+    this.chat.length = 0;
+    this.chat.push(...(welcome.chat ?? []));
     this.ready = true;
   }
 
@@ -60,6 +67,7 @@ export class RoomModel {
     this.ready = false;
     this.members.clear();
     this.notices.length = 0;
+    this.chat.length = 0;
     this.seq = 0;
     this.roomId = '';
   }
@@ -109,6 +117,13 @@ export class RoomModel {
         this.notices.push(event);
         if (this.notices.length > KEPT_NOTICES) this.notices.shift();
         break;
+      case 'said': {
+        // Our own line arrives carrying its request id; the model keeps every line alike.
+        const { id: _id, ...line } = event;
+        this.chat.push(line);
+        if (this.chat.length > KEPT_CHAT_LINES) this.chat.shift();
+        break;
+      }
       default:
         // A newer server may send event types we do not know: they still take their seq.
         break;

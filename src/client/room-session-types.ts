@@ -1,6 +1,14 @@
 import type { BackoffOptions } from './backoff';
 import type { MyRoomClient } from './myroom-client';
-import type { ErrorMessage, KickedMessage, NoticeEvent, Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
+import type {
+  ErrorMessage,
+  KickedMessage,
+  NoticeEvent,
+  Role,
+  RoomEvent,
+  SaidEvent,
+  WelcomeMessage,
+} from '../protocol/messages';
 
 /** The states, options, events and errors of a RoomSession (room-session.ts). */
 export type ConnectionState =
@@ -54,6 +62,8 @@ export interface RoomSessionEvents {
   error: ErrorMessage;
   /** A notice pushed into the room (also in `model.notices`, and emitted as a `change`). */
   notice: NoticeEvent;
+  /** A chat line said in the room (also in `model.chat`, and emitted as a `change`). */
+  said: SaidEvent;
 }
 
 /** A request made while the session is connecting, reconnecting or closed. */

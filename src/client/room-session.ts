@@ -9,7 +9,15 @@
  */
 import { backoffDelay, DEFAULT_BACKOFF, retryHintMs } from './backoff';
 import { type MyRoomClient, MyRoomRequestError } from './myroom-client';
-import type { BuildOp, Direction, KickedMessage, MovedEvent, RoomEvent, WelcomeMessage } from '../protocol/messages';
+import type {
+  BuildOp,
+  Direction,
+  KickedMessage,
+  MovedEvent,
+  RoomEvent,
+  SaidEvent,
+  WelcomeMessage,
+} from '../protocol/messages';
 import { RoomModel } from './room-model';
 import {
   NotInRoomNowError,
@@ -34,6 +42,7 @@ export class RoomSession {
     change: new Set(),
     error: new Set(),
     notice: new Set(),
+    said: new Set(),
   };
   private running = false;
   private stopped = false;
@@ -80,6 +89,12 @@ export class RoomSession {
       if (err instanceof MyRoomRequestError && err.code === 'NOT_IN_ROOM') this.resync(client);
       throw err;
     });
+  }
+
+  /** Says a line in the room; resolves with its `said` (the model has it too once applied). */
+  say(text: string): Promise<SaidEvent> {
+    const client = this.inRoom();
+    return client ? client.say(text) : Promise.reject(new NotInRoomNowError());
   }
 
   /** One build on the map version the model has now (or on `baseVersion`). */
@@ -183,7 +198,7 @@ export class RoomSession {
     this.gotReplaced = false;
     this.gotKicked = undefined;
     client.on('welcome', (w) => this.onWelcome(client, w));
-    for (const type of ['entered', 'moved', 'built', 'left', 'notice'] as const) {
+    for (const type of ['entered', 'moved', 'built', 'left', 'notice', 'said'] as const) {
       client.on(type, (e: RoomEvent) => this.onEvent(client, e));
     }
     client.on('replaced', () => {
@@ -220,6 +235,7 @@ export class RoomSession {
     if (result === 'applied') {
       this.emit('change', event);
       if (event.type === 'notice') this.emit('notice', event);
+      if (event.type === 'said') this.emit('said', event);
     } else if (result === 'gap') this.resync(client);
   }
 

@@ -24,7 +24,14 @@ describe('loadConfig', () => {
       http: { maxBodyBytes: 16 * 1024 },
       redis: { url: services.REDIS_URL, keyPrefix: 'myroom:' },
       ws: { maxPayload: 4096, pingIntervalMs: 15000, allowedOrigins: [] },
-      rooms: { defaultWidth: 20, defaultHeight: 20, lockTtlMs: 3000, logLength: 1000 },
+      rooms: {
+        defaultWidth: 20,
+        defaultHeight: 20,
+        lockTtlMs: 3000,
+        logLength: 1000,
+        chatRateLines: 5,
+        chatRateWindowMs: 10_000,
+      },
       runMigrations: true,
     });
     expect(c.instanceId).toMatch(/\S+/);

@@ -76,6 +76,8 @@ const envSchema = z
     RATE_LIMIT_STRIKES: intIn(1, 10_000, 20),
     LOCK_TTL_MS: intIn(100, 60_000, 3000),
     ROOM_LOG_LENGTH: intIn(10, 100_000, 1000),
+    CHAT_RATE_LINES: intIn(1, 10_000, 5),
+    CHAT_RATE_WINDOW_MS: intIn(100, 3_600_000, 10_000),
     MAP_WIDTH: intIn(2, 200, 20),
     MAP_HEIGHT: intIn(2, 200, 20),
     SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000, 10_000),
@@ -207,7 +209,15 @@ interface CommonConfig {
     rateLimitPerSec: number;
     rateLimitStrikes: number;
   };
-  rooms: { lockTtlMs: number; logLength: number; defaultWidth: number; defaultHeight: number };
+  rooms: {
+    lockTtlMs: number;
+    logLength: number;
+    defaultWidth: number;
+    defaultHeight: number;
+    /** A user may `say` at most `chatRateLines` lines per `chatRateWindowMs`. */
+    chatRateLines: number;
+    chatRateWindowMs: number;
+  };
   shutdownTimeoutMs: number;
   /** On SIGTERM, how long readiness reports 503 before clients are asked to reconnect. */
   drainGraceMs: number;
@@ -264,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       logLength: e.ROOM_LOG_LENGTH,
       defaultWidth: e.MAP_WIDTH,
       defaultHeight: e.MAP_HEIGHT,
+      chatRateLines: e.CHAT_RATE_LINES,
+      chatRateWindowMs: e.CHAT_RATE_WINDOW_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     drainGraceMs: e.DRAIN_GRACE_MS,

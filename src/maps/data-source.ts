@@ -3,8 +3,9 @@ import { createConnection } from 'mysql2/promise';
 import type { AppConfig } from '../config/config';
 import { ENTITIES } from './entities';
 import { InitSchema1764000000000 } from './migrations/1764000000000-InitSchema';
+import { ChatLines1765000000000 } from './migrations/1765000000000-ChatLines';
 
-export const MIGRATIONS = [InitSchema1764000000000];
+export const MIGRATIONS = [InitSchema1764000000000, ChatLines1765000000000];
 
 /**
  * The durable store: MySQL in services mode, an SQLite file (better-sqlite3) in embedded mode, with

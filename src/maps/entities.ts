@@ -1,4 +1,14 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 
 /**
  * Durable data: users, the game catalogue, who owns which game, rooms and their maps' objects.
@@ -53,4 +63,22 @@ export class MapObjectEntity {
   @ManyToOne(() => GameEntity) @JoinColumn({ name: 'game_id' }) game?: GameEntity | null;
 }
 
-export const ENTITIES = [UserEntity, GameEntity, LibraryEntryEntity, RoomEntity, MapObjectEntity];
+/**
+ * A room's chat history: every `said` event, as sent. Keyed by its own id rather than (room, seq):
+ * a room whose live state was lost starts its seq again, and its older lines must stay.
+ * `at` is kept as the ISO-8601 text the event carried, so history and live agree to the character.
+ */
+@Entity('chat_lines')
+@Index('IDX_chat_lines_room_seq', ['roomId', 'seq'])
+export class ChatLineEntity {
+  @PrimaryGeneratedColumn({ type: 'int' }) id!: number;
+  @Column({ type: 'varchar', length: 64, name: 'room_id' }) roomId!: string;
+  @Column({ type: 'int' }) seq!: number;
+  @Column({ type: 'varchar', length: 64, name: 'user_id' }) userId!: string;
+  @Column({ type: 'varchar', length: 64 }) name!: string;
+  // 500 characters (code points): a MySQL utf8mb4 varchar counts characters, not bytes.
+  @Column({ type: 'varchar', length: 500 }) text!: string;
+  @Column({ type: 'varchar', length: 32 }) at!: string;
+}
+
+export const ENTITIES = [UserEntity, GameEntity, LibraryEntryEntity, RoomEntity, MapObjectEntity, ChatLineEntity];

@@ -135,8 +135,12 @@ export class MapStore {
     });
   }
 
-  /** Errors of `work`'s own steps that are already the project's (ConflictError...) pass through. */
-  private transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Errors of `work`'s own steps that are already the project's (ConflictError...) pass through.
+   * Every SQL transaction of the process goes through here (the chat history's too), so that on
+   * SQLite they take turns on its one connection.
+   */
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     if (!this.turns) return this.ds.transaction(work).catch(fromDatabase);
     return this.turns.run('transaction', () => this.ds.transaction(work)).catch(fromDatabase);
   }

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ChatStore } from './chat-store';
 import { MapStore } from './map-store';
 
-/** Durable rooms, maps and libraries (the database connection itself is InfraModule's). */
+/** Durable rooms, maps, libraries and chat history (the database connection itself is InfraModule's). */
 @Module({
-  providers: [MapStore],
-  exports: [MapStore],
+  providers: [MapStore, ChatStore],
+  exports: [MapStore, ChatStore],
 })
 export class MapsModule {}

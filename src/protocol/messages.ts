@@ -73,12 +73,29 @@ export const refreshSchema = z.object({
   token: z.string().min(1).max(4096),
 });
 
+/** A chat line is at most this many characters (Unicode code points) once trimmed. */
+export const MAX_SAY_LENGTH = 500;
+/** The length a person counts: code points, so an emoji is one character, not two UTF-16 units. */
+export const chatLength = (text: string): number => [...text].length;
+
+/** A chat line from anyone in the room; plain text, never markup. */
+export const saySchema = z.object({
+  type: z.literal('say'),
+  id: requestId,
+  text: z
+    .string()
+    .transform((t) => t.trim())
+    .refine((t) => t.length > 0, 'must not be empty once trimmed')
+    .refine((t) => chatLength(t) <= MAX_SAY_LENGTH, `must be at most ${MAX_SAY_LENGTH} characters once trimmed`),
+});
+
 export const clientMessageSchemas = {
   enter: enterSchema,
   move: moveSchema,
   build: buildSchema,
   leave: leaveSchema,
   refresh: refreshSchema,
+  say: saySchema,
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageSchemas;
@@ -89,7 +106,8 @@ export type BuildOp = z.infer<typeof buildOpSchema>;
 export type PlaceOp = z.infer<typeof placeOpSchema>;
 export type LeaveMessage = z.infer<typeof leaveSchema>;
 export type RefreshMessage = z.infer<typeof refreshSchema>;
-export type ClientMessage = EnterMessage | MoveMessage | BuildMessage | LeaveMessage | RefreshMessage;
+export type SayMessage = z.infer<typeof saySchema>;
+export type ClientMessage = EnterMessage | MoveMessage | BuildMessage | LeaveMessage | RefreshMessage | SayMessage;
 /** What a client may send before defaults are applied (e.g. `as` may be left out). */
 export type ClientMessageInput = z.input<(typeof clientMessageSchemas)[ClientMessageType]>;
 
@@ -120,6 +138,8 @@ export interface WelcomeMessage {
   resumed?: boolean;
   /** `lagging`: unrequested, the room afresh for a socket that fell behind (its events were dropped). */
   reason?: 'lagging';
+  /** The room's last chat lines (at most 50), oldest first; always sent by this server. */
+  chat?: SaidEvent[];
 }
 
 export interface EnteredEvent {
@@ -160,7 +180,18 @@ export interface NoticeEvent {
   text: string;
   from: { userId: string; name: string };
 }
-export type RoomEvent = EnteredEvent | MovedEvent | BuiltEvent | LeftEvent | NoticeEvent;
+/** A chat line; the sender's own copy carries the `id` of its `say`. `at` is the server's ISO-8601 time. */
+export interface SaidEvent {
+  type: 'said';
+  id?: string;
+  roomId: string;
+  seq: number;
+  userId: string;
+  name: string;
+  text: string;
+  at: string;
+}
+export type RoomEvent = EnteredEvent | MovedEvent | BuiltEvent | LeftEvent | NoticeEvent | SaidEvent;
 
 export interface AckMessage {
   type: 'ack';

@@ -3,6 +3,7 @@ import { laggingWelcomes } from '../common/metrics';
 import type { WelcomeMessage } from '../protocol/messages';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import type { ClientSession } from './client-session';
+import { ChatService } from './chat/chat.service';
 import { RoomChannels } from './room-channels';
 import { RoomMaps } from './room-maps';
 
@@ -18,6 +19,7 @@ export class LaggingWelcome {
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     private readonly roomMaps: RoomMaps,
     private readonly channels: RoomChannels,
+    private readonly chat: ChatService,
   ) {}
 
   async send(session: ClientSession): Promise<void> {
@@ -25,6 +27,8 @@ export class LaggingWelcome {
     if (!seat) return session.resumeLive(undefined, 0);
     const { roomId, role } = seat;
     const ownerId = await this.roomMaps.ownerOf(roomId);
+    // Read before the room, as an enter does: every line in it is at or before the welcome's seq.
+    const chat = await this.chat.recent(roomId, session);
     let room = await this.state.readRoom(roomId);
     if (!room.map) {
       // The cache lost the map (Redis restarted empty): load it, and read the room again with it.
@@ -42,6 +46,7 @@ export class LaggingWelcome {
       map: room.map,
       members: room.members,
       spectators: room.spectators,
+      chat,
       resumed: false,
       reason: 'lagging',
     };

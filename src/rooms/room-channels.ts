@@ -57,7 +57,12 @@ class RoomChannel {
   ) {}
 
   accept(ev: PendingEvent): void {
-    if (this.lastSeq !== undefined && ev.seq <= this.lastSeq) return;
+    if (this.lastSeq !== undefined && ev.seq <= this.lastSeq) {
+      // Our own write, already released from the room log (a catch-up read got to it before the
+      // publish did): its requester saw the event without its request id, so answer it now.
+      if (ev.replyTo) this.answerLate(ev, ev.replyTo);
+      return;
+    }
     if (this.pending.size >= MAX_PENDING) this.pending.clear();
     const known = this.pending.get(ev.seq);
     if (!known || (!known.replyTo && ev.replyTo)) this.pending.set(ev.seq, ev);
@@ -162,6 +167,14 @@ class RoomChannel {
     }
     if (ev.at !== undefined && this.sessions.size > 0) {
       eventDelivery.observe({ source: ev.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - ev.at) / 1000);
+    }
+  }
+
+  private answerLate(ev: PendingEvent, replyTo: ReplyTo): void {
+    for (const s of this.sessions) {
+      if (s.id === replyTo.sessionId && s.seat && ev.seq > s.seat.sinceSeq) {
+        s.sendReply(`{"id":${JSON.stringify(replyTo.requestId)},${ev.json.slice(1)}`, ev.seq);
+      }
     }
   }
 

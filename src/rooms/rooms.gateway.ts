@@ -12,7 +12,15 @@ import type WebSocket from 'ws';
 import { identityOf } from '../auth/handshake';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LOGGER, type Logger } from '../logging/logger';
-import type { BuildMessage, EnterMessage, LeaveMessage, MoveMessage, RefreshMessage } from '../protocol/messages';
+import type {
+  BuildMessage,
+  EnterMessage,
+  LeaveMessage,
+  MoveMessage,
+  RefreshMessage,
+  SayMessage,
+} from '../protocol/messages';
+import { ChatService } from './chat/chat.service';
 import { attachSession, ClientSession, sessionOf } from './client-session';
 import { LaggingWelcome } from './lagging-welcome';
 import { ProtocolErrorFilter } from './protocol-error.filter';
@@ -33,6 +41,7 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly sessions: SessionRegistry,
     private readonly auth: SessionAuth,
     private readonly laggingWelcome: LaggingWelcome,
+    private readonly chat: ChatService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -72,6 +81,11 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage('leave')
   leave(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: LeaveMessage) {
     return this.rooms.leave(sessionOf(ws)!, msg);
+  }
+
+  @SubscribeMessage('say')
+  say(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: SayMessage) {
+    return this.chat.say(sessionOf(ws)!, msg);
   }
 
   @SubscribeMessage('refresh')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { FanoutModule } from '../fanout/fanout.module';
 import { MapsModule } from '../maps/maps.module';
+import { ChatService } from './chat/chat.service';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomChannels } from './room-channels';
 import { RoomsGateway } from './rooms.gateway';
@@ -23,9 +24,10 @@ import { SessionRegistry } from './session-registry';
     SessionRegistry,
     SessionAuth,
     RoomsService,
+    ChatService,
     RoomsGateway,
     ProtocolErrorFilter,
   ],
-  exports: [SessionRegistry, RoomsService, RoomEvents],
+  exports: [SessionRegistry, RoomsService, RoomEvents, ChatService],
 })
 export class RoomsModule {}

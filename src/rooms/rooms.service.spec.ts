@@ -24,6 +24,8 @@ import { ClientSession } from './client-session';
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
+import { ChatStore } from '../maps/chat-store';
+import { ChatService } from './chat/chat.service';
 import { RoomsService } from './rooms.service';
 import { SessionRegistry } from './session-registry';
 
@@ -89,6 +91,7 @@ describe(RoomsService.name, () => {
       registry,
       events,
       new RoomMaps(state, store),
+      new ChatService(config, state, log, new ChatStore(ds, store), events),
     );
     registry.onModuleInit();
     events.onModuleInit();

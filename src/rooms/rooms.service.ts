@@ -27,6 +27,7 @@ import {
   type SeqEvent,
   type SessionRecord,
 } from '../state/room-state.port';
+import { ChatService } from './chat/chat.service';
 import type { ClientSession } from './client-session';
 import { pushTargets } from '../domain/free-cell';
 import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
@@ -75,6 +76,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     private readonly sessions: SessionRegistry,
     private readonly events: RoomEvents,
     private readonly roomMaps: RoomMaps,
+    private readonly chat: ChatService,
   ) {}
 
   onModuleInit(): void {
@@ -89,6 +91,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const ownerId = await this.roomMaps.ownerOf(roomId);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     if (session.seat) await this.leaveRoom(session, 'leave');
+    const chat = await this.chat.recent(roomId, session);
 
     this.channels.beginJoin(roomId);
     let result;
@@ -114,6 +117,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       map: result.map,
       members: result.members,
       spectators: result.spectators,
+      chat,
     };
     if (missed !== undefined) welcome.resumed = missed !== null;
     session.send(JSON.stringify(welcome));

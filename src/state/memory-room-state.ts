@@ -4,6 +4,7 @@ import { type Cell, occupancy } from '../domain/map';
 import { canStepOnGrid, type Grid } from '../domain/step';
 import {
   type BuildResult,
+  type ChatLine,
   type EnterParams,
   type EnterResult,
   type LiveRoom,
@@ -160,6 +161,11 @@ export class MemoryRoomState implements RoomStateStore {
   async notice(roomId: string, text: string, from: NoticeAuthor): Promise<SeqEvent> {
     const author = { userId: from.userId, name: from.name };
     return this.append(this.room(roomId), (seq) => ({ type: 'notice', roomId, seq, text, from: author }));
+  }
+
+  async said(roomId: string, line: ChatLine): Promise<SeqEvent> {
+    const { userId, name, text, at } = line;
+    return this.append(this.room(roomId), (seq) => ({ type: 'said', roomId, seq, userId, name, text, at }));
   }
 
   async readRoom(roomId: string): Promise<LiveRoom> {

@@ -79,6 +79,14 @@ export interface NoticeAuthor {
   name: string;
 }
 
+/** A chat line as the room logs it: who said it, the trimmed text, and the server time (ISO-8601). */
+export interface ChatLine {
+  userId: string;
+  name: string;
+  text: string;
+  at: string;
+}
+
 export interface RoomStateStore {
   /** The cached map, or null when the cache has none (then load it from the durable store). */
   getMap(roomId: string): Promise<RoomMap | null>;
@@ -110,6 +118,11 @@ export interface RoomStateStore {
    * own push into a room, ordered, resumable and replayable like any other event.
    */
   notice(roomId: string, text: string, from: NoticeAuthor): Promise<SeqEvent>;
+  /**
+   * Appends a `said` event (a chat line) with the room's next seq, fenced like `notice`. The
+   * durable history (maps/chat-store.ts) is written around it by the caller.
+   */
+  said(roomId: string, line: ChatLine): Promise<SeqEvent>;
   /** The live room as an enter would read it, without entering (the operators' view). */
   readRoom(roomId: string): Promise<LiveRoom>;
   /** The last seq and cached map version (null when not cached) of each room. */

@@ -8,6 +8,7 @@ import { RoomSession, type StateChange, TokenExpiredError } from '../client/room
 import type { Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
 import { gameNames, roomInfo, socketUrl, tokenRefused, type UserSummary } from './api';
 import { BuildPanel } from './build-panel';
+import { ChatPanel } from './chat-panel';
 import { byId, el, say, showScreen, type Tone } from './dom';
 import { colorFor } from './geometry';
 import { directionForKey, MoveController } from './keyboard';
@@ -31,6 +32,7 @@ export class RoomView {
   private readonly session: RoomSession;
   private readonly canvas: RoomCanvas;
   private readonly build: BuildPanel;
+  private readonly chat: ChatPanel;
   private readonly moves: MoveController;
   private names = new Map<number, string>();
   private ownerName?: string;
@@ -62,6 +64,7 @@ export class RoomView {
     });
     this.canvas = new RoomCanvas(byId<HTMLCanvasElement>('room-canvas'), byId('canvas-box'));
     this.build = new BuildPanel(this.session, { notify: (t, tone) => this.notify(t, tone), redraw: () => this.draw() });
+    this.chat = new ChatPanel(this.session, (t, tone) => this.notify(t, tone));
     this.moves = new MoveController({
       send: async (dir) => {
         await this.session.move(dir);
@@ -152,6 +155,7 @@ export class RoomView {
     if (unknownGame) void this.loadRoomInfo();
     if (frame.type === 'built') this.build.refresh();
     if (frame.type === 'notice') this.notify(`${frame.from.name}: ${frame.text}`, 'info');
+    this.chat.onChange(frame);
     this.renderFacts();
     this.renderMembers();
     this.draw();

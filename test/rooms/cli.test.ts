@@ -181,6 +181,14 @@ describe('the terminal client (`npm run client`), piped', () => {
     expect(removed).toMatchObject({ map: { version: 2, objects: [] } });
     await owner.frame((f) => f.type === 'built' && f.seq === removed.seq);
 
+    // A chat line goes to everyone, as plain text.
+    visitor.type('say hello <b>owner</b>');
+    const said = await owner.frame(isType('said'));
+    expect(said).toMatchObject({ userId: '2', text: 'hello <b>owner</b>' });
+    await expect(visitor.frame((f) => f.type === 'said' && f.seq === said.seq)).resolves.toMatchObject({
+      id: expect.any(String),
+    });
+
     // End of input quits: the visitor leaves, and the owner sees it.
     visitor.child.stdin!.end();
     await expect(visitor.exited).resolves.toBe(0);

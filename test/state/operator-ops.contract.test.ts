@@ -93,6 +93,35 @@ describe.each(ADAPTERS)('operator operations of the room state: $name', (adapter
     expect(seqs).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
+  it('a chat line takes the next seq, is logged, and keeps its text, author and time exactly', async () => {
+    await store.enter(ROOM, player('1', 's1'));
+    const line = {
+      userId: '1',
+      name: 'Zoë "Z" ✓',
+      text: '<script>alert(1)</script> 👋 \\ "q"\nnext',
+      at: '2025-01-02T03:04:05.678Z',
+    };
+    const said = await store.said(ROOM, line);
+    expect(said.seq).toBe(2);
+    expect(body(said)).toEqual({ type: 'said', roomId: ROOM, seq: 2, ...line });
+    const before = await store.readRoom(ROOM);
+    expect(before.seq).toBe(2);
+    expect(before.members.map((m) => m.userId)).toEqual(['1']);
+    const notice = await store.notice(ROOM, 'n', ADMIN);
+    expect(await store.eventsSince(ROOM, 1)).toEqual([said, notice]);
+  });
+
+  it('concurrent chat lines and moves get distinct, consecutive seqs', async () => {
+    await store.enter(ROOM, player('1', 's1'));
+    const at = new Date(0).toISOString();
+    const results = await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => store.said(ROOM, { userId: '1', name: 'u', text: `l${i}`, at })),
+      ...Array.from({ length: 5 }, (_, i) => store.move(ROOM, '1', 's1', i % 2 ? 'left' : 'right')),
+    ]);
+    const seqs = results.map((r) => ('seq' in r ? r.seq : r.ok ? r.event.seq : -1)).sort((a, b) => a - b);
+    expect(seqs).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
   it('reads the room as an enter would, without entering it', async () => {
     await store.enter(ROOM, player('1', 's1'));
     await store.enter(ROOM, player('2', 's2', 'i2'));
@@ -131,8 +160,8 @@ describe.each(ADAPTERS)('operator operations of the room state: $name', (adapter
   });
 });
 
-describe('notice fencing (redis)', () => {
-  it('an instance whose lease no longer holds its epoch cannot append a notice', async () => {
+describe('notice and chat fencing (redis)', () => {
+  it('an instance whose lease no longer holds its epoch cannot append a notice or a chat line', async () => {
     let fencedReports = 0;
     const fence: WriteFence = {
       current: () => ({ instanceId: 'x', epoch: 'old-epoch' }),
@@ -147,8 +176,13 @@ describe('notice fencing (redis)', () => {
       expect(fencedReports).toBe(1);
       expect((await store.readRoom(ROOM)).seq).toBe(0);
       expect(await store.eventsSince(ROOM, 0)).toEqual([]);
+      const line = { userId: 'u', name: 'u', text: 'late', at: new Date(0).toISOString() };
+      await expect(store.said(ROOM, line)).rejects.toBeInstanceOf(FencedError);
+      expect(fencedReports).toBe(2);
+      expect((await store.readRoom(ROOM)).seq).toBe(0);
       await redis.set(leaseKey('x'), 'old-epoch');
       expect((await store.notice(ROOM, 'in time', ADMIN)).seq).toBe(1);
+      expect((await store.said(ROOM, line)).seq).toBe(2);
     } finally {
       await close();
     }

@@ -25,6 +25,8 @@ describe('parseCommand', () => {
     ['quit', { kind: 'quit' }],
     ['exit', { kind: 'quit' }],
     ['wait 250', { kind: 'wait', ms: 250 }],
+    ['say hello  there ', { kind: 'say', text: 'hello  there' }],
+    ['  SAY <script>x</script>', { kind: 'say', text: '<script>x</script>' }],
   ])('%j', (line, command) => {
     expect(parseCommand(line)).toEqual({ ok: true, command });
   });
@@ -46,6 +48,8 @@ describe('parseCommand', () => {
     ['remove 1 2 3', /usage: remove/],
     ['quit now', /takes no arguments/],
     ['wait soon', /usage: wait/],
+    ['say', /usage: say/],
+    ['say    ', /usage: say/],
   ])('refuses %j in words', (line, error) => {
     const parsed = parseCommand(line);
     expect(parsed.ok).toBe(false);

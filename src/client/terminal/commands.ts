@@ -13,6 +13,7 @@ export type Command =
   | { kind: 'build'; spec: BuildSpec }
   | { kind: 'enter' }
   | { kind: 'leave' }
+  | { kind: 'say'; text: string }
   | { kind: 'quit' }
   | { kind: 'help' }
   | { kind: 'wait'; ms: number };
@@ -33,6 +34,7 @@ export const LINE_HELP = [
   '  move up|down|left|right   (or w, a, s, d)',
   '  build wall <x> <y>        build game <x> <y> <gameId>',
   '  remove <objectId>         remove <x> <y>   (the object covering that cell)',
+  '  say <text>                a chat line to everyone in the room',
   '  leave   enter   wait <ms>   quit',
 ].join('\n');
 
@@ -46,6 +48,11 @@ export function parseCommand(line: string): Parsed {
   const rest = words.slice(1);
   if (head in DIRECTION_WORDS && rest.length === 0) return ok({ kind: 'move', dir: DIRECTION_WORDS[head] });
   switch (head) {
+    case 'say': {
+      // The text as typed after the word, inner spacing kept; the server trims and checks its length.
+      const text = line.trim().slice(words[0].length).trim();
+      return text ? ok({ kind: 'say', text }) : fail('usage: say <text>');
+    }
     case 'move': {
       const dir = rest.length === 1 ? DIRECTION_WORDS[rest[0].toLowerCase()] : undefined;
       return dir ? ok({ kind: 'move', dir }) : fail('usage: move up|down|left|right (or w, a, s, d)');

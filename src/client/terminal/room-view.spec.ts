@@ -1,5 +1,5 @@
 import type { Member, WelcomeMessage } from '../myroom-client';
-import { describeError, describeEvent, describeWelcome, RoomView } from './room-view';
+import { describeError, describeEvent, describeLine, describeWelcome, inert, RoomView } from './room-view';
 
 const member = (userId: string, x = 0, y = 0): Member => ({ userId, name: `user${userId}`, x, y, role: 'player' });
 const welcome: WelcomeMessage = {
@@ -74,5 +74,23 @@ describe('events in plain words', () => {
       describeEvent(base, { type: 'built', roomId: '1', seq: 11, map, members: [member('1'), member('2', 4, 3)] }),
     ).toBe('the map changed (version 1, 1 wall); user2 pushed to (4,3)');
     expect(describeError({ code: 'BLOCKED', message: 'that step is blocked' })).toBe('blocked: that step is blocked');
+  });
+});
+
+describe('chat lines in the terminal', () => {
+  it('show who said what, with control characters made inert', () => {
+    const view = new RoomView(welcome);
+    const line = {
+      type: 'said' as const,
+      roomId: '1',
+      seq: 2,
+      userId: '2',
+      name: 'b\x1b[2Job',
+      text: 'hi \x1b]0;pwned\x07 <b>x</b>',
+      at: '',
+    };
+    expect(describeLine(view, line)).toBe('b\ufffd[2Job: hi \ufffd]0;pwned\ufffd <b>x</b>');
+    expect(describeLine(view, { ...line, userId: view.you.userId })).toMatch(/^you: /);
+    expect(inert('ok ✓ 👋')).toBe('ok ✓ 👋');
   });
 });

@@ -1,4 +1,4 @@
-import type { LeaveReason } from '../../protocol/messages';
+import type { LeaveReason, SaidEvent } from '../../protocol/messages';
 import type { ErrorMessage, Member, RoomEvent, RoomMap, Role, WelcomeMessage } from '../myroom-client';
 import { RoomModel } from '../room-model';
 
@@ -66,8 +66,20 @@ export function describeEvent(view: RoomView, e: RoomEvent): string {
     case 'left':
       return `${who(e.userId)} ${LEFT_WORDS[e.reason] ?? `left (${e.reason})`}`;
     case 'notice':
-      return `notice from ${e.from.name}: ${e.text}`;
+      return `notice from ${inert(e.from.name)}: ${inert(e.text)}`;
+    case 'said':
+      return describeLine(view, e);
   }
+}
+
+/** A chat line as the terminal shows it: control characters (escape sequences) printed inert. */
+export function describeLine(view: RoomView, e: SaidEvent): string {
+  return `${e.userId === view.you.userId ? 'you' : inert(e.name)}: ${inert(e.text)}`;
+}
+
+/** A terminal obeys ESC and other control characters: in people's text they become visible placeholders. */
+export function inert(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
 export function describeWelcome(w: WelcomeMessage): string {

@@ -1,7 +1,7 @@
 import { CloseCode } from '../../protocol/close-codes';
 import { MyRoomRequestError, type MyRoomClient, type RoomEvent, type Role } from '../myroom-client';
 import { toBuildOp, type Command } from './commands';
-import { describeError, describeEvent, describeWelcome, RoomView } from './room-view';
+import { describeError, describeEvent, describeLine, describeWelcome, RoomView } from './room-view';
 
 /** Something to tell the person: a room event in words, an error, or a problem on this side. */
 export interface Note {
@@ -43,6 +43,7 @@ export class TerminalSession {
     client.on('welcome', (w) => {
       this.view = new RoomView(w);
       this.note(describeWelcome(w), false);
+      for (const line of w.chat ?? []) this.note(describeLine(this.view, line), false);
     });
     const onEvent = (e: RoomEvent) => {
       if (!this.view) return;
@@ -54,6 +55,7 @@ export class TerminalSession {
     client.on('built', onEvent);
     client.on('left', onEvent);
     client.on('notice', onEvent);
+    client.on('said', onEvent);
     client.on('error', (e) => this.note(describeError(e), false));
     client.on('replaced', (r) => this.note(`${r.message}: the server is closing this connection`, false));
     client.on('kicked', (k) => this.note(`${k.message}: the server is closing this connection`, false));
@@ -135,6 +137,9 @@ export class TerminalSession {
           await this.client.build(this.view.map.version, [op]);
           return;
         }
+        case 'say':
+          await this.client.say(command.text);
+          return;
         case 'enter':
           await this.enter();
           return;

@@ -4,9 +4,10 @@ import type { Direction, LeaveReason, Member, Role, RoomMap } from '../../protoc
 import { pushTargets } from '../../domain/free-cell';
 import { type Cell, occupancyString } from '../../domain/map';
 import { stepTarget } from '../../domain/step';
-import { BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA } from './redis-scripts';
+import { BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA, SAID_LUA } from './redis-scripts';
 import {
   type BuildResult,
+  type ChatLine,
   type EnterParams,
   type EnterResult,
   MapChangedError,
@@ -29,6 +30,7 @@ interface ScriptedRedis extends Redis {
   roomBuild(...args: (string | number)[]): Promise<ScriptReply>;
   roomCacheMap(...args: (string | number)[]): Promise<number>;
   roomNotice(...args: (string | number)[]): Promise<ScriptReply>;
+  roomSaid(...args: (string | number)[]): Promise<ScriptReply>;
 }
 
 /** No lease in use (tests of the state alone): an empty epoch is never fenced. */
@@ -60,6 +62,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     redis.defineCommand('roomBuild', { numberOfKeys: 7, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
     redis.defineCommand('roomNotice', { numberOfKeys: 3, lua: NOTICE_LUA });
+    redis.defineCommand('roomSaid', { numberOfKeys: 3, lua: SAID_LUA });
     this.scripts = redis as ScriptedRedis;
   }
 
@@ -263,6 +266,28 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           JSON.stringify(roomId),
           JSON.stringify(text),
           JSON.stringify({ userId: from.userId, name: from.name }),
+          this.logLength,
+          f.epoch,
+        )
+        .catch(fromRedis),
+    );
+    return { seq: reply[1] as number, json: reply[2] as string };
+  }
+
+  async said(roomId: string, line: ChatLine): Promise<SeqEvent> {
+    const k = roomKeys(roomId);
+    const f = this.fence.current();
+    const reply = this.checkFence(
+      await this.scripts
+        .roomSaid(
+          k.seq,
+          k.log,
+          leaseKey(f.instanceId),
+          JSON.stringify(roomId),
+          JSON.stringify(line.userId),
+          JSON.stringify(line.name),
+          JSON.stringify(line.text),
+          JSON.stringify(line.at),
           this.logLength,
           f.epoch,
         )

@@ -167,6 +167,18 @@ end)
 return {'OK', seq, ev}
 `;
 
+/** KEYS: seq log lease
+ *  ARGV: roomIdJson userIdJson nameJson textJson atJson logLen epoch
+ *  A chat line, like a notice, changes nothing but the seq and the log. */
+export const SAID_LUA = `${APPEND_LOG}
+if fenced(KEYS[3], ARGV[7]) then return {'FENCED'} end
+local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[6]), function(seq)
+  return '{"type":"said","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"userId":' .. ARGV[2] ..
+    ',"name":' .. ARGV[3] .. ',"text":' .. ARGV[4] .. ',"at":' .. ARGV[5] .. '}'
+end)
+return {'OK', seq, ev}
+`;
+
 /** KEYS: meta map grid  ARGV: version mapJson grid width height
  *  Caches a map unless the cache already holds this version or a newer one. */
 export const CACHE_MAP_LUA = `

@@ -234,5 +234,7 @@ function describeEvent(f: WelcomeMessage | RoomEvent, name: (userId: string) => 
       return `${name(f.userId)} left (${f.reason})`;
     case 'notice':
       return `${f.from.name}: ${f.text}`;
+    case 'said':
+      return `${f.name} said: ${f.text}`;
   }
 }
