@@ -65,19 +65,6 @@ export function decodeStreamMessage(content: Buffer, timestamp?: number): Stream
   return [timestamp !== undefined ? { ...one, at: timestamp } : one];
 }
 
-/** The event in a v1 stream message, or null when the message is not one (kept for its spec). */
-export function decodeStreamEvent(content: Buffer): StreamEvent | null {
-  const nl = content.indexOf(0x0a);
-  if (nl < 0) return null;
-  let head: unknown;
-  try {
-    head = JSON.parse(content.toString('utf8', 0, nl));
-  } catch {
-    return null;
-  }
-  return Array.isArray(head) ? v1Event(head, content, nl + 1) : null;
-}
-
 function v1Event(head: unknown[], content: Buffer, start: number): StreamEvent | null {
   if (head.length !== 3) return null;
   const [origin, roomId, seq] = head;
