@@ -6,6 +6,7 @@ import type { ClientSession } from './client-session';
 import { ChatService } from './chat/chat.service';
 import { RoomChannels } from './room-channels';
 import { RoomMaps } from './room-maps';
+import { welcomeFor } from './welcome';
 
 /**
  * The room afresh for a socket whose events were dropped while it lagged (slow-consumer.ts): a
@@ -39,14 +40,7 @@ export class LaggingWelcome {
     // The socket may have closed, left or changed rooms while we read: nothing to send then.
     if (!session.isOpen || session.seat !== seat) return session.resumeLive(undefined, 0);
     const welcome: WelcomeMessage = {
-      type: 'welcome',
-      roomId,
-      seq: room.seq,
-      you: { userId: session.identity.userId, role, owner: ownerId === session.identity.userId },
-      map: room.map,
-      members: room.members,
-      spectators: room.spectators,
-      chat,
+      ...welcomeFor(session, role, ownerId, { ...room, roomId, map: room.map, chat }),
       resumed: false,
       reason: 'lagging',
     };

@@ -11,14 +11,7 @@ import {
   RoomBusyError,
   UnavailableError,
 } from '../protocol/errors';
-import type {
-  BuildMessage,
-  EnterMessage,
-  LeaveReason,
-  LeaveMessage,
-  MoveMessage,
-  WelcomeMessage,
-} from '../protocol/messages';
+import type { BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage } from '../protocol/messages';
 import {
   type EnterResult,
   MapChangedError,
@@ -34,6 +27,7 @@ import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './roo
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
+import { welcomeFor } from './welcome';
 import { type AvatarExit, SessionRegistry } from './session-registry';
 
 /**
@@ -108,17 +102,13 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
     const missed = msg.resume ? await this.state.eventsSince(roomId, msg.resume.seq).catch(() => null) : undefined;
     session.seat = { roomId, role, sinceSeq: result.seq };
-    const welcome: WelcomeMessage = {
-      type: 'welcome',
-      ...(msg.id !== undefined ? { id: msg.id } : {}),
-      roomId,
-      seq: result.seq,
-      you: { userId: session.identity.userId, role, owner: ownerId === session.identity.userId },
-      map: result.map,
-      members: result.members,
-      spectators: result.spectators,
-      chat,
-    };
+    const welcome = welcomeFor(
+      session,
+      role,
+      ownerId,
+      { roomId, seq: result.seq, map: result.map, members: result.members, spectators: result.spectators, chat },
+      msg.id,
+    );
     if (missed !== undefined) welcome.resumed = missed !== null;
     session.send(JSON.stringify(welcome));
     if (missed) for (const e of missed) if (e.seq <= result.seq) session.send(e.json);
