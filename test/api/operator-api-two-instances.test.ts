@@ -1,54 +1,28 @@
 import { adminToken, api } from '../support/api';
-import { deleteBrokerQueues } from '../support/rabbit';
-import { connectAs, enter, joinAs } from '../support/room';
-import { createTestEnv, SERVICES, startTestServer, type TestEnv, type TestServer } from '../support/server';
-
-const PARTITIONS = 2;
-
-/** Polls until `check` holds; fails naming `what` after `timeoutMs`. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { type ServerPair, startServerPair } from '../support/cluster-pair';
+import { connectAs, enter, eventually, joinAs } from '../support/room';
+import type { TestServer } from '../support/server';
 
 /**
  * Two instances in services mode on one Redis, MySQL and RabbitMQ (their own key prefix, database
  * and streams): whichever instance an operator's request reaches, it acts on clients of the other.
  */
 describe('operator HTTP API across two instances', () => {
-  let env: TestEnv;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
   const ADMIN = adminToken('ops');
-  let prefix: string;
-  const ids: string[] = [];
 
   beforeAll(async () => {
-    env = await createTestEnv('services');
-    prefix = `t.${env.tag}`;
-    const instance = (name: string) => {
-      ids.push(`${name}-${env.tag}`);
-      return {
-        INSTANCE_ID: `${name}-${env.tag}`,
-        RABBITMQ_URL: SERVICES.rabbitmq,
-        RABBITMQ_STREAM_PREFIX: prefix,
-        RABBITMQ_STREAM_PARTITIONS: String(PARTITIONS),
-        RABBITMQ_STREAM_MAX_AGE: '10m',
-        RABBITMQ_STREAM_MAX_BYTES: '20000000',
-        RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
-      };
-    };
-    a = await startTestServer(instance('a'), env);
-    b = await startTestServer(instance('b'), env);
+    pair = await startServerPair({
+      RABBITMQ_STREAM_MAX_AGE: '10m',
+      RABBITMQ_STREAM_MAX_BYTES: '20000000',
+      RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
+    });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await deleteBrokerQueues(prefix, PARTITIONS, ids);
-    await env.dropAll();
+    await pair?.close();
   });
 
   it("lists both instances, and where a room's sessions are", async () => {
@@ -56,9 +30,12 @@ describe('operator HTTP API across two instances', () => {
     const list = async () =>
       (await api<{ instances: Listed[] }>(a.url, 'GET', '/api/instances', { token: ADMIN })).body.instances;
     // Each instance publishes its figures every heartbeat: B's first ones may predate its lease.
-    await until(
-      async () => (await list()).every((i) => i.leaseEpoch !== null),
-      'both instances to publish their lease epoch',
+    await eventually(
+      async () => {
+        if (!(await list()).every((i) => i.leaseEpoch !== null)) throw new Error('waiting for both lease epochs');
+      },
+      10_000,
+      50,
     );
     const instances = await list();
     expect(instances.map((i) => i.instanceId)).toEqual([a.config.instanceId, b.config.instanceId].sort());

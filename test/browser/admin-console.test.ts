@@ -9,23 +9,20 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminToken } from '../support/api';
 import { buildWebPages, launchChromium } from '../support/browser';
-import { deleteBrokerQueues } from '../support/rabbit';
+import { type ServerPair, startServerPair } from '../support/cluster-pair';
 import { buildOk, joinAs, step, wall } from '../support/room';
-import { createTestEnv, SERVICES, startTestServer, type TestEnv, type TestServer } from '../support/server';
+import { startTestServer, type TestServer } from '../support/server';
 
 const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const WAIT = { timeout: 15_000 };
-const PARTITIONS = 2;
 
 jest.setTimeout(180_000);
 
 describe('admin console across two instances', () => {
-  let env: TestEnv;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
-  let prefix: string;
-  const ids: string[] = [];
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
@@ -33,34 +30,21 @@ describe('admin console across two instances', () => {
   beforeAll(async () => {
     buildWebPages();
     mkdirSync(ARTIFACTS, { recursive: true });
-    env = await createTestEnv('services');
-    prefix = `t.${env.tag}`;
-    const instance = (name: string) => {
-      ids.push(`${name}-${env.tag}`);
-      return {
-        INSTANCE_ID: `${name}-${env.tag}`,
-        // The console's demo admin; the test servers listen on 127.0.0.1, where it is allowed.
-        DEV_ADMIN_TOKENS: 'true',
-        RABBITMQ_URL: SERVICES.rabbitmq,
-        RABBITMQ_STREAM_PREFIX: prefix,
-        RABBITMQ_STREAM_PARTITIONS: String(PARTITIONS),
-        RABBITMQ_STREAM_MAX_AGE: '10m',
-        RABBITMQ_STREAM_MAX_BYTES: '20000000',
-        RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
-      };
-    };
-    a = await startTestServer(instance('a'), env);
-    b = await startTestServer(instance('b'), env);
+    pair = await startServerPair({
+      // The console's demo admin; the test servers listen on 127.0.0.1, where it is allowed.
+      DEV_ADMIN_TOKENS: 'true',
+      RABBITMQ_STREAM_MAX_AGE: '10m',
+      RABBITMQ_STREAM_MAX_BYTES: '20000000',
+      RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
+    });
+    ({ a, b } = pair);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
-    await a?.close();
-    await b?.close();
-    await deleteBrokerQueues(prefix, PARTITIONS, ids);
-    await env?.dropAll();
+    await pair?.close();
   });
 
   afterEach(() => {
