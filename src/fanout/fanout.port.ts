@@ -14,6 +14,8 @@ export interface FanoutEvent {
   origin: string;
   /** When the write that took its seq returned on the publishing instance (epoch ms), for the latency metrics. */
   at?: number;
+  /** W3C traceparent of the publish, when the write was traced (sampled): deliveries join its trace. */
+  trace?: string;
 }
 
 export type ControlMessage =

@@ -14,6 +14,11 @@ import type { ControlMessage } from './fanout.port';
  * number 2, so one decoder reads both; a release that reads only v1 drops v2 messages as
  * malformed, which is why the batch size is a setting (1 writes v1, for a rolling upgrade from
  * such a release).
+ *
+ * Trace context (either version): the AMQP header `x-myroom-trace`, a table from an event's index
+ * in the message to the W3C traceparent of its publish, for the events whose write was traced
+ * (sampled). It is outside the body, so releases that do not know it read the message as before,
+ * and a message without it decodes as always (no context).
  */
 export interface StreamEvent {
   origin: string;
@@ -22,6 +27,30 @@ export interface StreamEvent {
   json: string;
   /** Write time (epoch ms), when the message carries one. */
   at?: number;
+  /** The publish's traceparent (from the `x-myroom-trace` header). */
+  trace?: string;
+}
+
+export const TRACE_HEADER = 'x-myroom-trace';
+
+/** The `x-myroom-trace` header for a message of `events` (in message order); undefined when none is traced. */
+export function traceHeader(events: readonly { trace?: string }[]): Record<string, string> | undefined {
+  let header: Record<string, string> | undefined;
+  for (let i = 0; i < events.length; i++) {
+    const trace = events[i].trace;
+    if (trace !== undefined) (header ??= {})[i] = trace;
+  }
+  return header;
+}
+
+/** Gives each decoded event its traceparent from a message's headers; anything malformed is ignored. */
+export function attachTraces(events: StreamEvent[], headers: Record<string, unknown> | undefined): void {
+  const header = headers?.[TRACE_HEADER];
+  if (typeof header !== 'object' || header === null) return;
+  for (const [index, trace] of Object.entries(header as Record<string, unknown>)) {
+    const event = events[Number(index)];
+    if (event && typeof trace === 'string') event.trace = trace;
+  }
 }
 
 const BATCH_VERSION = 2;

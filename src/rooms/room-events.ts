@@ -4,6 +4,7 @@ import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { LOGGER, type Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { SeqEvent } from '../state/room-state.port';
+import { ATTR, consumerSpan, producerSpan } from '../tracing/tracing';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
 /**
@@ -23,7 +24,9 @@ export class RoomEvents implements OnModuleInit {
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
       if (e.origin !== this.config.instanceId)
-        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
+        consumerSpan('fanout deliver', e.trace, { [ATTR.room]: e.roomId, [ATTR.seq]: e.seq }, () =>
+          this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true }),
+        );
     });
     this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched(
@@ -38,9 +41,15 @@ export class RoomEvents implements OnModuleInit {
     const at = Date.now();
     this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
-    this.fanout
-      .publish({ roomId, seq: event.seq, json: event.json, at })
-      .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
+    // Traced from here to the broker's confirm; its context rides with the event.
+    const span = producerSpan('fanout publish', { [ATTR.room]: roomId, [ATTR.seq]: event.seq });
+    this.fanout.publish({ roomId, seq: event.seq, json: event.json, at, trace: span?.traceparent }).then(
+      () => span?.end(),
+      (err: unknown) => {
+        span?.end(err);
+        this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed');
+      },
+    );
   }
 
   /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */
