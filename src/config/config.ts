@@ -233,7 +233,8 @@ const tracingSchema = z.object({ ...tracingShape, WORKERS: intIn(1, 64, 1) });
 
 function tracingFrom(e: z.infer<z.ZodObject<typeof tracingShape>>): TracingConfig {
   return {
-    enabled: !!(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && e.OTEL_SDK_DISABLED !== 'true',
+    enabled:
+      !!(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && e.OTEL_SDK_DISABLED !== 'true',
     serviceName: e.OTEL_SERVICE_NAME,
     moveRatio: e.TRACING_MOVE_RATIO,
     sampler: e.OTEL_TRACES_SAMPLER,

@@ -85,7 +85,7 @@ export function traced<T>(name: string, fn: () => T, options: TraceOptions<[]> =
 export function tracePort<T extends object>(prefix: string, port: T): T {
   if (active === undefined) return port;
   const traced = Object.create(port) as Record<string, unknown>;
-  for (let proto = Object.getPrototypeOf(port) as object | null; proto && proto !== Object.prototype; ) {
+  for (let proto = Object.getPrototypeOf(port) as object | null; proto && proto !== Object.prototype;) {
     for (const key of Object.getOwnPropertyNames(proto)) {
       // Methods only (a getter is read through the prototype as before); the nearest one wins.
       const method = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
