@@ -15,8 +15,8 @@ import type { ControlMessage } from './fanout.port';
  * malformed, which is why the batch size is a setting (1 writes v1, for a rolling upgrade from
  * such a release).
  *
- * Trace context (either version): the AMQP header `x-myroom-trace`, a table from an event's index
- * in the message to the W3C traceparent of its publish, for the events whose write was traced
+ * Trace context (either version): the AMQP header `x-myroom-trace`, pairing an event's index in
+ * the message with the W3C traceparent of its publish, for the events whose write was traced
  * (sampled). It is outside the body, so releases that do not know it read the message as before,
  * and a message without it decodes as always (no context).
  */
@@ -33,23 +33,28 @@ export interface StreamEvent {
 
 export const TRACE_HEADER = 'x-myroom-trace';
 
-/** The `x-myroom-trace` header for a message of `events` (in message order); undefined when none is traced. */
-export function traceHeader(events: readonly { trace?: string }[]): Record<string, string> | undefined {
-  let header: Record<string, string> | undefined;
+/**
+ * The `x-myroom-trace` header for a message of `events` (in message order), `<index>=<traceparent>`
+ * pairs joined by commas; undefined when none is traced. A flat string: a stream keeps a message's
+ * headers through its AMQP 1.0 form, where a nested table does not survive.
+ */
+export function traceHeader(events: readonly Omit<StreamEvent, 'origin'>[]): Record<string, string> | undefined {
+  let pairs: string[] | undefined;
   for (let i = 0; i < events.length; i++) {
     const trace = events[i].trace;
-    if (trace !== undefined) (header ??= {})[i] = trace;
+    if (trace !== undefined) (pairs ??= []).push(`${i}=${trace}`);
   }
-  return header;
+  return pairs && { [TRACE_HEADER]: pairs.join(',') };
 }
 
 /** Gives each decoded event its traceparent from a message's headers; anything malformed is ignored. */
 export function attachTraces(events: StreamEvent[], headers: Record<string, unknown> | undefined): void {
   const header = headers?.[TRACE_HEADER];
-  if (typeof header !== 'object' || header === null) return;
-  for (const [index, trace] of Object.entries(header as Record<string, unknown>)) {
-    const event = events[Number(index)];
-    if (event && typeof trace === 'string') event.trace = trace;
+  if (typeof header !== 'string') return;
+  for (const pair of header.split(',')) {
+    const eq = pair.indexOf('=');
+    const event = eq > 0 ? events[Number(pair.slice(0, eq))] : undefined;
+    if (event) event.trace = pair.slice(eq + 1);
   }
 }
 

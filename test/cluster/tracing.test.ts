@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { TestClient } from '../support/client';
+import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+import { eventually } from '../support/room';
+import { type Cluster, startCluster } from './cluster';
+
+jest.setTimeout(90_000);
+
+const ROOT = resolve(__dirname, '../..');
+const SPAN_KIND_CLIENT = 3;
+
+/**
+ * Tracing in the built server (`node dist/main.js`, the instrumentations patching the real
+ * drivers), exporting over OTLP/HTTP to a receiver in this process.
+ */
+describe('tracing across two instances', () => {
+  let receiver: OtlpReceiver;
+  let cluster: Cluster;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    receiver = await OtlpReceiver.start();
+    cluster = await startCluster(2, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      // Every move, so that the one this test makes is sampled (the default ratio is the sampler's unit test).
+      TRACING_MOVE_RATIO: '1',
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await cluster?.stop();
+    await receiver?.close();
+  }, 30_000);
+
+  async function connect(i: number, userId: number): Promise<TestClient> {
+    const c = await TestClient.connect(cluster.instances[i].wsUrl, cluster.token(userId));
+    clients.push(c);
+    return c;
+  }
+  const fromInstance = (s: ReceivedSpan, i: number) => s.resource['process.pid'] === cluster.instances[i].proc.pid;
+
+  it('a move on instance A and its delivery on instance B share a trace; the delivery is linked to the publish', async () => {
+    const mover = await connect(0, 1);
+    const watcher = await connect(1, 2);
+    await mover.request({ type: 'enter', roomId: '1' });
+    await watcher.request({ type: 'enter', roomId: '1' });
+    const moved = await mover.request({ type: 'move', dir: 'right' });
+    expect(moved.type).toBe('moved');
+    await watcher.next((f) => f.type === 'moved' && f.seq === moved.seq);
+
+    const move = await eventually(() => {
+      const s = receiver.spans.find((x) => x.name === 'ws move' && fromInstance(x, 0));
+      if (!s) throw new Error('no ws move span exported yet');
+      return s;
+    }, 20_000);
+    expect(move.parentSpanId).toBeUndefined();
+    expect(move.attributes).toMatchObject({ 'myroom.room_id': '1', 'myroom.user_id': '1', 'myroom.result_code': 'OK' });
+    const inTrace = () => receiver.spans.filter((s) => s.traceId === move.traceId);
+
+    const publish = await eventually(() => {
+      const s = inTrace().find((x) => x.name === 'fanout publish' && fromInstance(x, 0));
+      if (!s) throw new Error('no publish span yet');
+      return s;
+    }, 20_000);
+    expect(publish.parentSpanId).toBe(move.spanId);
+    expect(publish.attributes['myroom.seq']).toBe(moved.seq);
+
+    const deliver = await eventually(() => {
+      const s = inTrace().find((x) => x.name === 'fanout deliver' && x.attributes['myroom.seq'] === moved.seq);
+      if (!s) throw new Error('no delivery span on the other instance yet');
+      return s;
+    }, 20_000);
+    expect(fromInstance(deliver, 1)).toBe(true);
+    expect(deliver.parentSpanId).toBe(publish.spanId);
+    expect(deliver.links).toEqual([{ traceId: move.traceId, spanId: publish.spanId }]);
+
+    // The instrumentations patched the real drivers: the move's Redis script is a client span of it.
+    const redisCall = inTrace().find((s) => fromInstance(s, 0) && s.kind === SPAN_KIND_CLIENT);
+    expect(redisCall).toBeDefined();
+  });
+});
+
+describe('tracing off', () => {
+  /** Loads the server's modules as main.ts does and lists the OpenTelemetry SDK modules then loaded. */
+  async function sdkModulesLoaded(env: Record<string, string>): Promise<string[]> {
+    const script = `
+      require('./dist/tracing/register');
+      require('./dist/bootstrap');
+      const loaded = Object.keys(require.cache).filter((k) => /@opentelemetry[\\\\/](sdk-|instrumentation)/.test(k));
+      console.log(JSON.stringify(loaded));
+      process.exit(0);
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as string[];
+  }
+
+  it('with no OTLP endpoint set, no SDK or instrumentation module is even loaded', async () => {
+    expect(await sdkModulesLoaded({})).toEqual([]);
+  });
+
+  it('with one set, they are (the check above can fail)', async () => {
+    const loaded = await sdkModulesLoaded({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(loaded.some((k) => k.includes(join('@opentelemetry', 'sdk-node')))).toBe(true);
+    expect(loaded.some((k) => k.includes(join('@opentelemetry', 'instrumentation-ioredis')))).toBe(true);
+  });
+});
