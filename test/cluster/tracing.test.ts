@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { TestClient } from '../support/client';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+import { deleteBrokerQueues } from '../support/rabbit';
 import { eventually } from '../support/room';
 import { type Cluster, startCluster } from './cluster';
 
@@ -81,6 +82,35 @@ describe('tracing across two instances', () => {
     // The instrumentations patched the real drivers: the move's Redis script is a client span of it.
     const redisCall = inTrace().find((s) => fromInstance(s, 0) && s.kind === SPAN_KIND_CLIENT);
     expect(redisCall).toBeDefined();
+  });
+
+  it('WORKERS=2: each worker exports its own spans, the primary (which only forks) none', async () => {
+    const id = `${cluster.prefix.replace(/\W/g, '')}wk`;
+    const primary = await cluster.spawn(9, id, { WORKERS: '2' });
+    try {
+      // Connections are handed to the workers in turn: a few reach both.
+      const entered = new Set<number>();
+      await eventually(
+        async () => {
+          const c = await TestClient.connect(primary.wsUrl, cluster.token(10 + clients.length));
+          clients.push(c);
+          await c.request({ type: 'enter', roomId: '2' });
+          for (const s of receiver.spans)
+            if (s.name === 'ws enter' && s.attributes['myroom.room_id'] === '2')
+              entered.add(s.resource['process.pid'] as number);
+          if (entered.size < 2) throw new Error(`enters traced by ${entered.size} process(es) so far`);
+        },
+        60_000,
+        500,
+      );
+      expect(entered.has(primary.proc.pid!)).toBe(false);
+      expect(receiver.spans.some((s) => s.resource['process.pid'] === primary.proc.pid)).toBe(false);
+    } finally {
+      const exited = primary.exited;
+      primary.proc.kill('SIGTERM');
+      await exited;
+      await deleteBrokerQueues(cluster.prefix, 0, [`${id}-0`, `${id}-1`]);
+    }
   });
 });
 
