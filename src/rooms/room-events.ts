@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
+import { EVENT_FANOUT, type EventFanout, type FanoutEvent } from '../fanout/fanout.port';
 import { LOGGER, type Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { SeqEvent } from '../state/room-state.port';
-import { ATTR, consumerSpan, producerSpan } from '../tracing/tracing';
+import { ATTR, consumerSpan, producerSpan, tracingActive } from '../tracing/tracing';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
 /**
@@ -23,9 +23,12 @@ export class RoomEvents implements OnModuleInit {
 
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
-      if (e.origin !== this.config.instanceId)
+      if (e.origin === this.config.instanceId) return;
+      // Only events of a sampled write carry a context: the others are delivered as they come.
+      if (e.trace === undefined) this.deliverRemote(e);
+      else
         consumerSpan('fanout deliver', e.trace, { [ATTR.room]: e.roomId, [ATTR.seq]: e.seq }, () =>
-          this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true }),
+          this.deliverRemote(e),
         );
     });
     this.fanout.onResync?.((r) => this.channels.resync(r));
@@ -42,7 +45,9 @@ export class RoomEvents implements OnModuleInit {
     this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
     // Traced from here to the broker's confirm; its context rides with the event.
-    const span = producerSpan('fanout publish', { [ATTR.room]: roomId, [ATTR.seq]: event.seq });
+    const span = tracingActive()
+      ? producerSpan('fanout publish', { [ATTR.room]: roomId, [ATTR.seq]: event.seq })
+      : undefined;
     this.fanout.publish({ roomId, seq: event.seq, json: event.json, at, trace: span?.traceparent }).then(
       () => span?.end(),
       (err: unknown) => {
@@ -50,6 +55,10 @@ export class RoomEvents implements OnModuleInit {
         this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed');
       },
     );
+  }
+
+  private deliverRemote(e: FanoutEvent): void {
+    this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
   }
 
   /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */
