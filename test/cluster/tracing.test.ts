@@ -10,6 +10,7 @@ import { type Cluster, startCluster } from './cluster';
 jest.setTimeout(90_000);
 
 const ROOT = resolve(__dirname, '../..');
+const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
 
 /**
@@ -82,6 +83,25 @@ describe('tracing across two instances', () => {
     // The instrumentations patched the real drivers: the move's Redis script is a client span of it.
     const redisCall = inTrace().find((s) => fromInstance(s, 0) && s.kind === SPAN_KIND_CLIENT);
     expect(redisCall).toBeDefined();
+  });
+
+  it('HTTP requests are traced by the http instrumentation, probes and scrapes are not', async () => {
+    const { httpUrl } = cluster.instances[0];
+    const res = await fetch(`${httpUrl}/api/rooms/1`, { headers: { authorization: `Bearer ${cluster.token(1)}` } });
+    expect(res.status).toBe(200);
+    for (const probe of ['/health/ready', '/metrics']) await fetch(`${httpUrl}${probe}`);
+    const request = await eventually(() => {
+      const s = receiver.spans.find(
+        (x) => fromInstance(x, 0) && x.kind === SPAN_KIND_SERVER && String(x.attributes['url.path']) === '/api/rooms/1',
+      );
+      if (!s) throw new Error('no server span for the request yet');
+      return s;
+    }, 20_000);
+    expect(request.parentSpanId).toBeUndefined();
+    const paths = receiver.spans
+      .filter((x) => x.kind === SPAN_KIND_SERVER)
+      .map((x) => String(x.attributes['url.path']));
+    expect(paths.filter((p) => p.startsWith('/health') || p.startsWith('/metrics'))).toEqual([]);
   });
 
   it('WORKERS=2: each worker exports its own spans, the primary (which only forks) none', async () => {
