@@ -4,12 +4,14 @@ import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { LOGGER, type Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { SeqEvent } from '../state/room-state.port';
+import { TimelineRecorder } from './history/timeline-recorder';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
 /**
  * Where room events go once the room state has logged them: to this instance's sockets at once
  * (RoomChannels), and to the other instances through the fan-out; and what comes back from them.
- * Rooms, notices and kicks all publish through here.
+ * Rooms, notices and kicks all publish through here, and so the replay timeline keeps each event
+ * from here: the instance that took its seq writes it, once (history/timeline-recorder.ts).
  */
 @Injectable()
 export class RoomEvents implements OnModuleInit {
@@ -18,6 +20,7 @@ export class RoomEvents implements OnModuleInit {
     @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly channels: RoomChannels,
+    private readonly timeline: TimelineRecorder,
   ) {}
 
   onModuleInit(): void {
@@ -41,6 +44,8 @@ export class RoomEvents implements OnModuleInit {
     this.fanout
       .publish({ roomId, seq: event.seq, json: event.json, at })
       .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
+    // Buffered and written later in batches: never a wait, nor a failure, of the write above.
+    this.timeline.record(roomId, event, at);
   }
 
   /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */
