@@ -78,10 +78,11 @@ export class HistoryStore {
   /** The latest snapshot at or before the point (by seq, or by time), or null when none is kept. */
   async snapshotBefore(roomId: string, point: { seq: number } | { at: number }): Promise<RoomSnapshotRow | null> {
     const [column, value] = 'seq' in point ? ['seq', point.seq] : ['at', point.at];
-    // Among equal seqs the newest row: the latest run of the room's live state.
+    // The newest such row: within one epoch the latest before the point, and when the room's seq
+    // started again (another epoch), a seq names the latest run's event.
     const rows = await this.read<SnapshotSql>(
       `SELECT room_id, epoch, seq, at, state FROM room_snapshots WHERE room_id = ? AND ${column} <= ?
-       ORDER BY ${column} DESC, at DESC, id DESC LIMIT 1`,
+       ORDER BY at DESC, id DESC LIMIT 1`,
       [roomId, value],
     );
     return rows.length ? snapshotOf(rows[0]) : null;

@@ -79,8 +79,7 @@ export class TimelineRecorder implements OnModuleInit, OnModuleDestroy {
       historyWriteFailures.inc({ kind: 'event' });
       return;
     }
-    // The live state exposes no epoch yet: the column stays null until it does.
-    this.buffer.push({ roomId, epoch: null, seq: event.seq, at, json: event.json });
+    this.buffer.push({ roomId, epoch: event.epoch ?? null, seq: event.seq, at, json: event.json });
     this.markRoom(roomId, at);
     if (this.buffer.length >= FLUSH_AT_EVENTS) void this.flush();
     else if (!this.flushTimer) {
@@ -139,7 +138,14 @@ export class TimelineRecorder implements OnModuleInit, OnModuleDestroy {
       // Its time is taken after the read: every event it holds happened before it.
       const at = Date.now();
       if (!live.map) return;
-      await this.store.saveSnapshot({ roomId, epoch: null, seq: live.seq, at, map: live.map, members: live.members });
+      await this.store.saveSnapshot({
+        roomId,
+        epoch: epochOf(live),
+        seq: live.seq,
+        at,
+        map: live.map,
+        members: live.members,
+      });
       mark.sinceSnapshot = 0;
       mark.lastSnapshotAt = at;
     } catch (err) {
@@ -166,4 +172,13 @@ export class TimelineRecorder implements OnModuleInit, OnModuleDestroy {
       return 0;
     }
   }
+}
+
+/**
+ * The epoch of the live state a read counts its seq in, when the state says (null: it does not).
+ * Events and snapshots of one epoch are read together, so a room whose seq started again is
+ * never rebuilt from another run's rows.
+ */
+function epochOf(read: object): string | null {
+  return 'epoch' in read && typeof read.epoch === 'string' ? read.epoch : null;
 }
