@@ -16,6 +16,7 @@ import {
   wall,
   type Welcome,
 } from '../support/room';
+import { startServerPair, type ServerPair } from '../support/cluster-pair';
 import type { TestServer } from '../support/server';
 
 /**
@@ -36,7 +37,7 @@ interface Replayed {
 
 /** Replays `roomId` from `from` on a fresh socket, to its `replay-end`. */
 async function replayAll(
-  server: TestServer,
+  server: Pick<TestServer, 'wsUrl' | 'token'>,
   roomId: string,
   from: { seq: number } | { time: string },
   speed = 16,
@@ -254,5 +255,41 @@ describeEachMode('replay', ({ start }) => {
     // A stopped socket is an ordinary one again: with nothing to stop, leave is NOT_IN_ROOM.
     expect(await stopped.request({ type: 'leave' })).toMatchObject({ code: 'NOT_IN_ROOM' });
     await Promise.all([owner.close(), stopped.close(), control.close()]);
+  });
+});
+
+describe('replay across two instances', () => {
+  let pair: ServerPair;
+  beforeAll(async () => {
+    pair = await startServerPair({ RATE_LIMIT_PER_SEC: '1000' });
+  });
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it('each instance writes the events it took a seq for, once: either one replays the whole room', async () => {
+    const [owner, w] = await joinAs(pair.a, 41, 41);
+    const watcher = await connectAs(pair.b, 49);
+    const seen = (await enter(watcher, 41, { as: 'spectator' })) as unknown as WelcomeMessage;
+    const [guest] = await joinAs(pair.b, 42, 41);
+    await walk(owner, ['right', 'down']);
+    expect(await guest.request({ type: 'say', text: 'from the other instance' })).toMatchObject({ type: 'said' });
+    await walk(guest, ['right']);
+    await buildOk(owner, w.map.version, [wall(4, 4)]);
+    const last = (await walk(guest, ['right'])) as Frame & { seq: number };
+    await watcher.untilSeq(last.seq);
+    const live = new LiveRecord(seen, watcher.frames);
+    const point = live.events[0].seq; // the guest's entry, taken on instance b
+    for (const server of [pair.a, pair.b]) {
+      const r = await eventually(async () => {
+        const replayed = await replayAll(server, '41', { seq: point });
+        expect(replayed.end.seq).toBe(last.seq);
+        return replayed;
+      }, 15_000);
+      expectRoomAsSeen(r.welcome, live.at(point));
+      // Every event once, in order: none twice although both instances saw each one.
+      expectSameEvents(r.events, live.after(point));
+    }
+    await Promise.all([owner.close(), watcher.close(), guest.close()]);
   });
 });

@@ -4,6 +4,13 @@ import { applyRoomEvent, type RoomFrame } from '../../protocol/room-reducer';
 
 /** Events read from the store at a time. */
 const PAGE = 500;
+/**
+ * Each instance writes the events it took a seq for in batches of its own, so the newest events
+ * may reach the store out of order: a missing seq followed by an event younger than this is taken
+ * for one not written yet, and the timeline ends before it. An older hole is one the store never
+ * got (it was down), and is passed over.
+ */
+const SETTLE_MS = 3000;
 
 /** A room as it was at a replay's point, and the events that follow it. */
 export interface ReplayPoint {
@@ -60,8 +67,15 @@ export class ReplayTimeline {
 
   private async peek(): Promise<LoggedEvent | undefined> {
     if (this.page.length === 0 && !this.exhausted) {
-      this.page = await this.store.eventsAfter(this.snapshot.roomId, this.snapshot.epoch, this.lastSeq, PAGE);
-      if (this.page.length < PAGE) this.exhausted = true;
+      const page = await this.store.eventsAfter(this.snapshot.roomId, this.snapshot.epoch, this.lastSeq, PAGE);
+      if (page.length < PAGE) this.exhausted = true;
+      const settled = Date.now() - SETTLE_MS;
+      const unwritten = page.findIndex((e, i) => e.seq !== (i ? page[i - 1].seq : this.lastSeq) + 1 && e.at > settled);
+      if (unwritten >= 0) {
+        page.length = unwritten;
+        this.exhausted = true;
+      }
+      this.page = page;
       if (this.page.length) this.lastSeq = this.page[this.page.length - 1].seq;
     }
     return this.page[0];
