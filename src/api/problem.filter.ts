@@ -28,6 +28,8 @@ const STATUS_OF: Record<ErrorCode, number> = {
   CONFLICT: 409,
   INVALID_BUILD: 400,
   RATE_LIMITED: 429,
+  // The timeline no longer holds that point: pruned, as 410 Gone says.
+  OUT_OF_RANGE: 410,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };

@@ -33,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const role: Role = args.spectator ? 'spectator' : 'player';
-  const session = new TerminalSession(client, args.room, role);
+  const replay = args.replay ? { from: args.replay, speed: args.speed } : undefined;
+  const session = new TerminalSession(client, args.room, role, replay);
   if (!args.lines && process.stdin.isTTY && process.stdout.isTTY) return runTty(session, process.stdin, process.stdout);
   return runLines(session, client, { input: process.stdin, output: process.stdout, errors: process.stderr });
 }

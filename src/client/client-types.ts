@@ -8,6 +8,7 @@ import type {
   NoticeEvent,
   SaidEvent,
   ReplacedMessage,
+  ReplayEndMessage,
   WelcomeMessage,
 } from '../protocol/messages';
 
@@ -68,6 +69,8 @@ export interface ClientEvents {
   /** A chat line; our own `say` resolves with its copy (which carries the request's id). */
   said: SaidEvent;
   welcome: WelcomeMessage;
+  /** A replay sent its last event (its welcome came as `welcome`, with `replay: true`). */
+  'replay-end': ReplayEndMessage;
   replaced: ReplacedMessage;
   /** An admin or the room's owner removed our avatar; the socket closes with 4003 right after. */
   kicked: KickedMessage;

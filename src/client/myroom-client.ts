@@ -125,6 +125,20 @@ export class MyRoomClient {
     return this.request({ type: 'enter', roomId, ...opts }) as unknown as Promise<WelcomeMessage>;
   }
 
+  /**
+   * Watches a room's past from a point (right after event `seq`, or at an ISO-8601 `time`): resolves
+   * with the room as it was then (a `welcome` with `replay: true`); its events follow as events,
+   * paced at `speed` (1-16), then `replay-end`. `leave()` stops it.
+   */
+  replay(roomId: string, from: { seq: number } | { time: string }, speed?: number): Promise<WelcomeMessage> {
+    return this.request({
+      type: 'replay',
+      roomId,
+      from,
+      ...(speed !== undefined ? { speed } : {}),
+    }) as unknown as Promise<WelcomeMessage>;
+  }
+
   /** Resolves with this move's own `moved` event (its confirmation), rejects with BLOCKED etc. */
   move(dir: Direction): Promise<MovedEvent> {
     return this.request({ type: 'move', dir }) as unknown as Promise<MovedEvent>;
@@ -263,6 +277,7 @@ const EVENT_TYPES: Record<string, true> = {
   notice: true,
   said: true,
   welcome: true,
+  'replay-end': true,
   replaced: true,
   kicked: true,
 };

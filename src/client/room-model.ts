@@ -1,4 +1,5 @@
 import type { Member, NoticeEvent, Role, RoomEvent, RoomMap, SaidEvent, WelcomeMessage } from '../protocol/messages';
+import { applyRoomEvent } from '../protocol/room-reducer';
 
 /** How many of the room's latest notices a model keeps. */
 const KEPT_NOTICES = 20;
@@ -92,41 +93,15 @@ export class RoomModel {
   }
 
   private change(event: RoomEvent): void {
-    switch (event.type) {
-      case 'entered':
-        // Spectators have no avatar (PROTOCOL.md: `members` lists players only).
-        if (event.member.role !== 'player') break;
-        // Someone entering again goes last, like anyone who just came in.
-        this.members.delete(event.member.userId);
-        this.members.set(event.member.userId, event.member);
-        break;
-      case 'moved': {
-        const m = this.members.get(event.userId);
-        if (m) this.members.set(event.userId, { ...m, x: event.x, y: event.y });
-        break;
-      }
-      case 'built':
-        this.map = event.map;
-        this.members.clear();
-        for (const m of event.members) this.members.set(m.userId, m);
-        break;
-      case 'left':
-        this.members.delete(event.userId);
-        break;
-      case 'notice':
-        this.notices.push(event);
-        if (this.notices.length > KEPT_NOTICES) this.notices.shift();
-        break;
-      case 'said': {
-        // Our own line arrives carrying its request id; the model keeps every line alike.
-        const { id: _id, ...line } = event;
-        this.chat.push(line);
-        if (this.chat.length > KEPT_CHAT_LINES) this.chat.shift();
-        break;
-      }
-      default:
-        // A newer server may send event types we do not know: they still take their seq.
-        break;
+    applyRoomEvent(this, event);
+    if (event.type === 'notice') {
+      this.notices.push(event);
+      if (this.notices.length > KEPT_NOTICES) this.notices.shift();
+    } else if (event.type === 'said') {
+      // Our own line arrives carrying its request id; the model keeps every line alike.
+      const { id: _id, ...line } = event;
+      this.chat.push(line);
+      if (this.chat.length > KEPT_CHAT_LINES) this.chat.shift();
     }
     this.seq = event.seq;
   }

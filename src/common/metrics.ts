@@ -134,3 +134,14 @@ new Gauge({
     this.set(sumOf('spectators'));
   },
 });
+export const historyWriteFailures = new Counter({
+  name: 'myroom_history_write_failures_total',
+  help: 'Room events (kind event) or snapshots (kind snapshot) the replay timeline failed to keep: its SQL store was down, or its buffer full; live rooms go on without them',
+  labelNames: ['kind'],
+  registers: [metricsRegistry],
+});
+export const historyEventsWritten = new Counter({
+  name: 'myroom_history_events_written_total',
+  help: 'Room events written to the replay timeline (SQL) by this instance',
+  registers: [metricsRegistry],
+});

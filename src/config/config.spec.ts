@@ -79,6 +79,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads REPLAY_RETENTION as a duration (default 24h) and refuses other shapes', () => {
+    expect(loadConfig({ ...services }).history).toEqual({ retentionMs: 24 * 3_600_000 });
+    expect(loadConfig({ ...services, REPLAY_RETENTION: '90s' }).history.retentionMs).toBe(90_000);
+    expect(loadConfig({ ...services, REPLAY_RETENTION: '7d' }).history.retentionMs).toBe(7 * 86_400_000);
+    for (const bad of ['24', 'h', '0h', '1.5h', '2w', '500ms', '400d'])
+      expect(() => loadConfig({ ...services, REPLAY_RETENTION: bad })).toThrow(/REPLAY_RETENTION/);
+  });
+
   it('refuses short secrets', () => {
     expect(() => loadConfig({ ...services, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);

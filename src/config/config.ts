@@ -11,6 +11,14 @@ import { type AuthConfig, resolveAuth } from './auth-config';
 
 const intIn = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+const DAY_MS = 86_400_000;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+/** `90s`, `15m`, `24h`, `7d` (already checked against the pattern) in milliseconds. */
+const durationMs = (v: string): number => {
+  const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+  return Number(n) * UNIT_MS[unit];
+};
+
 const optionalUrl = (protocols: string[]) =>
   z
     .string()
@@ -107,6 +115,13 @@ const envSchema = z
     ROOM_LOG_LENGTH: intIn(10, 100_000, 1000),
     CHAT_RATE_LINES: intIn(1, 10_000, 5),
     CHAT_RATE_WINDOW_MS: intIn(100, 3_600_000, 10_000),
+    REPLAY_RETENTION: z
+      .string()
+      .trim()
+      .regex(/^[1-9][0-9]*(ms|s|m|h|d)$/, 'a whole number and a unit of ms s m h d, e.g. 24h')
+      .default('24h')
+      .transform(durationMs)
+      .refine((ms) => ms >= 1000 && ms <= 366 * DAY_MS, 'must be between 1s and 366d'),
     MAP_WIDTH: intIn(2, 200, 20),
     MAP_HEIGHT: intIn(2, 200, 20),
     SHUTDOWN_TIMEOUT_MS: intIn(100, 120_000, 10_000),
@@ -282,6 +297,8 @@ interface CommonConfig {
     chatRateLines: number;
     chatRateWindowMs: number;
   };
+  /** The rooms' timeline for replay (rooms/history/): every event is kept at least `retentionMs`. */
+  history: { retentionMs: number };
   shutdownTimeoutMs: number;
   /** On SIGTERM, how long readiness reports 503 before clients are asked to reconnect. */
   drainGraceMs: number;
@@ -342,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       chatRateLines: e.CHAT_RATE_LINES,
       chatRateWindowMs: e.CHAT_RATE_WINDOW_MS,
     },
+    history: { retentionMs: e.REPLAY_RETENTION },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     drainGraceMs: e.DRAIN_GRACE_MS,
     runMigrations: e.RUN_MIGRATIONS,

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ChatStore } from './chat-store';
+import { HistoryStore } from './history-store';
 import { MapStore } from './map-store';
 
-/** Durable rooms, maps, libraries and chat history (the database connection itself is InfraModule's). */
+/** Durable rooms, maps, libraries, chat history and the rooms' timeline (the database connection itself is InfraModule's). */
 @Module({
-  providers: [MapStore, ChatStore],
-  exports: [MapStore, ChatStore],
+  providers: [MapStore, ChatStore, HistoryStore],
+  exports: [MapStore, ChatStore, HistoryStore],
 })
 export class MapsModule {}

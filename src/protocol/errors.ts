@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'INVALID_BUILD'
   | 'RATE_LIMITED'
+  | 'OUT_OF_RANGE'
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
@@ -70,6 +71,21 @@ export class InvalidBuildError extends ProtocolError {
 export class RateLimitedError extends ProtocolError {
   constructor(retryAfterMs: number) {
     super('RATE_LIMITED', 'too many messages', { retryAfterMs });
+  }
+}
+/**
+ * A replay from a point older than what the room's timeline keeps; `earliest` is the oldest point
+ * it can replay from (null when nothing of the room is kept yet).
+ */
+export class OutOfRangeError extends ProtocolError {
+  constructor(earliest: { seq: number; time: string } | null) {
+    super(
+      'OUT_OF_RANGE',
+      earliest
+        ? `the room's timeline starts at seq ${earliest.seq} (${earliest.time})`
+        : 'nothing of this room is kept yet',
+      { earliest },
+    );
   }
 }
 /**

@@ -89,6 +89,21 @@ export const saySchema = z.object({
     .refine((t) => chatLength(t) <= MAX_SAY_LENGTH, `must be at most ${MAX_SAY_LENGTH} characters once trimmed`),
 });
 
+/** Replay pace: 1 (as it happened) to 16 times as fast. */
+export const MAX_REPLAY_SPEED = 16;
+
+/** Watch a room's past from a point (the state right after event `seq`, or as it was at `time`). */
+export const replaySchema = z.object({
+  type: z.literal('replay'),
+  id: requestId,
+  roomId: idString,
+  from: z.union([
+    z.object({ seq: z.number().int().min(0) }).strict(),
+    z.object({ time: z.string().datetime({ offset: true }) }).strict(),
+  ]),
+  speed: z.number().min(1).max(MAX_REPLAY_SPEED).default(1),
+});
+
 export const clientMessageSchemas = {
   enter: enterSchema,
   move: moveSchema,
@@ -96,6 +111,7 @@ export const clientMessageSchemas = {
   leave: leaveSchema,
   refresh: refreshSchema,
   say: saySchema,
+  replay: replaySchema,
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageSchemas;
@@ -107,7 +123,9 @@ export type PlaceOp = z.infer<typeof placeOpSchema>;
 export type LeaveMessage = z.infer<typeof leaveSchema>;
 export type RefreshMessage = z.infer<typeof refreshSchema>;
 export type SayMessage = z.infer<typeof saySchema>;
-export type ClientMessage = EnterMessage | MoveMessage | BuildMessage | LeaveMessage | RefreshMessage | SayMessage;
+export type ReplayMessage = z.infer<typeof replaySchema>;
+export type ClientMessage =
+  EnterMessage | MoveMessage | BuildMessage | LeaveMessage | RefreshMessage | SayMessage | ReplayMessage;
 /** What a client may send before defaults are applied (e.g. `as` may be left out). */
 export type ClientMessageInput = z.input<(typeof clientMessageSchemas)[ClientMessageType]>;
 
@@ -140,6 +158,10 @@ export interface WelcomeMessage {
   reason?: 'lagging';
   /** The room's last chat lines (at most 50), oldest first; always sent by this server. */
   chat?: SaidEvent[];
+  /** A replay's welcome: the room as it was at the replay's point, whose events follow paced. */
+  replay?: true;
+  /** On a replay's welcome: the server time of that point (ISO-8601). */
+  at?: string;
 }
 
 export interface EnteredEvent {
@@ -215,4 +237,12 @@ export interface KickedMessage {
   message: string;
 }
 
-export type ServerMessage = WelcomeMessage | RoomEvent | AckMessage | ErrorMessage | ReplacedMessage | KickedMessage;
+/** A replay sent every event it had: `seq` is the last one's (the welcome's when none followed). */
+export interface ReplayEndMessage {
+  type: 'replay-end';
+  roomId: string;
+  seq: number;
+}
+
+export type ServerMessage =
+  WelcomeMessage | RoomEvent | AckMessage | ErrorMessage | ReplacedMessage | KickedMessage | ReplayEndMessage;

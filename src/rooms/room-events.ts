@@ -5,12 +5,14 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { SeqEvent } from '../state/room-state.port';
 import { ATTR, consumerSpan, producerSpan, tracingActive } from '../tracing/tracing';
+import { TimelineRecorder } from './history/timeline-recorder';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
 /**
  * Where room events go once the room state has logged them: to this instance's sockets at once
  * (RoomChannels), and to the other instances through the fan-out; and what comes back from them.
- * Rooms, notices and kicks all publish through here.
+ * Rooms, notices and kicks all publish through here, and so the replay timeline keeps each event
+ * from here: the instance that took its seq writes it, once (history/timeline-recorder.ts).
  */
 @Injectable()
 export class RoomEvents implements OnModuleInit {
@@ -19,6 +21,7 @@ export class RoomEvents implements OnModuleInit {
     @Inject(EVENT_FANOUT) private readonly fanout: EventFanout,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly channels: RoomChannels,
+    private readonly timeline: TimelineRecorder,
   ) {}
 
   onModuleInit(): void {
@@ -55,6 +58,8 @@ export class RoomEvents implements OnModuleInit {
         this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed');
       },
     );
+    // Buffered and written later in batches: never a wait, nor a failure, of the write above.
+    this.timeline.record(roomId, event, at);
   }
 
   private deliverRemote(e: FanoutEvent): void {

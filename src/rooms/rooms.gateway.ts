@@ -18,9 +18,11 @@ import type {
   LeaveMessage,
   MoveMessage,
   RefreshMessage,
+  ReplayMessage,
   SayMessage,
 } from '../protocol/messages';
 import { ChatService } from './chat/chat.service';
+import { ReplayService } from './history/replay.service';
 import { attachSession, ClientSession, sessionOf } from './client-session';
 import { LaggingWelcome } from './lagging-welcome';
 import { ProtocolErrorFilter } from './protocol-error.filter';
@@ -42,6 +44,7 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly auth: SessionAuth,
     private readonly laggingWelcome: LaggingWelcome,
     private readonly chat: ChatService,
+    private readonly replays: ReplayService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -86,6 +89,11 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage('say')
   say(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: SayMessage) {
     return this.chat.say(sessionOf(ws)!, msg);
+  }
+
+  @SubscribeMessage('replay')
+  replay(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: ReplayMessage) {
+    return this.replays.start(sessionOf(ws)!, msg);
   }
 
   @SubscribeMessage('refresh')

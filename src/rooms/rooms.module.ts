@@ -3,6 +3,8 @@ import { AuthModule } from '../auth/auth.module';
 import { FanoutModule } from '../fanout/fanout.module';
 import { MapsModule } from '../maps/maps.module';
 import { ChatService } from './chat/chat.service';
+import { ReplayService } from './history/replay.service';
+import { TimelineRecorder } from './history/timeline-recorder';
 import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomChannels } from './room-channels';
 import { RoomsGateway } from './rooms.gateway';
@@ -25,9 +27,11 @@ import { SessionRegistry } from './session-registry';
     SessionAuth,
     RoomsService,
     ChatService,
+    TimelineRecorder,
+    ReplayService,
     RoomsGateway,
     ProtocolErrorFilter,
   ],
-  exports: [SessionRegistry, RoomsService, RoomEvents, ChatService],
+  exports: [SessionRegistry, RoomsService, RoomEvents, ChatService, TimelineRecorder],
 })
 export class RoomsModule {}

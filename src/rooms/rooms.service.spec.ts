@@ -26,6 +26,9 @@ import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
 import { ChatStore } from '../maps/chat-store';
 import { ChatService } from './chat/chat.service';
+import { HistoryStore } from '../maps/history-store';
+import { ReplayService } from './history/replay.service';
+import { TimelineRecorder } from './history/timeline-recorder';
 import { RoomsService } from './rooms.service';
 import { SessionRegistry } from './session-registry';
 
@@ -80,8 +83,11 @@ describe(RoomsService.name, () => {
     const fanout = new InProcessFanout();
     const channels = new RoomChannels(state, log);
     registry = new SessionRegistry(config, fanout, log, channels);
-    const events = new RoomEvents(config, fanout, log, channels);
     const store = new MapStore(ds, config);
+    const history = new HistoryStore(ds, store);
+    const events = new RoomEvents(config, fanout, log, channels, new TimelineRecorder(config, state, log, history));
+    const roomMaps = new RoomMaps(state, store);
+    const chatStore = new ChatStore(ds, store);
     sut = new RoomsService(
       config,
       state,
@@ -90,8 +96,9 @@ describe(RoomsService.name, () => {
       channels,
       registry,
       events,
-      new RoomMaps(state, store),
-      new ChatService(config, state, log, new ChatStore(ds, store), events),
+      roomMaps,
+      new ChatService(config, state, log, chatStore, events),
+      new ReplayService(history, chatStore, roomMaps),
     );
     registry.onModuleInit();
     events.onModuleInit();

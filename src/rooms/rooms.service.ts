@@ -21,6 +21,7 @@ import {
   type SessionRecord,
 } from '../state/room-state.port';
 import { ChatService } from './chat/chat.service';
+import { ReplayService } from './history/replay.service';
 import type { ClientSession } from './client-session';
 import { pushTargets } from '../domain/free-cell';
 import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
@@ -72,6 +73,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     private readonly events: RoomEvents,
     private readonly roomMaps: RoomMaps,
     private readonly chat: ChatService,
+    private readonly replays: ReplayService,
   ) {}
 
   onModuleInit(): void {
@@ -86,6 +88,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const { roomId, as: role } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
+    this.replays.stop(session);
     if (session.seat) await this.leaveRoom(session, 'leave');
     const chat = await this.chat.recent(roomId, session);
 
@@ -257,6 +260,11 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   @WsSpan('leave')
   async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
+    // A replaying socket is in no room: its `leave` stops the replay.
+    if (!session.seat && this.replays.stop(session)) {
+      if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+      return;
+    }
     if (!session.seat) throw new NotInRoomError();
     this.events.requireFanout();
     await this.leaveRoom(session, 'leave');

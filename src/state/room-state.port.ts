@@ -51,6 +51,8 @@ export interface EnterResult extends RoomSnapshot {
 export interface SeqEvent {
   seq: number;
   json: string;
+  /** The epoch the event's seq counts in; absent when the reader did not say (then: the current one). */
+  epoch?: string;
 }
 
 export type MoveResult =

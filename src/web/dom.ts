@@ -35,7 +35,9 @@ export function say(box: HTMLElement, text: string, tone: Tone = 'info'): void {
 }
 
 /** Only one screen of the page shows at a time. */
-export function showScreen(id: 'screen-loading' | 'screen-sign-in' | 'screen-lobby' | 'screen-room'): void {
+export function showScreen(
+  id: 'screen-loading' | 'screen-sign-in' | 'screen-lobby' | 'screen-room' | 'screen-replay',
+): void {
   document.querySelectorAll<HTMLElement>('main > .screen').forEach((s) => {
     s.hidden = s.id !== id;
   });

@@ -6,6 +6,7 @@ import './app.css'; // bundled by esbuild into app.css next to app.js
 import type { Role } from '../protocol/messages';
 import * as api from './api';
 import { byId, el, say, show, showScreen } from './dom';
+import { ReplayView } from './replay-view';
 import { RoomView } from './room-view';
 
 interface SignedIn {
@@ -18,6 +19,7 @@ interface SignedIn {
 
 let account: SignedIn | undefined;
 let room: { view: RoomView; id: string; as: Role } | undefined;
+let replay: { view: ReplayView; id: string } | undefined;
 
 function pageMessage(text: string, tone: 'info' | 'error' | 'ok' = 'error'): void {
   say(byId('page-message'), text, tone);
@@ -26,6 +28,7 @@ function pageMessage(text: string, tone: 'info' | 'error' | 'ok' = 'error'): voi
 function parseHash(): { roomId: string; as: Role } | undefined {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
   const roomId = params.get('room');
+  if (params.has('replay')) return undefined;
   if (!roomId) return undefined;
   return { roomId, as: params.get('as') === 'spectator' ? 'spectator' : 'player' };
 }
@@ -33,6 +36,11 @@ function parseHash(): { roomId: string; as: Role } | undefined {
 function go(hash: string): void {
   if (location.hash.replace(/^#/, '') === hash) void route();
   else location.hash = hash;
+}
+
+/** `#replay=3`: the replay screen of room 3. */
+function replayOfHash(): string | undefined {
+  return new URLSearchParams(location.hash.replace(/^#/, '')).get('replay') ?? undefined;
 }
 
 function enterHash(roomId: string, as: Role): string {
@@ -47,6 +55,17 @@ async function route(): Promise<void> {
     room = undefined;
     await leaving.leave();
   }
+  const replaying = replayOfHash();
+  if (replay && replay.id !== replaying) {
+    replay.view.close();
+    replay = undefined;
+  }
+  if (replaying && !replay) {
+    pageMessage('');
+    replay = { id: replaying, view: new ReplayView({ token: account.token, user: account.user, roomId: replaying }) };
+    return;
+  }
+  if (replaying) return;
   if (wanted && !room) {
     pageMessage('');
     room = {
@@ -142,6 +161,8 @@ function signOut(message = ''): void {
   const leaving = room?.view;
   room = undefined;
   void leaving?.leave();
+  replay?.view.close();
+  replay = undefined;
   history.replaceState(null, '', location.pathname);
   void showSignIn().then(() => pageMessage(message, 'info'));
 }
@@ -171,11 +192,17 @@ async function showLobby(): Promise<void> {
         { type: 'button', class: 'secondary', 'data-room-id': r.roomId, 'data-as': 'spectator' },
         'Watch',
       );
+      const past = el(
+        'button',
+        { type: 'button', class: 'secondary', 'data-room-id': r.roomId, 'data-as': 'replay' },
+        'Replay',
+      );
       enter.onclick = () => go(enterHash(r.roomId, 'player'));
       watch.onclick = () => go(enterHash(r.roomId, 'spectator'));
+      past.onclick = () => go(`replay=${encodeURIComponent(r.roomId)}`);
       const name = el('span', { class: 'name' }, own ? 'Your room' : `${r.owner.name}'s room`);
       if (own) name.append(el('span', { class: 'mine' }, 'owner'));
-      return el('li', {}, name, el('span', { class: 'muted small' }, `#${r.roomId}`), enter, watch);
+      return el('li', {}, name, el('span', { class: 'muted small' }, `#${r.roomId}`), enter, watch, past);
     }),
   );
   if (rooms.length === 0) list.replaceChildren(el('li', { class: 'muted' }, 'No rooms yet.'));
@@ -199,6 +226,7 @@ function wire(): void {
   };
   byId('sign-out').onclick = () => signOut();
   byId('leave-room').onclick = () => go('');
+  byId('leave-replay').onclick = () => go('');
   byId('home-link').onclick = (e) => {
     e.preventDefault();
     if (account) go('');

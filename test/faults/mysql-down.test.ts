@@ -1,6 +1,7 @@
 import { readiness, timed, untilReadiness, walk } from '../support/faults';
+import { scrape } from '../support/metrics';
 import { expectRoomInvariants } from '../support/invariants';
-import { connectAs, enter, joinAs, peek, wall } from '../support/room';
+import { connectAs, enter, eventually, joinAs, peek, wall } from '../support/room';
 import { createTestEnv, SERVICES, startTestServer, type TestEnv, type TestServer } from '../support/server';
 import { ServicesProbe } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -10,7 +11,9 @@ import { TcpProxy } from '../support/tcp-proxy';
  * connections and cuts the open ones, as a stopped MariaDB does): what needs the durable store
  * (a build, the first enter of a room that is not cached) answers UNAVAILABLE and changes
  * nothing; moves in live rooms, which only touch Redis, go on. When MySQL is back everything
- * works again without a restart, and the room passes the invariants.
+ * works again without a restart, and the room passes the invariants. The replay timeline, kept in
+ * MySQL too, loses the events of the outage (counted, never a refused move) and is written again
+ * after it.
  */
 describe('MySQL unreachable under traffic', () => {
   let proxy: TcpProxy;
@@ -42,6 +45,7 @@ describe('MySQL unreachable under traffic', () => {
     const newcomer = await connectAs(server, 3);
     const walker = walk(visitor, '1', '2');
 
+    const lostBefore = (await scrape(server.url)).value('myroom_history_write_failures_total', { kind: 'event' });
     proxy.refuse(true);
     proxy.dropAll();
     const down = performance.now();
@@ -65,6 +69,12 @@ describe('MySQL unreachable under traffic', () => {
         (f) => f.type === 'moved' && (f.seq as number) > w0.seq + 1 && walker.counts.moved! > moved + 10,
         15_000,
       );
+      // The timeline could not keep those moves: counted, and the moves were served all the same.
+      await eventually(async () =>
+        expect(
+          (await scrape(server.url)).value('myroom_history_write_failures_total', { kind: 'event' }),
+        ).toBeGreaterThan(lostBefore),
+      );
       console.log(
         `MySQL down: build UNAVAILABLE in ${built.ms} ms, enter of an uncached room in ${entered.ms} ms, unready ${Math.round(performance.now() - down)} ms into the outage (${unready} ms of polling)`,
       );
@@ -73,6 +83,10 @@ describe('MySQL unreachable under traffic', () => {
     }
     const back = performance.now();
     const ready = await untilReadiness(server.url, 200);
+    const writtenBefore = (await scrape(server.url)).value('myroom_history_events_written_total');
+    await eventually(async () =>
+      expect((await scrape(server.url)).value('myroom_history_events_written_total')).toBeGreaterThan(writtenBefore),
+    );
     await walker.stop();
     expect(walker.counts).toEqual({ moved: expect.any(Number) });
 

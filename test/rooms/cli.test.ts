@@ -241,6 +241,26 @@ describe('the terminal client (`npm run client`), piped', () => {
     await expect(t.exited).resolves.toBe(0);
   });
 
+  it('--replay <seq> plays the room from there at --speed, then says it ended; a bad point exits 2', async () => {
+    const owner = asUser(8, '8');
+    await owner.frame(isType('welcome'));
+    owner.type('d');
+    owner.type('s');
+    const last = await owner.frame((f) => f.type === 'moved' && f.y === 1);
+    // The first step's seq: the room's first snapshot follows its first event (the owner's entry).
+    const first = owner.frames.find(isType('moved'))!.seq as number;
+    const t = asUser(9, '8', '--replay', String(first), '--speed', '16');
+    await expect(t.frame(isType('welcome'))).resolves.toMatchObject({ replay: true, seq: first, roomId: '8' });
+    await expect(t.frame(isType('replay-end'))).resolves.toEqual({ type: 'replay-end', roomId: '8', seq: last.seq });
+    expect(t.frames.filter(isType('moved')).map((f) => f.seq)).toEqual([last.seq]);
+    t.type('quit');
+    await expect(t.exited).resolves.toBe(0);
+
+    const bad = asUser(9, '8', '--replay', 'yesterday');
+    await expect(bad.exited).resolves.toBe(2);
+    expect(bad.stderr).toContain('--replay takes a seq');
+  });
+
   it('bad arguments: exits 2 with the usage', async () => {
     const t = open(['--url', server.wsUrl, '--token', server.token(1)]);
     await expect(t.exited).resolves.toBe(2);

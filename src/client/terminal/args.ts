@@ -10,13 +10,19 @@ export interface CliArgs {
   spectator: boolean;
   /** Line mode even on a terminal. */
   lines: boolean;
+  /** Watch the room's past from this point instead of entering it. */
+  replay?: ReplayFrom;
+  /** The replay's pace, 1-16. */
+  speed?: number;
 }
+
+export type ReplayFrom = { seq: number } | { time: string };
 
 export const DEFAULT_URL = 'ws://localhost:3000/ws';
 
 export const USAGE = `usage: npm run client -- --room <roomId> [--url ${DEFAULT_URL}]
                          (--token <jwt> | --user <userId> [--name <display name>])
-                         [--spectator] [--lines]
+                         [--spectator] [--replay <seq|time> [--speed <1-16>]] [--lines]
 
   --room       the room to enter (a room's id is its owner's user id: 1-10 in the demo data)
   --url        the server's WebSocket endpoint (default ${DEFAULT_URL})
@@ -25,6 +31,9 @@ export const USAGE = `usage: npm run client -- --room <roomId> [--url ${DEFAULT_
                it is unset): only works when this shell's JWT_SECRET is the server's
   --name       display name for --user (default user<userId>)
   --spectator  watch without an avatar
+  --replay     watch the room's past instead, from a seq (e.g. 120) or an ISO-8601 time
+               (e.g. 2025-01-02T03:04:05Z), as it happened; type leave to stop
+  --speed      the replay's pace, 1 (as it happened) to 16 times as fast (default 1)
   --lines      line mode even in a terminal: commands on stdin, one JSON line per server frame
 
 On a terminal: W/A/S/D or the arrow keys walk, b opens the build prompt (owner only), q quits.
@@ -47,6 +56,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
         name: { type: 'string' },
         spectator: { type: 'boolean', default: false },
         lines: { type: 'boolean', default: false },
+        replay: { type: 'string' },
+        speed: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -65,6 +76,12 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     };
   if (values.name && !values.user)
     return { ok: false, error: '--name only goes with --user (a token carries its own name)' };
+  const replay = values.replay === undefined ? undefined : parseReplayFrom(values.replay);
+  if (replay === null)
+    return { ok: false, error: '--replay takes a seq (e.g. 120) or an ISO-8601 time (e.g. 2025-01-02T03:04:05Z)' };
+  const speed = values.speed === undefined ? undefined : Number(values.speed);
+  if (speed !== undefined && !(speed >= 1 && speed <= 16)) return { ok: false, error: '--speed takes 1 to 16' };
+  if (speed !== undefined && !replay) return { ok: false, error: '--speed only goes with --replay' };
   let protocol: string | undefined;
   try {
     protocol = new URL(values.url).protocol;
@@ -83,6 +100,18 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       name: values.name,
       spectator: values.spectator,
       lines: values.lines,
+      ...(replay ? { replay } : {}),
+      ...(speed !== undefined ? { speed } : {}),
     },
   };
+}
+
+/** `120` is a seq, anything else must be an ISO-8601 time with a date and a time of day; null: neither. */
+export function parseReplayFrom(text: string): ReplayFrom | null {
+  if (/^\d+$/.test(text)) return { seq: Number(text) };
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text) && !Number.isNaN(Date.parse(text))) {
+    // The server wants an explicit offset: a time without one is this machine's local time.
+    return { time: /(Z|[+-]\d\d:\d\d)$/i.test(text) ? text : new Date(text).toISOString() };
+  }
+  return null;
 }

@@ -88,6 +88,10 @@ export function describeWelcome(w: WelcomeMessage): string {
   return `you entered room ${w.roomId} as ${role}; ${others === 0 ? 'nobody else is here' : `${others} other${others === 1 ? ' is' : 's are'} here`}`;
 }
 
+export function describeReplay(w: WelcomeMessage): string {
+  return `replaying room ${w.roomId} from seq ${w.seq}${w.at ? ` (${w.at})` : ''}; ${w.members.length} in the room then (type leave to stop)`;
+}
+
 const ERROR_WORDS: Readonly<Record<string, string>> = {
   BLOCKED: 'blocked',
   FORBIDDEN: 'not allowed',
@@ -96,6 +100,7 @@ const ERROR_WORDS: Readonly<Record<string, string>> = {
   NOT_IN_ROOM: 'you are not in a room (type enter)',
   ROOM_NOT_FOUND: 'no such room',
   RATE_LIMITED: 'too fast',
+  OUT_OF_RANGE: 'not kept any more',
   UNAVAILABLE: 'the server is busy or a service is down; try again',
   BAD_REQUEST: 'the server did not understand',
   INTERNAL: 'server error',

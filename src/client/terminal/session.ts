@@ -1,7 +1,8 @@
 import { CloseCode } from '../../protocol/close-codes';
 import { MyRoomRequestError, type MyRoomClient, type RoomEvent, type Role } from '../myroom-client';
+import type { ReplayFrom } from './args';
 import { toBuildOp, type Command } from './commands';
-import { describeError, describeEvent, describeLine, describeWelcome, RoomView } from './room-view';
+import { describeError, describeEvent, describeLine, describeReplay, describeWelcome, RoomView } from './room-view';
 
 /** Something to tell the person: a room event in words, an error, or a problem on this side. */
 export interface Note {
@@ -39,10 +40,12 @@ export class TerminalSession {
     private readonly client: MyRoomClient,
     readonly roomId: string,
     private readonly role: Role,
+    /** Watch the room's past from here instead of entering it (`--replay`). */
+    private readonly replay?: { from: ReplayFrom; speed?: number },
   ) {
     client.on('welcome', (w) => {
       this.view = new RoomView(w);
-      this.note(describeWelcome(w), false);
+      this.note(w.replay ? describeReplay(w) : describeWelcome(w), false);
       for (const line of w.chat ?? []) this.note(describeLine(this.view, line), false);
     });
     const onEvent = (e: RoomEvent) => {
@@ -56,6 +59,7 @@ export class TerminalSession {
     client.on('left', onEvent);
     client.on('notice', onEvent);
     client.on('said', onEvent);
+    client.on('replay-end', (e) => this.note(`the replay reached the end of what is kept (seq ${e.seq})`, false));
     client.on('error', (e) => this.note(describeError(e), false));
     client.on('replaced', (r) => this.note(`${r.message}: the server is closing this connection`, false));
     client.on('kicked', (k) => this.note(`${k.message}: the server is closing this connection`, false));
@@ -82,10 +86,11 @@ export class TerminalSession {
     return this.queued;
   }
 
-  /** The first enter; resolves with the problem in words when the room cannot be entered. */
+  /** The first enter (or replay); resolves with the problem in words when the room cannot be entered. */
   async start(): Promise<string | undefined> {
     try {
-      await this.enter();
+      if (this.replay) await this.client.replay(this.roomId, this.replay.from, this.replay.speed);
+      else await this.enter();
       return undefined;
     } catch (err) {
       return err instanceof MyRoomRequestError ? requestErrorWords(err) : (err as Error).message;
