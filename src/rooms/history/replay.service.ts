@@ -6,6 +6,7 @@ import type { ReplayEndMessage, ReplayMessage, WelcomeMessage } from '../../prot
 import type { ClientSession } from '../client-session';
 import { RoomMaps } from '../room-maps';
 import { welcomeFor } from '../welcome';
+import { WsSpan } from '../ws-span';
 import { WELCOME_CHAT_LINES } from '../chat/chat.service';
 import { replayDelay } from './replay-pace';
 import { ReplayTimeline } from './replay-timeline';
@@ -30,6 +31,7 @@ export class ReplayService {
     private readonly roomMaps: RoomMaps,
   ) {}
 
+  @WsSpan('replay')
   async start(session: ClientSession, msg: ReplayMessage): Promise<void> {
     if (session.seat) throw new BadRequestError('roomId: leave the room before replaying one');
     this.stop(session);
