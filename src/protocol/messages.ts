@@ -31,7 +31,16 @@ export const enterSchema = z.object({
   id: requestId,
   roomId: idString,
   as: z.enum(ROLES).default('player'),
-  resume: z.object({ seq: z.number().int().min(0) }).optional(),
+  /**
+   * From a seq (in `epoch`, when the client knows it: the `epoch` of its welcome), or from a time
+   * (ISO-8601 with an offset or Z): the events after it when the room's log still holds them.
+   */
+  resume: z
+    .union([
+      z.strictObject({ seq: z.number().int().min(0), epoch: z.string().min(1).max(64).optional() }),
+      z.strictObject({ time: z.iso.datetime({ offset: true }) }),
+    ])
+    .optional(),
 });
 
 export const moveSchema = z.object({
@@ -130,6 +139,8 @@ export interface WelcomeMessage {
   id?: string;
   roomId: string;
   seq: number;
+  /** Changes when the room's live state was lost and began again; `seq` counts within one epoch. */
+  epoch: string;
   you: { userId: string; role: Role; owner: boolean };
   map: RoomMap;
   members: Member[];

@@ -23,7 +23,7 @@ export class RoomEvents implements OnModuleInit {
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
       if (e.origin !== this.config.instanceId)
-        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
+        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, epoch: e.epoch, at: e.at, remote: true });
     });
     this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched(
@@ -39,7 +39,7 @@ export class RoomEvents implements OnModuleInit {
     this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
     this.fanout
-      .publish({ roomId, seq: event.seq, json: event.json, at })
+      .publish({ roomId, seq: event.seq, json: event.json, epoch: event.epoch, at })
       .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
   }
 

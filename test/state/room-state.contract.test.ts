@@ -88,7 +88,7 @@ const byUser = <T extends { userId: string }>(list: T[]) => [...list].sort((a, b
 async function look(store: RoomStateStore, roomId = ROOM): Promise<RoomSnapshot> {
   const seen = await store.enter(roomId, spectator('onlooker', 'onlooker-s', 'onlooker-i'));
   expect(await store.leave(roomId, 'onlooker', 'onlooker-s', 'spectator', 'leave', 'onlooker-i')).toBeNull();
-  return { seq: seen.seq, map: seen.map, members: seen.members, spectators: seen.spectators - 1 };
+  return { seq: seen.seq, epoch: seen.epoch, map: seen.map, members: seen.members, spectators: seen.spectators - 1 };
 }
 
 describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
@@ -434,10 +434,16 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect((await store.eventsSince(ROOM, 2))?.map((e) => JSON.parse(e.json).type)).toEqual(['entered']);
     });
 
-    it('is empty when the caller is up to date (or ahead), also for an unknown room', async () => {
+    it('is empty when the caller is up to date, also for an unknown room', async () => {
       expect(await store.eventsSince(ROOM, 1)).toEqual([]);
-      expect(await store.eventsSince(ROOM, 99)).toEqual([]);
       expect(await store.eventsSince('unknown', 0)).toEqual([]);
+    });
+
+    it('is null for a seq the room never reached (it counts in another epoch) or another epoch named', async () => {
+      expect(await store.eventsSince(ROOM, 99)).toBeNull();
+      const { epoch } = await store.readRoom(ROOM);
+      expect(await store.eventsSince(ROOM, 1, epoch)).toEqual([]);
+      expect(await store.eventsSince(ROOM, 1, `${epoch}-other`)).toBeNull();
     });
 
     it('keeps only the last ROOM_LOG_LENGTH events; asking further back is null', async () => {
