@@ -4,8 +4,9 @@ import type { AppConfig } from '../config/config';
 import { ENTITIES } from './entities';
 import { InitSchema1764000000000 } from './migrations/1764000000000-InitSchema';
 import { ChatLines1765000000000 } from './migrations/1765000000000-ChatLines';
+import { RoomAccess1765100000000 } from './migrations/1765100000000-RoomAccess';
 
-export const MIGRATIONS = [InitSchema1764000000000, ChatLines1765000000000];
+export const MIGRATIONS = [InitSchema1764000000000, ChatLines1765000000000, RoomAccess1765100000000];
 
 /**
  * The durable store: MySQL in services mode, an SQLite file (better-sqlite3) in embedded mode, with

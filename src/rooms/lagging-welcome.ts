@@ -64,7 +64,10 @@ export class LaggingWelcome implements OnModuleInit {
     for (const s of sessions) {
       const seat = s.seat;
       if (!s.isOpen || seat?.roomId !== roomId) continue;
-      const welcome: WelcomeMessage = { ...welcomeFor(s, seat.role, ownerId, { ...room, roomId, chat }), resumed: false };
+      const welcome: WelcomeMessage = {
+        ...welcomeFor(s, seat.role, ownerId, { ...room, roomId, chat }),
+        resumed: false,
+      };
       s.send(JSON.stringify(welcome));
       seat.sinceSeq = room.seq;
     }

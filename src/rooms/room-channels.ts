@@ -105,7 +105,8 @@ class RoomChannel {
     if (this.lastSeq !== undefined) return;
     this.lastSeq = seq;
     this.epoch = epoch;
-    for (const [s, e] of this.pending) if (s <= seq || (e.epoch !== undefined && e.epoch !== epoch)) this.pending.delete(s);
+    for (const [s, e] of this.pending)
+      if (s <= seq || (e.epoch !== undefined && e.epoch !== epoch)) this.pending.delete(s);
     this.drain();
     if (this.resyncOnAnchor) {
       this.resyncOnAnchor = false;

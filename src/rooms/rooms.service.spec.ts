@@ -24,6 +24,7 @@ import { ClientSession } from './client-session';
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
+import { AccessStore } from '../maps/access-store';
 import { ChatStore } from '../maps/chat-store';
 import { ChatService } from './chat/chat.service';
 import { RoomsService } from './rooms.service';
@@ -92,6 +93,7 @@ describe(RoomsService.name, () => {
       events,
       new RoomMaps(state, store),
       new ChatService(config, state, log, new ChatStore(ds, store), events),
+      new AccessStore(ds, store),
     );
     registry.onModuleInit();
     events.onModuleInit();

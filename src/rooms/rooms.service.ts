@@ -2,6 +2,8 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { audited } from '../logging/audit';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
+import { mayEnter } from '../domain/access';
+import { AccessStore } from '../maps/access-store';
 import { MapStore } from '../maps/map-store';
 import {
   BlockedError,
@@ -71,6 +73,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     private readonly events: RoomEvents,
     private readonly roomMaps: RoomMaps,
     private readonly chat: ChatService,
+    private readonly access: AccessStore,
   ) {}
 
   onModuleInit(): void {
@@ -83,6 +86,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
+    await this.requireEntry(roomId, ownerId, session);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     if (session.seat) await this.leaveRoom(session, 'leave');
     const chat = await this.chat.recent(roomId, session);
@@ -168,6 +172,17 @@ export class RoomsService implements OnModuleInit, AvatarExit {
         this.spawns.delete(roomId);
       }
     }
+  }
+
+  /** The owner's rules (domain/access.ts), read afresh from the SQL store so a change applies at once. */
+  private async requireEntry(roomId: string, ownerId: string, session: ClientSession): Promise<void> {
+    const verdict = mayEnter(await this.access.read(roomId), ownerId, session.identity.userId);
+    if (verdict.ok) return;
+    throw new ForbiddenError(
+      verdict.reason === 'banned'
+        ? 'you are banned from this room'
+        : 'this room is private: only invited users may enter',
+    );
   }
 
   /**
