@@ -13,6 +13,9 @@ import { welcomeFor } from './welcome';
  * `welcome` like an enter's, unrequested, with `resumed: false` and `reason: "lagging"`, then the
  * live events after its seq. The room is read in one atomic snapshot (seq, map and members of the
  * same moment), so the welcome plus the events after its seq are exactly the room.
+ *
+ * The same unrequested welcome (without `reason`) goes to every local client of a room whose live
+ * state began a new epoch (room-channels.ts asks for it): the room afresh, in the new epoch.
  */
 @Injectable()
 export class LaggingWelcome implements OnModuleInit {
