@@ -3,7 +3,7 @@ import type { RoomEvent, WelcomeMessage } from '../../src/protocol/messages';
 import type { Frame, TestClient } from '../support/client';
 import { type ServerPair, startServerPair } from '../support/cluster-pair';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
-import { eventually, joinAs, peek, walk } from '../support/room';
+import { connectAs, enter, eventually, joinAs, peek, walk } from '../support/room';
 
 /**
  * Redis loses everything (FLUSHALL, as a restart without persistence would) under live players on
@@ -33,6 +33,11 @@ describe('the live state is lost under live players on two instances', () => {
     const before = await walk(owner, ['right', 'down']);
     for (const c of clients) await c.next((f) => f.seq === before.seq && f.type === 'moved');
     const old = w1.epoch;
+    // One more who goes away before the flush and comes back after it, resuming.
+    const [away, seen] = await joinAs(pair.b, 5, 1);
+    await away.kill();
+    await owner.next((f) => f.type === 'left' && f.userId === '5');
+    const lastSeen = new Date().toISOString();
 
     const r = redis.client();
     await r.flushall();
@@ -57,6 +62,14 @@ describe('the live state is lost under live players on two instances', () => {
       return reply;
     }, 20_000);
     for (const c of clients) await c.next((f) => f.seq === moved.seq && f.type === 'moved', 10_000);
+
+    // Resuming from before the flush, by seq (with or without its epoch) or by time: never a delta.
+    for (const resume of [{ seq: seen.seq, epoch: old }, { seq: seen.seq + 100 }, { time: lastSeen }]) {
+      const back = await connectAs(pair.a, 5);
+      const welcome = await enter(back, 1, { resume, as: 'spectator' });
+      expect({ resume, resumed: welcome.resumed, epoch: welcome.epoch }).toEqual({ resume, resumed: false, epoch });
+      await back.close();
+    }
 
     const room = await peek(pair.a, 1);
     expect(room.epoch).toBe(epoch);
