@@ -118,9 +118,7 @@ export abstract class RedisRoomReads {
   async eventsAfterTime(roomId: string, timeMs: number): Promise<EventsAfter | null> {
     const k = roomKeys(roomId);
     // The last event at or before the time: the client's view is complete up to it.
-    const last = await this.redis
-      .zrevrangebyscore(k.times, Math.floor(timeMs), '-inf', 'LIMIT', 0, 1)
-      .catch(fromRedis);
+    const last = await this.redis.zrevrangebyscore(k.times, Math.floor(timeMs), '-inf', 'LIMIT', 0, 1).catch(fromRedis);
     if (!last.length) return null;
     const afterSeq = Number(last[0]);
     const events = await this.eventsSince(roomId, afterSeq);
