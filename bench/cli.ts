@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch]`
+ * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch]`
  *
  * `--batch`: My Room's bots ask for batched frames (subprotocol myroom.v1.batch).
  *
@@ -19,7 +19,8 @@ const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'clust
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
   const o: Options = {
-    targets: [...TARGET_ORDER].filter((t) => t !== 'cluster' && t !== 'workers'),
+    // The cluster, WORKERS and tracing variants of My Room run when asked for (--targets).
+    targets: [...TARGET_ORDER].filter((t) => t !== 'cluster' && t !== 'workers' && t !== 'myroom-traced'),
     workers: 2,
     stepSeconds: 8,
   };
@@ -55,9 +56,14 @@ function machine(): Machine {
   };
 }
 
-/** 10 s against My Room: 10 rooms × 5 bots at 2 moves/s with builds and re-enters. */
+/**
+ * 10 s against My Room: 10 rooms × 5 bots at 2 moves/s with builds and re-enters
+ * (`--targets myroom-traced`: against the traced variant).
+ */
 async function smoke(o: Options): Promise<number> {
-  const target = await startTarget('myroom');
+  const target = await startTarget(
+    o.targets.length === 1 && o.targets[0] === 'myroom-traced' ? o.targets[0] : 'myroom',
+  );
   const pool = await BotPool.start(target, o.workers);
   const problems: string[] = [];
   try {

@@ -18,6 +18,7 @@ import { RedisPresenceStore } from './state/redis/redis-presence-store';
 import { RedisRoomState } from './state/redis/redis-room-state';
 import { asRedlockClient } from './state/redis/redlock-client';
 import { ROOM_STATE } from './state/room-state.port';
+import { tracePort } from './tracing/tracing';
 
 export const REDIS = Symbol('REDIS');
 /** Connections this module opened, closed in reverse order at shutdown (each server its own list). */
@@ -120,7 +121,8 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
     {
       provide: ROOM_STATE,
       inject: [REDIS, INSTANCE_LEASE],
-      useFactory: (redis: Redis, lease: InstanceLease) => new RedisRoomState(redis, config.rooms.logLength, lease),
+      useFactory: (redis: Redis, lease: InstanceLease) =>
+        tracePort('state', new RedisRoomState(redis, config.rooms.logLength, lease)),
     },
     {
       provide: ROOM_LOCKS,
@@ -137,7 +139,7 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
  */
 function embeddedState(config: AppConfig): Provider[] {
   return [
-    { provide: ROOM_STATE, useFactory: () => new MemoryRoomState(config.rooms.logLength) },
+    { provide: ROOM_STATE, useFactory: () => tracePort('state', new MemoryRoomState(config.rooms.logLength)) },
     { provide: ROOM_LOCKS, useFactory: () => new InProcessRoomLocks() },
     { provide: INSTANCE_STATS, useFactory: () => new MemoryInstanceStats() },
   ];

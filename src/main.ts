@@ -1,3 +1,5 @@
+// First: with tracing on, the SDK must patch the drivers before anything requires them.
+import { runningTracing } from './tracing/register';
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig } from './config/config';
 import { startServer } from './bootstrap';
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   if (config.mode === 'services' && config.workers > 1 && cluster.isPrimary) return runWorkers(config);
   const server = await startServer(config);
   // A drain asked over HTTP (POST /api/instances/:id/drain) ends the process as SIGTERM does.
-  void server.closed.then(() => process.exit(0));
+  void server.closed.then(() => exitAfterTraces(0));
   if (cluster.isWorker) process.send?.(WORKER_READY);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
         process.exit(1);
       }, config.shutdownTimeoutMs + 5000).unref();
       server.shutdown().then(
-        () => process.exit(0),
+        () => exitAfterTraces(0),
         (err) => {
           console.error(err);
           process.exit(1);
@@ -36,6 +38,16 @@ async function main(): Promise<void> {
       );
     });
   }
+}
+
+/** Exits once the spans still buffered are exported (a second at most: the collector may be away). */
+function exitAfterTraces(code: number): void {
+  if (!runningTracing) process.exit(code);
+  setTimeout(() => process.exit(code), 1000).unref();
+  runningTracing.shutdown().then(
+    () => process.exit(code),
+    () => process.exit(code),
+  );
 }
 
 main().catch((err) => {

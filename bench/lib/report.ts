@@ -72,7 +72,7 @@ function stepsTable(r: StoredResult): string[] {
       rows.push(
         `| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
           `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
-          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'myroom-traced' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
           `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`,
       );
     }

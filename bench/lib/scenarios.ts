@@ -134,15 +134,18 @@ export function highestSustainable(steps: PhaseResult[]): number | undefined {
   return highest;
 }
 
+/** How finely the ceiling is pinned: the ramp bisects between its last pass and first failure down to this. */
+export const CEILING_RESOLUTION_HZ = 0.25;
+
 /**
- * Where the ceiling lies between two steps of the ladder (the last that met the bar and the first
- * that did not), the rates worth one more look: halfway, on a 0.5 Hz grid. Empty when the ladder
- * already pins it, or when the failure came before any success.
+ * The next rate worth a look between the highest rate that met the bar and the lowest that did not
+ * (bisection on a 0.25 Hz grid), or undefined once they are within CEILING_RESOLUTION_HZ (or there
+ * was no pass below the failure to bisect from). A 1 Hz ladder alone only guesses the ceiling.
  */
-export function refineBetween(ok: number | undefined, failed: number): number[] {
-  if (ok === undefined || failed - ok <= 0.5) return [];
-  const mid = Math.round(ok + failed) / 2;
-  return mid > ok && mid < failed ? [mid] : [];
+export function nextBisection(ok: number | undefined, failed: number): number | undefined {
+  if (ok === undefined || failed - ok <= CEILING_RESOLUTION_HZ) return undefined;
+  const mid = Math.round((ok + failed) / 2 / CEILING_RESOLUTION_HZ) * CEILING_RESOLUTION_HZ;
+  return mid > ok && mid < failed ? mid : undefined;
 }
 
 async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<TargetResult> {
@@ -161,11 +164,7 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
     );
     if (c.counters.enters < players) throw new Error(`only ${c.counters.enters} of ${players} bots could enter`);
     const steps: PhaseResult[] = [];
-    const ladder = [...(o.rates ?? spec.rates)];
-    // The default ladder gets a half step between the last pass and the first failure; --rates is taken as given.
-    let refined = o.rates !== undefined;
-    for (let r = 0; r < ladder.length; r++) {
-      const rateHz = ladder[r];
+    const runStep = async (rateHz: number): Promise<PhaseResult> => {
       let s: PhaseResult;
       // This box is shared: a step disturbed by other jobs (> 20 % of a core) is run once more.
       for (let attempt = 1; ; attempt++) {
@@ -186,22 +185,28 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
         await sleep(1500);
       }
       steps.push(s);
-      const ok = sustainable(s);
-      console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${line(s)}`);
-      const stop = (!ok && rateHz >= spec.mustReach) || Math.max(s.mover.p99, s.others.p99) > 3000;
-      if (stop && !refined) {
-        refined = true;
-        const between = refineBetween(highestSustainable(steps.slice(0, -1)), rateHz).filter(
-          (m) => !steps.some((x) => x.rateHz === m),
-        );
-        if (between.length) {
-          ladder.splice(r + 1, ladder.length, ...between);
-          await sleep(1500);
-          continue;
-        }
-      }
-      if (stop) break;
+      console.log(`  ${sustainable(s) ? 'ok  ' : 'FAIL'} ${line(s)}`);
       await sleep(1500);
+      return s;
+    };
+    const collapsed = (s: PhaseResult) => Math.max(s.mover.p99, s.others.p99) > 3000;
+    let failedAt: number | undefined;
+    for (const rateHz of o.rates ?? spec.rates) {
+      const s = await runStep(rateHz);
+      if (collapsed(s) || (!sustainable(s) && rateHz >= spec.mustReach)) {
+        failedAt = rateHz;
+        break;
+      }
+    }
+    // The default ladder then bisects towards the ceiling; --rates is taken as given.
+    if (o.rates === undefined && failedAt !== undefined) {
+      let okAt = highestSustainable(steps);
+      for (let mid = nextBisection(okAt, failedAt); mid !== undefined; mid = nextBisection(okAt, failedAt)) {
+        // A ladder that failed below mustReach and passed above may already hold this rate.
+        const s = steps.find((x) => x.rateHz === mid) ?? (await runStep(mid));
+        if (sustainable(s)) okAt = mid;
+        else failedAt = mid;
+      }
     }
     const persisted = await checkPersisted(target, steps.at(-1)?.lastSeqByRoom ?? {});
     steps.sort((a, b) => a.rateHz - b.rateHz);
@@ -212,7 +217,7 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
 export const SCENARIOS: Record<string, { description: string; run(o: Options): Promise<ScenarioResult['targets']> }> = {
   rooms: {
     description:
-      '50 rooms × 20 players (1,000 bots). Every bot moves at the given rate; each owner builds every 5 s; 5 leave-and-enter cycles per second. The rate ramps in 1 Hz steps until p99 passes 100 ms (always measured up to 5 Hz), then looks once more halfway between the last pass and that failure.',
+      '50 rooms × 20 players (1,000 bots). Every bot moves at the given rate; each owner builds every 5 s; 5 leave-and-enter cycles per second. The rate ramps in 1 Hz steps until p99 passes 100 ms (always measured up to 5 Hz), then bisects between the last pass and that failure until the ceiling is pinned to 0.25 Hz.',
     run: (o) =>
       each(o, (t) =>
         ramp(t, o, {

@@ -2,6 +2,8 @@
  * The servers under test, each started as a child process on a free loopback port:
  * - myroom: the built server (`node dist/main.js`) with its own MySQL database and Redis key
  *   prefix, rate limits raised, LOG_LEVEL=warn; both are removed when it stops;
+ * - myroom-traced: the same with tracing on (default sampling), exporting over OTLP/HTTP to a
+ *   local sink in this process (otlp-sink.ts), to compare with myroom in one run;
  * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy;
  * - workers: one `WORKERS=2` My Room (two instances on RabbitMQ fan-out sharing one port, no haproxy);
  * - colyseus / socketio / barews / barews-corked: the peers under bench/peers.
@@ -16,8 +18,9 @@ import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { allEventStreams, controlQueueName } from '../../src/fanout/stream-partitions';
 import type { TargetInfo, TargetKind } from './messages';
+import { startOtlpSink } from './otlp-sink';
 
-export type TargetName = TargetKind | 'cluster' | 'workers';
+export type TargetName = TargetKind | 'myroom-traced' | 'cluster' | 'workers';
 
 export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -29,6 +32,7 @@ export const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 
 export const LABELS: Record<TargetName, string> = {
   myroom: 'My Room',
+  'myroom-traced': 'My Room, tracing on',
   cluster: 'My Room ×2 (gateway)',
   workers: 'My Room WORKERS=2 (one port)',
   colyseus: 'Colyseus 0.16',
@@ -40,6 +44,7 @@ export const LABELS: Record<TargetName, string> = {
 /** Every server, in the order the results list them. */
 export const TARGET_ORDER: readonly TargetName[] = [
   'myroom',
+  'myroom-traced',
   'cluster',
   'workers',
   'colyseus',
@@ -234,7 +239,7 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  if (peer && name !== 'myroom' && name !== 'cluster' && name !== 'workers') {
+  if (peer && name !== 'myroom' && name !== 'myroom-traced' && name !== 'cluster' && name !== 'workers') {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
       execArgv: serverNodeArgs(),
@@ -258,14 +263,26 @@ async function start(name: TargetName): Promise<Running> {
   const keyPrefix = `bench:${tag}:`;
   const seq = seqReader(keyPrefix);
 
-  if (name === 'myroom') {
+  if (name === 'myroom' || name === 'myroom-traced') {
     const port = await freePort();
-    const child = startMyRoom(port, database, keyPrefix, { INSTANCE_ID: `bench-${tag}` });
+    const sink = name === 'myroom-traced' ? await startOtlpSink() : undefined;
+    // Default sampling (moves at TRACING_MOVE_RATIO's default, the rest always), as deployed.
+    const tracing: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {};
+    const child = startMyRoom(port, database, keyPrefix, { INSTANCE_ID: `bench-${tag}`, ...tracing });
+    const stopAll = async () => {
+      seq.close();
+      await stopChild(child);
+      await dropStores(database, keyPrefix);
+      if (sink) {
+        const { exports, bytes } = sink.stats();
+        console.log(`   trace sink: ${exports} exports, ${Math.round(bytes / 1024)} KiB`);
+        await sink.close();
+      }
+    };
     try {
       await waitHttp(`http://127.0.0.1:${port}/health/ready`, child);
     } catch (err) {
-      await stopChild(child);
-      await dropStores(database, keyPrefix);
+      await stopAll();
       throw err;
     }
     return {
@@ -273,11 +290,7 @@ async function start(name: TargetName): Promise<Running> {
       info: { kind: 'myroom', url: `ws://127.0.0.1:${port}/ws`, jwtSecret: JWT_SECRET },
       pids: [child.pid!],
       storedSeq: seq.read,
-      async stop() {
-        seq.close();
-        await stopChild(child);
-        await dropStores(database, keyPrefix);
-      },
+      stop: stopAll,
     };
   }
 

@@ -29,8 +29,37 @@ const optionalUrl = (protocols: string[]) =>
       { message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` },
     );
 
+const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
+
+/**
+ * Tracing (src/tracing): on when an OTLP endpoint is set. The OpenTelemetry SDK reads these and
+ * the other standard OTEL_* variables itself; they are listed here so that a bad value is reported
+ * with the rest, and compose may set them. TRACING_MOVE_RATIO is ours: the default sampler keeps
+ * that share of moves (the bulk of the traffic) and every other request.
+ */
+const tracingShape = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http:', 'https:']),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(['http:', 'https:']),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json', 'grpc']).optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('myroom'),
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .optional(),
+  OTEL_TRACES_SAMPLER_ARG: ratio(1).optional(),
+  TRACING_MOVE_RATIO: ratio(0.01),
+};
+
 const envSchema = z
   .object({
+    ...tracingShape,
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     // Default by mode (auth-config.ts): loopback for embedded, every interface for services.
     HOST: z
@@ -188,7 +217,42 @@ export interface EmbeddedConfig extends CommonConfig {
   sqlite: { path: string };
 }
 
+/**
+ * Tracing, read before anything else loads (tracing/register.ts) and again with the rest.
+ * `sampler` undefined: ours (parent-based; moves at moveRatio, the rest always); otherwise the
+ * standard OTEL_TRACES_SAMPLER, which the SDK builds itself.
+ */
+export interface TracingConfig {
+  enabled: boolean;
+  serviceName: string;
+  moveRatio: number;
+  sampler?: string;
+}
+
+const tracingSchema = z.object({ ...tracingShape, WORKERS: intIn(1, 64, 1) });
+
+function tracingFrom(e: z.infer<z.ZodObject<typeof tracingShape>>): TracingConfig {
+  return {
+    enabled:
+      !!(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && e.OTEL_SDK_DISABLED !== 'true',
+    serviceName: e.OTEL_SERVICE_NAME,
+    moveRatio: e.TRACING_MOVE_RATIO,
+    sampler: e.OTEL_TRACES_SAMPLER,
+  };
+}
+
+/**
+ * Only the tracing settings (and WORKERS: a primary that forks workers traces nothing itself);
+ * throws ConfigError as loadConfig would.
+ */
+export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): { tracing: TracingConfig; workers: number } {
+  const parsed = tracingSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return { tracing: tracingFrom(parsed.data), workers: parsed.data.WORKERS };
+}
+
 interface CommonConfig {
+  tracing: TracingConfig;
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
@@ -246,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const { host, auth, problems } = resolveAuth(e, mode);
   if (problems.length) throw new ConfigError(problems);
   const common: CommonConfig = {
+    tracing: tracingFrom(e),
     env: e.NODE_ENV,
     host,
     port: e.PORT,

@@ -16,6 +16,8 @@ export interface FanoutEvent {
   at?: number;
   /** The epoch of the live state `seq` counts in (state/room-state.port.ts). */
   epoch?: string;
+  /** W3C traceparent of the publish, when the write was traced (sampled): deliveries join its trace. */
+  trace?: string;
 }
 
 export type ControlMessage =

@@ -1,4 +1,4 @@
-import { encodeStreamBatch, encodeStreamEvent, type StreamEvent } from './stream-messages';
+import { encodeStreamBatch, encodeStreamEvent, type StreamEvent, traceHeader } from './stream-messages';
 
 type PendingEvent = Omit<StreamEvent, 'origin'>;
 
@@ -7,8 +7,13 @@ interface Batch {
   settle: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
-/** Sends one message body to a stream; resolves on the broker's confirm. */
-export type SendMessage = (stream: string, body: Buffer, timestamp?: number) => Promise<void>;
+/** Sends one message body (and its AMQP headers) to a stream; resolves on the broker's confirm. */
+export type SendMessage = (
+  stream: string,
+  body: Buffer,
+  timestamp?: number,
+  headers?: Record<string, unknown>,
+) => Promise<void>;
 
 /**
  * Gathers the events published to each partition stream and sends them as one message (one
@@ -34,7 +39,8 @@ export class PublishBatches {
   ) {}
 
   add(stream: string, event: PendingEvent): Promise<void> {
-    if (this.maxEvents <= 1) return this.send(stream, encodeStreamEvent({ ...event, origin: this.origin }), event.at);
+    if (this.maxEvents <= 1)
+      return this.send(stream, encodeStreamEvent({ ...event, origin: this.origin }), event.at, traceHeader([event]));
     let batch = this.pending.get(stream);
     if (!batch) this.pending.set(stream, (batch = { events: [], settle: [] }));
     batch.events.push(event);
@@ -71,7 +77,7 @@ export class PublishBatches {
       batch.events.length === 1
         ? encodeStreamEvent({ ...batch.events[0], origin: this.origin })
         : encodeStreamBatch(this.origin, batch.events, timestamp);
-    this.send(stream, body, timestamp).then(
+    this.send(stream, body, timestamp, traceHeader(batch.events)).then(
       () => {
         for (const s of batch.settle) s.resolve();
       },

@@ -7,7 +7,7 @@ import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
 import { AckBatcher, backoff, fromPublish, waitAtMost, withHeartbeat } from './amqp-support';
 import { openFanoutChannels } from './broker-topology';
-import { decodeControlMessage, decodeStreamMessage } from './stream-messages';
+import { attachTraces, decodeControlMessage, decodeStreamMessage } from './stream-messages';
 import { PublishBatches } from './publish-batches';
 import { PartitionReaders } from './partition-readers';
 import { controlQueueName, eventStreamName, partitionOf } from './stream-partitions';
@@ -68,7 +68,7 @@ export class RabbitStreamFanout implements EventFanout {
     this.controlQueue = controlQueueName(opts.prefix, opts.instanceId);
     this.batches = new PublishBatches(
       opts.instanceId,
-      (q, body, at) => this.send(q, body, at),
+      (q, body, at, headers) => this.send(q, body, at, headers),
       opts.batchMax,
       opts.batchLingerMs,
     );
@@ -158,7 +158,7 @@ export class RabbitStreamFanout implements EventFanout {
 
   // ---- publishing -----------------------------------------------------------------------------
 
-  private send(queue: string, body: Buffer, timestamp?: number): Promise<void> {
+  private send(queue: string, body: Buffer, timestamp?: number, headers?: Record<string, unknown>): Promise<void> {
     const ch = this.pub;
     if (!ch || !this.connected) return Promise.reject(new UnavailableError('the message broker is unavailable'));
     return new Promise<void>((resolve, reject) => {
@@ -174,7 +174,10 @@ export class RabbitStreamFanout implements EventFanout {
       try {
         // Streams persist every message; the default exchange routes by queue name. A confirm that
         // fails (a nack, or the channel closed before confirming) means the broker did not take it.
-        ch.sendToQueue(queue, body, timestamp === undefined ? {} : { timestamp }, (err) =>
+        const options: amqp.Options.Publish = {};
+        if (timestamp !== undefined) options.timestamp = timestamp;
+        if (headers !== undefined) options.headers = headers;
+        ch.sendToQueue(queue, body, options, (err) =>
           done(err ? new UnavailableError('the message broker did not take the message', { cause: err }) : null),
         );
       } catch (err) {
@@ -197,6 +200,7 @@ export class RabbitStreamFanout implements EventFanout {
       if (!events) this.log.warn({ partition: p }, 'dropping a malformed stream message');
       return;
     }
+    attachTraces(events, msg.properties.headers);
     // Measured for every message read, the other rooms of the partition included: all of them are
     // this consumer's backlog. A batch counts once, from its oldest event (the message timestamp).
     if (timestamp !== undefined && events[0].origin !== this.opts.instanceId) {

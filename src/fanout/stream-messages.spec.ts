@@ -1,4 +1,11 @@
-import { decodeStreamMessage, encodeStreamBatch, encodeStreamEvent } from './stream-messages';
+import {
+  attachTraces,
+  decodeStreamMessage,
+  encodeStreamBatch,
+  encodeStreamEvent,
+  TRACE_HEADER,
+  traceHeader,
+} from './stream-messages';
 
 describe('stream messages', () => {
   it('carry the event JSON untouched behind the head line, newlines and all', () => {
@@ -52,5 +59,37 @@ describe('stream messages', () => {
     ['a batch without an origin', '[2,7,[["r",1,2,0]]]\n{}'],
   ])('are refused with %s', (_, body) => {
     expect(decodeStreamMessage(Buffer.from(body))).toBeNull();
+  });
+
+  describe('trace context header', () => {
+    const tp = (n: number) => `00-${'a'.repeat(31)}${n}-${'b'.repeat(15)}${n}-01`;
+
+    it('gives each traced event of a batch its producer context, and none to the others', () => {
+      const events = [
+        { roomId: 'r', seq: 1, json: '{}', trace: tp(1) },
+        { roomId: 'r', seq: 2, json: '{}' },
+        { roomId: 's', seq: 9, json: '{}', trace: tp(3) },
+      ];
+      const headers = traceHeader(events)!;
+      const decoded = decodeStreamMessage(encodeStreamBatch('i-1', events))!;
+      attachTraces(decoded, headers);
+      expect(decoded.map((e) => e.trace)).toEqual([tp(1), undefined, tp(3)]);
+    });
+
+    it('is absent when no event is traced, and a message without it (an older release) decodes as before', () => {
+      const events = [{ roomId: 'r', seq: 1, json: '{}' }];
+      expect(traceHeader(events)).toBeUndefined();
+      const decoded = decodeStreamMessage(encodeStreamEvent({ ...events[0], origin: 'old' }))!;
+      attachTraces(decoded, undefined);
+      attachTraces(decoded, { 'x-stream-offset': 5 });
+      expect(decoded).toEqual([{ origin: 'old', roomId: 'r', seq: 1, json: '{}' }]);
+    });
+
+    it('ignores malformed entries', () => {
+      const decoded = decodeStreamMessage(encodeStreamEvent({ origin: 'o', roomId: 'r', seq: 1, json: '{}' }))!;
+      attachTraces(decoded, { [TRACE_HEADER]: 'x,7=abc,=1' });
+      attachTraces(decoded, { [TRACE_HEADER]: { 0: tp(1) } });
+      expect(decoded[0].trace).toBeUndefined();
+    });
   });
 });

@@ -18,6 +18,11 @@ import type { ControlMessage } from './fanout.port';
  * number 2, so one decoder reads both; a release that reads only v1 drops v2 messages as
  * malformed, which is why the batch size is a setting (1 writes v1, for a rolling upgrade from
  * such a release).
+ *
+ * Trace context (either version): the AMQP header `x-myroom-trace`, pairing an event's index in
+ * the message with the W3C traceparent of its publish, for the events whose write was traced
+ * (sampled). It is outside the body, so releases that do not know it read the message as before,
+ * and a message without it decodes as always (no context).
  */
 export interface StreamEvent {
   origin: string;
@@ -28,6 +33,35 @@ export interface StreamEvent {
   at?: number;
   /** The epoch `seq` counts in, when the publisher said. */
   epoch?: string;
+  /** The publish's traceparent (from the `x-myroom-trace` header). */
+  trace?: string;
+}
+
+export const TRACE_HEADER = 'x-myroom-trace';
+
+/**
+ * The `x-myroom-trace` header for a message of `events` (in message order), `<index>=<traceparent>`
+ * pairs joined by commas; undefined when none is traced. A flat string: a stream keeps a message's
+ * headers through its AMQP 1.0 form, where a nested table does not survive.
+ */
+export function traceHeader(events: readonly Omit<StreamEvent, 'origin'>[]): Record<string, string> | undefined {
+  let pairs: string[] | undefined;
+  for (let i = 0; i < events.length; i++) {
+    const trace = events[i].trace;
+    if (trace !== undefined) (pairs ??= []).push(`${i}=${trace}`);
+  }
+  return pairs && { [TRACE_HEADER]: pairs.join(',') };
+}
+
+/** Gives each decoded event its traceparent from a message's headers; anything malformed is ignored. */
+export function attachTraces(events: StreamEvent[], headers: Record<string, unknown> | undefined): void {
+  const header = headers?.[TRACE_HEADER];
+  if (typeof header !== 'string') return;
+  for (const pair of header.split(',')) {
+    const eq = pair.indexOf('=');
+    const event = eq > 0 ? events[Number(pair.slice(0, eq))] : undefined;
+    if (event) event.trace = pair.slice(eq + 1);
+  }
 }
 
 const BATCH_VERSION = 2;

@@ -1,5 +1,6 @@
 import { RoomBusyError } from '../protocol/errors';
 import { KeyedMutex, LockWaitTimeout } from './keyed-mutex';
+import { lockWait } from './lock-wait';
 import type { RoomLocks } from './room-locks.port';
 
 /**
@@ -19,7 +20,7 @@ export class InProcessRoomLocks implements RoomLocks {
   async withRoomLock<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
     let release: () => void;
     try {
-      release = await this.mutex.acquire(roomId, this.maxWaitMs);
+      release = await lockWait(roomId, () => this.mutex.acquire(roomId, this.maxWaitMs));
     } catch (err) {
       if (err instanceof LockWaitTimeout) throw new RoomBusyError(`room ${roomId} is busy: ${err.message}`);
       throw err;

@@ -1,6 +1,7 @@
 import Redlock from 'redlock';
 import { RoomBusyError } from '../protocol/errors';
 import type { RedlockClient } from '../state/redis/redlock-client';
+import { lockWait } from './lock-wait';
 import type { RoomLocks } from './room-locks.port';
 
 /** Longest an enter, build or leave waits for its room's lock: Redlock's ~2 s of retries, and some slack. */
@@ -37,7 +38,7 @@ export class RedlockRoomLocks implements RoomLocks {
   async withRoomLock<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
     let lock: Redlock.Lock;
     try {
-      lock = await this.acquire(`lock:room:{${roomId}}`);
+      lock = await lockWait(roomId, () => this.acquire(`lock:room:{${roomId}}`));
     } catch (err) {
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
       if (err instanceof Redlock.LockError) {

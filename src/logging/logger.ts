@@ -1,12 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { currentTraceIds, tracingActive } from '../tracing/tracing';
 
 export type { Logger };
 export const LOGGER = Symbol('LOGGER');
 
 /**
- * Structured logs; every line about a socket carries instance, user, room and session. JSON lines
+ * Structured logs; every line about a socket carries instance, user, room and session (and, when
+ * tracing, trace_id and span_id). JSON lines
  * for log collectors, or coloured one-liners when stdout is a terminal (`npm start` by hand).
  */
 export function createLogger(
@@ -19,7 +21,17 @@ export function createLogger(
   const stream =
     destination ??
     (pretty ? pinoPretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
-  return pino({ level, base: { instance: instanceId }, redact: { paths: REDACTED, censor: '[redacted]' } }, stream);
+  return pino(
+    {
+      level,
+      base: { instance: instanceId },
+      redact: { paths: REDACTED, censor: '[redacted]' },
+      // With tracing on, a line written inside a span carries its trace_id and span_id (the names
+      // OpenTelemetry's log data model uses), so a trace finds its lines and a line its trace.
+      ...(tracingActive() ? { mixin: () => currentTraceIds() ?? {} } : {}),
+    },
+    stream,
+  );
 }
 
 /**

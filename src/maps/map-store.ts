@@ -8,6 +8,7 @@ import type { MapObject, RoomMap } from '../protocol/messages';
 import { GameEntity, LibraryEntryEntity, MapObjectEntity, RoomEntity, UserEntity } from './entities';
 import { LibraryCache } from './library-cache';
 import { fromDatabase } from './sql-errors';
+import { ATTR, Traced } from '../tracing/tracing';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
@@ -99,6 +100,8 @@ export class MapStore {
    * `beforeCommit` (the Redis half). If any step throws, the transaction rolls back, so MySQL and
    * Redis either both take the build or neither does (Redis's half is the last step before commit).
    */
+  /** The build's one MySQL transaction (the cache write runs inside it, before the commit). */
+  @Traced('db transaction', { child: true, attributes: (roomId: string) => ({ [ATTR.room]: roomId }) })
   async saveBuild(roomId: string, prev: RoomMap, next: RoomMap, beforeCommit: () => Promise<void>): Promise<void> {
     await this.transaction(async (m) => {
       const res = await m

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
+import { EVENT_FANOUT, type EventFanout, type FanoutEvent } from '../fanout/fanout.port';
 import { LOGGER, type Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { SeqEvent } from '../state/room-state.port';
+import { ATTR, consumerSpan, producerSpan, tracingActive } from '../tracing/tracing';
 import { type ReplyTo, RoomChannels } from './room-channels';
 
 /**
@@ -22,8 +23,13 @@ export class RoomEvents implements OnModuleInit {
 
   onModuleInit(): void {
     this.fanout.onEvent((e) => {
-      if (e.origin !== this.config.instanceId)
-        this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, epoch: e.epoch, at: e.at, remote: true });
+      if (e.origin === this.config.instanceId) return;
+      // Only events of a sampled write carry a context: the others are delivered as they come.
+      if (e.trace === undefined) this.deliverRemote(e);
+      else
+        consumerSpan('fanout deliver', e.trace, { [ATTR.room]: e.roomId, [ATTR.seq]: e.seq }, () =>
+          this.deliverRemote(e),
+        );
     });
     this.fanout.onResync?.((r) => this.channels.resync(r));
     this.channels.onRoomWatched(
@@ -38,9 +44,23 @@ export class RoomEvents implements OnModuleInit {
     const at = Date.now();
     this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
+    // Traced from here to the broker's confirm; its context rides with the event.
+    const span = tracingActive()
+      ? producerSpan('fanout publish', { [ATTR.room]: roomId, [ATTR.seq]: event.seq })
+      : undefined;
     this.fanout
-      .publish({ roomId, seq: event.seq, json: event.json, epoch: event.epoch, at })
-      .catch((err) => this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed'));
+      .publish({ roomId, seq: event.seq, json: event.json, epoch: event.epoch, at, trace: span?.traceparent })
+      .then(
+        () => span?.end(),
+        (err: unknown) => {
+          span?.end(err);
+          this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed');
+        },
+      );
+  }
+
+  private deliverRemote(e: FanoutEvent): void {
+    this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, epoch: e.epoch, at: e.at, remote: true });
   }
 
   /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */

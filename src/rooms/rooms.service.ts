@@ -30,6 +30,7 @@ import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
 import { welcomeFor } from './welcome';
+import { WsSpan } from './ws-span';
 import { type AvatarExit, SessionRegistry } from './session-registry';
 
 /**
@@ -82,6 +83,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   // ---- enter ----------------------------------------------------------------------------------
 
+  @WsSpan('enter')
   async enter(session: ClientSession, msg: EnterMessage): Promise<void> {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
@@ -221,6 +223,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   // ---- move -----------------------------------------------------------------------------------
 
+  @WsSpan('move')
   async move(session: ClientSession, msg: MoveMessage): Promise<void> {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
@@ -242,6 +245,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   // ---- build ----------------------------------------------------------------------------------
 
   /** Every build, done or refused, leaves an audit line (who, which room, the refusal's code). */
+  @WsSpan('build')
   async build(session: ClientSession, msg: BuildMessage): Promise<void> {
     const entry = {
       actor: session.identity.userId,
@@ -294,6 +298,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   // ---- leave ----------------------------------------------------------------------------------
 
+  @WsSpan('leave')
   async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
     if (!session.seat) throw new NotInRoomError();
     this.events.requireFanout();

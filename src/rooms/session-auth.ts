@@ -6,6 +6,7 @@ import { BadRequestError, ForbiddenError, ProtocolError, UnavailableError } from
 import type { RefreshMessage } from '../protocol/messages';
 import type { ClientSession } from './client-session';
 import { sendError } from './protocol-error.filter';
+import { WsSpan } from './ws-span';
 
 /**
  * A session's token after the handshake: `refresh` (PROTOCOL.md §2) swaps it for a newer one of
@@ -15,6 +16,7 @@ import { sendError } from './protocol-error.filter';
 export class SessionAuth {
   constructor(private readonly tokens: TokenService) {}
 
+  @WsSpan('refresh')
   async refresh(session: ClientSession, msg: RefreshMessage): Promise<void> {
     const actor = session.identity.userId;
     let identity;

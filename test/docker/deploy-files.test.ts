@@ -62,6 +62,24 @@ describe('docker/compose.yaml', () => {
     expect(cfg).toMatch(/^\s*http-request deny deny_status 429 if websocket_upgrade/m);
   });
 
+  it('runs Jaeger all-in-one, every instance exporting its traces to it, and the README links it', () => {
+    const jaeger = services.jaeger;
+    expect(jaeger.image).toMatch(/^jaegertracing\/all-in-one:\d/);
+    expect(jaeger.environment?.COLLECTOR_OTLP_ENABLED).toBe('true');
+    expect(jaeger.ports).toContain('16686:16686');
+    for (const name of apps) {
+      const app = services[name];
+      // OTLP over HTTP: the SDK's default protocol, on Jaeger's OTLP/HTTP port.
+      expect(app.environment!.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
+      expect(app.depends_on).toMatchObject({ jaeger: { condition: 'service_started' } });
+    }
+    const operations = read('README.md')
+      .split(/^## Operations$/m)[1]
+      .split(/^## /m)[0];
+    expect(operations).toMatch(/^### Tracing$/m);
+    expect(operations).toContain('http://localhost:16686');
+  });
+
   it('the gateway configuration is valid HAProxy', async () => {
     const { stdout, stderr } = await promisify(execFile)('haproxy', ['-c', '-f', join(ROOT, 'docker/haproxy.cfg')]);
     expect(`${stdout}${stderr}`).toMatch(/Configuration file is valid/);

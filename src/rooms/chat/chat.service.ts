@@ -8,6 +8,7 @@ import type { SaidEvent, SayMessage } from '../../protocol/messages';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../../state/room-state.port';
 import type { ClientSession } from '../client-session';
 import { RoomEvents } from '../room-events';
+import { WsSpan } from '../ws-span';
 import { ChatRateLimit } from './chat-rate-limit';
 
 /** How many lines a `welcome` carries. */
@@ -43,6 +44,7 @@ export class ChatService {
     this.limit = new ChatRateLimit(config.rooms.chatRateLines, config.rooms.chatRateWindowMs);
   }
 
+  @WsSpan('say')
   async say(session: ClientSession, msg: SayMessage): Promise<void> {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
