@@ -129,6 +129,7 @@ export class RoomOpsService {
       if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be banned from it');
       await this.access.ban(roomId, userId);
       const kicked = await this.removeAvatar(roomId, userId, by, room);
+      await this.removeWatcher(roomId, userId, kickMessage(roomId, by, room));
       return { roomId, userId, banned: true, ...(kicked !== null ? { kickedSeq: kicked } : {}) };
     });
   }
@@ -173,10 +174,7 @@ export class RoomOpsService {
     // Null: the avatar left (or changed hands) between the lookup and the lock.
     if (!event) return null;
     this.events.publish(roomId, event);
-    const message =
-      isAdmin(by) && by.userId !== room.owner.userId
-        ? `an admin removed you from room ${roomId}`
-        : `the owner of room ${roomId} removed you from it`;
+    const message = kickMessage(roomId, by, room);
     // The avatar is out either way; a socket that misses this hears NOT_IN_ROOM on its next move.
     await this.sessions
       .kick(roomId, holder, message)
@@ -185,6 +183,24 @@ export class RoomOpsService {
       );
     this.log.info({ room: roomId, user: userId, by: by.userId, seq: event.seq }, 'kicked');
     return event.seq;
+  }
+
+  /**
+   * The user's spectator sessions in the room (they have no avatar to remove), on every live
+   * instance: each is told `kicked` and closed with 4003 like a kicked player, and its close
+   * gives up the seat.
+   */
+  private async removeWatcher(roomId: string, userId: string, message: string): Promise<void> {
+    for (const instanceId of await this.instances.liveIds()) {
+      for (const r of await this.state.sessionsOfInstance(instanceId)) {
+        if (r.roomId !== roomId || r.userId !== userId || r.role !== 'spectator') continue;
+        await this.sessions
+          .kick(roomId, { sessionId: r.sessionId, instanceId }, message)
+          .catch((err: unknown) =>
+            this.log.warn({ err, room: roomId, user: userId }, "banned, but a spectator's instance could not be told"),
+          );
+      }
+    }
   }
 
   private async requireRoom(roomId: string): Promise<RoomSummary> {
@@ -200,4 +216,10 @@ export class RoomOpsService {
       throw new ForbiddenError("only an admin or the room's owner may do this");
     return room;
   }
+}
+
+function kickMessage(roomId: string, by: Identity, room: RoomSummary): string {
+  return isAdmin(by) && by.userId !== room.owner.userId
+    ? `an admin removed you from room ${roomId}`
+    : `the owner of room ${roomId} removed you from it`;
 }

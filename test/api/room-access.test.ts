@@ -84,6 +84,16 @@ describeEachMode('room access and bans', (mode) => {
       banned: ['7'],
     });
 
+    // A banned user watching as a spectator (no avatar) is removed too.
+    const [watching] = await joinAs(server, 10, 6, { as: 'spectator' });
+    expect((await call('PUT', '/api/rooms/6/bans/10', { token: server.token(6) })).body).toEqual({
+      roomId: '6',
+      userId: '10',
+      banned: true,
+    });
+    expect(await watching.next((f) => f.type === 'kicked')).toMatchObject({ roomId: '6' });
+    expect((await watching.closed).code).toBe(4003);
+
     // Banning someone who is not inside only stores the ban.
     expect((await call('PUT', '/api/rooms/6/bans/8', { token: ADMIN })).body).toEqual({
       roomId: '6',
