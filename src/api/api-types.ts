@@ -91,6 +91,22 @@ export interface NoticeAccepted {
 }
 
 /** `POST /api/rooms/:roomId/kick` (202): the avatar left with this seq; the socket is being closed. */
+/** A room's entry rules (GET and PUT /api/rooms/:roomId/access). */
+export interface RoomAccessResponse {
+  roomId: string;
+  mode: 'public' | 'private';
+  allow: string[];
+  banned: string[];
+}
+
+/** PUT / DELETE /api/rooms/:roomId/bans/:userId; `kickedSeq`: the seq of the `left` when the user was inside. */
+export interface BanResponse {
+  roomId: string;
+  userId: string;
+  banned: boolean;
+  kickedSeq?: number;
+}
+
 export interface KickAccepted {
   roomId: string;
   userId: string;

@@ -48,7 +48,7 @@ export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig
     // `origin: false` skips CORS entirely: a refused origin learns nothing, not even the methods.
     done(null, {
       origin: allow ? origin : false,
-      methods: ['GET', 'POST'],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type'],
       maxAge: 600,
     });

@@ -76,6 +76,21 @@ export const roomStateSchema: SchemaObject = {
 export const noticeAcceptedSchema: SchemaObject = { type: 'object', properties: { roomId: str, seq: int } };
 export const kickAcceptedSchema: SchemaObject = { type: 'object', properties: { roomId: str, userId: str, seq: int } };
 
+export const roomAccessSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    roomId: str,
+    mode: { type: 'string', enum: ['public', 'private'] },
+    allow: { type: 'array', items: str },
+    banned: { type: 'array', items: str },
+  },
+};
+
+export const banSchema: SchemaObject = {
+  type: 'object',
+  properties: { roomId: str, userId: str, banned: { type: 'boolean' }, kickedSeq: int },
+};
+
 export const instancesSchema: SchemaObject = {
   type: 'object',
   properties: {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -11,9 +11,17 @@ import {
 import { z } from 'zod';
 import type { Identity } from '../auth/identity';
 import { idString } from '../protocol/messages';
-import type { KickAccepted, NoticeAccepted, RoomStateResponse } from './api-types';
+import { ACCESS_MODES } from '../domain/access';
+import type { BanResponse, KickAccepted, NoticeAccepted, RoomAccessResponse, RoomStateResponse } from './api-types';
 import { BearerAuthGuard, CurrentIdentity } from './bearer-auth.guard';
-import { ApiProblems, kickAcceptedSchema, noticeAcceptedSchema, roomStateSchema } from './openapi-schemas';
+import {
+  ApiProblems,
+  banSchema,
+  kickAcceptedSchema,
+  noticeAcceptedSchema,
+  roomAccessSchema,
+  roomStateSchema,
+} from './openapi-schemas';
 import { ApiRateLimitGuard } from './rate-limit.guard';
 import { RoomOpsService } from './room-ops.service';
 import { ZodValidationPipe } from './zod-validation.pipe';
@@ -27,6 +35,10 @@ const noticeBody = z.object({
     .refine((t) => t.trim().length > 0, 'must not be blank'),
 });
 const kickBody = z.object({ userId: idString });
+/** At most this many users on a room's allow list. */
+export const MAX_ALLOW_LIST = 1000;
+const accessBody = z.object({ mode: z.enum(ACCESS_MODES), allow: z.array(idString).max(MAX_ALLOW_LIST) });
+const userIdParam = new ZodValidationPipe(idString, 'userId');
 const roomIdParam = new ZodValidationPipe(idString, 'roomId');
 
 /** Room-scoped reads and actions for operators, game backends and room owners. */
@@ -88,5 +100,76 @@ export class RoomOpsController {
     @CurrentIdentity() identity: Identity,
   ): Promise<KickAccepted> {
     return this.ops.kick(roomId, body.userId, identity);
+  }
+
+  @Get('access')
+  @ApiOperation({ summary: "The room's entry rules: mode, allow list, bans (admin or owner)" })
+  @ApiParam({ name: 'roomId' })
+  @ApiOkResponse({ schema: roomAccessSchema })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  readAccess(
+    @Param('roomId', roomIdParam) roomId: string,
+    @CurrentIdentity() identity: Identity,
+  ): Promise<RoomAccessResponse> {
+    return this.ops.readAccess(roomId, identity);
+  }
+
+  @Put('access')
+  @ApiOperation({
+    summary: 'Make the room public or private (admin or owner)',
+    description:
+      'In a private room only the owner and the users in `allow` may enter; others get `FORBIDDEN`. Users already inside stay.',
+  })
+  @ApiParam({ name: 'roomId' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        mode: { type: 'string', enum: [...ACCESS_MODES] },
+        allow: { type: 'array', items: { type: 'string' }, maxItems: MAX_ALLOW_LIST },
+      },
+      required: ['mode', 'allow'],
+    },
+  })
+  @ApiOkResponse({ schema: roomAccessSchema })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  setAccess(
+    @Param('roomId', roomIdParam) roomId: string,
+    @Body(new ZodValidationPipe(accessBody)) body: z.infer<typeof accessBody>,
+    @CurrentIdentity() identity: Identity,
+  ): Promise<RoomAccessResponse> {
+    return this.ops.setAccess(roomId, body.mode, body.allow, identity);
+  }
+
+  @Put('bans/:userId')
+  @ApiOperation({
+    summary: 'Ban a user from the room (admin or owner; never the owner)',
+    description:
+      'A banned user cannot enter (`FORBIDDEN`); if inside, the avatar leaves with reason `kicked` and its socket gets `kicked` and close code 4003.',
+  })
+  @ApiParam({ name: 'roomId' })
+  @ApiParam({ name: 'userId' })
+  @ApiOkResponse({ schema: banSchema })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  ban(
+    @Param('roomId', roomIdParam) roomId: string,
+    @Param('userId', userIdParam) userId: string,
+    @CurrentIdentity() identity: Identity,
+  ): Promise<BanResponse> {
+    return this.ops.ban(roomId, userId, identity);
+  }
+
+  @Delete('bans/:userId')
+  @ApiOperation({ summary: 'Lift a ban (admin or owner)' })
+  @ApiParam({ name: 'roomId' })
+  @ApiParam({ name: 'userId' })
+  @ApiOkResponse({ schema: banSchema })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  unban(
+    @Param('roomId', roomIdParam) roomId: string,
+    @Param('userId', userIdParam) userId: string,
+    @CurrentIdentity() identity: Identity,
+  ): Promise<BanResponse> {
+    return this.ops.unban(roomId, userId, identity);
   }
 }

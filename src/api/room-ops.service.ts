@@ -9,11 +9,15 @@ import { ForbiddenError, NotInRoomError, RoomNotFoundError } from '../protocol/e
 import { RoomEvents } from '../rooms/room-events';
 import { SessionRegistry } from '../rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
+import type { AccessMode } from '../domain/access';
+import { AccessStore } from '../maps/access-store';
 import type {
+  BanResponse,
   KickAccepted,
   LiveRoomSummary,
   LiveRoomsResponse,
   NoticeAccepted,
+  RoomAccessResponse,
   RoomStateResponse,
   RoomSummary,
 } from './api-types';
@@ -36,6 +40,7 @@ export class RoomOpsService {
     private readonly events: RoomEvents,
     private readonly sessions: SessionRegistry,
     private readonly instances: InstancesService,
+    private readonly access: AccessStore,
   ) {}
 
   /** Every room with live players or spectators, on any live instance, most players first. */
@@ -99,6 +104,44 @@ export class RoomOpsService {
     );
   }
 
+  /** The room's entry rules (admin or owner). */
+  async readAccess(roomId: string, by: Identity): Promise<RoomAccessResponse> {
+    await this.requireModerator(roomId, by);
+    return { roomId, ...(await this.access.read(roomId)) };
+  }
+
+  setAccess(roomId: string, mode: AccessMode, allow: string[], by: Identity): Promise<RoomAccessResponse> {
+    return audited(
+      this.log,
+      { actor: by.userId, action: 'room.access', roomId, mode, allow: allow.length },
+      async () => {
+        await this.requireModerator(roomId, by);
+        await this.access.setAccess(roomId, mode, allow);
+        return { roomId, ...(await this.access.read(roomId)) };
+      },
+    );
+  }
+
+  /** Bans the user (stored first, so no enter gets in after); if inside, removes the avatar as a kick does. */
+  ban(roomId: string, userId: string, by: Identity): Promise<BanResponse> {
+    return audited(this.log, { actor: by.userId, action: 'ban', roomId, target: userId }, async () => {
+      const room = await this.requireModerator(roomId, by);
+      if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be banned from it');
+      await this.access.ban(roomId, userId);
+      const kicked = await this.removeAvatar(roomId, userId, by, room);
+      await this.removeWatcher(roomId, userId, kickMessage(roomId, by, room));
+      return { roomId, userId, banned: true, ...(kicked !== null ? { kickedSeq: kicked } : {}) };
+    });
+  }
+
+  unban(roomId: string, userId: string, by: Identity): Promise<BanResponse> {
+    return audited(this.log, { actor: by.userId, action: 'unban', roomId, target: userId }, async () => {
+      await this.requireModerator(roomId, by);
+      await this.access.unban(roomId, userId);
+      return { roomId, userId, banned: false };
+    });
+  }
+
   private async sendNotice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
     await this.requireModerator(roomId, by);
     this.events.requireFanout();
@@ -115,19 +158,23 @@ export class RoomOpsService {
   private async kickAvatar(roomId: string, userId: string, by: Identity): Promise<KickAccepted> {
     const room = await this.requireModerator(roomId, by);
     if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be kicked from it');
+    const seq = await this.removeAvatar(roomId, userId, by, room);
+    if (seq === null) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
+    return { roomId, userId, seq };
+  }
+
+  /** The user's avatar leaves with `kicked` and its socket is told; the seq of the `left`, or null when it had none. */
+  private async removeAvatar(roomId: string, userId: string, by: Identity, room: RoomSummary): Promise<number | null> {
     this.events.requireFanout();
     const holder = await this.state.avatarSession(roomId, userId);
-    if (!holder) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
+    if (!holder) return null;
     const event = await this.locks.withRoomLock(roomId, () =>
       this.state.leave(roomId, userId, holder.sessionId, 'player', 'kicked', holder.instanceId),
     );
     // Null: the avatar left (or changed hands) between the lookup and the lock.
-    if (!event) throw new NotInRoomError(`user ${userId} is not in room ${roomId}`);
+    if (!event) return null;
     this.events.publish(roomId, event);
-    const message =
-      isAdmin(by) && by.userId !== room.owner.userId
-        ? `an admin removed you from room ${roomId}`
-        : `the owner of room ${roomId} removed you from it`;
+    const message = kickMessage(roomId, by, room);
     // The avatar is out either way; a socket that misses this hears NOT_IN_ROOM on its next move.
     await this.sessions
       .kick(roomId, holder, message)
@@ -135,7 +182,25 @@ export class RoomOpsService {
         this.log.warn({ err, room: roomId, user: userId }, "kicked, but the socket's instance could not be told"),
       );
     this.log.info({ room: roomId, user: userId, by: by.userId, seq: event.seq }, 'kicked');
-    return { roomId, userId, seq: event.seq };
+    return event.seq;
+  }
+
+  /**
+   * The user's spectator sessions in the room (they have no avatar to remove), on every live
+   * instance: each is told `kicked` and closed with 4003 like a kicked player, and its close
+   * gives up the seat.
+   */
+  private async removeWatcher(roomId: string, userId: string, message: string): Promise<void> {
+    for (const instanceId of await this.instances.liveIds()) {
+      for (const r of await this.state.sessionsOfInstance(instanceId)) {
+        if (r.roomId !== roomId || r.userId !== userId || r.role !== 'spectator') continue;
+        await this.sessions
+          .kick(roomId, { sessionId: r.sessionId, instanceId }, message)
+          .catch((err: unknown) =>
+            this.log.warn({ err, room: roomId, user: userId }, "banned, but a spectator's instance could not be told"),
+          );
+      }
+    }
   }
 
   private async requireRoom(roomId: string): Promise<RoomSummary> {
@@ -151,4 +216,10 @@ export class RoomOpsService {
       throw new ForbiddenError("only an admin or the room's owner may do this");
     return room;
   }
+}
+
+function kickMessage(roomId: string, by: Identity, room: RoomSummary): string {
+  return isAdmin(by) && by.userId !== room.owner.userId
+    ? `an admin removed you from room ${roomId}`
+    : `the owner of room ${roomId} removed you from it`;
 }

@@ -10,6 +10,7 @@ import type {
   BuiltEvent,
   Direction,
   EnteredEvent,
+  EnterMessage,
   ErrorMessage,
   KickedMessage,
   LeftEvent,
@@ -121,7 +122,7 @@ export class MyRoomClient {
     return this.socket.readyState === 1;
   }
 
-  enter(roomId: string, opts: { as?: Role; resume?: { seq: number } } = {}): Promise<WelcomeMessage> {
+  enter(roomId: string, opts: { as?: Role; resume?: EnterMessage['resume'] } = {}): Promise<WelcomeMessage> {
     return this.request({ type: 'enter', roomId, ...opts }) as unknown as Promise<WelcomeMessage>;
   }
 

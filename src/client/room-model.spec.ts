@@ -10,6 +10,7 @@ function welcome(seq: number, members: Member[] = [ann]): WelcomeMessage {
     type: 'welcome',
     roomId: 'r',
     seq,
+    epoch: 'e1',
     you: { userId: '1', role: 'player', owner: true },
     map,
     members,

@@ -18,6 +18,8 @@ export type ApplyResult = 'applied' | 'stale' | 'gap';
 export class RoomModel {
   roomId = '';
   seq = 0;
+  /** The epoch `seq` counts in (a resume names it, so a server whose room state began again answers afresh). */
+  epoch = '';
   you: WelcomeMessage['you'] = { userId: '', role: 'player', owner: false };
   map: RoomMap = { version: 0, width: 0, height: 0, objects: [] };
   readonly members = new Map<string, Member>();
@@ -53,6 +55,7 @@ export class RoomModel {
   reset(welcome: WelcomeMessage): void {
     this.roomId = welcome.roomId;
     this.seq = welcome.seq;
+    this.epoch = welcome.epoch;
     this.you = welcome.you;
     this.map = welcome.map;
     this.spectators = welcome.spectators ?? 0;

@@ -211,7 +211,7 @@ export class RoomSession {
       if (client === this.client) this.emit('error', e);
     });
     client.on('close', (ev) => this.onClose(client, ev.code, ev.reason));
-    const resume = this.model.isReady && this.model.roomId === this.opts.roomId ? { seq: this.model.seq } : undefined;
+    const resume = this.model.isReady && this.model.roomId === this.opts.roomId ? this.resumePoint() : undefined;
     try {
       await client.enter(this.opts.roomId, { as: this.opts.as ?? 'player', ...(resume ? { resume } : {}) });
     } catch (err) {
@@ -239,11 +239,16 @@ export class RoomSession {
     } else if (result === 'gap') this.resync(client);
   }
 
+  /** Where the model stands: its seq, in its epoch when the server named one. */
+  private resumePoint(): { seq: number; epoch?: string } {
+    return this.model.epoch ? { seq: this.model.seq, epoch: this.model.epoch } : { seq: this.model.seq };
+  }
+
   /** Missed an event: enter again with resume; the fresh welcome replaces the model. */
   private resync(client: MyRoomClient): void {
     if (this.resyncing) return;
     this.resyncing = true;
-    client.enter(this.opts.roomId, { as: this.opts.as ?? 'player', resume: { seq: this.model.seq } }).catch(() => {
+    client.enter(this.opts.roomId, { as: this.opts.as ?? 'player', resume: this.resumePoint() }).catch(() => {
       // The socket is in trouble: closing it lets the reconnect loop take over.
       this.resyncing = false;
       client.close(4000);

@@ -14,6 +14,8 @@ export interface FanoutEvent {
   origin: string;
   /** When the write that took its seq returned on the publishing instance (epoch ms), for the latency metrics. */
   at?: number;
+  /** The epoch of the live state `seq` counts in (state/room-state.port.ts). */
+  epoch?: string;
   /** W3C traceparent of the publish, when the write was traced (sampled): deliveries join its trace. */
   trace?: string;
 }

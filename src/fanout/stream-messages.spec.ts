@@ -23,6 +23,17 @@ describe('stream messages', () => {
     expect(decodeStreamMessage(Buffer.from(body))).toBeNull();
   });
 
+  it("carry the event's epoch in the head, v1 and v2 alike; a head without one reads as before", () => {
+    const one = { origin: 'i-1', roomId: '7', seq: 1, json: '{"type":"moved"}', epoch: 'e2' };
+    expect(decodeStreamMessage(encodeStreamEvent(one))).toEqual([one]);
+    const batch = [
+      { roomId: 'r1', seq: 1, json: '{"type":"moved"}', epoch: 'e2' },
+      { roomId: 'r2', seq: 5, json: '{"type":"left"}' },
+    ];
+    expect(decodeStreamMessage(encodeStreamBatch('i-1', batch))).toEqual(batch.map((e) => ({ ...e, origin: 'i-1' })));
+    expect(decodeStreamMessage(Buffer.from('["i-1","7",1,5]\n{}'))).toBeNull();
+  });
+
   it('v1 (what older releases write) still decodes, its time from the message timestamp', () => {
     const body = encodeStreamEvent({ origin: 'old', roomId: 'r', seq: 3, json: '{"type":"moved"}' });
     expect(decodeStreamMessage(body, 1000)).toEqual([

@@ -9,6 +9,10 @@ import type { ControlMessage } from './fanout.port';
  * JSON texts back to back, each `bytes` long (UTF-8). `atMs` is the event's write time minus the
  * message's AMQP timestamp (or 0 without one).
  *
+ * Both heads may end with the event's epoch (v1: a fourth element; v2: a fifth in each entry): the
+ * epoch of the live state its seq counts in, which is how a receiver learns that a room's state was
+ * lost and began again (rooms/room-channels.ts). A head without it is read as before.
+ *
  * Either way receivers read only the head to route and order events, and hand each event's bytes
  * to sockets without parsing them again. A v1 head starts with a string and a v2 head with the
  * number 2, so one decoder reads both; a release that reads only v1 drops v2 messages as
@@ -27,6 +31,8 @@ export interface StreamEvent {
   json: string;
   /** Write time (epoch ms), when the message carries one. */
   at?: number;
+  /** The epoch `seq` counts in, when the publisher said. */
+  epoch?: string;
   /** The publish's traceparent (from the `x-myroom-trace` header). */
   trace?: string;
 }
@@ -61,7 +67,8 @@ export function attachTraces(events: StreamEvent[], headers: Record<string, unkn
 const BATCH_VERSION = 2;
 
 export function encodeStreamEvent(e: StreamEvent): Buffer {
-  return Buffer.from(`${JSON.stringify([e.origin, e.roomId, e.seq])}\n${e.json}`);
+  const head = e.epoch !== undefined ? [e.origin, e.roomId, e.seq, e.epoch] : [e.origin, e.roomId, e.seq];
+  return Buffer.from(`${JSON.stringify(head)}\n${e.json}`);
 }
 
 /** One v2 message for `events` (all of `origin`), their times relative to `timestamp`. */
@@ -70,12 +77,15 @@ export function encodeStreamBatch(
   events: readonly Omit<StreamEvent, 'origin'>[],
   timestamp?: number,
 ): Buffer {
-  const entries = events.map((e) => [
-    e.roomId,
-    e.seq,
-    Buffer.byteLength(e.json),
-    e.at !== undefined && timestamp !== undefined ? e.at - timestamp : 0,
-  ]);
+  const entries = events.map((e) => {
+    const entry = [
+      e.roomId,
+      e.seq,
+      Buffer.byteLength(e.json),
+      e.at !== undefined && timestamp !== undefined ? e.at - timestamp : 0,
+    ];
+    return e.epoch !== undefined ? [...entry, e.epoch] : entry;
+  });
   return Buffer.from(`${JSON.stringify([BATCH_VERSION, origin, entries])}\n${events.map((e) => e.json).join('')}`);
 }
 
@@ -100,10 +110,13 @@ export function decodeStreamMessage(content: Buffer, timestamp?: number): Stream
 }
 
 function v1Event(head: unknown[], content: Buffer, start: number): StreamEvent | null {
-  if (head.length !== 3) return null;
-  const [origin, roomId, seq] = head;
+  if (head.length !== 3 && head.length !== 4) return null;
+  const [origin, roomId, seq, epoch] = head;
   if (typeof origin !== 'string' || typeof roomId !== 'string' || typeof seq !== 'number') return null;
-  return { origin, roomId, seq, json: content.toString('utf8', start) };
+  if (epoch !== undefined && typeof epoch !== 'string') return null;
+  const e: StreamEvent = { origin, roomId, seq, json: content.toString('utf8', start) };
+  if (epoch !== undefined) e.epoch = epoch;
+  return e;
 }
 
 function decodeBatch(
@@ -117,12 +130,14 @@ function decodeBatch(
   const events: StreamEvent[] = [];
   let offset = start;
   for (const entry of entries as unknown[]) {
-    if (!Array.isArray(entry) || entry.length !== 4) return null;
-    const [roomId, seq, bytes, atMs] = entry as unknown[];
+    if (!Array.isArray(entry) || (entry.length !== 4 && entry.length !== 5)) return null;
+    const [roomId, seq, bytes, atMs, epoch] = entry as unknown[];
     if (typeof roomId !== 'string' || typeof seq !== 'number' || typeof bytes !== 'number' || typeof atMs !== 'number')
       return null;
+    if (epoch !== undefined && typeof epoch !== 'string') return null;
     if (bytes < 0 || offset + bytes > content.length) return null;
     const e: StreamEvent = { origin, roomId, seq, json: content.toString('utf8', offset, offset + bytes) };
+    if (epoch !== undefined) e.epoch = epoch;
     if (timestamp !== undefined) e.at = timestamp + atMs;
     events.push(e);
     offset += bytes;

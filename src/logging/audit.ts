@@ -6,7 +6,16 @@ import type { Logger } from './logger';
  * or keeps access (tokens issued, refreshed, expired).
  */
 export type AuditAction =
-  'build' | 'kick' | 'ban' | 'notice' | 'drain' | 'access.dev-token' | 'access.refresh' | 'access.expired';
+  | 'build'
+  | 'kick'
+  | 'ban'
+  | 'unban'
+  | 'room.access'
+  | 'notice'
+  | 'drain'
+  | 'access.dev-token'
+  | 'access.refresh'
+  | 'access.expired';
 
 /** What is being done, by whom: everything an audit line says but its outcome. */
 export interface AuditIntent {

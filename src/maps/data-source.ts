@@ -4,9 +4,15 @@ import type { AppConfig } from '../config/config';
 import { ENTITIES } from './entities';
 import { InitSchema1764000000000 } from './migrations/1764000000000-InitSchema';
 import { ChatLines1765000000000 } from './migrations/1765000000000-ChatLines';
+import { RoomAccess1765100000000 } from './migrations/1765100000000-RoomAccess';
 import { RoomHistory1766000000000 } from './migrations/1766000000000-RoomHistory';
 
-export const MIGRATIONS = [InitSchema1764000000000, ChatLines1765000000000, RoomHistory1766000000000];
+export const MIGRATIONS = [
+  InitSchema1764000000000,
+  ChatLines1765000000000,
+  RoomAccess1765100000000,
+  RoomHistory1766000000000,
+];
 
 /**
  * The durable store: MySQL in services mode, an SQLite file (better-sqlite3) in embedded mode, with

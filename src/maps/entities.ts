@@ -81,4 +81,28 @@ export class ChatLineEntity {
   @Column({ type: 'varchar', length: 32 }) at!: string;
 }
 
-export const ENTITIES = [UserEntity, GameEntity, LibraryEntryEntity, RoomEntity, MapObjectEntity, ChatLineEntity];
+/** Who may enter a room (domain/access.ts): its mode; a room without a row is public. */
+@Entity('room_access')
+export class RoomAccessEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64, name: 'room_id' }) roomId!: string;
+  @Column({ type: 'varchar', length: 16 }) mode!: string;
+}
+
+/** A user on a room's allow list (`allow`) or banned from it (`ban`). */
+@Entity('room_access_users')
+export class RoomAccessUserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64, name: 'room_id' }) roomId!: string;
+  @PrimaryColumn({ type: 'varchar', length: 64, name: 'user_id' }) userId!: string;
+  @PrimaryColumn({ type: 'varchar', length: 8 }) kind!: 'allow' | 'ban';
+}
+
+export const ENTITIES = [
+  UserEntity,
+  GameEntity,
+  LibraryEntryEntity,
+  RoomEntity,
+  MapObjectEntity,
+  ChatLineEntity,
+  RoomAccessEntity,
+  RoomAccessUserEntity,
+];

@@ -25,10 +25,13 @@ type LeaseState = 'unregistered' | 'held' | 'lost';
 export class InstanceLease implements WriteFence {
   private state: LeaseState = 'unregistered';
   private epoch?: string;
+  /** The data epoch (presence-store.port.ts) read when the lease was taken. */
+  private dataEpoch?: string;
   private lastRenewStart = 0;
   private renewing = false;
   private timer?: NodeJS.Timeout;
   private readonly lostHandlers: ((reason: string) => void)[] = [];
+  private readonly dataLostHandlers: (() => void)[] = [];
 
   constructor(
     private readonly store: PresenceStore,
@@ -56,6 +59,15 @@ export class InstanceLease implements WriteFence {
   }
 
   /**
+   * The lease vanished together with all the shared data (Redis flushed, or restarted empty): we
+   * did not stall, nobody reaped us, our sessions are still ours. Writes are refused until the
+   * handler takes the lease again (tryAcquire) and puts our avatars back.
+   */
+  onDataLost(handler: () => void): void {
+    this.dataLostHandlers.push(handler);
+  }
+
+  /**
    * Takes the lease under a fresh epoch (a new incarnation) and starts the heartbeat, unless the
    * lease key is still held: by this INSTANCE_ID's previous process until its lease expires, or
    * by another live process wrongly sharing the INSTANCE_ID. Returns the epoch, or undefined.
@@ -63,8 +75,11 @@ export class InstanceLease implements WriteFence {
   async tryAcquire(): Promise<string | undefined> {
     const started = Date.now();
     const epoch = `${started.toString(36)}.${randomBytes(6).toString('hex')}`;
+    // Read first: should the data be lost right after, the lease goes with it and we notice.
+    const dataEpoch = await this.store.dataEpoch();
     if (!(await this.store.acquireLease(this.instanceId, epoch, this.ttlMs))) return undefined;
     this.epoch = epoch;
+    this.dataEpoch = dataEpoch;
     this.lastRenewStart = started;
     this.state = 'held';
     this.timer ??= setInterval(() => void this.renew(), this.heartbeatMs);
@@ -97,6 +112,7 @@ export class InstanceLease implements WriteFence {
       const ok = await this.store.renewLease(this.instanceId, epoch, this.ttlMs);
       if (epoch !== this.epoch) return;
       if (ok) this.lastRenewStart = started;
+      else if ((await this.store.dataEpoch()) !== this.dataEpoch && epoch === this.epoch) this.dataLost();
       else this.lose('the lease expired or was taken over');
     } catch (err) {
       // The TTL counts from when the last successful renewal was sent.
@@ -108,6 +124,14 @@ export class InstanceLease implements WriteFence {
     } finally {
       this.renewing = false;
     }
+  }
+
+  private dataLost(): void {
+    if (this.state !== 'held') return;
+    this.state = 'lost';
+    this.log.error({ epoch: this.epoch }, 'the shared state was lost (Redis flushed or restarted empty): rebuilding');
+    this.epoch = undefined;
+    for (const h of this.dataLostHandlers) h();
   }
 
   private lose(reason: string): void {

@@ -53,6 +53,10 @@ describe('PresenceService', () => {
         await state.leave(r.roomId, r.userId, r.sessionId, r.role, 'timeout', instanceId);
         removed(r);
       },
+      async restoreSeats() {
+        calls.push('restore seats');
+        return 0;
+      },
     } as unknown as RoomsService;
     const sessions = {
       abandonAll() {
@@ -129,6 +133,20 @@ describe('PresenceService', () => {
     expect(calls).toEqual(['abandon all']);
     expect(lease.current().epoch).not.toBe(first);
     expect((await store.registeredInstances()).get('me')).toBe(lease.current().epoch);
+  });
+
+  it('when its lease vanished with all the shared data (a new data epoch), keeps its sessions and restores its seats', async () => {
+    await service.onApplicationBootstrap();
+    const first = lease.current().epoch;
+    const dataLost = new Promise<void>((resolve) => lease.onDataLost(resolve));
+    // What a flush does: the lease is gone, and the data epoch is another one.
+    jest.spyOn(store, 'dataEpoch').mockResolvedValue('after-the-flush');
+    await store.releaseLease('me', first);
+    lease.reportFenced();
+    await dataLost;
+    await waitFor(async () => lease.held && calls.length > 0);
+    expect(calls).toEqual(['restore seats']);
+    expect(lease.current().epoch).not.toBe(first);
   });
 });
 

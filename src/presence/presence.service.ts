@@ -55,6 +55,11 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         this.recovering = undefined;
       });
     });
+    this.lease.onDataLost(() => {
+      this.recovering ??= this.rebuild().finally(() => {
+        this.recovering = undefined;
+      });
+    });
     await this.register();
     this.scheduleScan();
   }
@@ -108,6 +113,28 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
       } catch (err) {
         this.log.warn({ err, attempt }, 'could not register again; retrying');
         await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 2000, factor: 2 })); // 100-200 ms, doubling up to 1-2 s
+      }
+    }
+  }
+
+  /**
+   * The shared state was lost (Redis flushed or restarted empty) under live sessions: the data
+   * epoch changed, and with it every room's. Our sessions are still ours, so rather than drop them
+   * we take a lease again and put each one back into its room (an avatar re-enters on the spawn
+   * cell); the room channels send every client the room afresh in the new epoch
+   * (rooms/room-channels.ts). If the lease cannot be taken (another process holds our id), fall
+   * back to dropping everything, as for a lost lease.
+   */
+  private async rebuild(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        if (!(await this.lease.tryAcquire())) return await this.recover();
+        const seats = await this.rooms.restoreSeats();
+        this.log.warn({ seats }, 'serving again under a new data epoch; every local seat restored');
+        return;
+      } catch (err) {
+        this.log.warn({ err, attempt }, 'could not rebuild after the shared state was lost; retrying');
+        await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 2000, factor: 2 }));
       }
     }
   }

@@ -31,7 +31,27 @@ export const enterSchema = z.object({
   id: requestId,
   roomId: idString,
   as: z.enum(ROLES).default('player'),
-  resume: z.object({ seq: z.number().int().min(0) }).optional(),
+  /**
+   * From a seq (in `epoch`, when the client knows it: the `epoch` of its welcome), or from a time
+   * (ISO-8601 with an offset or Z): the events after it when the room's log still holds them.
+   */
+  // One object rather than a union, so that a bad field is named (`resume.seq`), not just `resume`.
+  resume: z
+    .strictObject({
+      seq: z.number().int().min(0).optional(),
+      epoch: z.string().min(1).max(64).optional(),
+      time: z.iso.datetime({ offset: true }).optional(),
+    })
+    .superRefine((r, ctx) => {
+      if ((r.seq === undefined) === (r.time === undefined))
+        ctx.addIssue({ code: 'custom', message: 'give either seq or time', path: ['seq'] });
+      else if (r.time !== undefined && r.epoch !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'epoch goes with seq, not time', path: ['epoch'] });
+    })
+    .transform((r): { seq: number; epoch?: string } | { time: string } =>
+      r.time !== undefined ? { time: r.time } : { seq: r.seq!, ...(r.epoch !== undefined ? { epoch: r.epoch } : {}) },
+    )
+    .optional(),
 });
 
 export const moveSchema = z.object({
@@ -148,6 +168,8 @@ export interface WelcomeMessage {
   id?: string;
   roomId: string;
   seq: number;
+  /** Changes when the room's live state was lost and began again; `seq` counts within one epoch. */
+  epoch: string;
   you: { userId: string; role: Role; owner: boolean };
   map: RoomMap;
   members: Member[];

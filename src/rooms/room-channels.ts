@@ -27,6 +27,21 @@ const RECENT_EVENTS = 256;
 const MAX_PENDING = 10_000;
 /** How long an out-of-order event waits for the missing ones before we read them from the log. */
 const GAP_REPAIR_MS = 150;
+/** How long a failed fresh welcome of a new epoch (Redis not back yet) waits before it is tried again. */
+const REWELCOME_RETRY_MS = 500;
+/** A seat's `sinceSeq` while its session waits for the welcome of a new epoch: no event passes it. */
+const AWAITING_WELCOME = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Sends `sessions` the room afresh (a `welcome` with `resumed: false`) when the room began a new
+ * epoch, from one read of the room, and answers that read's seq and epoch. `released` is the last
+ * seq the channel released meanwhile: the read must not be older than it.
+ */
+export type EpochWelcome = (
+  roomId: string,
+  sessions: ClientSession[],
+  released: () => number | undefined,
+) => Promise<{ seq: number; epoch: string }>;
 
 /**
  * The local clients of one room and the order they see its events in.
@@ -35,10 +50,22 @@ const GAP_REPAIR_MS = 150;
  * fan-out, possibly late, twice, or out of order). A channel releases them strictly in `seq`
  * order, drops duplicates, and when a gap does not fill by itself it reads the missing events from
  * the room's log. Each event is serialized once and the same string goes to every socket.
+ *
+ * Seqs count within an epoch (state/room-state.port.ts). An event of an epoch the channel has not
+ * seen means the room's state was lost and began again, its seqs from 0: the channel forgets the
+ * old order (a gap it waited on will never fill), holds the new epoch's events back, sends each
+ * of its clients the room afresh, then releases the held events after that welcome's seq. Late
+ * events of an epoch it left behind are dropped.
  */
 class RoomChannel {
   /** Last seq released to clients; undefined until the first local welcome anchors it. */
   lastSeq: number | undefined;
+  /** The epoch of `lastSeq`, and those left behind. */
+  epoch: string | undefined;
+  private readonly retired = new Set<string>();
+  /** Sessions waiting for the fresh welcome of the current epoch. */
+  private readonly awaiting = new Set<ClientSession>();
+  private rewelcoming = false;
   readonly sessions = new Set<ClientSession>();
   /** Sessions between their enter and their welcome: they keep the channel alive. */
   joining = 0;
@@ -52,11 +79,16 @@ class RoomChannel {
 
   constructor(
     readonly roomId: string,
-    private readonly repair: (roomId: string, afterSeq: number) => Promise<SeqEvent[] | null>,
+    private readonly repair: (roomId: string, afterSeq: number, epoch?: string) => Promise<SeqEvent[] | null>,
+    private readonly rewelcome: () => EpochWelcome | undefined,
     private readonly log: Logger,
   ) {}
 
   accept(ev: PendingEvent): void {
+    if (ev.epoch !== undefined && ev.epoch !== this.epoch) {
+      if (this.retired.has(ev.epoch)) return; // late, from an epoch this room left behind
+      if (this.epoch !== undefined) this.beginEpoch(ev.epoch);
+    }
     if (this.lastSeq !== undefined && ev.seq <= this.lastSeq) {
       // Our own write, already released from the room log (a catch-up read got to it before the
       // publish did): its requester saw the event without its request id, so answer it now.
@@ -69,10 +101,12 @@ class RoomChannel {
     this.drain();
   }
 
-  anchor(seq: number): void {
+  anchor(seq: number, epoch: string): void {
     if (this.lastSeq !== undefined) return;
     this.lastSeq = seq;
-    for (const s of this.pending.keys()) if (s <= seq) this.pending.delete(s);
+    this.epoch = epoch;
+    for (const [s, e] of this.pending)
+      if (s <= seq || (e.epoch !== undefined && e.epoch !== epoch)) this.pending.delete(s);
     this.drain();
     if (this.resyncOnAnchor) {
       this.resyncOnAnchor = false;
@@ -86,9 +120,27 @@ class RoomChannel {
     else void this.catchUp();
   }
 
+  /**
+   * A session's welcome was read in `epoch`: a new one begins the epoch here (its state was lost
+   * and this enter was the first to notice); one this room left behind is made good with a fresh
+   * welcome. True when the session is in step with the channel.
+   */
+  welcomedIn(session: ClientSession, epoch: string): boolean {
+    if (this.epoch === undefined || epoch === this.epoch) return true;
+    if (!this.retired.has(epoch)) {
+      this.beginEpoch(epoch);
+      return true;
+    }
+    this.sessions.add(session);
+    this.awaitWelcome(session);
+    this.startRewelcome();
+    return false;
+  }
+
   /** Adds a session whose welcome was taken at `sinceSeq`, and sends what it missed since. */
   join(session: ClientSession, sinceSeq: number): void {
     this.sessions.add(session);
+    this.awaiting.delete(session);
     if (this.lastSeq === undefined || this.lastSeq <= sinceSeq) return;
     const missed = this.recent.filter((e) => e.seq > sinceSeq);
     if (missed.length && missed[0].seq !== sinceSeq + 1) {
@@ -109,9 +161,75 @@ class RoomChannel {
     clearTimeout(this.gapTimer);
   }
 
+  seen(epoch: string): void {
+    if (this.epoch !== undefined && epoch !== this.epoch && !this.retired.has(epoch)) this.beginEpoch(epoch);
+  }
+
+  forget(session: ClientSession): void {
+    this.sessions.delete(session);
+    this.awaiting.delete(session);
+  }
+
+  /** The room's state was lost and began again under `epoch`: start its order afresh (see the class comment). */
+  private beginEpoch(epoch: string): void {
+    this.log.warn(
+      { room: this.roomId, from: this.epoch, to: epoch, lastSeq: this.lastSeq },
+      "the room's live state began a new epoch: sending its clients the room afresh",
+    );
+    if (this.epoch !== undefined) this.retired.add(this.epoch);
+    this.epoch = epoch;
+    this.lastSeq = undefined;
+    for (const [s, e] of this.pending) if (e.epoch !== epoch) this.pending.delete(s);
+    this.recent.length = 0;
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+    this.resyncOnAnchor = false;
+    for (const s of this.sessions) this.awaitWelcome(s);
+    if (this.awaiting.size > 0) this.startRewelcome();
+  }
+
+  private awaitWelcome(session: ClientSession): void {
+    // Nothing reaches the session until its fresh welcome says from which seq on.
+    if (session.seat) session.seat.sinceSeq = AWAITING_WELCOME;
+    this.awaiting.add(session);
+  }
+
+  private startRewelcome(): void {
+    if (this.rewelcoming || this.disposed) return;
+    const send = this.rewelcome();
+    if (!send) return;
+    this.rewelcoming = true;
+    void this.runRewelcome(send);
+  }
+
+  private async runRewelcome(send: EpochWelcome): Promise<void> {
+    while (this.awaiting.size > 0 && !this.disposed) {
+      const sessions = [...this.awaiting];
+      this.awaiting.clear();
+      let read: { seq: number; epoch: string };
+      try {
+        read = await send(this.roomId, sessions, () => this.lastSeq);
+      } catch (err) {
+        this.log.warn({ err, room: this.roomId }, 'could not send the room afresh in its new epoch; retrying');
+        for (const s of sessions) if (this.sessions.has(s)) this.awaiting.add(s);
+        await new Promise((r) => setTimeout(r, REWELCOME_RETRY_MS));
+        continue;
+      }
+      if (read.epoch !== this.epoch) {
+        // Lost again meanwhile (or read before the epoch we switched to): the next round reads anew.
+        if (!this.retired.has(read.epoch)) this.beginEpoch(read.epoch);
+        for (const s of sessions) if (this.sessions.has(s)) this.awaiting.add(s);
+        continue;
+      }
+      this.anchor(read.seq, read.epoch);
+      for (const s of sessions) if (this.sessions.has(s) && s.seat) this.join(s, read.seq);
+    }
+    this.rewelcoming = false;
+  }
+
   private async catchUp(): Promise<void> {
     try {
-      const events = await this.repair(this.roomId, this.lastSeq!);
+      const events = await this.repair(this.roomId, this.lastSeq!, this.epoch);
       // null: the log no longer reaches back; the next event's gap repair skips ahead.
       if (events && !this.disposed) for (const e of events) this.accept(e);
     } catch (err) {
@@ -135,7 +253,7 @@ class RoomChannel {
     const from = this.lastSeq;
     try {
       if (from === undefined || this.pending.size === 0) return;
-      const events = await this.repair(this.roomId, from);
+      const events = await this.repair(this.roomId, from, this.epoch);
       if (events === null) {
         // The log no longer reaches back: skip to what we have; clients see the gap and may resume.
         const oldest = Math.min(...this.pending.keys());
@@ -200,6 +318,7 @@ class RoomChannel {
 export class RoomChannels implements OnModuleDestroy {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly watchers: { watch: (roomId: string) => void; unwatch: (roomId: string) => void }[] = [];
+  private epochWelcome?: EpochWelcome;
   private readonly stopCounting = countRoomsWith(() => this.counts());
 
   constructor(
@@ -211,6 +330,11 @@ export class RoomChannels implements OnModuleDestroy {
     this.stopCounting();
   }
 
+  /** Who sends a room's clients the room afresh when it began a new epoch (lagging-welcome.ts). */
+  onNewEpoch(send: EpochWelcome): void {
+    this.epochWelcome = send;
+  }
+
   onRoomWatched(watch: (roomId: string) => void, unwatch: (roomId: string) => void): void {
     this.watchers.push({ watch, unwatch });
   }
@@ -219,24 +343,33 @@ export class RoomChannels implements OnModuleDestroy {
   beginJoin(roomId: string): void {
     let ch = this.channels.get(roomId);
     if (!ch) {
-      ch = new RoomChannel(roomId, (r, after) => this.state.eventsSince(r, after), this.log);
+      ch = new RoomChannel(
+        roomId,
+        (r, after, epoch) => this.state.eventsSince(r, after, epoch),
+        () => this.epochWelcome,
+        this.log,
+      );
       this.channels.set(roomId, ch);
       for (const w of this.watchers) w.watch(roomId);
     }
     ch.joining++;
   }
 
-  join(session: ClientSession, roomId: string, welcomeSeq: number): void {
+  join(session: ClientSession, roomId: string, welcomeSeq: number, epoch: string): void {
     const ch = this.channels.get(roomId);
     if (!ch) throw new Error(`join without beginJoin for room ${roomId}`);
     ch.joining--;
-    ch.anchor(welcomeSeq);
+    if (!ch.welcomedIn(session, epoch)) return;
+    ch.anchor(welcomeSeq, epoch);
     ch.join(session, welcomeSeq);
   }
 
   /** A session that was sent the room afresh at `seq` (it lagged): the events after it that went by meanwhile. */
-  rejoin(session: ClientSession, roomId: string, seq: number): void {
-    this.channels.get(roomId)?.join(session, seq);
+  rejoin(session: ClientSession, roomId: string, seq: number, epoch: string): void {
+    const ch = this.channels.get(roomId);
+    if (!ch?.welcomedIn(session, epoch)) return;
+    ch.anchor(seq, epoch);
+    ch.join(session, seq);
   }
 
   abandon(roomId: string): void {
@@ -249,13 +382,18 @@ export class RoomChannels implements OnModuleDestroy {
   leave(session: ClientSession, roomId: string): void {
     const ch = this.channels.get(roomId);
     if (!ch) return;
-    ch.sessions.delete(session);
+    ch.forget(session);
     this.disposeIfIdle(ch);
   }
 
   /** An event of `roomId`, from this instance or another; ignored when nobody here watches the room. */
   deliver(roomId: string, event: DeliveredEvent, replyTo?: ReplyTo): void {
     this.channels.get(roomId)?.accept(replyTo ? { ...event, replyTo } : event);
+  }
+
+  /** The room's state is in `epoch` now (it was rebuilt): a channel still in an older one begins it. */
+  epochSeen(roomId: string, epoch: string): void {
+    this.channels.get(roomId)?.seen(epoch);
   }
 
   /** The fan-out may have missed events of `roomId` (its subscription just started): catch up from the log. */

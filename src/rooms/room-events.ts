@@ -51,19 +51,21 @@ export class RoomEvents implements OnModuleInit {
     const span = tracingActive()
       ? producerSpan('fanout publish', { [ATTR.room]: roomId, [ATTR.seq]: event.seq })
       : undefined;
-    this.fanout.publish({ roomId, seq: event.seq, json: event.json, at, trace: span?.traceparent }).then(
-      () => span?.end(),
-      (err: unknown) => {
-        span?.end(err);
-        this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed');
-      },
-    );
+    this.fanout
+      .publish({ roomId, seq: event.seq, json: event.json, epoch: event.epoch, at, trace: span?.traceparent })
+      .then(
+        () => span?.end(),
+        (err: unknown) => {
+          span?.end(err);
+          this.log.warn({ err, room: roomId, seq: event.seq }, 'fan-out publish failed');
+        },
+      );
     // Buffered and written later in batches: never a wait, nor a failure, of the write above.
     this.timeline.record(roomId, event, at);
   }
 
   private deliverRemote(e: FanoutEvent): void {
-    this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, at: e.at, remote: true });
+    this.channels.deliver(e.roomId, { seq: e.seq, json: e.json, epoch: e.epoch, at: e.at, remote: true });
   }
 
   /** Refuses a write up front while the broker is away, so nothing is written that other instances would miss. */

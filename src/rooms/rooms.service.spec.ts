@@ -24,6 +24,7 @@ import { ClientSession } from './client-session';
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
+import { AccessStore } from '../maps/access-store';
 import { ChatStore } from '../maps/chat-store';
 import { ChatService } from './chat/chat.service';
 import { HistoryStore } from '../maps/history-store';
@@ -99,6 +100,7 @@ describe(RoomsService.name, () => {
       roomMaps,
       new ChatService(config, state, log, chatStore, events),
       new ReplayService(history, chatStore, roomMaps),
+      new AccessStore(ds, store),
     );
     registry.onModuleInit();
     events.onModuleInit();

@@ -2,6 +2,8 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { audited } from '../logging/audit';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
+import { mayEnter } from '../domain/access';
+import { AccessStore } from '../maps/access-store';
 import { MapStore } from '../maps/map-store';
 import {
   BlockedError,
@@ -74,6 +76,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     private readonly roomMaps: RoomMaps,
     private readonly chat: ChatService,
     private readonly replays: ReplayService,
+    private readonly access: AccessStore,
   ) {}
 
   onModuleInit(): void {
@@ -87,6 +90,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
+    await this.requireEntry(roomId, ownerId, session);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     this.replays.stop(session);
     if (session.seat) await this.leaveRoom(session, 'leave');
@@ -105,19 +109,27 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       return;
     }
 
-    const missed = msg.resume ? await this.state.eventsSince(roomId, msg.resume.seq).catch(() => null) : undefined;
+    const missed = msg.resume ? await this.missedSince(roomId, msg.resume, result.epoch) : undefined;
     session.seat = { roomId, role, sinceSeq: result.seq };
     const welcome = welcomeFor(
       session,
       role,
       ownerId,
-      { roomId, seq: result.seq, map: result.map, members: result.members, spectators: result.spectators, chat },
+      {
+        roomId,
+        seq: result.seq,
+        epoch: result.epoch,
+        map: result.map,
+        members: result.members,
+        spectators: result.spectators,
+        chat,
+      },
       msg.id,
     );
     if (missed !== undefined) welcome.resumed = missed !== null;
     session.send(JSON.stringify(welcome));
     if (missed) for (const e of missed) if (e.seq <= result.seq) session.send(e.json);
-    this.channels.join(session, roomId, result.seq);
+    this.channels.join(session, roomId, result.seq, result.epoch);
     session.log.info({ room: roomId, role, seq: result.seq, replaced: !!result.replaced }, 'entered');
 
     if (result.event) this.events.publish(roomId, result.event);
@@ -164,6 +176,37 @@ export class RoomsService implements OnModuleInit, AvatarExit {
         spawn = err.map ? spawnOn(err.map) : undefined;
         this.spawns.delete(roomId);
       }
+    }
+  }
+
+  /** The owner's rules (domain/access.ts), read afresh from the SQL store so a change applies at once. */
+  private async requireEntry(roomId: string, ownerId: string, session: ClientSession): Promise<void> {
+    const verdict = mayEnter(await this.access.read(roomId), ownerId, session.identity.userId);
+    if (verdict.ok) return;
+    throw new ForbiddenError(
+      verdict.reason === 'banned'
+        ? 'you are banned from this room'
+        : 'this room is private: only invited users may enter',
+    );
+  }
+
+  /**
+   * What a resuming client missed, from its last seq or from a time, or null when that cannot be
+   * told exactly: the log no longer reaches back, or the client counted in another epoch (the room's
+   * state was lost and began again since; its seq would name other events). Null gets it a fresh
+   * welcome (`resumed: false`), never a wrong delta.
+   */
+  private async missedSince(
+    roomId: string,
+    resume: NonNullable<EnterMessage['resume']>,
+    epoch: string,
+  ): Promise<SeqEvent[] | null> {
+    try {
+      if ('time' in resume) return (await this.state.eventsAfterTime(roomId, Date.parse(resume.time)))?.events ?? null;
+      if (resume.epoch !== undefined && resume.epoch !== epoch) return null;
+      return await this.state.eventsSince(roomId, resume.seq, epoch);
+    } catch {
+      return null;
     }
   }
 
@@ -293,6 +336,27 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     this.sessions.unseat(session);
     session.log.info({ room: seat.roomId, reason }, 'left');
     if (event) this.events.publish(seat.roomId, event);
+  }
+
+  // ---- the shared state was lost (presence/) -----------------------------------------------------
+
+  /**
+   * Puts every local session back into its room after the live state was lost (a new epoch):
+   * players get an avatar again, spectators their seat. Each room's channel is told of the epoch,
+   * so its clients get the room afresh even when nothing here writes an event (spectators only).
+   * Answers how many seats were restored; a seat that fails is left for the caller's retry.
+   */
+  async restoreSeats(): Promise<number> {
+    let restored = 0;
+    for (const session of this.sessions.seated()) {
+      const seat = session.seat!;
+      const result = await this.enterState(session, seat.roomId, seat.role);
+      if (!result || session.seat !== seat) continue;
+      restored++;
+      this.channels.epochSeen(seat.roomId, result.epoch);
+      if (result.event) this.events.publish(seat.roomId, result.event);
+    }
+    return restored;
   }
 
   // ---- avatars of dead instances (presence/) --------------------------------------------------

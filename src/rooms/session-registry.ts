@@ -85,6 +85,11 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.sessions.size;
   }
 
+  /** The local sessions that sit in a room. */
+  seated(): ClientSession[] {
+    return [...this.sessions.values()].filter((s) => s.seat !== undefined);
+  }
+
   find(sessionId: string): ClientSession | undefined {
     return this.sessions.get(sessionId);
   }

@@ -5,6 +5,7 @@ import type { ClientSession } from './client-session';
 export interface WelcomeRoom {
   roomId: string;
   seq: number;
+  epoch: string;
   map: RoomMap;
   members: Member[];
   spectators: number;
@@ -25,6 +26,7 @@ export function welcomeFor(
     ...(requestId !== undefined ? { id: requestId } : {}),
     roomId: room.roomId,
     seq: room.seq,
+    epoch: room.epoch,
     you: { userId, role, owner: ownerId === userId },
     map: room.map,
     members: room.members,

@@ -1,5 +1,6 @@
 import type { PresenceStore } from './presence-store.port';
 import type { RoomStateStore, SessionRecord } from './room-state.port';
+import { newEpoch } from './memory-room-state';
 
 /**
  * Leases and the registry of instances in this process, beside the memory room state whose
@@ -11,8 +12,14 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly leases = new Map<string, { epoch: string; expiresAt: number }>();
   private readonly registry = new Map<string, string>();
   private readonly claims = new Map<string, number>();
+  private readonly epoch = newEpoch();
 
   constructor(private readonly state: Pick<RoomStateStore, 'sessionsOfInstance'>) {}
+
+  /** In one process the data is never lost without the process: one epoch for its life. */
+  async dataEpoch(): Promise<string> {
+    return this.epoch;
+  }
 
   async acquireLease(instanceId: string, epoch: string, ttlMs: number): Promise<boolean> {
     if (this.liveEpoch(instanceId) !== undefined) return false;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
 import { pushTargets } from '../domain/free-cell';
 import { type Cell, occupancy } from '../domain/map';
@@ -7,7 +8,9 @@ import {
   type ChatLine,
   type EnterParams,
   type EnterResult,
+  type EventsAfter,
   type LiveRoom,
+  completeSince,
   MapChangedError,
   type MoveResult,
   type NoticeAuthor,
@@ -28,8 +31,8 @@ interface RoomRecord {
   /** The cached map as sent to clients, its version and the grid the step rule reads; absent until cached. */
   cached?: Grid & { json: string; version: number };
   seq: number;
-  /** The last `logLength` events, oldest first, seqs consecutive. */
-  log: SeqEvent[];
+  /** The last `logLength` events, oldest first, seqs consecutive, each with when it was logged (ms). */
+  log: (SeqEvent & { atMs: number })[];
 }
 
 /**
@@ -43,8 +46,10 @@ interface RoomRecord {
  *
  * Everything is lost when the process stops, which is what the room state is for: maps are durable
  * in the database and are cached again on the next enter; avatars belong to live sockets only.
+ * That is why each process has an epoch of its own: its seqs start again from 0.
  */
 export class MemoryRoomState implements RoomStateStore {
+  readonly epoch = newEpoch();
   private readonly rooms = new Map<string, RoomRecord>();
   /** instanceId → sessionId → record (what instance:{I}:sessions holds in Redis). */
   private readonly instances = new Map<string, Map<string, SessionRecord>>();
@@ -170,7 +175,7 @@ export class MemoryRoomState implements RoomStateStore {
 
   async readRoom(roomId: string): Promise<LiveRoom> {
     const room = this.rooms.get(roomId);
-    if (!room) return { seq: 0, map: null, members: [], spectators: 0 };
+    if (!room) return { seq: 0, epoch: this.epoch, map: null, members: [], spectators: 0 };
     return { ...this.read(room), map: room.cached ? (JSON.parse(room.cached.json) as RoomMap) : null };
   }
 
@@ -188,12 +193,18 @@ export class MemoryRoomState implements RoomStateStore {
     return held ? { ...held } : null;
   }
 
-  async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {
+  async eventsSince(roomId: string, afterSeq: number, epoch?: string): Promise<SeqEvent[] | null> {
     const room = this.rooms.get(roomId);
-    if (!room || afterSeq >= room.seq) return [];
-    const events = room.log.filter((e) => e.seq > afterSeq);
-    if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
-    return events.map((e) => ({ ...e }));
+    const events = (room?.log ?? []).filter((e) => e.seq > afterSeq).map((e) => this.logged(e));
+    return completeSince(afterSeq, room?.seq ?? 0, events, epoch === undefined || epoch === this.epoch);
+  }
+
+  async eventsAfterTime(roomId: string, timeMs: number): Promise<EventsAfter | null> {
+    const log = this.rooms.get(roomId)?.log ?? [];
+    const last = [...log].reverse().find((e) => e.atMs <= timeMs);
+    if (!last) return null;
+    const events = await this.eventsSince(roomId, last.seq);
+    return events && { afterSeq: last.seq, events };
   }
 
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {
@@ -216,16 +227,21 @@ export class MemoryRoomState implements RoomStateStore {
   /** Assigns the room's next seq, serializes the event once and keeps it in the bounded log. */
   private append(room: RoomRecord, build: (seq: number) => Record<string, unknown>): SeqEvent {
     const seq = ++room.seq;
-    const event = { seq, json: JSON.stringify(build(seq)) };
+    const event = { seq, json: JSON.stringify(build(seq)), atMs: Date.now() };
     room.log.push(event);
     if (room.log.length > this.logLength) room.log.splice(0, room.log.length - this.logLength);
-    return { ...event };
+    return this.logged(event);
+  }
+
+  private logged(e: SeqEvent): SeqEvent {
+    return { seq: e.seq, json: e.json, epoch: this.epoch };
   }
 
   /** Copies, so callers never hold a reference into the live state. */
   private read(room: RoomRecord): Omit<RoomSnapshot, 'map'> {
     return {
       seq: room.seq,
+      epoch: this.epoch,
       members: [...room.members.values()].map((m) => ({ ...m })),
       spectators: room.spectators.size,
     };
@@ -256,4 +272,9 @@ function cacheOf(map: RoomMap): NonNullable<RoomRecord['cached']> {
     height: map.height,
     version: map.version,
   };
+}
+
+/** A fresh epoch: the time it began and some randomness, opaque to clients. */
+export function newEpoch(): string {
+  return `${Date.now().toString(36)}.${randomBytes(6).toString('hex')}`;
 }

@@ -11,6 +11,12 @@ import type { SessionRecord } from './room-state.port';
  * are removed by whoever reaps it, and then it is forgotten.
  */
 export interface PresenceStore {
+  /**
+   * The epoch of the shared live state (the one room state writes return, see redis-scripts.ts),
+   * created when missing. A lease that vanished while this still reads as it did when the lease
+   * was taken expired; a lease that vanished with a new data epoch was lost with everything else.
+   */
+  dataEpoch(): Promise<string>;
   /** Takes the lease and registers `epoch` as the instance's latest; false while the lease is held (by any epoch). */
   acquireLease(instanceId: string, epoch: string, ttlMs: number): Promise<boolean>;
   /** Pushes the lease's expiry `ttlMs` forward; false when the lease no longer holds `epoch`. */

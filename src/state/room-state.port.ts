@@ -36,6 +36,11 @@ export class MapChangedError extends Error {
 
 export interface RoomSnapshot {
   seq: number;
+  /**
+   * The epoch of the live state `seq` counts in: it changes when that state was lost and began
+   * again (Redis flushed or restarted empty; a new embedded process), and with it `seq` restarts.
+   */
+  epoch: string;
   map: RoomMap;
   members: Member[];
   spectators: number;
@@ -53,6 +58,12 @@ export interface SeqEvent {
   json: string;
   /** The epoch the event's seq counts in; absent when the reader did not say (then: the current one). */
   epoch?: string;
+}
+
+/** The log's events after a point in time, and the seq they follow (resume by time). */
+export interface EventsAfter {
+  afterSeq: number;
+  events: SeqEvent[];
 }
 
 export type MoveResult =
@@ -131,8 +142,17 @@ export interface RoomStateStore {
   roomHeads(roomIds: string[]): Promise<Map<string, { seq: number; version: number | null }>>;
   /** The session holding `userId`'s avatar in the room, and its instance; null when there is no avatar. */
   avatarSession(roomId: string, userId: string): Promise<{ sessionId: string; instanceId: string } | null>;
-  /** Events with seq in (afterSeq, ∞) from the log, or null if the log no longer reaches back. */
-  eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null>;
+  /**
+   * Events with seq in (afterSeq, ∞) from the log, or null if the log no longer reaches back, if
+   * `afterSeq` is beyond the room's seq (it counts in another epoch), or if `epoch` is given and
+   * is not the current one.
+   */
+  eventsSince(roomId: string, afterSeq: number, epoch?: string): Promise<SeqEvent[] | null>;
+  /**
+   * The events logged after `timeMs` (epoch ms), or null when the log does not reach back to an
+   * event at or before that time in the current epoch (so the client's view cannot be completed).
+   */
+  eventsAfterTime(roomId: string, timeMs: number): Promise<EventsAfter | null>;
   /** Sessions an instance holds, for the reaper and for graceful shutdown. */
   sessionsOfInstance(instanceId: string): Promise<SessionRecord[]>;
   ping(): Promise<void>;
@@ -150,3 +170,21 @@ export interface WriteFence {
 }
 
 export const ROOM_STATE = Symbol('ROOM_STATE');
+
+/**
+ * What `eventsSince` answers, given the log's events after `afterSeq` and the room's seq, both
+ * read at one moment: the events when they continue right after `afterSeq`, [] when nothing is
+ * missing, null when they cannot be complete (the log no longer reaches back, `afterSeq` is beyond
+ * the room's seq, or the caller's epoch is not the current one). Both adapters decide alike.
+ */
+export function completeSince(
+  afterSeq: number,
+  last: number,
+  events: SeqEvent[],
+  sameEpoch: boolean,
+): SeqEvent[] | null {
+  if (!sameEpoch || afterSeq > last) return null;
+  if (afterSeq === last) return [];
+  if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
+  return events;
+}

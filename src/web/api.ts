@@ -106,3 +106,39 @@ export const tokenStore = {
 export function socketUrl(loc: Location = location): string {
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
 }
+
+/** A room's entry rules (owner or admin). */
+export interface RoomAccess {
+  roomId: string;
+  mode: 'public' | 'private';
+  allow: string[];
+  banned: string[];
+}
+
+const json = (token: string, method: string, body?: unknown): RequestInit => ({
+  method,
+  headers: { ...bearer(token), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+  ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+});
+const roomPath = (roomId: string) => `/api/rooms/${encodeURIComponent(roomId)}`;
+
+export function readAccess(token: string, roomId: string): Promise<RoomAccess> {
+  return call(`${roomPath(roomId)}/access`, { headers: bearer(token) });
+}
+
+export function setAccess(
+  token: string,
+  roomId: string,
+  mode: RoomAccess['mode'],
+  allow: string[],
+): Promise<RoomAccess> {
+  return call(`${roomPath(roomId)}/access`, json(token, 'PUT', { mode, allow }));
+}
+
+export function kick(token: string, roomId: string, userId: string): Promise<unknown> {
+  return call(`${roomPath(roomId)}/kick`, json(token, 'POST', { userId }));
+}
+
+export function ban(token: string, roomId: string, userId: string): Promise<unknown> {
+  return call(`${roomPath(roomId)}/bans/${encodeURIComponent(userId)}`, json(token, 'PUT'));
+}

@@ -7,6 +7,7 @@ import { MyRoomClient, MyRoomRequestError } from '../client/myroom-client';
 import { RoomSession, type StateChange, TokenExpiredError } from '../client/room-session';
 import type { Role, RoomEvent, WelcomeMessage } from '../protocol/messages';
 import { gameNames, roomInfo, socketUrl, tokenRefused, type UserSummary } from './api';
+import { AccessPanel } from './access-panel';
 import { BuildPanel } from './build-panel';
 import { ChatPanel } from './chat-panel';
 import { byId, el, say, showScreen, type Tone } from './dom';
@@ -33,6 +34,7 @@ export class RoomView {
   private readonly canvas: RoomCanvas;
   private readonly build: BuildPanel;
   private readonly chat: ChatPanel;
+  private readonly access: AccessPanel;
   private readonly moves: MoveController;
   private names = new Map<number, string>();
   private ownerName?: string;
@@ -65,6 +67,11 @@ export class RoomView {
     this.canvas = new RoomCanvas(byId<HTMLCanvasElement>('room-canvas'), byId('canvas-box'));
     this.build = new BuildPanel(this.session, { notify: (t, tone) => this.notify(t, tone), redraw: () => this.draw() });
     this.chat = new ChatPanel(this.session, (t, tone) => this.notify(t, tone));
+    this.access = new AccessPanel({
+      roomId: opts.roomId,
+      token: () => this.token,
+      notify: (t, tone) => this.notify(t, tone),
+    });
     this.moves = new MoveController({
       send: async (dir) => {
         await this.session.move(dir);
@@ -145,6 +152,7 @@ export class RoomView {
   private onChange(frame: WelcomeMessage | RoomEvent): void {
     if (frame.type === 'welcome') {
       this.build.setOwner(frame.you.owner);
+      this.access.setOwner(frame.you.owner);
       byId('keys-hint').hidden = frame.you.role !== 'player';
     }
     // A game this page has no name for (the owner's library changed): ask again.
@@ -256,6 +264,7 @@ export class RoomView {
           dot,
           el('span', { class: 'name' }, mine ? `${m.name} (you)` : m.name),
           el('span', { class: 'pos' }, `${m.x}, ${m.y}`),
+          ...(mine ? [] : this.access.memberActions(m.userId, m.name)),
         );
       }),
     );

@@ -78,6 +78,7 @@ const parsed = (e: SeqEvent | null | undefined) => {
   expect(body.seq).toBe(e.seq);
   return body;
 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const byUser = <T extends { userId: string }>(list: T[]) => [...list].sort((a, b) => a.userId.localeCompare(b.userId));
 
 /**
@@ -85,7 +86,7 @@ const byUser = <T extends { userId: string }>(list: T[]) => [...list].sort((a, b
  * of an instance of its own enters as a spectator (which changes no seq and logs no event) and
  * leaves again; the count it reports leaves the onlooker out.
  */
-async function look(store: RoomStateStore, roomId = ROOM): Promise<RoomSnapshot> {
+async function look(store: RoomStateStore, roomId = ROOM): Promise<Omit<RoomSnapshot, 'epoch'>> {
   const seen = await store.enter(roomId, spectator('onlooker', 'onlooker-s', 'onlooker-i'));
   expect(await store.leave(roomId, 'onlooker', 'onlooker-s', 'spectator', 'leave', 'onlooker-i')).toBeNull();
   return { seq: seen.seq, map: seen.map, members: seen.members, spectators: seen.spectators - 1 };
@@ -434,10 +435,48 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect((await store.eventsSince(ROOM, 2))?.map((e) => JSON.parse(e.json).type)).toEqual(['entered']);
     });
 
-    it('is empty when the caller is up to date (or ahead), also for an unknown room', async () => {
+    it('is empty when the caller is up to date, also for an unknown room', async () => {
       expect(await store.eventsSince(ROOM, 1)).toEqual([]);
-      expect(await store.eventsSince(ROOM, 99)).toEqual([]);
       expect(await store.eventsSince('unknown', 0)).toEqual([]);
+    });
+
+    it('is null for a seq the room never reached (it counts in another epoch) or another epoch named', async () => {
+      expect(await store.eventsSince(ROOM, 99)).toBeNull();
+      const { epoch } = await store.readRoom(ROOM);
+      expect(await store.eventsSince(ROOM, 1, epoch)).toEqual([]);
+      expect(await store.eventsSince(ROOM, 1, `${epoch}-other`)).toBeNull();
+    });
+
+    it('every write and read names the same epoch while the state lives', async () => {
+      const moved = await store.move(ROOM, '1', 's1', 'down');
+      const { epoch } = await store.readRoom(ROOM);
+      expect(epoch).toEqual(expect.any(String));
+      expect(moved.ok && moved.event.epoch).toBe(epoch);
+      expect((await store.notice(ROOM, 'hi', { userId: '1', name: 'user1' })).epoch).toBe(epoch);
+      expect((await store.eventsSince(ROOM, 0))?.every((e) => e.epoch === undefined || e.epoch === epoch)).toBe(true);
+      expect((await store.enter(ROOM, spectator('2', 's2'))).epoch).toBe(epoch);
+    });
+
+    it('by time: the events logged after it, or null when the log holds nothing at or before it', async () => {
+      await sleep(5);
+      const between = Date.now();
+      await sleep(5);
+      await walk(2); // seqs 2, 3
+      expect(await store.eventsAfterTime(ROOM, between)).toEqual({
+        afterSeq: 1,
+        events: (await store.eventsSince(ROOM, 1))!,
+      });
+      expect(await store.eventsAfterTime(ROOM, Date.now() + 1000)).toEqual({ afterSeq: 3, events: [] });
+      expect(await store.eventsAfterTime(ROOM, between - 60_000)).toBeNull();
+      expect(await store.eventsAfterTime('unknown', Date.now())).toBeNull();
+    });
+
+    it('by time, once the log was trimmed past it: null', async () => {
+      await sleep(5);
+      const early = Date.now();
+      await sleep(5);
+      await walk(12); // seqs 2..13; the log keeps 4..13, logged after `early`
+      expect(await store.eventsAfterTime(ROOM, early)).toBeNull();
     });
 
     it('keeps only the last ROOM_LOG_LENGTH events; asking further back is null', async () => {
@@ -461,6 +500,7 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       await store.enter(ROOM, spectator('2', 's2'));
       expect(await store.enter(ROOM, spectator('3', 's3'))).toEqual({
         seq: 2,
+        epoch: (await store.readRoom(ROOM)).epoch,
         map: mapOf(0),
         members: [{ userId: '1', name: 'user1', x: 1, y: 0, role: 'player' }],
         spectators: 2,

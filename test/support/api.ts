@@ -28,7 +28,7 @@ export interface ApiAnswer<T = Record<string, unknown>> {
 /** One HTTP call to a test server's API, the body parsed whatever the status. */
 export async function api<T = Record<string, unknown>>(
   baseUrl: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   opts: { token?: string; body?: unknown; rawBody?: string } = {},
 ): Promise<ApiAnswer<T>> {

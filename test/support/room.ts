@@ -11,6 +11,7 @@ export interface Welcome extends Frame {
   type: 'welcome';
   roomId: string;
   seq: number;
+  epoch: string;
   you: { userId: string; role: string };
   map: RoomMap;
   members: Member[];

@@ -8,6 +8,7 @@ const view = new RoomView({
   type: 'welcome',
   roomId: '1',
   seq: 7,
+  epoch: 'e1',
   you: { userId: '2', role: 'player', owner: false },
   map: {
     version: 2,

@@ -6,6 +6,7 @@ const welcome: WelcomeMessage = {
   type: 'welcome',
   roomId: '1',
   seq: 10,
+  epoch: 'e1',
   you: { userId: '1', role: 'player', owner: true },
   map: { version: 0, width: 20, height: 20, objects: [] },
   members: [member('1'), member('2', 4, 4)],

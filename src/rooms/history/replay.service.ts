@@ -55,7 +55,16 @@ export class ReplayService {
         session,
         'spectator',
         ownerId,
-        { roomId, seq: room.seq, map: room.map, members: room.members, spectators: 0, chat },
+        // The epoch the replayed seqs count in (empty for rows kept before the state had epochs).
+        {
+          roomId,
+          seq: room.seq,
+          epoch: snapshot.epoch ?? '',
+          map: room.map,
+          members: room.members,
+          spectators: 0,
+          chat,
+        },
         msg.id,
       ),
       replay: true,

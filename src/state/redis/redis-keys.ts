@@ -3,6 +3,8 @@
  * Redis adapters read them; everything above speaks of instance ids and epochs.
  */
 
+/** The epoch of the whole live state (rooms and instances), created by the first write after it was lost. */
+export const DATA_EPOCH_KEY = 'data-epoch';
 /** Registry of instances: instanceId → epoch of its latest incarnation. */
 export const REGISTRY_KEY = 'instances';
 /** String holding the epoch of the live incarnation of an instance, with a TTL. */

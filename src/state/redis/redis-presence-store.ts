@@ -3,7 +3,8 @@ import Redlock from 'redlock';
 import type { PresenceStore } from '../presence-store.port';
 import type { SessionRecord } from '../room-state.port';
 import { fromRedis } from './redis-errors';
-import { instanceSessionsKey, leaseKey, reapLockKey, REGISTRY_KEY } from './redis-keys';
+import { DATA_EPOCH_KEY, instanceSessionsKey, leaseKey, reapLockKey, REGISTRY_KEY } from './redis-keys';
+import { EPOCH_LUA } from './redis-scripts';
 import { parseSessionRecords } from './redis-room-reads';
 import { asRedlockClient } from './redlock-client';
 
@@ -51,6 +52,7 @@ interface PresenceRedis extends Redis {
   leaseRelease(...args: (string | number)[]): Promise<number>;
   presenceSnapshotDead(...args: string[]): Promise<string[] | null>;
   presenceForgetDead(...args: string[]): Promise<number>;
+  presenceDataEpoch(key: string): Promise<string>;
 }
 
 /**
@@ -69,9 +71,14 @@ export class RedisPresenceStore implements PresenceStore {
     redis.defineCommand('leaseRelease', { numberOfKeys: 3, lua: RELEASE_LUA });
     redis.defineCommand('presenceSnapshotDead', { numberOfKeys: 2, lua: SNAPSHOT_DEAD_LUA });
     redis.defineCommand('presenceForgetDead', { numberOfKeys: 3, lua: FORGET_DEAD_LUA });
+    redis.defineCommand('presenceDataEpoch', { numberOfKeys: 1, lua: EPOCH_LUA });
     this.redis = redis as PresenceRedis;
     this.redlock = new Redlock([asRedlockClient(redis)], { retryCount: 0 });
     this.redlock.on('clientError', () => undefined);
+  }
+
+  async dataEpoch(): Promise<string> {
+    return this.redis.presenceDataEpoch(DATA_EPOCH_KEY).catch(fromRedis);
   }
 
   async acquireLease(instanceId: string, epoch: string, ttlMs: number): Promise<boolean> {

@@ -1,8 +1,9 @@
 import type Redis from 'ioredis';
 import type { Member, Role, RoomMap } from '../../protocol/messages';
-import type { LiveRoom, SeqEvent, SessionRecord } from '../room-state.port';
+import { completeSince, type EventsAfter, type LiveRoom, type SeqEvent, type SessionRecord } from '../room-state.port';
 import { fromRedis } from './redis-errors';
-import { instanceSessionsKey } from './redis-keys';
+import { DATA_EPOCH_KEY, instanceSessionsKey } from './redis-keys';
+import { EPOCH_LUA } from './redis-scripts';
 
 /** The keys of one room (the full layout is in redis-scripts.ts). */
 export const roomKeys = (roomId: string) => {
@@ -16,6 +17,8 @@ export const roomKeys = (roomId: string) => {
     grid: base + 'grid',
     seq: base + 'seq',
     log: base + 'log',
+    times: base + 'times',
+    epoch: DATA_EPOCH_KEY,
   };
 };
 
@@ -32,7 +35,17 @@ export function parseSessionRecords(hash: Record<string, string>): SessionRecord
  * no script and no fence, since they change nothing.
  */
 export abstract class RedisRoomReads {
-  constructor(protected readonly redis: Redis) {}
+  constructor(protected readonly redis: Redis) {
+    redis.defineCommand('dataEpoch', { numberOfKeys: 1, lua: EPOCH_LUA });
+  }
+
+  /** The data epoch, created when nothing was written since the state was lost. */
+  protected async epochNow(known: string | null): Promise<string> {
+    if (known) return known;
+    return (await (this.redis as Redis & { dataEpoch(key: string): Promise<string> })
+      .dataEpoch(DATA_EPOCH_KEY)
+      .catch(fromRedis)) as string;
+  }
 
   async getMap(roomId: string): Promise<RoomMap | null> {
     const raw = await this.redis.get(roomKeys(roomId).map).catch(fromRedis);
@@ -42,16 +55,24 @@ export abstract class RedisRoomReads {
   async readRoom(roomId: string): Promise<LiveRoom> {
     const k = roomKeys(roomId);
     // One MULTI: seq, map and members as of the same moment, like the enter script reads them.
-    const [[, seq], [, map], [, members], [, spectators]] = (await this.redis
+    const [[, seq], [, map], [, members], [, spectators], [, epoch]] = (await this.redis
       .multi()
       .get(k.seq)
       .get(k.map)
       .hvals(k.members)
       .hlen(k.spectators)
+      .get(k.epoch)
       .exec()
-      .catch(fromRedis)) as [[null, string | null], [null, string | null], [null, string[]], [null, number]];
+      .catch(fromRedis)) as [
+      [null, string | null],
+      [null, string | null],
+      [null, string[]],
+      [null, number],
+      [null, string | null],
+    ];
     return {
       seq: Number(seq ?? 0),
+      epoch: await this.epochNow(epoch),
       map: map ? (JSON.parse(map) as RoomMap) : null,
       members: members.map((m) => JSON.parse(m) as Member),
       spectators,
@@ -79,20 +100,29 @@ export abstract class RedisRoomReads {
     return { sessionId, instanceId };
   }
 
-  async eventsSince(roomId: string, afterSeq: number): Promise<SeqEvent[] | null> {
+  async eventsSince(roomId: string, afterSeq: number, epoch?: string): Promise<SeqEvent[] | null> {
     const k = roomKeys(roomId);
-    const [[, current], [, entries]] = (await this.redis
+    const [[, current], [, entries], [, now]] = (await this.redis
       .multi()
       .get(k.seq)
       .zrangebyscore(k.log, `(${afterSeq}`, '+inf', 'WITHSCORES')
+      .get(k.epoch)
       .exec()
-      .catch(fromRedis)) as [[null, string | null], [null, string[]]];
-    const last = Number(current ?? 0);
-    if (afterSeq >= last) return [];
+      .catch(fromRedis)) as [[null, string | null], [null, string[]], [null, string | null]];
     const events: SeqEvent[] = [];
-    for (let i = 0; i < entries.length; i += 2) events.push({ json: entries[i], seq: Number(entries[i + 1]) });
-    if (events.length === 0 || events[0].seq !== afterSeq + 1) return null;
-    return events;
+    for (let i = 0; i < entries.length; i += 2)
+      events.push({ json: entries[i], seq: Number(entries[i + 1]), epoch: now ?? undefined });
+    return completeSince(afterSeq, Number(current ?? 0), events, epoch === undefined || epoch === now);
+  }
+
+  async eventsAfterTime(roomId: string, timeMs: number): Promise<EventsAfter | null> {
+    const k = roomKeys(roomId);
+    // The last event at or before the time: the client's view is complete up to it.
+    const last = await this.redis.zrevrangebyscore(k.times, Math.floor(timeMs), '-inf', 'LIMIT', 0, 1).catch(fromRedis);
+    if (!last.length) return null;
+    const afterSeq = Number(last[0]);
+    const events = await this.eventsSince(roomId, afterSeq);
+    return events && { afterSeq, events };
   }
 
   async sessionsOfInstance(instanceId: string): Promise<SessionRecord[]> {

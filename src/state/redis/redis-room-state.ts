@@ -56,13 +56,13 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     private readonly fence: WriteFence = NO_FENCE,
   ) {
     super(redis);
-    redis.defineCommand('roomEnter', { numberOfKeys: 9, lua: ENTER_LUA });
-    redis.defineCommand('roomMove', { numberOfKeys: 7, lua: MOVE_LUA });
-    redis.defineCommand('roomLeave', { numberOfKeys: 7, lua: LEAVE_LUA });
-    redis.defineCommand('roomBuild', { numberOfKeys: 7, lua: BUILD_LUA });
+    redis.defineCommand('roomEnter', { numberOfKeys: 11, lua: ENTER_LUA });
+    redis.defineCommand('roomMove', { numberOfKeys: 9, lua: MOVE_LUA });
+    redis.defineCommand('roomLeave', { numberOfKeys: 9, lua: LEAVE_LUA });
+    redis.defineCommand('roomBuild', { numberOfKeys: 9, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
-    redis.defineCommand('roomNotice', { numberOfKeys: 3, lua: NOTICE_LUA });
-    redis.defineCommand('roomSaid', { numberOfKeys: 3, lua: SAID_LUA });
+    redis.defineCommand('roomNotice', { numberOfKeys: 5, lua: NOTICE_LUA });
+    redis.defineCommand('roomSaid', { numberOfKeys: 5, lua: SAID_LUA });
     this.scripts = redis as ScriptedRedis;
   }
 
@@ -97,6 +97,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           instanceSessionsKey(p.instanceId),
           leaseKey(f.instanceId),
+          k.times,
+          k.epoch,
           p.userId,
           p.sessionId,
           p.instanceId,
@@ -113,7 +115,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     );
     if (reply[0] === 'STALE') throw new MapChangedError(JSON.parse(reply[1] as string) as RoomMap);
     if (reply[0] !== 'OK') throw new MapChangedError(null);
-    const [, seq, ev, replaced, mapJson, members, spectators] = reply as [
+    const [, seq, ev, replaced, mapJson, members, spectators, epoch] = reply as [
       string,
       number,
       string | null,
@@ -121,14 +123,16 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       string,
       string[],
       number,
+      string,
     ];
     const result: EnterResult = {
       seq,
+      epoch,
       map: JSON.parse(mapJson) as RoomMap,
       members: members.map((m) => JSON.parse(m) as Member),
       spectators,
     };
-    if (ev) result.event = { seq, json: ev };
+    if (ev) result.event = { seq, json: ev, epoch };
     if (replaced) {
       const [sessionId, instanceId] = replaced.split('|');
       if (sessionId !== p.sessionId) {
@@ -153,6 +157,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
+          k.times,
+          k.epoch,
           userId,
           sessionId,
           dir,
@@ -168,7 +174,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       case 'OK':
         return {
           ok: true,
-          event: { seq: reply[1] as number, json: reply[2] as string },
+          event: { seq: reply[1] as number, json: reply[2] as string, epoch: reply[5] as string },
           x: reply[3] as number,
           y: reply[4] as number,
         };
@@ -200,6 +206,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           instanceSessionsKey(owner ?? '-'),
           leaseKey(f.instanceId),
+          k.times,
+          k.epoch,
           userId,
           sessionId,
           role,
@@ -210,7 +218,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
         )
         .catch(fromRedis),
     );
-    return reply[0] === 'OK' ? { seq: reply[1] as number, json: reply[2] as string } : null;
+    return reply[0] === 'OK' ? seqEvent(reply) : null;
   }
 
   async applyBuild(
@@ -232,6 +240,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
+          k.times,
+          k.epoch,
           baseVersion,
           next.version,
           JSON.stringify(next),
@@ -246,7 +256,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
         .catch(fromRedis),
     );
     if (reply[0] === 'CONFLICT') return { ok: false, code: 'CONFLICT', version: reply[1] as number };
-    return { ok: true, event: { seq: reply[1] as number, json: reply[2] as string } };
+    return { ok: true, event: seqEvent(reply) };
   }
 
   async revertBuild(roomId: string, failed: RoomMap, prev: RoomMap): Promise<SeqEvent | null> {
@@ -263,6 +273,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
+          k.times,
+          k.epoch,
           JSON.stringify(roomId),
           JSON.stringify(text),
           JSON.stringify({ userId: from.userId, name: from.name }),
@@ -271,7 +283,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
         )
         .catch(fromRedis),
     );
-    return { seq: reply[1] as number, json: reply[2] as string };
+    return seqEvent(reply);
   }
 
   async said(roomId: string, line: ChatLine): Promise<SeqEvent> {
@@ -283,6 +295,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
+          k.times,
+          k.epoch,
           JSON.stringify(roomId),
           JSON.stringify(line.userId),
           JSON.stringify(line.name),
@@ -293,7 +307,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
         )
         .catch(fromRedis),
     );
-    return { seq: reply[1] as number, json: reply[2] as string };
+    return seqEvent(reply);
   }
 
   private checkFence(reply: ScriptReply): ScriptReply {
@@ -302,4 +316,9 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     this.fence.reportFenced();
     throw new FencedError();
   }
+}
+
+/** An OK reply `['OK', seq, eventJson, epoch]`. */
+function seqEvent(reply: ScriptReply): SeqEvent {
+  return { seq: reply[1] as number, json: reply[2] as string, epoch: reply[3] as string };
 }

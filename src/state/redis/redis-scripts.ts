@@ -13,6 +13,8 @@
  *   room:{R}:grid        string of w*h '0'/'1', row-major occupancy, read by the move script
  *   room:{R}:seq         integer, last seq assigned
  *   room:{R}:log         zset  seq → event JSON, the last ROOM_LOG_LENGTH events
+ *   room:{R}:times       zset  seq → when it was logged (Redis TIME, ms), the same events as the log
+ *   data-epoch           string the epoch of everything above (see DATA_EPOCH below)
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
  *   instances            hash  instanceId → epoch of its latest incarnation
@@ -24,20 +26,46 @@
  * scripts answer FENCED and change nothing. An empty epoch means "not fenced" (no lease in use).
  */
 
-const APPEND_LOG = `
+/**
+ * The data epoch: one string for the whole live state, created by the first write that finds it
+ * missing, so it changes exactly when Redis lost everything (flushed, or restarted empty) and the
+ * rooms start again from seq 0. It is the `epoch` clients see; every write returns it with its
+ * event so that an instance learns of a new epoch from the event itself (rooms/room-channels.ts).
+ * Made of Redis's own clock: unique enough (two empty starts are never in the same microsecond on
+ * one server), and nothing needs it to be secret.
+ */
+const DATA_EPOCH = `
+local function data_epoch(key)
+  local e = redis.call('GET', key)
+  if e then return e end
+  local t = redis.call('TIME')
+  e = string.format('%x.%06d', tonumber(t[1]), tonumber(t[2]))
+  redis.call('SET', key, e)
+  return e
+end
+`;
+
+/** Every event's time goes into room:{R}:times beside the log: what a resume by time searches. */
+const APPEND_LOG = `${DATA_EPOCH}
 local function fenced(leaseKey, epoch)
   return epoch ~= '' and redis.call('GET', leaseKey) ~= epoch
 end
-local function append_log(seqKey, logKey, logLen, build)
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function append_log(seqKey, logKey, logLen, build, timesKey)
   local seq = redis.call('INCR', seqKey)
   local ev = build(seq)
   redis.call('ZADD', logKey, seq, ev)
   redis.call('ZREMRANGEBYRANK', logKey, 0, -(logLen + 1))
+  redis.call('ZADD', timesKey, now_ms(), seq)
+  redis.call('ZREMRANGEBYRANK', timesKey, 0, -(logLen + 1))
   return seq, ev
 end
 `;
 
-/** KEYS: members sessions spectators meta map seq log instanceSessions lease
+/** KEYS: members sessions spectators meta map seq log instanceSessions lease times epoch
  *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch mapVersion
  *
  *  The spawn cell (x, y) was computed by the caller from the map at mapVersion ('' = unchecked):
@@ -63,17 +91,17 @@ else
     redis.call('HSET', KEYS[1], uid, member)
     local _, e = append_log(KEYS[6], KEYS[7], logLen, function(seq)
       return '{"type":"entered","roomId":' .. roomIdJson .. ',"seq":' .. seq .. ',"member":' .. member .. '}'
-    end)
+    end, KEYS[10])
     ev = e
   end
 end
 -- The record holds the plain room id (ARGV[8] is JSON-quoted for the event texts): sessionsOfInstance splits it on '|'.
 redis.call('HSET', KEYS[8], sid, cjson.decode(roomIdJson) .. '|' .. uid .. '|' .. role)
 local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
-return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3])}
+return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3]), data_epoch(KEYS[11])}
 `;
 
-/** KEYS: members sessions meta grid seq log lease
+/** KEYS: members sessions meta grid seq log lease times epoch
  *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch
  *
  *  The bounds and grid check is a mirror of the domain's step rule, `canStepOnGrid` in
@@ -99,11 +127,11 @@ redis.call('HSET', KEYS[1], uid, cjson.encode(m))
 local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
   return '{"type":"moved","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
     ',"x":' .. nx .. ',"y":' .. ny .. ',"dir":"' .. ARGV[3] .. '"}'
-end)
-return {'OK', seq, ev, nx, ny}
+end, KEYS[8])
+return {'OK', seq, ev, nx, ny, data_epoch(KEYS[9])}
 `;
 
-/** KEYS: members sessions spectators seq log instanceSessions lease
+/** KEYS: members sessions spectators seq log instanceSessions lease times epoch
  *  ARGV: userId sessionId role reason roomIdJson logLen epoch */
 export const LEAVE_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[7]) then return {'FENCED'} end
@@ -120,11 +148,11 @@ redis.call('HDEL', KEYS[1], uid)
 local seq, ev = append_log(KEYS[4], KEYS[5], tonumber(ARGV[6]), function(seq)
   return '{"type":"left","roomId":' .. ARGV[5] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
     ',"reason":"' .. ARGV[4] .. '"}'
-end)
-return {'OK', seq, ev}
+end, KEYS[8])
+return {'OK', seq, ev, data_epoch(KEYS[9])}
 `;
 
-/** KEYS: meta map grid members seq log lease
+/** KEYS: meta map grid members seq log lease times epoch
  *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height epoch */
 export const BUILD_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[10]) then return {'FENCED'} end
@@ -151,11 +179,11 @@ end
 local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
   return '{"type":"built","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"map":' .. ARGV[3] ..
     ',"members":[' .. table.concat(members, ',') .. ']}'
-end)
-return {'OK', seq, ev}
+end, KEYS[8])
+return {'OK', seq, ev, data_epoch(KEYS[9])}
 `;
 
-/** KEYS: seq log lease
+/** KEYS: seq log lease times epoch
  *  ARGV: roomIdJson textJson fromJson logLen epoch
  *  A notice changes nothing in the room but its seq and log: it is an event like the others, so
  *  clients get it in order and a resume replays it. */
@@ -163,11 +191,11 @@ export const NOTICE_LUA = `${APPEND_LOG}
 if fenced(KEYS[3], ARGV[5]) then return {'FENCED'} end
 local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[4]), function(seq)
   return '{"type":"notice","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"text":' .. ARGV[2] .. ',"from":' .. ARGV[3] .. '}'
-end)
-return {'OK', seq, ev}
+end, KEYS[4])
+return {'OK', seq, ev, data_epoch(KEYS[5])}
 `;
 
-/** KEYS: seq log lease
+/** KEYS: seq log lease times epoch
  *  ARGV: roomIdJson userIdJson nameJson textJson atJson logLen epoch
  *  A chat line, like a notice, changes nothing but the seq and the log. */
 export const SAID_LUA = `${APPEND_LOG}
@@ -175,8 +203,8 @@ if fenced(KEYS[3], ARGV[7]) then return {'FENCED'} end
 local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[6]), function(seq)
   return '{"type":"said","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"userId":' .. ARGV[2] ..
     ',"name":' .. ARGV[3] .. ',"text":' .. ARGV[4] .. ',"at":' .. ARGV[5] .. '}'
-end)
-return {'OK', seq, ev}
+end, KEYS[4])
+return {'OK', seq, ev, data_epoch(KEYS[5])}
 `;
 
 /** KEYS: meta map grid  ARGV: version mapJson grid width height
@@ -188,4 +216,9 @@ redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], ARGV[3])
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'w', ARGV[4], 'h', ARGV[5])
 return 1
+`;
+
+/** KEYS: epoch → the data epoch, created if missing (a read of a room nobody wrote to since a flush). */
+export const EPOCH_LUA = `${DATA_EPOCH}
+return data_epoch(KEYS[1])
 `;
