@@ -8,8 +8,22 @@ import type { LeaveReason, Role } from '../protocol/messages';
 import { CloseCode } from '../protocol/close-codes';
 import { eventsDropped, framesSent, socketsCut } from '../common/metrics';
 import { BATCH_SUBPROTOCOL } from '../protocol/messages';
+import type { DecodedFrame } from './edge/frame-decoder';
 import { PendingBatch, type RoomTurn } from './event-batch';
 import { type BacklogMarks, SlowConsumerGate } from './slow-consumer';
+
+/**
+ * A session whose client speaks something other than v1 JSON (codec/legacy): the room machinery
+ * keeps sending v1 messages, and the wire rewrites each as it goes out.
+ */
+export interface SessionWire {
+  /** The frame for a v1 message (JSON, as text or its UTF-8 bytes), or undefined when it has no word for it. */
+  encode(json: string | Buffer): string | undefined;
+  /** The close code this wire uses in place of a v1 one. */
+  closeCode(code: number): number;
+  /** A client frame as a request for the gateway's handler of its `type`, or the error that answers it. */
+  decode(data: WebSocket.RawData, isBinary: boolean): DecodedFrame<{ type: string }>;
+}
 
 export interface RoomSeat {
   roomId: string;
@@ -48,6 +62,8 @@ export class ClientSession {
    * `resumeLive`; set by the gateway. Without it, a lagging session goes live again with no welcome.
    */
   resendRoom?: (session: ClientSession) => Promise<void>;
+  /** Set for clients of another dialect than v1 JSON; how their frames are decoded is the gateway's. */
+  wire?: SessionWire;
 
   /**
    * `tcp` is the socket under the WebSocket, corked while this turn of the event loop writes to it
@@ -236,8 +252,10 @@ export class ClientSession {
     if (frame !== undefined) this.write(frame);
   }
 
-  private write(text: string | Buffer): void {
+  private write(frame: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    const text = this.wire ? this.wire.encode(frame) : frame;
+    if (text === undefined) return;
     if (this.gate.onOwnFrame(this.socket.bufferedAmount) === 'cut') return this.cutSlow();
     this.corkForTurn();
     this.socket.send(text, TEXT_FRAME);
@@ -281,7 +299,7 @@ export class ClientSession {
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.flushBatch();
-      this.socket.close(code, reason);
+      this.socket.close(this.wire ? this.wire.closeCode(code) : code, reason);
       // Flush now: a shutdown may destroy the socket before the end of this turn, and a close
       // frame still corked would be lost (the client would see 1006 instead of our code).
       if (this.corked) this.uncork();

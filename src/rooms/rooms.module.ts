@@ -28,6 +28,15 @@ import { SessionRegistry } from './session-registry';
     RoomsGateway,
     ProtocolErrorFilter,
   ],
-  exports: [SessionRegistry, RoomsService, RoomEvents, ChatService],
+  exports: [
+    SessionRegistry,
+    RoomsService,
+    RoomEvents,
+    ChatService,
+    RoomMaps,
+    SessionAuth,
+    LaggingWelcome,
+    ProtocolErrorFilter,
+  ],
 })
 export class RoomsModule {}

@@ -8,6 +8,9 @@ import { DIRECTIONS, type Direction, idString } from '../../protocol/messages';
  * here, once, into a request the legacy gateway turns into v1 room calls.
  */
 
+/** Where the original clients connect: their server's endpoint, kept so they need no change. */
+export const LEGACY_PATH = '/library';
+
 export const LegacyCode = {
   ENTER: '10',
   SYNC: '11',
@@ -59,21 +62,21 @@ const emptyPayload = z.object({});
 
 /** A client frame, validated. */
 export type LegacyRequest =
-  | { code: '10'; roomId: string; token: string }
-  | { code: '20'; dir: Direction }
-  | { code: '40'; map: LegacyMap }
-  | { code: '11' }
-  | { code: '19' };
+  | { type: '10'; roomId: string; token: string }
+  | { type: '20'; dir: Direction }
+  | { type: '40'; map: LegacyMap }
+  | { type: '11' }
+  | { type: '19' };
 
 export type ParsedLegacyFrame = { ok: true; request: LegacyRequest } | { ok: false; message: string };
 
 /** Client frame codes and how each payload is read. */
 const requests: Record<string, (payload: unknown) => ParsedLegacyFrame> = {
-  [LegacyCode.ENTER]: (p) => check(enterPayload, p, (e) => ({ code: '10', roomId: e.room_id, token: e.authorization })),
-  [LegacyCode.MOVE]: (p) => check(movePayload, p, (m) => ({ code: '20', dir: DIRECTIONS[m.direction] })),
-  [LegacyCode.BUILD]: (p) => check(buildPayload, p, (b) => ({ code: '40', map: b.map })),
-  [LegacyCode.SYNC]: (p) => check(emptyPayload, p, () => ({ code: '11' })),
-  [LegacyCode.LEAVE]: (p) => check(emptyPayload, p, () => ({ code: '19' })),
+  [LegacyCode.ENTER]: (p) => check(enterPayload, p, (e) => ({ type: '10', roomId: e.room_id, token: e.authorization })),
+  [LegacyCode.MOVE]: (p) => check(movePayload, p, (m) => ({ type: '20', dir: DIRECTIONS[m.direction] })),
+  [LegacyCode.BUILD]: (p) => check(buildPayload, p, (b) => ({ type: '40', map: b.map })),
+  [LegacyCode.SYNC]: (p) => check(emptyPayload, p, () => ({ type: '11' })),
+  [LegacyCode.LEAVE]: (p) => check(emptyPayload, p, () => ({ type: '19' })),
 };
 
 /** `<2-digit code><JSON object>`; an empty body reads as `{}` (`19` alone is a leave). */

@@ -8,8 +8,10 @@ import { formatLegacyFrame, LegacyCode } from './legacy-frames';
  * machinery (seq, ordering, replacement, slow consumers) is the same for both kinds of client.
  */
 
-/** Game names by game id, for the `games` of a SYNC; a game not in it is named after its id. */
-export type GameNames = ReadonlyMap<number, string>;
+/** Game names by game id, for the `games` of a SYNC; a game it does not know is named after its id. */
+export interface GameNames {
+  get(gameId: number): string | undefined;
+}
 
 /** The room as a SYNC shows it: what a welcome and a `built` event both carry. */
 export interface LegacyRoomView {

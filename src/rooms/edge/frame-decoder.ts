@@ -9,8 +9,8 @@ import {
 } from '../../protocol/messages';
 
 /** A frame turned into one validated client message, or the BAD_REQUEST that answers it. */
-export type DecodedFrame =
-  | { ok: true; message: ClientMessage; requestId: string | undefined }
+export type DecodedFrame<M = ClientMessage> =
+  | { ok: true; message: M; requestId: string | undefined }
   | { ok: false; error: BadRequestError; requestId: string | undefined };
 
 const MAX_ID_LENGTH = 64;

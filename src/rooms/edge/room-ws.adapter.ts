@@ -6,6 +6,7 @@ import { lastValueFrom, isObservable, type Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import { selectProtocol } from '../../auth/handshake';
+import { LEGACY_PATH } from '../../codec/legacy/legacy-frames';
 import type { TokenService } from '../../auth/token.service';
 import type { AppConfig } from '../../config/config';
 import { framesReceived, handshakesRefused } from '../../common/metrics';
@@ -69,12 +70,15 @@ export class RoomWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
+    // The original clients' endpoint: they send their token in their first frame, not the upgrade.
+    const legacy = options.path === LEGACY_PATH;
     const server = super.create(port, {
       ...options,
       maxPayload: this.deps.config.ws.maxPayload,
       perMessageDeflate: false,
-      verifyClient: (info: { req: IncomingMessage }, cb: VerifyCallback) => void this.verify(info.req, cb),
-      handleProtocols: (protocols: Set<string>) => selectProtocol(protocols),
+      verifyClient: (info: { req: IncomingMessage }, cb: VerifyCallback) =>
+        legacy ? this.verifyTokenless(info.req, cb) : void this.verify(info.req, cb),
+      ...(legacy ? {} : { handleProtocols: (protocols: Set<string>) => selectProtocol(protocols) }),
     }) as WebSocketServer;
     this.stopHeartbeats.set(server, startHeartbeat(server, this.deps.config.ws.pingIntervalMs));
     return server;
@@ -88,6 +92,14 @@ export class RoomWsAdapter extends WsAdapter {
 
   private async verify(req: IncomingMessage, cb: VerifyCallback): Promise<void> {
     const verdict = await this.handshake.verify(req);
+    if (verdict.ok) return cb(true);
+    handshakesRefused.inc({ status: String(verdict.status) });
+    cb(false, verdict.status, verdict.message);
+  }
+
+  /** What the handshake checks without a token: the first frame brings it (codec/legacy). */
+  private verifyTokenless(req: IncomingMessage, cb: VerifyCallback): void {
+    const verdict = this.handshake.verifyTokenless(req);
     if (verdict.ok) return cb(true);
     handshakesRefused.inc({ status: String(verdict.status) });
     cb(false, verdict.status, verdict.message);
@@ -123,12 +135,12 @@ export class RoomWsAdapter extends WsAdapter {
     if (!session.isOpen) return;
     const retryAfterMs = await this.flood.take(session);
     if (retryAfterMs !== undefined) return this.flood.strike(session, retryAfterMs, peekRequestId(data, isBinary));
-    const frame = decodeFrame(data, isBinary);
+    const frame = session.wire ? session.wire.decode(data, isBinary) : decodeFrame(data, isBinary);
     if (!frame.ok) return sendError(session, frame.error, frame.requestId);
     const { message, requestId } = frame;
     framesReceived.inc({ type: message.type });
     const move = this.deps.move;
-    if (move && message.type === 'move')
+    if (move && isMove(message))
       return move(session, message).catch((err: unknown) => sendError(session, err, requestId));
     const handler = byType.get(message.type);
     if (!handler) return sendError(session, new BadRequestError(`type: "${message.type}" is not handled`), requestId);
@@ -136,3 +148,5 @@ export class RoomWsAdapter extends WsAdapter {
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 }
+
+const isMove = (m: { type: string }): m is MoveMessage => m.type === 'move';
