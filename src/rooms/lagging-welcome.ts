@@ -44,7 +44,7 @@ export class LaggingWelcome {
       resumed: false,
       reason: 'lagging',
     };
-    session.resumeLive(JSON.stringify(welcome), room.seq);
+    session.resumeLive(welcome, room.seq);
     this.channels.rejoin(session, roomId, room.seq);
     laggingWelcomes.inc();
   }

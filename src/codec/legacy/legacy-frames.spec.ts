@@ -13,8 +13,16 @@ const refusal = (text: string) => {
 
 describe('legacy frames: client → server', () => {
   it('reads an enter with the room id as a string or a number, and the token bare or as a Bearer value', () => {
-    expect(ok('10{"room_id":"1","authorization":"a.b.c"}')).toEqual({ type: '10', roomId: '1', token: 'a.b.c' });
-    expect(ok('10{"room_id":7,"authorization":"Bearer a.b.c"}')).toEqual({ type: '10', roomId: '7', token: 'a.b.c' });
+    expect(ok('10{"room_id":"1","authorization":"a.b.c"}')).toEqual({
+      type: 'legacy.enter',
+      roomId: '1',
+      token: 'a.b.c',
+    });
+    expect(ok('10{"room_id":7,"authorization":"Bearer a.b.c"}')).toEqual({
+      type: 'legacy.enter',
+      roomId: '7',
+      token: 'a.b.c',
+    });
   });
 
   it.each([
@@ -23,13 +31,13 @@ describe('legacy frames: client → server', () => {
     [2, 'down'],
     [3, 'left'],
   ])('reads direction %i as %s', (direction, dir) => {
-    expect(ok(`20{"direction":${direction}}`)).toEqual({ type: '20', dir });
+    expect(ok(`20{"direction":${direction}}`)).toEqual({ type: 'move', dir });
   });
 
   it('reads SYNC and leave with an empty object or no body at all', () => {
-    expect(ok('11{}')).toEqual({ type: '11' });
-    expect(ok('19{}')).toEqual({ type: '19' });
-    expect(ok('19')).toEqual({ type: '19' });
+    expect(ok('11{}')).toEqual({ type: 'legacy.sync' });
+    expect(ok('19{}')).toEqual({ type: 'legacy.leave' });
+    expect(ok('19')).toEqual({ type: 'legacy.leave' });
   });
 
   it('reads a desired map in the original shape, lists optional', () => {
@@ -38,8 +46,8 @@ describe('legacy frames: client → server', () => {
       games: { '3': { name: 'Chess', x: 4, y: 4 } },
       objects: { w1: { name: 'wall', x: 1, y: 0 } },
     };
-    expect(ok(`40${JSON.stringify({ map })}`)).toEqual({ type: '40', map });
-    expect(ok('40{"map":{"side":20}}')).toEqual({ type: '40', map: { side: 20, games: {}, objects: {} } });
+    expect(ok(`40${JSON.stringify({ map })}`)).toEqual({ type: 'legacy.build', map });
+    expect(ok('40{"map":{"side":20}}')).toEqual({ type: 'legacy.build', map: { side: 20, games: {}, objects: {} } });
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIRECTIONS, type Direction, idString } from '../../protocol/messages';
+import { DIRECTIONS, idString, type MoveMessage } from '../../protocol/messages';
 
 /**
  * The frames of the lobby server this one replaces (docs/LEGACY-PROTOCOL.md): text frames
@@ -60,23 +60,27 @@ const movePayload = z.object({ direction: z.number().int().min(0).max(3) });
 const buildPayload = z.object({ map: legacyMapSchema });
 const emptyPayload = z.object({});
 
-/** A client frame, validated. */
+/**
+ * A client frame, validated: a v1 message where the original frame means exactly one (`20` is a
+ * `move`), else a request of this dialect for the legacy gateway.
+ */
 export type LegacyRequest =
-  | { type: '10'; roomId: string; token: string }
-  | { type: '20'; dir: Direction }
-  | { type: '40'; map: LegacyMap }
-  | { type: '11' }
-  | { type: '19' };
+  | { type: 'legacy.enter'; roomId: string; token: string }
+  | MoveMessage
+  | { type: 'legacy.build'; map: LegacyMap }
+  | { type: 'legacy.sync' }
+  | { type: 'legacy.leave' };
 
 export type ParsedLegacyFrame = { ok: true; request: LegacyRequest } | { ok: false; message: string };
 
 /** Client frame codes and how each payload is read. */
 const requests: Record<string, (payload: unknown) => ParsedLegacyFrame> = {
-  [LegacyCode.ENTER]: (p) => check(enterPayload, p, (e) => ({ type: '10', roomId: e.room_id, token: e.authorization })),
-  [LegacyCode.MOVE]: (p) => check(movePayload, p, (m) => ({ type: '20', dir: DIRECTIONS[m.direction] })),
-  [LegacyCode.BUILD]: (p) => check(buildPayload, p, (b) => ({ type: '40', map: b.map })),
-  [LegacyCode.SYNC]: (p) => check(emptyPayload, p, () => ({ type: '11' })),
-  [LegacyCode.LEAVE]: (p) => check(emptyPayload, p, () => ({ type: '19' })),
+  [LegacyCode.ENTER]: (p) =>
+    check(enterPayload, p, (e) => ({ type: 'legacy.enter', roomId: e.room_id, token: e.authorization })),
+  [LegacyCode.MOVE]: (p) => check(movePayload, p, (m) => ({ type: 'move', dir: DIRECTIONS[m.direction] })),
+  [LegacyCode.BUILD]: (p) => check(buildPayload, p, (b) => ({ type: 'legacy.build', map: b.map })),
+  [LegacyCode.SYNC]: (p) => check(emptyPayload, p, () => ({ type: 'legacy.sync' })),
+  [LegacyCode.LEAVE]: (p) => check(emptyPayload, p, () => ({ type: 'legacy.leave' })),
 };
 
 /** `<2-digit code><JSON object>`; an empty body reads as `{}` (`19` alone is a leave). */

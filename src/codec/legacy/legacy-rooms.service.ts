@@ -28,7 +28,7 @@ const BUILD_ATTEMPTS = 3;
  * The legacy requests that are not one v1 call as they stand: the token in the `10` frame, the
  * whole desired map of a `40`, the `11` that asks for the room again. Everything ends in the same
  * RoomsService calls as v1 frames, which know nothing of legacy frames; their replies and errors
- * are v1 messages that the session's wire (legacy-wire.ts) rewrites.
+ * are v1 messages that the session's codec (legacy-codec.ts) encodes.
  */
 @Injectable()
 export class LegacyRooms {
@@ -99,7 +99,7 @@ export class LegacyRooms {
     }
   }
 
-  /** `11`: the room as it is now, as a v1 welcome (which the wire shows as a SYNC). */
+  /** `11`: the room as it is now, as a v1 welcome (which the codec shows as a SYNC). */
   async sync(session: ClientSession): Promise<void> {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
@@ -107,9 +107,7 @@ export class LegacyRooms {
     const room = await this.state.readRoom(seat.roomId);
     const map = room.map ?? (await this.roomMaps.cachedMap(seat.roomId));
     if (session.seat !== seat) return;
-    session.send(
-      JSON.stringify(welcomeFor(session, seat.role, ownerId, { ...room, roomId: seat.roomId, map, chat: [] })),
-    );
+    session.sendMessage(welcomeFor(session, seat.role, ownerId, { ...room, roomId: seat.roomId, map, chat: [] }));
   }
 
   /** `19`: the avatar leaves, then the socket closes normally, as the original server did. */

@@ -13,6 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { LOGGER, type Logger } from '../../logging/logger';
 import { CloseCode } from '../../protocol/close-codes';
 import { ProtocolError } from '../../protocol/errors';
+import type { MoveMessage } from '../../protocol/messages';
 import { attachSession, ClientSession, sessionOf } from '../../rooms/client-session';
 import { LaggingWelcome } from '../../rooms/lagging-welcome';
 import { ProtocolErrorFilter, sendError } from '../../rooms/protocol-error.filter';
@@ -22,26 +23,26 @@ import { LEGACY_PATH, type LegacyMap, type LegacyRequest, parseLegacyFrame } fro
 import { LegacyGameNames } from './legacy-game-names';
 import { LegacyRooms } from './legacy-rooms.service';
 import { errorFrame } from './legacy-view';
-import { LegacyWire, rawText } from './legacy-wire';
+import { LegacyCodec, rawText } from './legacy-codec';
 
 /** The original server closed a socket whose first frame did not come within this time. */
 export const FIRST_FRAME_MS = 5000;
 /** Frames a client may send while its first `10` is being checked; they are handled after it. */
 const MAX_EARLY_FRAMES = 16;
 
-type Enter = Extract<LegacyRequest, { type: '10' }>;
+type Enter = Extract<LegacyRequest, { type: 'legacy.enter' }>;
 
 /**
  * The original clients' endpoint, `/library` (docs/LEGACY-PROTOCOL.md). The upgrade carries no
  * token: the first frame must be a `10` with one, within FIRST_FRAME_MS, or the socket is closed
  * (1008). From then on the socket is a session like any other: its frames go through the same edge
- * (queue, flood guard) decoded by its wire, into the same RoomsService, and what the room sends it
- * is rewritten by the wire. No rules here.
+ * (queue, flood guard) decoded by its codec (legacy-codec.ts), into the same RoomsService, and
+ * what the room sends it is encoded by that codec. No rules here.
  */
 @WebSocketGateway({ path: LEGACY_PATH })
 @UseFilters(ProtocolErrorFilter)
 export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  private readonly wire: LegacyWire;
+  private readonly codec: LegacyCodec;
 
   constructor(
     private readonly legacy: LegacyRooms,
@@ -52,7 +53,7 @@ export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
     @Inject(LOGGER) private readonly log: Logger,
     names: LegacyGameNames,
   ) {
-    this.wire = new LegacyWire(names);
+    this.codec = new LegacyCodec(names);
   }
 
   /** Until its first `10` is accepted the socket has no session, so the edge leaves its frames to this. */
@@ -73,7 +74,7 @@ export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
         return;
       }
       const first = isBinary ? undefined : parseLegacyFrame(rawText(data));
-      if (!first?.ok || first.request.type !== '10') {
+      if (!first?.ok || first.request.type !== 'legacy.enter') {
         clearTimeout(timer);
         return refuse(ws, 'BAD_REQUEST', first && !first.ok ? first.message : 'the first frame must be 10 (enter)');
       }
@@ -84,8 +85,14 @@ export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
           clearTimeout(timer);
           if (ws.readyState !== WebSocket.OPEN) return;
           ws.off('message', onFrame);
-          const session = new ClientSession(ws, identity, this.config.ws.backlog, this.log, req.socket);
-          session.wire = this.wire;
+          const session = new ClientSession(
+            ws,
+            identity,
+            this.config.ws.backlog,
+            this.log,
+            req.socket,
+            this.codec.format,
+          );
           session.resendRoom = (s) => this.laggingWelcome.send(s);
           attachSession(ws, session);
           this.sessions.connected(session);
@@ -114,27 +121,28 @@ export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (session) await this.sessions.disconnected(session);
   }
 
-  @SubscribeMessage('10')
+  @SubscribeMessage('legacy.enter')
   enter(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: Enter) {
     return this.legacy.reenter(sessionOf(ws)!, msg.roomId, msg.token);
   }
 
-  @SubscribeMessage('20')
-  move(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: Extract<LegacyRequest, { type: '20' }>) {
-    return this.rooms.move(sessionOf(ws)!, { type: 'move', dir: msg.dir });
+  /** `20`, decoded as a v1 `move` (the edge's hot path takes it before this, as for v1 sockets). */
+  @SubscribeMessage('move')
+  move(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: MoveMessage) {
+    return this.rooms.move(sessionOf(ws)!, msg);
   }
 
-  @SubscribeMessage('40')
+  @SubscribeMessage('legacy.build')
   build(@ConnectedSocket() ws: WebSocket, @MessageBody() msg: { map: LegacyMap }) {
     return this.legacy.build(sessionOf(ws)!, msg.map);
   }
 
-  @SubscribeMessage('11')
+  @SubscribeMessage('legacy.sync')
   sync(@ConnectedSocket() ws: WebSocket) {
     return this.legacy.sync(sessionOf(ws)!);
   }
 
-  @SubscribeMessage('19')
+  @SubscribeMessage('legacy.leave')
   leave(@ConnectedSocket() ws: WebSocket) {
     return this.legacy.leave(sessionOf(ws)!);
   }

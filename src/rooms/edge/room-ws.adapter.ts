@@ -7,6 +7,7 @@ import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import { selectProtocol } from '../../auth/handshake';
 import { LEGACY_PATH } from '../../codec/legacy/legacy-frames';
+import type { DecodedMessage } from '../../codec/wire-codec';
 import type { TokenService } from '../../auth/token.service';
 import type { AppConfig } from '../../config/config';
 import { framesReceived, handshakesRefused } from '../../common/metrics';
@@ -17,7 +18,6 @@ import type { MoveMessage } from '../../protocol/messages';
 import { type ClientSession, sessionOf } from '../client-session';
 import { sendError } from '../protocol-error.filter';
 import { FloodGuard } from './flood-guard';
-import { decodeFrame, peekRequestId } from './frame-decoder';
 import { HandshakeVerifier } from './handshake-verifier';
 import { startHeartbeat } from './heartbeat';
 
@@ -46,7 +46,7 @@ type VerifyCallback = (ok: boolean, code?: number, message?: string) => void;
  * The WebSocket edge, installed by bootstrap.ts (`app.useWebSocketAdapter`). It wires, per socket:
  * the handshake (handshake-verifier.ts), the heartbeat (heartbeat.ts), and for each frame, strictly
  * one after another through the session's queue: flood control (flood-guard.ts), decoding and
- * schema validation (frame-decoder.ts), then the gateway's handler for the frame's `type`.
+ * schema validation (the session's codec, src/codec), then the gateway's handler for the frame's `type`.
  *
  * Why these are not Nest guards, pipes or interceptors: Nest's pipeline starts once a frame has
  * been routed to a `@SubscribeMessage` handler, and routing needs a parsed frame with a known
@@ -120,7 +120,7 @@ export class RoomWsAdapter extends WsAdapter {
         () => this.handleFrame(session, data, isBinary, byType, transform),
         MAX_QUEUED_FRAMES,
       );
-      if (!accepted) this.flood.strike(session, 1000, peekRequestId(data, isBinary));
+      if (!accepted) this.flood.strike(session, 1000, session.codec.peekRequestId(data, isBinary));
     });
   }
 
@@ -134,8 +134,9 @@ export class RoomWsAdapter extends WsAdapter {
     // Frames queued behind a close are not acted on: nobody is there to see the result.
     if (!session.isOpen) return;
     const retryAfterMs = await this.flood.take(session);
-    if (retryAfterMs !== undefined) return this.flood.strike(session, retryAfterMs, peekRequestId(data, isBinary));
-    const frame = session.wire ? session.wire.decode(data, isBinary) : decodeFrame(data, isBinary);
+    if (retryAfterMs !== undefined)
+      return this.flood.strike(session, retryAfterMs, session.codec.peekRequestId(data, isBinary));
+    const frame = session.codec.decode(data, isBinary);
     if (!frame.ok) return sendError(session, frame.error, frame.requestId);
     const { message, requestId } = frame;
     framesReceived.inc({ type: message.type });
@@ -149,4 +150,5 @@ export class RoomWsAdapter extends WsAdapter {
   }
 }
 
-const isMove = (m: { type: string }): m is MoveMessage => m.type === 'move';
+/** A v1 `move`, whichever codec decoded it: the hot path. */
+const isMove = (m: DecodedMessage): m is MoveMessage => m.type === 'move';

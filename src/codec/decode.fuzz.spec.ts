@@ -1,7 +1,11 @@
 import fc from 'fast-check';
-import { anyFrame, type Frame, KNOWN_TYPES, text, validMessage } from '../../../test/support/frame-arbitraries';
-import { clientMessageSchemas, MAX_BUILD_OPS } from '../../protocol/messages';
-import { type DecodedFrame, decodeFrame, peekRequestId } from './frame-decoder';
+import { anyFrame, type Frame, KNOWN_TYPES, text, validMessage } from '../../test/support/frame-arbitraries';
+import { clientMessageSchemas, MAX_BUILD_OPS } from '../protocol/messages';
+import { jsonCodec } from './json-codec';
+import type { DecodedFrame } from './wire-codec';
+
+const decodeFrame = jsonCodec.decode;
+const peekRequestId = jsonCodec.peekRequestId;
 
 /**
  * Property-based fuzz of the edge's decoding (PROTOCOL.md §2): whatever a client sends, decoding
