@@ -9,10 +9,10 @@ import {
   text,
   validMessage,
 } from '../../test/support/frame-arbitraries';
-import { clientMessageSchemas, MAX_BUILD_OPS } from '../protocol/messages';
+import { clientMessageSchemas, type ClientMessageType, MAX_BUILD_OPS } from '../protocol/messages';
 import { jsonCodec } from './json-codec';
 import { msgpackCodec } from './msgpack-codec';
-import type { DecodedFrame, WireCodec } from './wire-codec';
+import type { DecodedFrame, DecodedMessage, WireCodec } from './wire-codec';
 
 const decodeFrame = jsonCodec.decode;
 const peekRequestId = jsonCodec.peekRequestId;
@@ -39,7 +39,11 @@ function prototypesUntouched(): void {
  * What the edge promises for any decoded frame: the first broken promise, or undefined. Plain
  * checks rather than `expect`, which would cost more than the decoding itself 100k times over.
  */
-function brokenPromise(out: DecodedFrame, frame: Frame, codec: WireCodec = jsonCodec): string | undefined {
+function brokenPromise(
+  out: DecodedFrame<DecodedMessage>,
+  frame: Frame,
+  codec: WireCodec = jsonCodec,
+): string | undefined {
   if (out.requestId !== undefined && (typeof out.requestId !== 'string' || out.requestId.length > 64))
     return 'echoes an invalid id';
   if (out.ok) {
@@ -48,11 +52,12 @@ function brokenPromise(out: DecodedFrame, frame: Frame, codec: WireCodec = jsonC
     if (!KNOWN_TYPES.includes(msg.type as string)) return 'accepted an unknown type';
     // A plain object carrying only its schema's fields, that validates again as it is.
     if (Object.getPrototypeOf(msg) !== Object.prototype) return 'the message has another prototype';
-    const shape = clientMessageSchemas[out.message.type].shape;
-    if (!Object.keys(msg).every((k) => Object.hasOwn(shape, k)))
+    // A known v1 type (checked above): these codecs decode no dialect's requests.
+    const schema = clientMessageSchemas[msg.type as ClientMessageType];
+    if (!Object.keys(msg).every((k) => Object.hasOwn(schema.shape, k)))
       return `the message carries a field of no schema: ${Object.keys(msg).join()}`;
-    if (!clientMessageSchemas[out.message.type].safeParse(msg).success) return 'the message does not validate again';
-    if (out.requestId !== out.message.id) return "the echoed id is not the message's";
+    if (!schema.safeParse(msg).success) return 'the message does not validate again';
+    if (out.requestId !== msg.id) return "the echoed id is not the message's";
     return undefined;
   }
   if (out.error.code !== 'BAD_REQUEST') return `answered ${out.error.code}`;
