@@ -3,7 +3,7 @@ import { HandshakeRefused, TestClient } from '../support/client';
 import { DEMO_GAME_NAMES } from '../../src/maps/seed';
 import { LegacyClient } from '../support/legacy-client';
 import { describeEachMode } from '../support/modes';
-import { buildOk, joinAs, peek, step, wall } from '../support/room';
+import { buildOk, eventually, joinAs, peek, sleep, step, wall } from '../support/room';
 import { TEST_JWT_SECRET, type TestServer } from '../support/server';
 
 /** A token with the original server's claim names (`idx`, `nickname`), signed as ours are. */
@@ -161,6 +161,22 @@ describeEachMode('the original clients at /library', (mode) => {
     legacy.send('11');
     expect((await legacy.nextSync(seen)).users['10']).toBeDefined();
     await legacy.close();
+  });
+
+  it('the frame rate limit applies: a burst past it gets 99 RATE_LIMITED, the socket stays open; a flood closes it (1008)', async () => {
+    const [legacy] = await LegacyClient.enter(server.wsUrl, 4, server.token(1));
+    // 55 frames at once: 40 a second are served (RATE_LIMIT_PER_SEC), fewer than 20 refused (RATE_LIMIT_STRIKES).
+    for (let i = 0; i < 55; i++) legacy.send('11');
+    expect((await legacy.next((f) => f.code === '99')).payload.message).toMatch(/^RATE_LIMITED/);
+    // Each frame of the burst is answered (an 11 or a 99) after the entrant's own 11.
+    await eventually(() => expect(legacy.frames.length).toBe(56));
+    await sleep(1100); // a fresh second of budget, not an assertion
+    const seen = legacy.frames.length;
+    legacy.send('11');
+    expect((await legacy.nextSync(seen)).roomId).toBe('4');
+
+    for (let i = 0; i < 200; i++) legacy.send('11');
+    expect((await legacy.closed).code).toBe(1008);
   });
 
   it('a room that does not exist is a 99, and the client may enter another', async () => {
