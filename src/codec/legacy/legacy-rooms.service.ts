@@ -57,11 +57,6 @@ export class LegacyRooms {
     return identity;
   }
 
-  /** The close code of a first `10` refused with `err`: come back later, or not with that token. */
-  static refusalCloseCode(err: unknown): number {
-    return err instanceof UnavailableError ? CloseCode.RESTARTING : CloseCode.POLICY_VIOLATION;
-  }
-
   /** A `10` on a socket that already entered: its token is taken as a v1 `refresh` would take it, then the enter. */
   async reenter(session: ClientSession, roomId: string, token: string): Promise<void> {
     await this.auth.refresh(session, { type: 'refresh', token });
