@@ -9,6 +9,7 @@ import type { Logger } from './logging/logger';
 import { MapsModule } from './maps/maps.module';
 import { PresenceModule } from './presence/presence.module';
 import { RoomsModule } from './rooms/rooms.module';
+import { LegacyModule } from './codec/legacy/legacy.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         MapsModule,
         FanoutModule,
         RoomsModule,
+        LegacyModule,
         HealthModule.forRoot(config),
         ApiModule.forRoot(config),
         ...(config.mode === 'services' ? [PresenceModule] : []),

@@ -33,6 +33,21 @@ describe('handshake token and subprotocol', () => {
     expect(selectProtocol(new Set(['myroom.v1.batch', 'bearer.secret']))).toBe(false);
   });
 
+  it('picks MessagePack when offered, alone or beside myroom.v1, batched when its batched variant is offered', () => {
+    expect(selectProtocol(new Set(['myroom.v1.msgpack', 'bearer.secret']))).toBe('myroom.v1.msgpack');
+    expect(selectProtocol(new Set(['myroom.v1', 'myroom.v1.msgpack']))).toBe('myroom.v1.msgpack');
+    expect(selectProtocol(new Set(['myroom.v1.msgpack', 'myroom.v1.batch', 'myroom.v1']))).toBe('myroom.v1.msgpack');
+    expect(selectProtocol(new Set(['myroom.v1.msgpack.batch', 'myroom.v1.msgpack']))).toBe('myroom.v1.msgpack.batch');
+    expect(selectProtocol(new Set(['myroom.v1.msgpack.batch']))).toBe('myroom.v1.msgpack.batch');
+  });
+
+  it('takes the bearer token beside any subprotocol it would select', () => {
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'myroom.v1.msgpack, bearer.tok' }))).toBe('tok');
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'bearer.tok, myroom.v1.msgpack.batch' }))).toBe('tok');
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'myroom.v1.batch, bearer.tok' }))).toBeUndefined();
+    expect(tokenFromRequest(req({ 'sec-websocket-protocol': 'myroom.v2, bearer.tok' }))).toBeUndefined();
+  });
+
   it('checks Origin only when an allow-list is configured', () => {
     expect(originAllowed(req({ origin: 'https://evil.example' }), [])).toBe(true);
     expect(originAllowed(req({ origin: 'https://evil.example' }), ['https://good.example'])).toBe(false);

@@ -1,19 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import { BATCH_SUBPROTOCOL, PROTOCOL_SUBPROTOCOL } from '../protocol/messages';
+import { offersOurSubprotocol, selectSubprotocol } from '../codec/codecs';
 import { bearerToken } from './bearer';
 
 const BEARER_PROTOCOL_PREFIX = 'bearer.';
 
 /**
  * The token of an upgrade request, from `Authorization: Bearer <jwt>` (servers, bots) or from the
- * offered subprotocols `myroom.v1, bearer.<jwt>` (browsers cannot set headers on a WebSocket).
+ * offered subprotocols `myroom.v1, bearer.<jwt>` (browsers cannot set headers on a WebSocket; any
+ * of our subprotocols will do beside the token, e.g. `myroom.v1.msgpack, bearer.<jwt>`).
  */
 export function tokenFromRequest(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   // A header that is there but not Bearer is refused, never passed over for the subprotocol.
   if (auth) return bearerToken(auth);
   const offered = offeredProtocols(req);
-  if (!offered.includes(PROTOCOL_SUBPROTOCOL)) return undefined;
+  if (!offersOurSubprotocol(offered)) return undefined;
   const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
   return bearer ? bearer.slice(BEARER_PROTOCOL_PREFIX.length) : undefined;
 }
@@ -28,12 +29,12 @@ export function offeredProtocols(req: IncomingMessage): string[] {
 }
 
 /**
- * `ws` echoes the first offered protocol by default; we pick `myroom.v1.batch` when the client
- * offers it with `myroom.v1` (so the client knows batches may come), else `myroom.v1`, and never the token.
+ * `ws` echoes the first offered protocol by default; we pick by our own preference among ours
+ * (codec/codecs.ts: MessagePack over JSON, batched over not, `myroom.v1.batch` only beside
+ * `myroom.v1`), so the client knows which frames will come, and never the token.
  */
 export function selectProtocol(protocols: Set<string>): string | false {
-  if (!protocols.has(PROTOCOL_SUBPROTOCOL)) return false;
-  return protocols.has(BATCH_SUBPROTOCOL) ? BATCH_SUBPROTOCOL : PROTOCOL_SUBPROTOCOL;
+  return selectSubprotocol(protocols);
 }
 
 export function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {

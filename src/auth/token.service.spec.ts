@@ -34,6 +34,21 @@ describe('TokenService: HS256 with JWT_SECRET', () => {
     });
   });
 
+  it("reads the original server's claims: idx (a number or a string) as the user id, nickname as the name", async () => {
+    await expect(tokens.verify(await hs({ idx: 3, nickname: 'Kim' }))).resolves.toEqual({
+      userId: '3',
+      name: 'Kim',
+      expiresAt: expect.any(Number),
+    });
+    await expect(tokens.verify(await hs({ idx: '4' }))).resolves.toMatchObject({ userId: '4', name: 'user4' });
+  });
+
+  it('prefers sub and name to idx and nickname when a token carries both', async () => {
+    await expect(
+      tokens.verify(await hs({ sub: '5', idx: 6, name: 'Ours', nickname: 'Theirs' })),
+    ).resolves.toMatchObject({ userId: '5', name: 'Ours' });
+  });
+
   it('carries role "admin" when the token says so, and nothing for other roles', async () => {
     await expect(tokens.verify(mintToken(secret, { userId: '1', name: 'x', role: 'admin' }))).resolves.toEqual({
       userId: '1',
@@ -53,6 +68,8 @@ describe('TokenService: HS256 with JWT_SECRET', () => {
     ],
     ['no sub', () => hs({ name: 'x' })],
     ['bad sub', () => hs({ sub: 'has space' })],
+    ['bad idx', () => hs({ idx: 'has space' })],
+    ['negative idx', () => hs({ idx: -1 })],
     ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: '1', exp: now() + 60 })}.`],
     ['HS512', () => hs({ sub: '1' }, secret, 'HS512')],
     ['garbage', () => 'not-a-jwt'],

@@ -16,12 +16,22 @@ import { idString } from '../protocol/messages';
 import type { Identity } from './identity';
 import { mintToken, signingSecret } from './mint';
 
-const claimsSchema = z.object({
-  sub: idString,
-  name: z.string().trim().min(1).max(64).optional(),
-  exp: z.number(),
-  role: z.unknown().optional(),
-});
+const displayName = z.string().trim().min(1).max(64);
+
+/**
+ * Our claims (`sub`, `name`), or those of the server this one replaces (`idx`, the user id, often a
+ * number; `nickname`), so its clients' tokens keep working. Ours win when a token carries both.
+ */
+const claimsSchema = z
+  .object({
+    sub: idString.optional(),
+    idx: z.union([idString, z.number().int().nonnegative().transform(String).pipe(idString)]).optional(),
+    name: displayName.optional(),
+    nickname: displayName.optional(),
+    exp: z.number(),
+    role: z.unknown().optional(),
+  })
+  .refine((c) => c.sub !== undefined || c.idx !== undefined, { message: 'required', path: ['sub'] });
 
 /** The token is not one this server accepts: answer 401. */
 export class InvalidTokenError extends Error {}
@@ -58,7 +68,7 @@ export class TokenService {
     if (publicKey) this.publicKey = importSPKI(publicKey.pem, publicKey.alg);
     // jose caches the set, and fetches it again for an unknown `kid` (at most once per cooldown).
     if (jwks) this.jwks = createRemoteJWKSet(new URL(jwks.url), { cooldownDuration: jwks.cooldownMs });
-    this.options = { issuer, audience, requiredClaims: ['exp', 'sub'] };
+    this.options = { issuer, audience, requiredClaims: ['exp'] };
   }
 
   async verify(token: string): Promise<Identity> {
@@ -67,8 +77,10 @@ export class TokenService {
     if (!claims.success) {
       throw new InvalidTokenError(`bad claims: ${claims.error.issues.map((i) => i.path.join('.')).join(', ')}`);
     }
-    const { sub, name, role, exp } = claims.data;
-    return { userId: sub, name: name ?? `user${sub}`, ...(role === 'admin' ? { role } : {}), expiresAt: exp * 1000 };
+    const { role, exp } = claims.data;
+    const userId = (claims.data.sub ?? claims.data.idx)!;
+    const name = claims.data.name ?? claims.data.nickname;
+    return { userId, name: name ?? `user${userId}`, ...(role === 'admin' ? { role } : {}), expiresAt: exp * 1000 };
   }
 
   mint(identity: Identity, ttlSeconds = 24 * 3600): string {

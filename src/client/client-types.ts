@@ -1,3 +1,4 @@
+import type { ClientCodec } from './client-codec';
 import type {
   BuiltEvent,
   EnteredEvent,
@@ -16,7 +17,9 @@ import type {
 export interface WebSocketLike {
   readonly readyState: number;
   readonly protocol: string;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
+  /** Set to 'arraybuffer' for MessagePack (the browser's default would be a Blob). */
+  binaryType?: string;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
@@ -46,6 +49,13 @@ export interface MyRoomClientOptions {
    * (and `onRaw`) still see one event at a time, in order. Default false.
    */
   batch?: boolean;
+  /**
+   * The wire codec (PROTOCOL.md §1a): `json` (default) or `msgpack`, binary frames of the same
+   * messages. `msgpack` needs its implementation as `wireCodec`; `connectNode` passes it.
+   */
+  codec?: 'json' | 'msgpack';
+  /** The codec's implementation, when it is not JSON (see `codec`). */
+  wireCodec?: ClientCodec;
 }
 
 export class MyRoomRequestError extends Error {

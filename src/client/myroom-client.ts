@@ -22,6 +22,7 @@ import type {
   WelcomeMessage,
 } from '../protocol/messages';
 import { BATCH_HEAD, splitBatch } from './batch-frame';
+import { type ClientCodec, jsonClientCodec } from './client-codec';
 import { type ClientEvents, MyRoomRequestError, type MyRoomClientOptions, type WebSocketLike } from './client-types';
 import { refreshDelayMs, tokenExpiresAt } from './token-expiry';
 
@@ -45,6 +46,7 @@ export type { Member, MapObject, RoomMap, RoomEvent } from '../protocol/messages
 export type { ClientEvents, MyRoomClientOptions, WebSocketFactory, WebSocketLike } from './client-types';
 export { MyRoomRequestError } from './client-types';
 export { BATCH_HEAD, splitBatch } from './batch-frame';
+export { BATCH_PROTOCOL, type ClientCodec, jsonClientCodec, PROTOCOL } from './client-codec';
 
 type Handler<T> = (payload: T) => void;
 interface Pending {
@@ -52,9 +54,6 @@ interface Pending {
   reject: (e: Error) => void;
   timer: ReturnType<typeof setTimeout>;
 }
-
-export const PROTOCOL = 'myroom.v1';
-export const BATCH_PROTOCOL = 'myroom.v1.batch';
 
 export class MyRoomClient {
   private readonly pending = new Map<string, Pending>();
@@ -71,8 +70,12 @@ export class MyRoomClient {
     private readonly socket: WebSocketLike,
     private readonly timeoutMs: number,
     private readonly refreshToken?: () => Promise<string>,
+    private readonly codec: ClientCodec = jsonClientCodec,
   ) {
-    socket.onmessage = (ev) => this.onFrame(String(ev.data));
+    socket.onmessage = (ev) => {
+      if (typeof ev.data === 'string' || !codec.decodeBinary) this.onFrame(String(ev.data));
+      else this.onMessage(codec.decodeBinary(binaryOf(ev.data)));
+    };
     socket.onclose = (ev) => {
       clearTimeout(this.refreshTimer);
       for (const p of this.pending.values()) {
@@ -97,7 +100,9 @@ export class MyRoomClient {
 
   private static open(opts: MyRoomClientOptions, token: string): Promise<MyRoomClient> {
     const factory = opts.createSocket ?? defaultFactory;
-    const socket = factory(opts.url, [...(opts.batch ? [BATCH_PROTOCOL] : []), PROTOCOL, `bearer.${token}`]);
+    const codec = codecOf(opts);
+    const socket = factory(opts.url, [...codec.protocols(opts.batch ?? false), `bearer.${token}`]);
+    if (codec.decodeBinary) socket.binaryType = 'arraybuffer';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error('could not connect (timed out)'));
@@ -105,7 +110,7 @@ export class MyRoomClient {
       }, opts.connectTimeoutMs ?? 10_000);
       socket.onopen = () => {
         clearTimeout(timer);
-        resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000, opts.refreshToken));
+        resolve(new MyRoomClient(socket, opts.requestTimeoutMs ?? 10_000, opts.refreshToken, codec));
       };
       socket.onerror = () => {
         clearTimeout(timer);
@@ -116,6 +121,11 @@ export class MyRoomClient {
         reject(new Error(`closed before open (${ev.code})`));
       };
     });
+  }
+
+  /** The subprotocol the server selected (e.g. `myroom.v1.msgpack`): which codec is in use. */
+  get protocol(): string {
+    return this.socket.protocol;
   }
 
   get isOpen(): boolean {
@@ -147,6 +157,8 @@ export class MyRoomClient {
 
   /** Fire-and-forget move for load tools: no promise, the reply arrives as a `moved` event. */
   sendMove(dir: Direction, id?: string): void {
+    if (this.codec !== jsonClientCodec)
+      return this.socket.send(this.codec.encode(id === undefined ? { type: 'move', dir } : { type: 'move', dir, id }));
     this.socket.send(
       id === undefined ? `{"type":"move","dir":"${dir}"}` : `{"type":"move","dir":"${dir}","id":${JSON.stringify(id)}}`,
     );
@@ -189,7 +201,8 @@ export class MyRoomClient {
   /**
    * Sees every frame as text before it is parsed; return without parsing to keep a bot cheap.
    * When set, frames are parsed only if they may answer a pending request or have listeners
-   * (a `close` listener alone does not count).
+   * (a `close` listener alone does not count). JSON only: MessagePack frames have no text, and
+   * reach the typed handlers (`on`) decoded.
    */
   onRaw(handler: (text: string) => void): void {
     this.rawHandler = handler;
@@ -228,7 +241,7 @@ export class MyRoomClient {
         reject(new Error(`${String(msg.type)} timed out`));
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.socket.send(JSON.stringify({ ...msg, id }));
+      this.socket.send(this.codec.encode({ ...msg, id }));
     });
   }
 
@@ -239,7 +252,16 @@ export class MyRoomClient {
     }
     this.rawHandler?.(text);
     if (this.rawHandler && this.pending.size === 0 && this.frameListeners === 0) return;
-    const frame = JSON.parse(text) as Record<string, unknown> & { type: string; id?: string; seq?: number };
+    this.onMessage(JSON.parse(text) as Record<string, unknown>);
+  }
+
+  /** One decoded message (a batch's events one by one). */
+  private onMessage(message: Record<string, unknown>): void {
+    if (message.type === 'batch' && Array.isArray(message.events)) {
+      for (const event of message.events as Record<string, unknown>[]) this.onMessage(event);
+      return;
+    }
+    const frame = message as Record<string, unknown> & { type: string; id?: string; seq?: number };
     if (typeof frame.seq === 'number' && frame.type !== 'welcome') this.lastSeq = Math.max(this.lastSeq, frame.seq);
     if (frame.type === 'welcome' && typeof frame.seq === 'number') this.lastSeq = frame.seq;
     const pending = frame.id !== undefined ? this.pending.get(frame.id) : undefined;
@@ -282,6 +304,21 @@ const EVENT_TYPES: Record<string, true> = {
   replaced: true,
   kicked: true,
 };
+
+function codecOf(opts: MyRoomClientOptions): ClientCodec {
+  if ((opts.codec ?? 'json') === 'json') return jsonClientCodec;
+  const codec = opts.wireCodec;
+  if (!codec || codec.name !== opts.codec)
+    throw new Error(`codec "${opts.codec}" needs its implementation as wireCodec (connectNode passes it)`);
+  return codec;
+}
+
+/** A binary frame's bytes: a Buffer from `ws`, an ArrayBuffer from a browser (binaryType 'arraybuffer'). */
+function binaryOf(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new Error('unexpected binary frame data');
+}
 
 function defaultFactory(url: string, protocols: string[]): WebSocketLike {
   const Ctor = (globalThis as { WebSocket?: new (u: string, p: string[]) => WebSocketLike }).WebSocket;

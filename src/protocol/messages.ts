@@ -9,6 +9,10 @@ import { DIRECTIONS, type Direction, type MapObject, type RoomMap } from '../dom
 export const PROTOCOL_SUBPROTOCOL = 'myroom.v1';
 /** Offered alongside `myroom.v1`: room events of one server turn arrive as one `batch` frame (PROTOCOL.md). */
 export const BATCH_SUBPROTOCOL = 'myroom.v1.batch';
+/** Every frame both ways is a binary frame holding one MessagePack map (PROTOCOL.md, "Codecs"). */
+export const MSGPACK_SUBPROTOCOL = 'myroom.v1.msgpack';
+/** MessagePack, and room events of one server turn as one `batch` frame. */
+export const MSGPACK_BATCH_SUBPROTOCOL = 'myroom.v1.msgpack.batch';
 // The map's shapes and the directions belong to the domain (src/domain); the wire carries them as they are.
 export { DIRECTIONS };
 export type { Direction, MapObject, RoomMap };

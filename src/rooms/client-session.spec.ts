@@ -60,7 +60,7 @@ describe('ClientSession write coalescing', () => {
 
     session.send('one');
     session.send('two');
-    session.send(Buffer.from('three'));
+    session.send('three');
     // Still this turn: all three frames wait in the very socket we corked.
     expect(tcp.writableCorked).toBe(1);
     expect(tcp.writableLength).toBeGreaterThanOrEqual('onetwothree'.length);

@@ -7,8 +7,10 @@ import type { Logger } from '../logging/logger';
 import type { LeaveReason, Role } from '../protocol/messages';
 import { CloseCode } from '../protocol/close-codes';
 import { eventsDropped, framesSent, socketsCut } from '../common/metrics';
-import { BATCH_SUBPROTOCOL } from '../protocol/messages';
-import { PendingBatch, type RoomTurn } from './event-batch';
+import { type WireFormat, wireFormat } from '../codec/codecs';
+import { PendingBatch, type RoomTurn } from '../codec/event-batch';
+import type { EventFrames } from '../codec/event-frames';
+import type { Frame, WireCodec } from '../codec/wire-codec';
 import { type BacklogMarks, SlowConsumerGate } from './slow-consumer';
 
 export interface RoomSeat {
@@ -35,14 +37,16 @@ export class ClientSession {
   private queued = 0;
   private corked = false;
   private expiryTimer?: NodeJS.Timeout;
-  /** The client chose `myroom.v1.batch`: its room events of a turn go out as one frame (event-batch.ts). */
+  /** How this socket's frames look, by the subprotocol it chose (codec/codecs.ts). */
+  readonly codec: WireCodec;
+  /** The client chose a `.batch` subprotocol: its room events of a turn go out as one frame (event-batch.ts). */
   readonly batched: boolean;
   private readonly batch = new PendingBatch();
   /** Whether room events still go out to this socket, by its backlog (slow-consumer.ts). */
   private readonly gate: SlowConsumerGate;
   private lagTimer?: NodeJS.Timeout;
-  /** Replies to its own moves that came while it lagged: they follow its fresh welcome. */
-  private held: { seq: number; text: string }[] = [];
+  /** Replies to its own moves that came while it lagged (as JSON): they follow its fresh welcome. */
+  private held: { seq: number; json: string }[] = [];
   /**
    * Sends this session the room as it is now (a `welcome` with reason `lagging`) and ends with
    * `resumeLive`; set by the gateway. Without it, a lagging session goes live again with no welcome.
@@ -63,12 +67,14 @@ export class ClientSession {
     marks: BacklogMarks | number,
     parentLog: Logger,
     private readonly tcp?: Socket,
+    /** Its codec when the endpoint, not the subprotocol, decides it (the original clients' `/library`). */
+    format?: WireFormat,
   ) {
     this.log = parentLog.child({ user: identity.userId, session: this.id });
     this.gate = new SlowConsumerGate(
       typeof marks === 'number' ? { lowBytes: marks, softBytes: marks, hardBytes: marks, cutAfterMs: Infinity } : marks,
     );
-    this.batched = socket.protocol === BATCH_SUBPROTOCOL;
+    ({ codec: this.codec, batched: this.batched } = format ?? wireFormat(socket.protocol));
     socket.on('pong', () => {
       this.alive = true;
     });
@@ -111,27 +117,36 @@ export class ClientSession {
   }
 
   /**
-   * Sends a pre-serialized frame of its own (a reply, an error: JSON text, or its UTF-8 bytes when
-   * one encoding is shared by a room). It goes out even while room events are held back; only a
-   * backlog past the hard mark stops it, by cutting the socket.
+   * Sends a message of its own (a reply, an error), in this socket's codec. It goes out even while
+   * room events are held back; only a backlog past the hard mark stops it, by cutting the socket.
    */
-  send(text: string | Buffer): void {
+  sendMessage(message: object): void {
+    this.sendFrame(this.codec.encode(message));
+  }
+
+  /** As sendMessage, for a message already serialized as JSON (an event read from the room log). */
+  send(json: string): void {
+    this.sendFrame(this.codec.fromJson(json));
+  }
+
+  private sendFrame(frame: Frame): void {
     // Anything else this socket gets goes after the events already waiting for it.
     if (this.batch.size > 0) this.flushBatch();
-    this.write(text);
+    this.write(frame);
   }
 
   /**
-   * Sends a room event: at once, or for a batch client at the end of this turn, together with the
-   * turn's other events. `turn`: the room's events of this turn, when this text is the room's own.
+   * Sends a room event: at once (the room's frame for this codec), or for a batch client at the
+   * end of this turn, together with the turn's other events. `turn`: the room's events of this
+   * turn, when this event is the room's own.
    */
-  sendEvent(text: string | Buffer, json: string, turn?: RoomTurn): void {
+  sendEvent(event: EventFrames, turn?: RoomTurn): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     const verdict = this.gate.onEvent(this.socket.bufferedAmount);
     if (verdict === 'cut') return this.cutSlow();
     if (verdict === 'drop') return this.dropped();
-    if (!this.batched) return this.write(text);
-    this.addToBatch(json, turn);
+    if (!this.batched) return this.write(event.for(this.codec));
+    this.addToBatch(event.json, turn);
   }
 
   private addToBatch(json: string, turn?: RoomTurn): void {
@@ -144,32 +159,32 @@ export class ClientSession {
    * event, but while the socket lags it is kept and follows the fresh welcome, so the request is
    * answered rather than left to time out.
    */
-  sendReply(text: string, seq: number): void {
+  sendReply(json: string, seq: number): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (this.gate.isLive) {
       const verdict = this.gate.onEvent(this.socket.bufferedAmount);
       if (verdict === 'cut') return this.cutSlow();
-      if (verdict === 'send') return this.batched ? this.addToBatch(text) : this.write(text);
+      if (verdict === 'send') return this.batched ? this.addToBatch(json) : this.write(this.codec.fromJson(json));
       this.dropped();
     }
     if (this.held.length >= MAX_HELD_REPLIES) this.held.shift();
-    this.held.push({ seq, text });
+    this.held.push({ seq, json });
   }
 
   /**
-   * For `resendRoom`, with the room as of `seq` (`welcome`, already serialized): live events again
+   * For `resendRoom`, with the room as of `seq` (its `welcome`): live events again
    * from that seq on, after the held replies it covers (newer ones come again with the events the
    * caller then replays). Without a welcome (the session is in no room now): live again, as is.
    */
-  resumeLive(welcome?: string, seq = 0): void {
+  resumeLive(welcome?: object, seq = 0): void {
     const dropped = this.gate.dropped;
     this.gate.recovered();
     if (welcome === undefined) {
       this.held = [];
       return;
     }
-    this.send(welcome);
-    for (const r of this.held) if (r.seq <= seq) this.write(r.text);
+    this.sendMessage(welcome);
+    for (const r of this.held) if (r.seq <= seq) this.write(this.codec.fromJson(r.json));
     this.held = [];
     if (this.seat) this.seat.sinceSeq = seq;
     this.log.info({ room: this.seat?.roomId, seq, dropped }, 'slow consumer caught up: sent the room afresh');
@@ -232,15 +247,16 @@ export class ClientSession {
   }
 
   private flushBatch(): void {
-    const frame = this.batch.take();
+    const frame = this.batch.take(this.codec);
     if (frame !== undefined) this.write(frame);
   }
 
-  private write(text: string | Buffer): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+  private write(frame: Frame): void {
+    // Empty: the codec has no word for this message (wire-codec.ts); no message is ever empty.
+    if (frame.length === 0 || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.gate.onOwnFrame(this.socket.bufferedAmount) === 'cut') return this.cutSlow();
     this.corkForTurn();
-    this.socket.send(text, TEXT_FRAME);
+    this.socket.send(frame, this.codec.binary ? BINARY_FRAME : TEXT_FRAME);
     framesSent.inc();
   }
 
@@ -281,7 +297,7 @@ export class ClientSession {
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.flushBatch();
-      this.socket.close(code, reason);
+      this.socket.close(this.codec.closeCode?.(code) ?? code, reason);
       // Flush now: a shutdown may destroy the socket before the end of this turn, and a close
       // frame still corked would be lost (the client would see 1006 instead of our code).
       if (this.corked) this.uncork();
@@ -301,7 +317,9 @@ export class ClientSession {
   }
 }
 
+// A Buffer sent as a text frame is JSON's UTF-8 bytes, shared by a room (codec/event-frames.ts).
 const TEXT_FRAME = { binary: false };
+const BINARY_FRAME = { binary: true };
 /** How often a lagging socket's backlog is looked at. */
 const LAG_CHECK_MS = 50;
 /** After a slow-consumer cut, how long the close handshake may take before the socket is dropped. */

@@ -45,7 +45,7 @@ export class LaggingWelcome implements OnModuleInit {
       resumed: false,
       reason: 'lagging',
     };
-    session.resumeLive(JSON.stringify(welcome), room.seq);
+    session.resumeLive(welcome, room.seq);
     this.channels.rejoin(session, roomId, room.seq, room.epoch);
     laggingWelcomes.inc();
   }
@@ -71,7 +71,7 @@ export class LaggingWelcome implements OnModuleInit {
         ...welcomeFor(s, seat.role, ownerId, { ...room, roomId, chat }),
         resumed: false,
       };
-      s.send(JSON.stringify(welcome));
+      s.sendMessage(welcome);
       seat.sinceSeq = room.seq;
     }
     return { seq: room.seq, epoch: room.epoch };

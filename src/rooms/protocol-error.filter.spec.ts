@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { BlockedError, UnavailableError } from '../protocol/errors';
-import { errorFrame } from './protocol-error.filter';
+import { errorMessage } from './protocol-error.filter';
 
 /** A logger whose lines the test reads back. */
 function capturingLogger() {
@@ -15,10 +15,10 @@ function capturingLogger() {
   return { log: pino({ level: 'debug' }, sink), lines };
 }
 
-describe('errorFrame maps error types, never message text', () => {
+describe('errorMessage maps error types, never message text', () => {
   it('a domain error becomes its code, with its extra fields and the request id, and is not logged', () => {
     const { log, lines } = capturingLogger();
-    expect(JSON.parse(errorFrame(new BlockedError(2, 3), 'r1', log))).toEqual({
+    expect(errorMessage(new BlockedError(2, 3), 'r1', log)).toEqual({
       type: 'error',
       code: 'BLOCKED',
       message: 'that step is blocked',
@@ -32,12 +32,10 @@ describe('errorFrame maps error types, never message text', () => {
   it("an adapter's UnavailableError becomes UNAVAILABLE with its message, and its driver cause is logged", () => {
     const { log, lines } = capturingLogger();
     const cause = new Error('Connection is closed.');
-    const frame = JSON.parse(
-      errorFrame(
-        new UnavailableError('the room state is unreachable; nothing was changed, try again', { cause }),
-        undefined,
-        log,
-      ),
+    const frame = errorMessage(
+      new UnavailableError('the room state is unreachable; nothing was changed, try again', { cause }),
+      undefined,
+      log,
     );
     expect(frame).toEqual({
       type: 'error',
@@ -56,7 +54,7 @@ describe('errorFrame maps error types, never message text', () => {
   it('an untranslated error is INTERNAL even when it looks like a driver failure, and is logged with a correlation id', () => {
     const { log, lines } = capturingLogger();
     const raw = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
-    const frame = JSON.parse(errorFrame(raw, 'r2', log)) as { code: string; correlationId: string; id: string };
+    const frame = errorMessage(raw, 'r2', log);
     expect(frame).toMatchObject({ type: 'error', code: 'INTERNAL', id: 'r2' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { type ArgumentsHost, Catch, Inject, Injectable, type WsExceptionFilter } from '@nestjs/common';
 import type WebSocket from 'ws';
 import { LOGGER, type Logger } from '../logging/logger';
+import type { ErrorMessage } from '../protocol/messages';
 import { ProtocolError, UnavailableError } from '../protocol/errors';
 import { type ClientSession, sessionOf } from './client-session';
 import { errorsSent } from '../common/metrics';
 
-/** Turns anything a handler throws into one protocol `error` frame, echoing the request's `id`. */
-export function errorFrame(err: unknown, requestId: string | undefined, log: Logger): string {
+/** Turns anything a handler throws into one protocol `error` message, echoing the request's `id`. */
+export function errorMessage(err: unknown, requestId: string | undefined, log: Logger): ErrorMessage {
   let e: ProtocolError;
   if (err instanceof ProtocolError) {
     e = err;
@@ -19,17 +20,17 @@ export function errorFrame(err: unknown, requestId: string | undefined, log: Log
     e = new ProtocolError('INTERNAL', `internal error (correlation id ${correlationId})`, { correlationId });
   }
   errorsSent.inc({ code: e.code });
-  return JSON.stringify({
+  return {
     type: 'error',
     code: e.code,
     message: e.message,
     ...(requestId !== undefined ? { id: requestId } : {}),
     ...e.extra,
-  });
+  };
 }
 
 export function sendError(session: ClientSession, err: unknown, requestId?: string): void {
-  session.send(errorFrame(err, requestId, session.log));
+  session.sendMessage(errorMessage(err, requestId, session.log));
 }
 
 @Catch()

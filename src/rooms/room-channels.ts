@@ -2,8 +2,9 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { countRoomsWith, eventDelivery, type RoomCounts } from '../common/metrics';
 import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../state/room-state.port';
+import { currentTick, RoomTurn } from '../codec/event-batch';
+import { EventFrames } from '../codec/event-frames';
 import type { ClientSession } from './client-session';
-import { currentTick, RoomTurn } from './event-batch';
 
 /** The mover's own copy of a `moved` carries the `id` of its request. */
 export interface ReplyTo {
@@ -49,7 +50,8 @@ export type EpochWelcome = (
  * Events reach an instance from its own writes (at once) and from other instances (through the
  * fan-out, possibly late, twice, or out of order). A channel releases them strictly in `seq`
  * order, drops duplicates, and when a gap does not fill by itself it reads the missing events from
- * the room's log. Each event is serialized once and the same string goes to every socket.
+ * the room's log. Each event is encoded once per codec in use in the room, and the same bytes go to
+ * every socket of that codec (codec/event-frames.ts).
  *
  * Seqs count within an epoch (state/room-state.port.ts). An event of an epoch the channel has not
  * seen means the room's state was lost and began again, its seqs from 0: the channel forgets the
@@ -273,15 +275,14 @@ class RoomChannel {
   private release(ev: PendingEvent): void {
     this.recent.push(ev);
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
-    // Encoded to UTF-8 once for the room: ws then writes these same bytes to every socket.
-    const frame = this.sessions.size > 1 ? Buffer.from(ev.json) : ev.json;
+    const frames = new EventFrames(ev.json, this.sessions.size > 1);
     let turn: RoomTurn | undefined;
     for (const s of this.sessions) {
       if (s.batched && !turn) {
         turn = this.currentTurn();
         turn.add(ev.json);
       }
-      this.sendTo(s, ev, frame, turn);
+      this.sendTo(s, ev, frames, turn);
     }
     if (ev.at !== undefined && this.sessions.size > 0) {
       eventDelivery.observe({ source: ev.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - ev.at) / 1000);
@@ -296,13 +297,18 @@ class RoomChannel {
     }
   }
 
-  private sendTo(session: ClientSession, ev: PendingEvent, frame: string | Buffer = ev.json, turn?: RoomTurn): void {
+  private sendTo(
+    session: ClientSession,
+    ev: PendingEvent,
+    frames = new EventFrames(ev.json, false),
+    turn?: RoomTurn,
+  ): void {
     if (!session.seat || ev.seq <= session.seat.sinceSeq) return;
     if (ev.replyTo && ev.replyTo.sessionId === session.id) {
       const reply = `{"id":${JSON.stringify(ev.replyTo.requestId)},${ev.json.slice(1)}`;
       session.sendReply(reply, ev.seq);
     } else {
-      session.sendEvent(frame, ev.json, turn);
+      session.sendEvent(frames, turn);
     }
   }
 

@@ -47,6 +47,11 @@ export class RoomEvents implements OnModuleInit {
     const at = Date.now();
     this.channels.deliver(roomId, { ...event, at }, replyTo);
     // The event is already in the room log; an instance that misses this publish repairs from it.
+    // Across instances it travels as the JSON the room state wrote (src/codec, "one form"): that
+    // text exists anyway (the log holds it, and JSON sockets get it as is), so sending it costs no
+    // encoding; each instance makes MessagePack of it only for rooms where such sockets are, once
+    // per event. Carrying MessagePack instead would cost an encode on every write and a decode
+    // back to JSON on every instance with JSON sockets, for a few bytes less on the broker.
     // Traced from here to the broker's confirm; its context rides with the event.
     const span = tracingActive()
       ? producerSpan('fanout publish', { [ATTR.room]: roomId, [ATTR.seq]: event.seq })

@@ -32,6 +32,16 @@ import { SessionRegistry } from './session-registry';
     RoomsGateway,
     ProtocolErrorFilter,
   ],
-  exports: [SessionRegistry, RoomsService, RoomEvents, ChatService, TimelineRecorder],
+  exports: [
+    SessionRegistry,
+    RoomsService,
+    RoomEvents,
+    ChatService,
+    TimelineRecorder,
+    RoomMaps,
+    SessionAuth,
+    LaggingWelcome,
+    ProtocolErrorFilter,
+  ],
 })
 export class RoomsModule {}

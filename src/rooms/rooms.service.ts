@@ -127,7 +127,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       msg.id,
     );
     if (missed !== undefined) welcome.resumed = missed !== null;
-    session.send(JSON.stringify(welcome));
+    session.sendMessage(welcome);
     if (missed) for (const e of missed) if (e.seq <= result.seq) session.send(e.json);
     this.channels.join(session, roomId, result.seq, result.epoch);
     session.log.info({ room: roomId, role, seq: result.seq, replaced: !!result.replaced }, 'entered');
@@ -296,7 +296,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     });
     for (const e of events) this.events.publish(roomId, e);
     if (events.length > 1) throw new UnavailableError('the map could not be saved; nothing was changed');
-    if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+    if (msg.id !== undefined) session.sendMessage({ type: 'ack', id: msg.id });
   }
 
   // ---- leave ----------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (!session.seat) throw new NotInRoomError();
     this.events.requireFanout();
     await this.leaveRoom(session, 'leave');
-    if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+    if (msg.id !== undefined) session.sendMessage({ type: 'ack', id: msg.id });
   }
 
   /** Takes the avatar out (the session's end, or before entering another room); once, however many ask. */

@@ -62,7 +62,7 @@ export class SessionAuth {
       result: 'ok',
       expiresAt: identity.expiresAt,
     });
-    if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+    if (msg.id !== undefined) session.sendMessage({ type: 'ack', id: msg.id });
   }
 }
 

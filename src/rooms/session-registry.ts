@@ -194,7 +194,7 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     s.log.info({ room: roomId }, 'kicked');
     this.unseat(s);
     s.closeReason = 'kicked';
-    s.send(JSON.stringify({ type: 'kicked', roomId, message }));
+    s.sendMessage({ type: 'kicked', roomId, message });
     s.close(CloseCode.KICKED, 'kicked');
   }
 
@@ -205,7 +205,7 @@ export class SessionRegistry implements OnModuleInit, OnApplicationShutdown {
     old.log.info({ room: old.seat?.roomId }, 'replaced by a newer session');
     this.unseat(old);
     old.closeReason = 'replaced';
-    old.send(JSON.stringify({ type: 'replaced', message: 'you entered this room from another connection' }));
+    old.sendMessage({ type: 'replaced', message: 'you entered this room from another connection' });
     old.close(CloseCode.REPLACED, 'replaced');
   }
 

@@ -31,4 +31,35 @@ describe('the typed client library against the real server', () => {
     owner.close();
     guest.close();
   });
+
+  it.each([
+    ['msgpack', false],
+    ['msgpack', true],
+  ] as const)(
+    'codec %s (batched: %s): the same typed calls and events, in a room shared with a JSON client',
+    async (codec, batch) => {
+      const room = batch ? '6' : '5';
+      const owner = await connectNode({ url: server.wsUrl, token: server.token(room), codec, batch });
+      const guest = await connectNode({ url: server.wsUrl, token: server.token(20) });
+      expect(owner.protocol).toBe(batch ? 'myroom.v1.msgpack.batch' : 'myroom.v1.msgpack');
+      const welcome = await owner.enter(room);
+      expect(welcome.you).toMatchObject({ userId: room, role: 'player', owner: true });
+      await guest.enter(room);
+
+      const seen = new Promise((resolve) => owner.on('moved', (e) => e.userId === '20' && resolve(e)));
+      const theirs = await guest.move('down');
+      await expect(seen).resolves.toEqual(Object.fromEntries(Object.entries(theirs).filter(([k]) => k !== 'id')));
+      const mine = await owner.move('right');
+      expect(mine).toMatchObject({ type: 'moved', userId: room, x: 1, y: 0 });
+      await expect(owner.move('up')).rejects.toMatchObject({ code: 'BLOCKED', details: { x: 1, y: 0 } });
+      const built = new Promise((resolve) => guest.on('built', resolve));
+      await owner.build(welcome.map.version, [{ op: 'place', kind: 'wall', x: 5, y: 5 }]);
+      await expect(built).resolves.toMatchObject({ map: { version: welcome.map.version + 1 } });
+      expect(await owner.say('hello')).toMatchObject({ type: 'said', text: 'hello', userId: room });
+      await owner.leave();
+      expect(owner.lastSeq).toBeGreaterThanOrEqual(mine.seq);
+      owner.close();
+      guest.close();
+    },
+  );
 });

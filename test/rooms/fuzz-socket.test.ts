@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeFrame } from '../../src/rooms/edge/frame-decoder';
+import { jsonCodec } from '../../src/codec/json-codec';
 import type { Frame as WireFrame } from '../support/client';
 import { anyFrame, type Frame, validMessage } from '../support/frame-arbitraries';
 import { expectRoomInvariants } from '../support/invariants';
@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../support/server';
 import { ServicesProbe } from '../support/services';
 
 /**
- * The decoder's fuzz (frame-decoder.fuzz.spec.ts), now over a real socket to a real server: a few
+ * The decoder's fuzz (src/codec/decode.fuzz.spec.ts), now over a real socket to a real server: a few
  * thousand generated frames that must be refused. The server does not crash or close the socket,
  * answers each with exactly one well-formed `error` (echoing the id when it is valid), and the
  * room is exactly as it was: same seq, map and members for everyone in it.
@@ -41,7 +41,7 @@ function cases(): Case[] {
   for (const frame of fc.sample(anyFrame, { numRuns: FRAMES * 3, seed: 7 })) {
     if (out.length >= FRAMES * 0.9) break;
     if (!frame.isBinary && !isText(frame)) continue;
-    const decoded = decodeFrame(frame.data, frame.isBinary);
+    const decoded = jsonCodec.decode(frame.data, frame.isBinary);
     if (!decoded.ok) out.push({ frame, code: 'BAD_REQUEST', id: decoded.requestId });
   }
   // Valid builds by someone who does not own the room: FORBIDDEN, and nothing built.

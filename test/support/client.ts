@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 
 export type Frame = Record<string, unknown> & { type: string };
@@ -16,6 +17,8 @@ export interface ConnectOptions {
  */
 export class TestClient {
   readonly frames: Frame[] = [];
+  /** How each frame in `frames` came: a text frame (JSON) or a binary one (MessagePack). */
+  readonly kinds: ('text' | 'binary')[] = [];
   /** Response headers of the accepted upgrade (to check the selected subprotocol). */
   upgradeHeaders: IncomingHttpHeaders = {};
   private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
@@ -25,9 +28,10 @@ export class TestClient {
     ws.on('upgrade', (res) => {
       this.upgradeHeaders = res.headers;
     });
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Frame;
+    ws.on('message', (data, isBinary) => {
+      const frame = (isBinary ? unpackr.unpack(data as Buffer) : JSON.parse(data.toString())) as Frame;
       this.frames.push(frame);
+      this.kinds.push(isBinary ? 'binary' : 'text');
       this.waiters = this.waiters.filter((w) => {
         if (w.pred(frame)) {
           w.resolve(frame);
@@ -67,8 +71,16 @@ export class TestClient {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** A message in the codec of the selected subprotocol (a string is sent as a text frame, as it is). */
   send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+    if (typeof msg === 'string') this.ws.send(msg);
+    else if (this.protocol.startsWith(MSGPACK_PREFIX)) this.ws.send(packr.pack(msg), { binary: true });
+    else this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Bytes as they are, in a frame of the given kind (to send what a codec must refuse). */
+  sendRaw(data: Buffer | string, binary: boolean): void {
+    this.ws.send(data, { binary });
   }
 
   /** Sends a request with an `id` and resolves with the frame that echoes it. */
@@ -134,6 +146,7 @@ export class TestClient {
   /** Forgets the frames seen so far, so `next` only matches new ones. */
   clear(): void {
     this.frames.length = 0;
+    this.kinds.length = 0;
   }
 
   close(): Promise<{ code: number; reason: string }> {
@@ -147,6 +160,11 @@ export class TestClient {
     return this.closed;
   }
 }
+
+const MSGPACK_PREFIX = 'myroom.v1.msgpack';
+/** Plain MessagePack, as a client of any language writes and reads it. */
+export const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 export const EVENT_TYPES: ReadonlySet<string> = new Set(['entered', 'moved', 'built', 'left']);
 

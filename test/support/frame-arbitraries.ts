@@ -1,10 +1,11 @@
 import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { CATALOGUE } from '../../src/domain/map';
 import { clientMessageSchemas, DIRECTIONS, ROLES } from '../../src/protocol/messages';
 
 /**
  * fast-check generators of client frames, from valid messages to hostile garbage: shared by the
- * decoder's property test (src/rooms/edge) and the socket-level fuzz on a real server.
+ * decoders' property test (src/codec) and the socket-level fuzz on a real server.
  */
 
 export const KNOWN_TYPES = Object.keys(clientMessageSchemas);
@@ -172,4 +173,40 @@ export const anyFrame: fc.Arbitrary<Frame> = fc.oneof(
   fc
     .tuple(validMessage, fc.boolean())
     .map(([m, raw]) => ({ data: raw ? Buffer.from([0x82, 0xa4]) : Buffer.from(JSON.stringify(m)), isBinary: true })),
+);
+
+/** Plain MessagePack, as any client library writes it (no msgpackr records). */
+const packr = new Packr({ useRecords: false });
+const binary = (v: unknown): Frame => ({ data: packr.pack(v), isBinary: true });
+/** A MessagePack map nested `depth` levels deep (`{"a":{"a":…}}`) or in arrays, around `inner`. */
+export function nestedMsgpack(depth: number, inner: Buffer, kind: 'array' | 'map'): Buffer {
+  const level = kind === 'array' ? Buffer.from([0x91]) : Buffer.from([0x81, 0xa1, 0x61]);
+  return Buffer.concat([Buffer.alloc(depth * level.length, level), inner]);
+}
+
+/** Frames for a MessagePack socket: the same messages and garbage as binary frames, plus what only bytes can get wrong. */
+export const anyMsgpackFrame: fc.Arbitrary<Frame> = fc.oneof(
+  validMessage.map(binary),
+  corruptedMessage.map(binary),
+  value.map(binary),
+  fc
+    .tuple(fc.constantFrom(...KNOWN_TYPES), fc.dictionary(key, value, { maxKeys: 6 }))
+    .map(([type, rest]) => binary({ ...rest, type })),
+  // `__proto__` as an own key of the map, as a hostile encoder writes it.
+  protoText.map((t) => binary(JSON.parse(t))),
+  fc
+    .tuple(fc.integer({ min: 1, max: 300 }), fc.constantFrom('array' as const, 'map' as const), validMessage)
+    .map(([depth, kind, msg]) => ({ data: nestedMsgpack(depth, packr.pack(msg), kind), isBinary: true })),
+  // Truncated, or with bytes after the map.
+  fc.tuple(validMessage, fc.nat()).map(([msg, cut]) => {
+    const bytes = packr.pack(msg);
+    return { data: bytes.subarray(0, cut % bytes.length), isBinary: true };
+  }),
+  fc
+    .tuple(validMessage, fc.uint8Array({ minLength: 1, maxLength: 8 }))
+    .map(([msg, tail]) => ({ data: Buffer.concat([packr.pack(msg), tail]), isBinary: true })),
+  fc.uint8Array({ maxLength: 64 }).map((a) => ({ data: Buffer.from(a), isBinary: true })),
+  // The wrong codec: JSON text, or MessagePack bytes sent as a text frame.
+  validMessage.map((m) => text(JSON.stringify(m))),
+  validMessage.map((m) => ({ data: packr.pack(m), isBinary: false })),
 );

@@ -29,9 +29,8 @@ export class HandshakeVerifier {
   constructor(private readonly deps: HandshakeDeps) {}
 
   async verify(req: IncomingMessage): Promise<HandshakeVerdict> {
-    // A draining instance takes no one new: the client retries and lands on another instance.
-    if (this.deps.isDraining()) return UNAVAILABLE;
-    if (!originAllowed(req, this.deps.config.ws.allowedOrigins)) return FORBIDDEN;
+    const open = this.verifyTokenless(req);
+    if (!open.ok) return open;
     const token = tokenFromRequest(req);
     if (!token) return UNAUTHORIZED;
     let identity;
@@ -57,6 +56,14 @@ export class HandshakeVerifier {
       return UNAVAILABLE;
     }
     setIdentity(req, identity);
+    return { ok: true };
+  }
+
+  /** The checks that need no token: for an endpoint whose clients authenticate in their first frame. */
+  verifyTokenless(req: IncomingMessage): HandshakeVerdict {
+    // A draining instance takes no one new: the client retries and lands on another instance.
+    if (this.deps.isDraining()) return UNAVAILABLE;
+    if (!originAllowed(req, this.deps.config.ws.allowedOrigins)) return FORBIDDEN;
     return { ok: true };
   }
 }

@@ -6,6 +6,8 @@ import { lastValueFrom, isObservable, type Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import { selectProtocol } from '../../auth/handshake';
+import { LEGACY_PATH } from '../../codec/legacy/legacy-frames';
+import type { DecodedMessage } from '../../codec/wire-codec';
 import type { TokenService } from '../../auth/token.service';
 import type { AppConfig } from '../../config/config';
 import { framesReceived, handshakesRefused } from '../../common/metrics';
@@ -16,7 +18,6 @@ import type { MoveMessage } from '../../protocol/messages';
 import { type ClientSession, sessionOf } from '../client-session';
 import { sendError } from '../protocol-error.filter';
 import { FloodGuard } from './flood-guard';
-import { decodeFrame, peekRequestId } from './frame-decoder';
 import { HandshakeVerifier } from './handshake-verifier';
 import { startHeartbeat } from './heartbeat';
 
@@ -45,7 +46,7 @@ type VerifyCallback = (ok: boolean, code?: number, message?: string) => void;
  * The WebSocket edge, installed by bootstrap.ts (`app.useWebSocketAdapter`). It wires, per socket:
  * the handshake (handshake-verifier.ts), the heartbeat (heartbeat.ts), and for each frame, strictly
  * one after another through the session's queue: flood control (flood-guard.ts), decoding and
- * schema validation (frame-decoder.ts), then the gateway's handler for the frame's `type`.
+ * schema validation (the session's codec, src/codec), then the gateway's handler for the frame's `type`.
  *
  * Why these are not Nest guards, pipes or interceptors: Nest's pipeline starts once a frame has
  * been routed to a `@SubscribeMessage` handler, and routing needs a parsed frame with a known
@@ -69,12 +70,15 @@ export class RoomWsAdapter extends WsAdapter {
   }
 
   override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
+    // The original clients' endpoint: they send their token in their first frame, not the upgrade.
+    const legacy = options.path === LEGACY_PATH;
     const server = super.create(port, {
       ...options,
       maxPayload: this.deps.config.ws.maxPayload,
       perMessageDeflate: false,
-      verifyClient: (info: { req: IncomingMessage }, cb: VerifyCallback) => void this.verify(info.req, cb),
-      handleProtocols: (protocols: Set<string>) => selectProtocol(protocols),
+      verifyClient: (info: { req: IncomingMessage }, cb: VerifyCallback) =>
+        legacy ? this.verifyTokenless(info.req, cb) : void this.verify(info.req, cb),
+      ...(legacy ? {} : { handleProtocols: (protocols: Set<string>) => selectProtocol(protocols) }),
     }) as WebSocketServer;
     this.stopHeartbeats.set(server, startHeartbeat(server, this.deps.config.ws.pingIntervalMs));
     return server;
@@ -88,6 +92,14 @@ export class RoomWsAdapter extends WsAdapter {
 
   private async verify(req: IncomingMessage, cb: VerifyCallback): Promise<void> {
     const verdict = await this.handshake.verify(req);
+    if (verdict.ok) return cb(true);
+    handshakesRefused.inc({ status: String(verdict.status) });
+    cb(false, verdict.status, verdict.message);
+  }
+
+  /** What the handshake checks without a token: the first frame brings it (codec/legacy). */
+  private verifyTokenless(req: IncomingMessage, cb: VerifyCallback): void {
+    const verdict = this.handshake.verifyTokenless(req);
     if (verdict.ok) return cb(true);
     handshakesRefused.inc({ status: String(verdict.status) });
     cb(false, verdict.status, verdict.message);
@@ -108,7 +120,7 @@ export class RoomWsAdapter extends WsAdapter {
         () => this.handleFrame(session, data, isBinary, byType, transform),
         MAX_QUEUED_FRAMES,
       );
-      if (!accepted) this.flood.strike(session, 1000, peekRequestId(data, isBinary));
+      if (!accepted) this.flood.strike(session, 1000, session.codec.peekRequestId(data, isBinary));
     });
   }
 
@@ -122,13 +134,14 @@ export class RoomWsAdapter extends WsAdapter {
     // Frames queued behind a close are not acted on: nobody is there to see the result.
     if (!session.isOpen) return;
     const retryAfterMs = await this.flood.take(session);
-    if (retryAfterMs !== undefined) return this.flood.strike(session, retryAfterMs, peekRequestId(data, isBinary));
-    const frame = decodeFrame(data, isBinary);
+    if (retryAfterMs !== undefined)
+      return this.flood.strike(session, retryAfterMs, session.codec.peekRequestId(data, isBinary));
+    const frame = session.codec.decode(data, isBinary);
     if (!frame.ok) return sendError(session, frame.error, frame.requestId);
     const { message, requestId } = frame;
     framesReceived.inc({ type: message.type });
     const move = this.deps.move;
-    if (move && message.type === 'move')
+    if (move && isMove(message))
       return move(session, message).catch((err: unknown) => sendError(session, err, requestId));
     const handler = byType.get(message.type);
     if (!handler) return sendError(session, new BadRequestError(`type: "${message.type}" is not handled`), requestId);
@@ -136,3 +149,6 @@ export class RoomWsAdapter extends WsAdapter {
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 }
+
+/** A v1 `move`, whichever codec decoded it: the hot path. */
+const isMove = (m: DecodedMessage): m is MoveMessage => m.type === 'move';

@@ -1,4 +1,5 @@
 import { PendingBatch, RoomTurn } from './event-batch';
+import { jsonCodec } from './json-codec';
 
 describe('batched event frames', () => {
   const texts = ['{"type":"moved","seq":1}', '{"type":"left","seq":2}', '{"type":"moved","seq":3}'];
@@ -12,11 +13,11 @@ describe('batched event frames', () => {
       a.add(t, turn);
       b.add(t, turn);
     }
-    const fa = a.take();
+    const fa = a.take(jsonCodec);
     expect(Buffer.isBuffer(fa)).toBe(true);
-    expect(b.take()).toBe(fa);
+    expect(b.take(jsonCodec)).toBe(fa);
     expect(JSON.parse(String(fa))).toEqual({ type: 'batch', events: texts.map((t) => JSON.parse(t)) });
-    expect(a.take()).toBeUndefined();
+    expect(a.take(jsonCodec)).toBeUndefined();
   });
 
   it('a socket whose list differs (its own reply, or events it must not get) gets a frame of its own, in its order', () => {
@@ -28,7 +29,7 @@ describe('batched event frames', () => {
     turn.add(texts[1]);
     mover.add(texts[1], turn);
     joiner.add(texts[1], turn);
-    expect(JSON.parse(String(mover.take()))).toEqual({
+    expect(JSON.parse(String(mover.take(jsonCodec)))).toEqual({
       type: 'batch',
       events: [
         { id: 'm1', type: 'moved', seq: 1 },
@@ -36,7 +37,7 @@ describe('batched event frames', () => {
       ],
     });
     // One event alone is sent as itself, not wrapped.
-    expect(joiner.take()).toBe(texts[1]);
+    expect(joiner.take(jsonCodec)).toBe(texts[1]);
   });
 
   it('a lone event of the turn shared by all is its own frame, encoded once', () => {
@@ -44,6 +45,6 @@ describe('batched event frames', () => {
     const a = new PendingBatch();
     turn.add(texts[0]);
     a.add(texts[0], turn);
-    expect(String(a.take())).toBe(texts[0]);
+    expect(String(a.take(jsonCodec))).toBe(texts[0]);
   });
 });

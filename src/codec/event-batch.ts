@@ -1,10 +1,14 @@
+import { type Frame, shareable, type WireCodec } from './wire-codec';
+
 /**
- * The opt-in batched frame (PROTOCOL.md, subprotocol `myroom.v1.batch`): the room events a socket
- * gets in one turn of the event loop go out as one frame `{"type":"batch","events":[…]}`.
+ * The opt-in batched frame (PROTOCOL.md, subprotocols `myroom.v1.batch` and
+ * `myroom.v1.msgpack.batch`): the room events a socket gets in one turn of the event loop go out
+ * as one frame `{"type":"batch","events":[…]}`, in the socket's codec.
  *
  * Why per turn: one `ws.send()` costs far more than the bytes it carries, and a busy room releases
  * many events per turn. Why shared: in a room, most sockets get exactly the same events in a turn,
- * so the room builds that frame once (and encodes it once) and hands the same bytes to all of them.
+ * so the room builds that frame once per codec (and encodes it once) and hands the same bytes to all
+of them.
  * A socket whose list differs (its own move's reply carries an `id`, or it joined mid-turn) gets a
  * frame of its own, built from its own list, so the wire order is always the order of `seq`.
  */
@@ -12,18 +16,18 @@
 /** One room's events of one turn, in release order, and the frame made of them (built on first use). */
 export class RoomTurn {
   readonly texts: string[] = [];
-  private frame?: Buffer;
+  /** By codec slot. */
+  private frames: (Buffer | undefined)[] = [];
 
   constructor(readonly tick: number) {}
 
   add(text: string): void {
     this.texts.push(text);
-    this.frame = undefined;
+    if (this.frames.length > 0) this.frames = [];
   }
 
-  /** A lone event is its own frame: the batch wrapper only pays off for two or more. */
-  sharedFrame(): Buffer {
-    return (this.frame ??= Buffer.from(this.texts.length === 1 ? this.texts[0] : batchText(this.texts)));
+  sharedFrame(codec: WireCodec): Buffer {
+    return (this.frames[codec.slot] ??= shareable(frameOf(this.texts, codec)));
   }
 }
 
@@ -45,20 +49,21 @@ export class PendingBatch {
   }
 
   /** The frame for what is waiting (the room's shared bytes when they are the same), and empties it. */
-  take(): string | Buffer | undefined {
+  take(codec: WireCodec): Frame | undefined {
     const texts = this.texts;
     if (texts.length === 0) return undefined;
     const turn = this.turn;
     this.texts = [];
     this.turn = undefined;
     // Same turn object and the same count: this socket got every event of the room's turn, as is.
-    if (turn && turn.texts.length === texts.length) return turn.sharedFrame();
-    return texts.length === 1 ? texts[0] : batchText(texts);
+    if (turn && turn.texts.length === texts.length) return turn.sharedFrame(codec);
+    return frameOf(texts, codec);
   }
 }
 
-function batchText(texts: readonly string[]): string {
-  return `{"type":"batch","events":[${texts.join(',')}]}`;
+/** A lone event is its own frame: the batch wrapper only pays off for two or more. */
+function frameOf(texts: readonly string[], codec: WireCodec): Frame {
+  return texts.length === 1 ? codec.fromJson(texts[0]) : codec.batch(texts);
 }
 
 let tick = 0;

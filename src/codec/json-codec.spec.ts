@@ -1,5 +1,7 @@
-import { moveSchema } from '../../protocol/messages';
-import { decodeFrame } from './frame-decoder';
+import { moveSchema } from '../protocol/messages';
+import { jsonCodec } from './json-codec';
+
+const decodeFrame = jsonCodec.decode;
 
 /** What the schema alone makes of a frame that reached it (the decoder's answer before the move fast path). */
 function bySchema(raw: Record<string, unknown>) {

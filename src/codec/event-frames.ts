@@ -1,0 +1,26 @@
+import { type Frame, shareable, type WireCodec } from './wire-codec';
+
+/**
+ * One room event on its way to a channel's sockets, encoded lazily once per codec in use there:
+ * every socket of a codec gets the same frame, and a codec nobody in the room speaks costs
+ * nothing. `shared`: more than one socket may take it, so the frame is made bytes once (see
+ * `shareable`) instead of letting `ws` encode a string per socket.
+ */
+export class EventFrames {
+  private readonly frames: (Frame | undefined)[] = [];
+
+  constructor(
+    readonly json: string,
+    private readonly shared: boolean,
+  ) {}
+
+  for(codec: WireCodec): Frame {
+    let frame = this.frames[codec.slot];
+    if (frame === undefined) {
+      frame = codec.fromJson(this.json);
+      if (this.shared) frame = shareable(frame);
+      this.frames[codec.slot] = frame;
+    }
+    return frame;
+  }
+}
