@@ -17,7 +17,7 @@ import { createConnection } from 'mysql2/promise';
 import { allEventStreams, controlQueueName } from '../../src/fanout/stream-partitions';
 import type { TargetInfo, TargetKind } from './messages';
 
-export type TargetName = TargetKind | 'cluster' | 'workers';
+export type TargetName = TargetKind | 'myroom-msgpack' | 'cluster' | 'workers';
 
 export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -29,6 +29,7 @@ export const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 
 export const LABELS: Record<TargetName, string> = {
   myroom: 'My Room',
+  'myroom-msgpack': 'My Room (MessagePack)',
   cluster: 'My Room ×2 (gateway)',
   workers: 'My Room WORKERS=2 (one port)',
   colyseus: 'Colyseus 0.16',
@@ -40,6 +41,7 @@ export const LABELS: Record<TargetName, string> = {
 /** Every server, in the order the results list them. */
 export const TARGET_ORDER: readonly TargetName[] = [
   'myroom',
+  'myroom-msgpack',
   'cluster',
   'workers',
   'colyseus',
@@ -234,7 +236,7 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  if (peer && name !== 'myroom' && name !== 'cluster' && name !== 'workers') {
+  if (peer && name !== 'myroom' && name !== 'myroom-msgpack' && name !== 'cluster' && name !== 'workers') {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
       execArgv: serverNodeArgs(),
@@ -258,7 +260,8 @@ async function start(name: TargetName): Promise<Running> {
   const keyPrefix = `bench:${tag}:`;
   const seq = seqReader(keyPrefix);
 
-  if (name === 'myroom') {
+  // The same server; only its bots speak MessagePack (`--codec`).
+  if (name === 'myroom' || name === 'myroom-msgpack') {
     const port = await freePort();
     const child = startMyRoom(port, database, keyPrefix, { INSTANCE_ID: `bench-${tag}` });
     try {
@@ -270,7 +273,12 @@ async function start(name: TargetName): Promise<Running> {
     }
     return {
       name,
-      info: { kind: 'myroom', url: `ws://127.0.0.1:${port}/ws`, jwtSecret: JWT_SECRET },
+      info: {
+        kind: 'myroom',
+        url: `ws://127.0.0.1:${port}/ws`,
+        jwtSecret: JWT_SECRET,
+        codec: name === 'myroom-msgpack' ? 'msgpack' : 'json',
+      },
       pids: [child.pid!],
       storedSeq: seq.read,
       async stop() {
