@@ -1,7 +1,10 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch]`
+ * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch] [--codec json,msgpack]`
  *
  * `--batch`: My Room's bots ask for batched frames (subprotocol myroom.v1.batch).
+ * `--codec json,msgpack`: the single My Room runs once per codec listed, its bots speaking that
+ * codec (target `myroom-msgpack` is My Room with MessagePack bots); RESULTS.md then compares
+ * bytes and server CPU per delivery. E.g. `npm run bench -- rooms --targets myroom --codec json,msgpack`.
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
@@ -19,12 +22,15 @@ const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'clust
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
   const o: Options = {
-    // The cluster, WORKERS and tracing variants of My Room run when asked for (--targets).
-    targets: [...TARGET_ORDER].filter((t) => t !== 'cluster' && t !== 'workers' && t !== 'myroom-traced'),
+    // The cluster, WORKERS, tracing and MessagePack variants of My Room run when asked for (--targets, --codec).
+    targets: [...TARGET_ORDER].filter(
+      (t) => t !== 'cluster' && t !== 'workers' && t !== 'myroom-traced' && t !== 'myroom-msgpack',
+    ),
     workers: 2,
     stepSeconds: 8,
   };
   let scenario = 'rooms';
+  let codecs: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
     const value = () => inline ?? argv[++i];
@@ -37,13 +43,25 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
     // The bot workers inherit the environment: that is how the choice reaches them.
     else if (flag === '--batch') process.env.BENCH_BATCH = '1';
+    else if (flag === '--codec') codecs = value().split(',');
     else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
     else scenario = flag;
   }
+  if (codecs) o.targets = withCodecs(o.targets, codecs);
   if (scenario !== 'smoke' && scenario !== 'all' && !SCENARIOS[scenario]) {
     throw new Error(`unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', 'smoke'].join(', ')}`);
   }
   return { scenario, o };
+}
+
+/** `myroom` becomes one target per codec: `myroom` (JSON) and `myroom-msgpack`, in the order given. */
+function withCodecs(targets: TargetName[], codecs: string[]): TargetName[] {
+  const unknown = codecs.filter((c) => c !== 'json' && c !== 'msgpack');
+  if (unknown.length) throw new Error(`unknown codec ${unknown.join(', ')}: json or msgpack`);
+  const mine = codecs.map((c): TargetName => (c === 'json' ? 'myroom' : 'myroom-msgpack'));
+  return targets
+    .flatMap((t) => (t === 'myroom' || t === 'myroom-msgpack' ? mine : [t]))
+    .filter((t, i, all) => all.indexOf(t) === i);
 }
 
 function machine(): Machine {
@@ -58,12 +76,11 @@ function machine(): Machine {
 
 /**
  * 10 s against My Room: 10 rooms × 5 bots at 2 moves/s with builds and re-enters
- * (`--targets myroom-traced`: against the traced variant).
+ * (`--targets myroom-traced`: against the traced variant; `--codec msgpack`: MessagePack bots).
  */
 async function smoke(o: Options): Promise<number> {
-  const target = await startTarget(
-    o.targets.length === 1 && o.targets[0] === 'myroom-traced' ? o.targets[0] : 'myroom',
-  );
+  const variant = o.targets[0];
+  const target = await startTarget(variant === 'myroom-traced' || variant === 'myroom-msgpack' ? variant : 'myroom');
   const pool = await BotPool.start(target, o.workers);
   const problems: string[] = [];
   try {
@@ -82,6 +99,8 @@ async function smoke(o: Options): Promise<number> {
       accepted: s.counters.accepted,
       sent: s.counters.sent,
       deliveries: s.counters.deliveries,
+      codec: target.info.codec,
+      bytesPerDelivery: Math.round((s.counters.bytesReceived / Math.max(1, s.counters.deliveries)) * 10) / 10,
       gaps: s.counters.gaps,
       outOfOrder: s.counters.outOfOrder,
       unanswered: s.counters.unanswered,

@@ -8,8 +8,8 @@ import { pack, unpack } from '@colyseus/msgpackr';
 import { io as socketIo } from 'socket.io-client';
 import WebSocket from 'ws';
 import { mintToken } from '../../src/auth/mint';
-import { connectNode } from '../../src/client/node';
-import type { BuildOp, Direction, Member, RoomMap } from '../../src/client/node';
+import { msgpackClientCodec, MyRoomClient, type WebSocketLike } from '../../src/client/node';
+import type { BuildOp, Direction, Member, MovedEvent, RoomMap } from '../../src/client/node';
 import type { TargetInfo } from '../lib/messages';
 
 export interface Welcome {
@@ -25,7 +25,9 @@ export interface Sink {
    */
   welcome(w: Welcome): void;
   /** `raw` is handed back to `moverOf` only when the bot must know who moved. */
-  moved(seq: number, own: boolean, raw: string | Buffer): void;
+  moved(seq: number, own: boolean, raw: RawMoved): void;
+  /** Payload bytes of a frame received (counted for My Room and bare ws: bytes per delivery, by codec). */
+  received(bytes: number): void;
   /** entered / left: only their seq matters. */
   event(seq: number): void;
   built(seq: number, map: RoomMap, members: Member[]): void;
@@ -42,9 +44,12 @@ export interface BotConn {
   close(): void;
 }
 
+/** A `moved` as the adapter got it: JSON text, Colyseus bytes, or a decoded MessagePack map. */
+export type RawMoved = string | Buffer | MovedEvent;
+
 export interface Adapter {
   connect(userId: string, sink: Sink): Promise<BotConn>;
-  moverOf(raw: string | Buffer): string;
+  moverOf(raw: RawMoved): string;
 }
 
 export function adapterFor(target: TargetInfo): Adapter {
@@ -52,7 +57,63 @@ export function adapterFor(target: TargetInfo): Adapter {
   if (target.kind === 'colyseus') return colyseusAdapter(target.url, token);
   if (target.kind === 'socketio') return socketIoAdapter(target.url, token);
   // bench --batch: My Room's bots take batched frames (the library unpacks them into the same texts).
-  return jsonAdapter(target.url, token, target.kind === 'myroom' && process.env.BENCH_BATCH === '1');
+  const batch = target.kind === 'myroom' && process.env.BENCH_BATCH === '1';
+  if (target.codec === 'msgpack') return msgpackAdapter(target.url, token, batch);
+  return jsonAdapter(target.url, token, batch);
+}
+
+/**
+ * A My Room client whose socket also counts the payload bytes of every frame it receives. The
+ * listener is the socket's own `message` event (payloads as Buffers), beside the library's.
+ */
+function countingClient(
+  url: string,
+  token: string,
+  batch: boolean,
+  sink: Sink,
+  codec: 'json' | 'msgpack',
+): Promise<MyRoomClient> {
+  return MyRoomClient.connect({
+    url,
+    token,
+    requestTimeoutMs: 60_000,
+    batch,
+    codec,
+    wireCodec: codec === 'msgpack' ? msgpackClientCodec : undefined,
+    createSocket: (u, protocols) => {
+      const ws = new WebSocket(u, protocols, { perMessageDeflate: false });
+      // A Buffer, or an ArrayBuffer once the library asks for binaryType 'arraybuffer' (MessagePack).
+      ws.on('message', (data: Buffer | ArrayBuffer) => sink.received(data.byteLength));
+      return ws as unknown as WebSocketLike;
+    },
+  });
+}
+
+/**
+ * My Room over MessagePack (`--codec msgpack`): there is no text to scan, so every frame is
+ * decoded by the library and reaches the bot through its typed events.
+ */
+function msgpackAdapter(url: string, token: (userId: string) => string, batch: boolean): Adapter {
+  return {
+    async connect(userId, sink) {
+      const client = await countingClient(url, token(userId), batch, sink, 'msgpack');
+      client.on('moved', (e) => sink.moved(e.seq, e.userId === userId, e));
+      client.on('entered', (e) => sink.event(e.seq));
+      client.on('left', (e) => sink.event(e.seq));
+      client.on('welcome', (w) => sink.welcome(w));
+      client.on('built', (e) => sink.built(e.seq, e.map, e.members));
+      client.on('error', (e) => sink.moveError(e.code, e.x as number | undefined, e.y as number | undefined));
+      client.on('close', (e) => sink.closed(e.code));
+      return {
+        enter: (roomId) => client.enter(roomId),
+        sendMove: (dir) => client.sendMove(dir),
+        build: (baseVersion, ops) => client.build(baseVersion, ops),
+        leave: () => client.leave(),
+        close: () => client.close(),
+      };
+    },
+    moverOf: (raw) => (raw as MovedEvent).userId,
+  };
 }
 
 // ---- My Room and the bare-ws limit: PROTOCOL.md JSON frames, through the typed client library ----
@@ -67,7 +128,7 @@ function seqOf(text: string): number {
 function jsonAdapter(url: string, token: (userId: string) => string, batch = false): Adapter {
   return {
     async connect(userId, sink) {
-      const client = await connectNode({ url, token: token(userId), requestTimeoutMs: 60_000, batch });
+      const client = await countingClient(url, token(userId), batch, sink, 'json');
       const own = `"userId":${JSON.stringify(userId)},`;
       client.onRaw((text) => {
         // Frames start with {"type":"…": the 9th character tells the types apart cheaply.
@@ -108,7 +169,7 @@ function jsonAdapter(url: string, token: (userId: string) => string, batch = fal
   };
 }
 
-function moverOfJson(raw: string | Buffer): string {
+function moverOfJson(raw: RawMoved): string {
   const text = raw as string;
   const i = text.indexOf('"userId":"') + 10;
   return text.slice(i, text.indexOf('"', i));

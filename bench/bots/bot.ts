@@ -9,7 +9,7 @@
  * time the deliveries from movers in their own process (a uniform sample).
  */
 import type { Direction, Member, RoomMap } from '../../src/client/node';
-import type { BotConn, Sink } from './adapters';
+import type { BotConn, RawMoved, Sink } from './adapters';
 import type { Counters } from '../lib/messages';
 import { type Histogram, recordMs } from '../lib/hist';
 
@@ -125,7 +125,7 @@ export class Bot implements Sink {
     readonly room: RoomView,
     readonly owner: boolean,
     private readonly stats: () => Stats,
-    private readonly moverOf: (raw: string | Buffer) => string,
+    private readonly moverOf: (raw: RawMoved) => string,
   ) {}
 
   get inFlight(): number {
@@ -185,7 +185,13 @@ export class Bot implements Sink {
 
   // ---- Sink ----
 
-  moved(seq: number, own: boolean, raw: string | Buffer): void {
+  received(bytes: number): void {
+    const s = this.stats();
+    const now = performance.now();
+    if (now >= s.windowStart && now < s.windowEnd) s.c.bytesReceived += bytes;
+  }
+
+  moved(seq: number, own: boolean, raw: RawMoved): void {
     const now = performance.now();
     const s = this.stats();
     if (now >= s.windowStart && now < s.windowEnd) s.c.deliveries++;

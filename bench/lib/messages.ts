@@ -7,6 +7,8 @@ export interface TargetInfo {
   /** ws://host:port/ws for the JSON servers, http://host:port for Colyseus and Socket.IO. */
   url: string;
   jwtSecret: string;
+  /** My Room's wire codec for the bots (PROTOCOL.md §1a); JSON when absent. */
+  codec?: 'json' | 'msgpack';
 }
 
 export interface BotSpec {
@@ -40,6 +42,8 @@ export interface Counters {
   sent: number;
   accepted: number;
   deliveries: number;
+  /** WebSocket payload bytes the bots received in the window (My Room only): over `deliveries`, bytes per delivery. */
+  bytesReceived: number;
   /** Moves sent in the window that got neither their `moved` nor an error before the drain ended. */
   unanswered: number;
   /** Deliveries to others whose send time could not be matched (should stay 0). */
@@ -71,6 +75,7 @@ export function newCounters(): Counters {
     sent: 0,
     accepted: 0,
     deliveries: 0,
+    bytesReceived: 0,
     unanswered: 0,
     unmatched: 0,
     gaps: 0,

@@ -23,6 +23,7 @@ const ORDER = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'clu
 const PEERS: TargetName[] = ['colyseus', 'socketio', 'barews', 'barews-corked'];
 const COLORS: Record<string, string> = {
   myroom: '#d62728',
+  'myroom-msgpack': '#e377c2',
   cluster: '#9467bd',
   workers: '#8c564b',
   colyseus: '#1f77b4',
@@ -127,6 +128,37 @@ function rampSection(r: StoredResult, chart?: string): string[] {
       '',
       `Persistence check (My Room): the last seq the bots saw equals the seq stored in Redis in ${ours.persisted.matching} of ${ours.persisted.rooms} rooms.`,
     );
+  return [...out, ...codecSection(r)];
+}
+
+/**
+ * `--codec json,msgpack`: the same server and load, the bots speaking JSON or MessagePack. Bytes
+ * are WebSocket payload bytes the bots received over the deliveries they counted (welcomes and
+ * replies included, so slightly above one event's size); CPU is the server process alone (its
+ * Redis does the same work whatever the codec), per delivery.
+ */
+function codecSection(r: StoredResult): string[] {
+  const json = r.targets.myroom;
+  const mp = r.targets['myroom-msgpack'];
+  if (!json?.steps || !mp?.steps) return [];
+  const out = [
+    '',
+    'Codecs (My Room, JSON bots vs MessagePack bots, same load):',
+    '',
+    '| rate | codec | deliveries/s | bytes per delivery | server CPU per delivery | ratio MessagePack / JSON (bytes, CPU) |',
+    '|---|---|---|---|---|---|',
+  ];
+  const bytes = (s: PhaseResult) =>
+    s.counters.deliveries ? s.counters.bytesReceived / s.counters.deliveries : undefined;
+  const cpu = (s: PhaseResult) => (s.server.cpuPct * 1e4) / Math.max(1, s.deliveriesPerSec);
+  for (const a of json.steps) {
+    const b = stepAt(mp, a.rateHz);
+    if (!b) continue;
+    out.push(
+      `| ${a.rateHz} Hz | JSON | ${fmt(a.deliveriesPerSec)} | ${fmt(bytes(a), 1)} B | ${fmt(cpu(a), 2)} µs | – |`,
+      `| ${b.rateHz} Hz | MessagePack | ${fmt(b.deliveriesPerSec)} | ${fmt(bytes(b), 1)} B | ${fmt(cpu(b), 2)} µs | ${ratio(bytes(b), bytes(a))}, ${ratio(cpu(b), cpu(a))} |`,
+    );
+  }
   return out;
 }
 

@@ -20,7 +20,7 @@ import { allEventStreams, controlQueueName } from '../../src/fanout/stream-parti
 import type { TargetInfo, TargetKind } from './messages';
 import { startOtlpSink } from './otlp-sink';
 
-export type TargetName = TargetKind | 'myroom-traced' | 'cluster' | 'workers';
+export type TargetName = TargetKind | 'myroom-traced' | 'myroom-msgpack' | 'cluster' | 'workers';
 
 export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -33,6 +33,7 @@ export const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 export const LABELS: Record<TargetName, string> = {
   myroom: 'My Room',
   'myroom-traced': 'My Room, tracing on',
+  'myroom-msgpack': 'My Room (MessagePack)',
   cluster: 'My Room ×2 (gateway)',
   workers: 'My Room WORKERS=2 (one port)',
   colyseus: 'Colyseus 0.16',
@@ -45,6 +46,7 @@ export const LABELS: Record<TargetName, string> = {
 export const TARGET_ORDER: readonly TargetName[] = [
   'myroom',
   'myroom-traced',
+  'myroom-msgpack',
   'cluster',
   'workers',
   'colyseus',
@@ -239,7 +241,8 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  if (peer && name !== 'myroom' && name !== 'myroom-traced' && name !== 'cluster' && name !== 'workers') {
+  const mine = name === 'myroom' || name === 'myroom-traced' || name === 'myroom-msgpack';
+  if (peer && !mine && name !== 'cluster' && name !== 'workers') {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
       execArgv: serverNodeArgs(),
@@ -263,7 +266,8 @@ async function start(name: TargetName): Promise<Running> {
   const keyPrefix = `bench:${tag}:`;
   const seq = seqReader(keyPrefix);
 
-  if (name === 'myroom' || name === 'myroom-traced') {
+  // myroom-msgpack: the same server; only its bots speak MessagePack (`--codec`).
+  if (name === 'myroom' || name === 'myroom-traced' || name === 'myroom-msgpack') {
     const port = await freePort();
     const sink = name === 'myroom-traced' ? await startOtlpSink() : undefined;
     // Default sampling (moves at TRACING_MOVE_RATIO's default, the rest always), as deployed.
@@ -287,7 +291,12 @@ async function start(name: TargetName): Promise<Running> {
     }
     return {
       name,
-      info: { kind: 'myroom', url: `ws://127.0.0.1:${port}/ws`, jwtSecret: JWT_SECRET },
+      info: {
+        kind: 'myroom',
+        url: `ws://127.0.0.1:${port}/ws`,
+        jwtSecret: JWT_SECRET,
+        codec: name === 'myroom-msgpack' ? 'msgpack' : 'json',
+      },
       pids: [child.pid!],
       storedSeq: seq.read,
       stop: stopAll,
