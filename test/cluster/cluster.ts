@@ -54,6 +54,11 @@ export interface Cluster {
   readiness(i: Instance): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Starts one more `node dist/main.js` on the cluster's services (not behind the gateway). */
   spawn(index: number, instanceId: string, overrides?: Record<string, string>): Promise<Instance>;
+  /**
+   * Starts instance `index` again once it exits (after a kill or a drain), with the same INSTANCE_ID
+   * and port, so the gateway finds it where it was; resolves once it is ready.
+   */
+  restart(index: number): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -131,13 +136,13 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     async spawn(index, id, envOverrides = {}) {
-      const port = await freePort();
-      const log = createWriteStream(join(logDir, `${id}-${index}.log`));
+      const port = envOverrides.PORT ? Number(envOverrides.PORT) : await freePort();
+      const log = createWriteStream(join(logDir, `${id}-${index}.log`), { flags: 'a' });
       streams.push(log);
       const tail: string[] = [];
       const proc = spawn(process.execPath, [MAIN], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, ...baseEnv, PORT: String(port), INSTANCE_ID: id, ...envOverrides },
+        env: { PATH: process.env.PATH, ...baseEnv, INSTANCE_ID: id, ...envOverrides, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const keep = (chunk: Buffer) => {
@@ -165,6 +170,14 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
       };
       if (index >= count) extra.push(instance);
       return instance;
+    },
+    async restart(index) {
+      const old = instances[index];
+      await old.exited;
+      const fresh = await cluster.spawn(index, old.id, { PORT: String(old.port) });
+      instances[index] = fresh;
+      await waitUntilReady(cluster, fresh);
+      return fresh;
     },
     async stop() {
       const procs = [...instances.map((i) => i.proc), ...extra.map((i) => i.proc), ...(gateway ? [gateway.proc] : [])];
