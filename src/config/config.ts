@@ -61,6 +61,7 @@ const envSchema = z
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: z.string().max(64).default('myroom:'),
     REDIS_COMMAND_TIMEOUT_MS: intIn(100, 60_000, 2000),
+    MYSQL_TIMEOUT_MS: intIn(100, 600_000, 3000),
     MYSQL_URL: optionalUrl(['mysql:']),
     RABBITMQ_URL: optionalUrl(['amqp:', 'amqps:']),
     SQLITE_PATH: z.string().trim().min(1).default('./data/myroom.sqlite'),
@@ -159,7 +160,11 @@ export interface ServicesConfig extends CommonConfig {
   mode: 'services';
   /** commandTimeoutMs: longest wait for a Redis reply (a black-holed connection answers nothing, ever). */
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
-  mysql: { url: string };
+  /**
+   * timeoutMs: longest wait for a new connection's handshake and for each query's reply (a
+   * black-holed connection answers nothing, ever); migrations are not bound by it.
+   */
+  mysql: { url: string; timeoutMs: number };
   /** Without a URL, events stay in this process (one instance on the shared services). */
   rabbitmq: { url?: string };
   /** Layout of the RabbitMQ fan-out (used when rabbitmq.url is set). */
@@ -307,7 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...common,
     mode: 'services',
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
-    mysql: { url: e.MYSQL_URL },
+    mysql: { url: e.MYSQL_URL, timeoutMs: e.MYSQL_TIMEOUT_MS },
     rabbitmq: { url: e.RABBITMQ_URL },
     streams: {
       prefix: e.RABBITMQ_STREAM_PREFIX,
