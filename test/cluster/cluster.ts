@@ -1,9 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { mintToken } from '../../src/auth/mint';
 import { loadConfig } from '../../src/config/config';
@@ -12,7 +20,14 @@ import { seedDemoData } from '../../src/maps/seed';
 import { deleteBrokerQueues } from '../support/rabbit';
 import { createTestEnv, SERVICES, TEST_JWT_SECRET, testServerEnv, type TestEnv } from '../support/server';
 
-const ROOT = resolve(__dirname, '../..');
+/** The checkout: the nearest directory up with a package.json (from test/cluster, or bundled into dist-bench/ by the soak). */
+function checkoutRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
+}
+const ROOT = checkoutRoot();
 const MAIN = join(ROOT, 'dist/main.js');
 const PARTITIONS = 4;
 
