@@ -21,7 +21,15 @@ import { type PlayerCounts, SoakPlayer } from './lib/soak-players';
 export interface SoakSample {
   /** Seconds since the start. */
   t: number;
-  instances: { rssMb: number; heapMb: number; fds: number; sessions: number }[];
+  /** heapTotalMb (committed by V8) and externalMb tell a JS leak from heap sizing and buffers. */
+  instances: {
+    rssMb: number;
+    heapMb: number;
+    heapTotalMb: number;
+    externalMb: number;
+    fds: number;
+    sessions: number;
+  }[];
   keys: number;
   keysMemMb: number;
   queues?: number;
@@ -83,11 +91,13 @@ async function sample(cluster: Cluster, raw: Redis, t: number, withQueues: boole
         return {
           rssMb: metric(text, 'process_resident_memory_bytes') / 2 ** 20,
           heapMb: metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+          heapTotalMb: metric(text, 'nodejs_heap_size_total_bytes') / 2 ** 20,
+          externalMb: metric(text, 'nodejs_external_memory_bytes') / 2 ** 20,
           fds: metric(text, 'process_open_fds'),
           sessions: metric(text, 'myroom_sessions'),
         };
       } catch {
-        return { rssMb: NaN, heapMb: NaN, fds: NaN, sessions: NaN }; // killed, or starting again
+        return { rssMb: NaN, heapMb: NaN, heapTotalMb: NaN, externalMb: NaN, fds: NaN, sessions: NaN }; // killed, or starting again
       }
     }),
   );
@@ -188,6 +198,10 @@ async function main(): Promise<number> {
     steady.map((s) => s.t / 3600),
     steady.map((s) => s.instances[0].rssMb),
   );
+  const heapTotalSlope = slope(
+    steady.map((s) => s.t / 3600),
+    steady.map((s) => s.instances[0].heapTotalMb),
+  );
   const heapSlope = slope(
     steady.map((s) => s.t / 3600),
     steady.map((s) => s.instances[0].heapMb),
@@ -225,6 +239,7 @@ async function main(): Promise<number> {
     warmupSeconds: warm,
     rssSlopeMbPerHour: rssSlope,
     heapSlopeMbPerHour: heapSlope,
+    heapTotalSlopeMbPerHour: heapTotalSlope,
     rssMb: { first: steady[0]?.instances[0].rssMb, last: steady.at(-1)?.instances[0].rssMb },
     keys: { early: keysEarly, late: keysLate },
     queues: queueCounts,
