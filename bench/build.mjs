@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 await build({
   entryPoints: {
     cli: 'bench/cli.ts',
+    soak: 'bench/soak.ts',
     'bots/worker': 'bench/bots/worker.ts',
     'peers/bare-ws': 'bench/peers/bare-ws/server.ts',
     'peers/bare-ws-corked': 'bench/peers/bare-ws-corked/server.ts',

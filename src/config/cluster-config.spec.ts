@@ -35,7 +35,7 @@ describe('configuration of streams, leases and drain', () => {
       batchMax: 256,
       batchLingerMs: 0,
     });
-    expect(c.presence).toEqual({ leaseTtlMs: 3000, heartbeatMs: 1000, reapIntervalMs: 500 });
+    expect(c.presence).toEqual({ leaseTtlMs: 1500, heartbeatMs: 300, reapIntervalMs: 200 });
     expect(c.drainGraceMs).toBe(2000);
     expect(c.rabbitmq.url).toBeUndefined();
   });

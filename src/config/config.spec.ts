@@ -87,6 +87,15 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ ...services, REPLAY_RETENTION: bad })).toThrow(/REPLAY_RETENTION/);
   });
 
+  it('bounds MySQL waits with MYSQL_TIMEOUT_MS (3 s by default, 100 ms to 10 min)', () => {
+    const c = loadConfig(services);
+    expect(c.mode === 'services' && c.mysql.timeoutMs).toBe(3000);
+    const set = loadConfig({ ...services, MYSQL_TIMEOUT_MS: '1500' });
+    expect(set.mode === 'services' && set.mysql.timeoutMs).toBe(1500);
+    expect(() => loadConfig({ ...services, MYSQL_TIMEOUT_MS: '50' })).toThrow(/MYSQL_TIMEOUT_MS/);
+    expect(() => loadConfig({ ...services, MYSQL_TIMEOUT_MS: 'soon' })).toThrow(/MYSQL_TIMEOUT_MS/);
+  });
+
   it('refuses short secrets', () => {
     expect(() => loadConfig({ ...services, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);

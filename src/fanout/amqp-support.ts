@@ -5,8 +5,12 @@ import { UnavailableError } from '../protocol/errors';
 
 /** Small pieces of the RabbitMQ fan-out that do not need its state. */
 
-/** Broker reconnects: 100-200 ms after the first failure, doubling up to 2.5-5 s. */
-const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 5000, factor: 2 };
+/**
+ * Broker reconnects: 100-200 ms after the first failure, doubling up to 1-2 s. The cap bounds how
+ * long fan-out stays away after the broker is back (a retry at most 2 s later, then resubscribing),
+ * and a refused connection attempt every second or two costs a broker that is down nothing.
+ */
+const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 2000, factor: 2 };
 
 /**
  * Declares the partition streams with our retention. A stream that already exists with other

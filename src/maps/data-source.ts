@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type AfterQueryEvent, DataSource, type EntitySubscriberInterface, EventSubscriber } from 'typeorm';
 import { createConnection } from 'mysql2/promise';
 import type { AppConfig } from '../config/config';
 import { ENTITIES } from './entities';
@@ -18,7 +18,7 @@ export const MIGRATIONS = [
  * The durable store: MySQL in services mode, an SQLite file (better-sqlite3) in embedded mode, with
  * the same entities and migrations. `synchronize` is never on: migrations own the schema.
  */
-export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql'): DataSource {
+export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql', bounded = true): DataSource {
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -43,7 +43,34 @@ export function makeDataSource(config: AppConfig, flavor: SqlFlavor = 'mysql'): 
     charset: 'utf8mb4',
     extra: { connectionLimit: 10 },
     ...common,
+    // A black-holed MySQL answers nothing and resets nothing: without these bounds a request
+    // would wait forever. The handshake of a new connection, and each query's reply, may take
+    // MYSQL_TIMEOUT_MS; then the request fails as UNAVAILABLE (sql-errors.ts). Migrations, which
+    // may rebuild a big table, run unbounded (`bounded` false).
+    ...(bounded
+      ? {
+          connectTimeout: config.mysql.timeoutMs,
+          enableQueryTimeout: true,
+          maxQueryExecutionTime: config.mysql.timeoutMs,
+          subscribers: [DropTimedOutConnections],
+        }
+      : {}),
   });
+}
+
+/**
+ * mysql2 answers a timed-out query with an error but keeps the connection, with that query still
+ * at the head of its queue: every later query given that pooled connection would wait behind a
+ * reply that may never come, with no timer of its own yet. So a connection whose query timed out
+ * is destroyed (it leaves the pool, and the pool opens a fresh one when needed).
+ */
+@EventSubscriber()
+class DropTimedOutConnections implements EntitySubscriberInterface {
+  afterQuery(event: AfterQueryEvent<unknown>): void {
+    if ((event.error as { code?: unknown } | undefined)?.code !== 'PROTOCOL_SEQUENCE_TIMEOUT') return;
+    const conn = (event.queryRunner as { databaseConnection?: { destroy?: () => void } }).databaseConnection;
+    conn?.destroy?.();
+  }
 }
 
 export type SqlFlavor = 'mysql' | 'mariadb';
@@ -52,7 +79,7 @@ export type SqlFlavor = 'mysql' | 'mariadb';
  * Creates the database named in MYSQL_URL when it does not exist yet (a fresh machine has none),
  * and tells whether the server is MySQL or MariaDB.
  */
-export async function ensureMysqlDatabase(mysqlUrl: string): Promise<SqlFlavor> {
+export async function ensureMysqlDatabase(mysqlUrl: string, connectTimeoutMs?: number): Promise<SqlFlavor> {
   const url = new URL(mysqlUrl);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!database) throw new Error('MYSQL_URL must name a database, e.g. mysql://root@127.0.0.1:3306/myroom');
@@ -62,6 +89,7 @@ export async function ensureMysqlDatabase(mysqlUrl: string): Promise<SqlFlavor> 
     port: url.port ? Number(url.port) : 3306,
     user: decodeURIComponent(url.username || 'root'),
     password: decodeURIComponent(url.password || ''),
+    connectTimeout: connectTimeoutMs,
   });
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
@@ -74,9 +102,24 @@ export async function ensureMysqlDatabase(mysqlUrl: string): Promise<SqlFlavor> 
 
 /** Connects (creating the MySQL database or the SQLite file if missing) and brings the schema up to date. */
 export async function openDatabase(config: AppConfig, runMigrations = config.runMigrations): Promise<DataSource> {
-  const flavor = config.mode === 'services' ? await ensureMysqlDatabase(config.mysql.url) : undefined;
+  if (config.mode === 'embedded') {
+    // One connection only: a second one to an in-memory database would see another database.
+    const ds = makeDataSource(config);
+    await ds.initialize();
+    if (runMigrations) await ds.runMigrations({ transaction: 'each' });
+    return ds;
+  }
+  const flavor = await ensureMysqlDatabase(config.mysql.url, config.mysql.timeoutMs);
+  if (runMigrations) {
+    const migrator = makeDataSource(config, flavor, false);
+    await migrator.initialize();
+    try {
+      await migrator.runMigrations({ transaction: 'each' });
+    } finally {
+      await migrator.destroy();
+    }
+  }
   const ds = makeDataSource(config, flavor);
   await ds.initialize();
-  if (runMigrations) await ds.runMigrations({ transaction: 'each' });
   return ds;
 }

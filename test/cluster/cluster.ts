@@ -1,9 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { mintToken } from '../../src/auth/mint';
 import { loadConfig } from '../../src/config/config';
@@ -12,7 +20,14 @@ import { seedDemoData } from '../../src/maps/seed';
 import { deleteBrokerQueues } from '../support/rabbit';
 import { createTestEnv, SERVICES, TEST_JWT_SECRET, testServerEnv, type TestEnv } from '../support/server';
 
-const ROOT = resolve(__dirname, '../..');
+/** The checkout: the nearest directory up with a package.json (from test/cluster, or bundled into dist-bench/ by the soak). */
+function checkoutRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
+}
+const ROOT = checkoutRoot();
 const MAIN = join(ROOT, 'dist/main.js');
 const PARTITIONS = 4;
 
@@ -54,6 +69,11 @@ export interface Cluster {
   readiness(i: Instance): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Starts one more `node dist/main.js` on the cluster's services (not behind the gateway). */
   spawn(index: number, instanceId: string, overrides?: Record<string, string>): Promise<Instance>;
+  /**
+   * Starts instance `index` again once it exits (after a kill or a drain), with the same INSTANCE_ID
+   * and port, so the gateway finds it where it was; resolves once it is ready.
+   */
+  restart(index: number): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -131,13 +151,13 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     async spawn(index, id, envOverrides = {}) {
-      const port = await freePort();
-      const log = createWriteStream(join(logDir, `${id}-${index}.log`));
+      const port = envOverrides.PORT ? Number(envOverrides.PORT) : await freePort();
+      const log = createWriteStream(join(logDir, `${id}-${index}.log`), { flags: 'a' });
       streams.push(log);
       const tail: string[] = [];
       const proc = spawn(process.execPath, [MAIN], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, ...baseEnv, PORT: String(port), INSTANCE_ID: id, ...envOverrides },
+        env: { PATH: process.env.PATH, ...baseEnv, INSTANCE_ID: id, ...envOverrides, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const keep = (chunk: Buffer) => {
@@ -165,6 +185,14 @@ export async function startCluster(count = 3, overrides: Record<string, string> 
       };
       if (index >= count) extra.push(instance);
       return instance;
+    },
+    async restart(index) {
+      const old = instances[index];
+      await old.exited;
+      const fresh = await cluster.spawn(index, old.id, { PORT: String(old.port) });
+      instances[index] = fresh;
+      await waitUntilReady(cluster, fresh);
+      return fresh;
     },
     async stop() {
       const procs = [...instances.map((i) => i.proc), ...extra.map((i) => i.proc), ...(gateway ? [gateway.proc] : [])];

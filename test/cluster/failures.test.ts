@@ -2,47 +2,11 @@ import Redis from 'ioredis';
 import { TestClient, type Frame } from '../support/client';
 import { rabbitmqctl } from '../support/rabbit';
 import { SERVICES } from '../support/server';
-import { type Cluster, type Instance, sleep, startCluster, waitFor } from './cluster';
-import { canonical, DIRS, expectGapFreeOrder, roomEvents, seenSeq } from './room-events';
+import { type Cluster, type Instance, startCluster, waitFor } from './cluster';
+import { canonical, expectGapFreeOrder, roomEvents, seenSeq } from './room-events';
+import { isMoved, isUnavailable, Traffic } from './traffic';
 
 jest.setTimeout(90_000);
-
-/** A player sending a move every `everyMs` and recording every reply, until stopped. */
-class Traffic {
-  /** Each reply with when its request was sent: an answer can arrive late (a room held back
-   *  behind a gap repairs it from the log first), so windows are judged by sending time. */
-  readonly replies: { sentAt: number; frame: Frame }[] = [];
-  private running = true;
-  private readonly done: Promise<void>;
-
-  constructor(
-    readonly client: TestClient,
-    everyMs = 80,
-  ) {
-    this.done = (async () => {
-      for (let k = 0; this.running; k++) {
-        const sentAt = Date.now();
-        const frame = await client
-          .request({ type: 'move', dir: DIRS[k % 4] }, 10_000)
-          .catch((err: Error) => ({ type: 'no-reply', message: err.message }) as Frame);
-        this.replies.push({ sentAt, frame });
-        await sleep(everyMs);
-      }
-    })();
-  }
-
-  count(pred: (f: Frame) => boolean, since = 0): number {
-    return this.replies.filter((r) => r.sentAt >= since && pred(r.frame)).length;
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
-
-const isMoved = (f: Frame) => f.type === 'moved';
-const isUnavailable = (f: Frame) => f.type === 'error' && f.code === 'UNAVAILABLE';
 
 describe('three instances and the gateway: failures', () => {
   let cluster: Cluster;

@@ -1,7 +1,7 @@
 import { readiness, timed, untilReadiness, walk } from '../support/faults';
 import { expectRoomInvariants } from '../support/invariants';
 import { deleteBrokerQueues } from '../support/rabbit';
-import { joinAs, wall } from '../support/room';
+import { connectAs, enter, joinAs, peek, wall } from '../support/room';
 import { createTestEnv, SERVICES, startTestServer, type TestEnv, type TestServer } from '../support/server';
 import { ServicesProbe } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -144,6 +144,78 @@ describe('a black-holed connection to the broker', () => {
     );
     expect(walker.maxMs).toBeLessThan(BOUND_MS);
     for (const k of Object.keys(walker.counts)) expect(['moved', 'error:UNAVAILABLE']).toContain(k);
+
+    await expectRoomInvariants(server, '1', { clients: [owner, visitor], players: ['1', '2'], probe });
+    await Promise.all([owner.close(), visitor.close()]);
+  });
+});
+
+describe('a black-holed connection to MySQL', () => {
+  let proxy: TcpProxy;
+  let server: TestServer;
+  let probe: ServicesProbe;
+  let env: TestEnv;
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start(Number(new URL(SERVICES.mysqlRoot).port || 3306));
+    env = await createTestEnv('services');
+    const proxied = new URL(env.databaseUrl);
+    proxied.port = String(proxy.port);
+    server = await startTestServer({ ...LEASE, MYSQL_URL: proxied.toString(), MYSQL_TIMEOUT_MS: '1000' }, env);
+    // The probe reads MySQL directly, not through the proxy.
+    probe = await ServicesProbe.open(server);
+  });
+  afterAll(async () => {
+    proxy.stall(false);
+    await probe?.close();
+    await server?.close();
+    await proxy.close();
+    await env.dropAll();
+  });
+
+  it('builds and enters of uncached rooms answer UNAVAILABLE within MYSQL_TIMEOUT_MS, moves go on, and it recovers', async () => {
+    const [owner, w0] = await joinAs(server, 1, 1);
+    const [visitor] = await joinAs(server, 2, 1);
+    const newcomer = await connectAs(server, 3);
+    const walker = walk(visitor, '1', '2');
+    await visitor.next((f) => f.type === 'moved');
+
+    proxy.stall(true);
+    const stalled = performance.now();
+    let figures: string;
+    try {
+      const built = await timed(owner, { type: 'build', baseVersion: w0.map.version, ops: [wall(6, 6)] }, BOUND_MS);
+      expect(built.reply).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+      const entered = await timed(newcomer, { type: 'enter', roomId: '3' }, BOUND_MS);
+      expect(entered.reply).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
+      await untilReadiness(server.url, 503, BOUND_MS);
+      const unready = Math.round(performance.now() - stalled);
+      expect((await readiness(server.url)).checks).toMatchObject({
+        database: expect.stringMatching(/^down/),
+        state: 'up',
+      });
+      // Moves only touch Redis: the walker keeps stepping with MySQL black-holed.
+      const moved = walker.counts.moved ?? 0;
+      await visitor.next(() => (walker.counts.moved ?? 0) > moved + 5, BOUND_MS);
+      figures = `build UNAVAILABLE in ${built.ms} ms, enter of an uncached room in ${entered.ms} ms, unready ${unready} ms into the stall`;
+    } finally {
+      proxy.stall(false);
+    }
+    const healed = performance.now();
+    const ready = await untilReadiness(server.url, 200, BOUND_MS);
+    await walker.stop();
+    expect(walker.counts).toEqual({ moved: expect.any(Number) });
+    expect(walker.maxMs).toBeLessThan(BOUND_MS);
+
+    // The refused build changed nothing; the same build now lands, and the uncached room opens.
+    expect((await peek(server, '1')).map).toEqual(w0.map);
+    const rebuilt = await timed(owner, { type: 'build', baseVersion: w0.map.version, ops: [wall(6, 6)] }, BOUND_MS);
+    expect(rebuilt.reply).toMatchObject({ type: 'ack' });
+    expect((await enter(newcomer, '3')).roomId).toBe('3');
+    await newcomer.close();
+    console.log(
+      `MySQL black-holed (MYSQL_TIMEOUT_MS 1000): ${figures}; ready again ${ready} ms after the path healed, build served ${Math.round(performance.now() - healed)} ms after it`,
+    );
 
     await expectRoomInvariants(server, '1', { clients: [owner, visitor], players: ['1', '2'], probe });
     await Promise.all([owner.close(), visitor.close()]);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import { type AppConfig, loadConfig } from '../../src/config/config';
+import { loadConfig, type ServicesConfig } from '../../src/config/config';
 import { makeDataSource, openDatabase } from '../../src/maps/data-source';
 import { MapStore } from '../../src/maps/map-store';
 import { seedDemoData } from '../../src/maps/seed';
@@ -27,6 +27,7 @@ describe('MapStore when MySQL goes away', () => {
   let proxy: TcpProxy;
   let ds: DataSource;
   let store: MapStore;
+  let proxiedConfig: ServicesConfig;
 
   beforeEach(async () => {
     env = await createTestEnv('services');
@@ -39,12 +40,13 @@ describe('MapStore when MySQL goes away', () => {
     const url = new URL(config.mysql.url);
     proxy = await TcpProxy.start(Number(url.port || 3306));
     url.port = String(proxy.port);
-    const proxied: AppConfig = { ...config, mysql: { url: url.toString() } };
+    const proxied: ServicesConfig = { ...config, mysql: { ...config.mysql, url: url.toString() } };
     ds = new DataSource({ ...makeDataSource(proxied).options, logging: false } as ConstructorParameters<
       typeof DataSource
     >[0]);
     await ds.initialize();
     store = new MapStore(ds, proxied);
+    proxiedConfig = proxied;
   });
   afterEach(async () => {
     await proxy.close().catch(() => undefined);
@@ -61,6 +63,33 @@ describe('MapStore when MySQL goes away', () => {
       /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/,
     );
     await unavailable(store.ping(), /^(PROTOCOL_CONNECTION_LOST|ECONNREFUSED|ECONNRESET|EPIPE)$/);
+  });
+
+  it('a black-holed connection: reads and transactions are UNAVAILABLE after MYSQL_TIMEOUT_MS, and work again once it heals', async () => {
+    expect((await store.findRoom('1'))?.ownerId).toBe('1');
+    // A store bounded at 500 ms on the same proxy (the suite's own store keeps the default).
+    const bounded: ServicesConfig = { ...proxiedConfig, mysql: { ...proxiedConfig.mysql, timeoutMs: 500 } };
+    const quick = new DataSource({ ...makeDataSource(bounded).options, logging: false } as ConstructorParameters<
+      typeof DataSource
+    >[0]);
+    await quick.initialize();
+    try {
+      const quickStore = new MapStore(quick, bounded);
+      expect((await quickStore.findRoom('1'))?.ownerId).toBe('1');
+      proxy.stall(true);
+      const started = performance.now();
+      // The pooled connection's query times out; a new connection's handshake times out too.
+      await unavailable(quickStore.findRoom('1'), /^(PROTOCOL_SEQUENCE_TIMEOUT|ETIMEDOUT)$/);
+      await unavailable(quickStore.upsertUser({ userId: 'u-2', name: 'V' }), /^(PROTOCOL_SEQUENCE_TIMEOUT|ETIMEDOUT)$/);
+      await unavailable(quickStore.ping(), /^(PROTOCOL_SEQUENCE_TIMEOUT|ETIMEDOUT)$/);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      proxy.stall(false);
+      expect((await quickStore.findRoom('1'))?.ownerId).toBe('1');
+      await quickStore.upsertUser({ userId: 'u-2', name: 'V' });
+    } finally {
+      proxy.stall(false);
+      await quick.destroy();
+    }
   });
 
   it('an error that is not the database failing passes through as it is, and rolls the build back', async () => {

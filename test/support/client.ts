@@ -9,6 +9,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** False: the client does not answer the server's pings (to test timeouts). */
   autoPong?: boolean;
+  /** The local address to connect from (e.g. one 127.0.0.x per simulated user, for per-address limits). */
+  localAddress?: string;
 }
 
 /**
@@ -49,7 +51,11 @@ export class TestClient {
 
   static connect(url: string, token: string | undefined, opts: ConnectOptions = {}): Promise<TestClient> {
     const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...opts.headers };
-    const ws = new WebSocket(url, opts.protocols ?? [], { headers, autoPong: opts.autoPong ?? true });
+    const ws = new WebSocket(url, opts.protocols ?? [], {
+      headers,
+      autoPong: opts.autoPong ?? true,
+      localAddress: opts.localAddress,
+    });
     const client = new TestClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
