@@ -24,6 +24,7 @@ const PEERS: TargetName[] = ['colyseus', 'socketio', 'barews', 'barews-corked'];
 const COLORS: Record<string, string> = {
   myroom: '#d62728',
   'myroom-msgpack': '#e377c2',
+  'myroom-traced': '#bcbd22',
   cluster: '#9467bd',
   workers: '#8c564b',
   colyseus: '#1f77b4',
@@ -128,7 +129,32 @@ function rampSection(r: StoredResult, chart?: string): string[] {
       '',
       `Persistence check (My Room): the last seq the bots saw equals the seq stored in Redis in ${ours.persisted.matching} of ${ours.persisted.rooms} rooms.`,
     );
-  return [...out, ...codecSection(r)];
+  return [...out, ...codecSection(r), ...tracingSection(r)];
+}
+
+/**
+ * `--targets myroom,myroom-traced`: the same server and load with tracing off and on (default
+ * sampling, exported to a sink in the bench process). CPU is the server and its Redis, per delivery.
+ */
+function tracingSection(r: StoredResult): string[] {
+  const off = r.targets.myroom;
+  const on = r.targets['myroom-traced'];
+  if (!off?.steps || !on?.steps) return [];
+  const out = [
+    '',
+    'Tracing (My Room, OpenTelemetry off vs on with the default sampling, same load):',
+    '',
+    '| rate | tracing | deliveries/s | server CPU + Redis | per delivery | p99 others | ratio on / off (CPU per delivery) |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const a of off.steps) {
+    const b = stepAt(on, a.rateHz);
+    if (!b) continue;
+    const row = (s: PhaseResult, label: string, last: string) =>
+      `| ${s.rateHz} Hz | ${label} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.server.cpuPct)} % + ${fmt(s.server.redisCpuPct)} % | ${fmt(usPerDelivery(s), 2)} µs | ${ms(s.others.p99)} ms | ${last} |`;
+    out.push(row(a, 'off', '–'), row(b, 'on', ratio(usPerDelivery(b), usPerDelivery(a))));
+  }
+  return out;
 }
 
 /**
@@ -314,6 +340,14 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
   rows.push(
     `| build p99 ≤ 50 ms during rooms (5 Hz step) | ${at5?.build.count ? `${ms(at5.build.p99)} ms (${at5.build.count} builds)` : '–'} | ${verdict(at5?.build.count ? at5.build.p99 <= 50 : undefined)} |`,
   );
+
+  const traced5 = stepAt(rooms?.['myroom-traced'], 5);
+  if (traced5) {
+    const r = at5 ? usPerDelivery(traced5) / usPerDelivery(at5) : undefined;
+    rows.push(
+      `| tracing on (default sampling) ≤ 5 % more server CPU per delivery at 5 Hz | on ${fmt(usPerDelivery(traced5), 2)} µs, off ${at5 ? fmt(usPerDelivery(at5), 2) : '–'} µs: ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${verdict(r === undefined ? undefined : r <= 1.05)} |`,
+    );
+  }
 
   const cluster = all.cluster?.targets.cluster;
   if (cluster && !cluster.error) {

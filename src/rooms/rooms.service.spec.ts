@@ -86,7 +86,8 @@ describe(RoomsService.name, () => {
     registry = new SessionRegistry(config, fanout, log, channels);
     const store = new MapStore(ds, config);
     const history = new HistoryStore(ds, store);
-    const events = new RoomEvents(config, fanout, log, channels, new TimelineRecorder(config, state, log, history));
+    const timeline = new TimelineRecorder(config, state, log, history);
+    const events = new RoomEvents(config, fanout, log, channels, timeline);
     const roomMaps = new RoomMaps(state, store);
     const chatStore = new ChatStore(ds, store);
     sut = new RoomsService(
@@ -99,7 +100,7 @@ describe(RoomsService.name, () => {
       events,
       roomMaps,
       new ChatService(config, state, log, chatStore, events),
-      new ReplayService(history, chatStore, roomMaps),
+      new ReplayService(history, chatStore, roomMaps, timeline),
       new AccessStore(ds, store),
     );
     registry.onModuleInit();

@@ -14,6 +14,16 @@ export interface ConnectOptions {
 }
 
 /**
+ * The frame if it matches, else (a `batch` frame of a batching socket) the first event in it that
+ * does: a reply or an event a test waits for may come inside a batch with others of its turn.
+ */
+function matching(frame: Frame, pred: (f: Frame) => boolean): Frame | undefined {
+  if (pred(frame)) return frame;
+  if (frame.type !== 'batch' || !Array.isArray(frame.events)) return undefined;
+  return (frame.events as Frame[]).find((e) => pred(e));
+}
+
+/**
  * A protocol-speaking test client over a real WebSocket: it records every frame and lets a test
  * wait for a frame matching a predicate.
  */
@@ -35,8 +45,9 @@ export class TestClient {
       this.frames.push(frame);
       this.kinds.push(isBinary ? 'binary' : 'text');
       this.waiters = this.waiters.filter((w) => {
-        if (w.pred(frame)) {
-          w.resolve(frame);
+        const match = matching(frame, w.pred);
+        if (match) {
+          w.resolve(match);
           return false;
         }
         return true;
@@ -104,8 +115,10 @@ export class TestClient {
    * arriving later. Make predicates specific (a seq, an id) when similar frames may repeat.
    */
   next(pred: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
-    const existing = this.frames.find((f) => pred(f));
-    if (existing) return Promise.resolve(existing);
+    for (const f of this.frames) {
+      const existing = matching(f, pred);
+      if (existing) return Promise.resolve(existing);
+    }
     return this.waitFor(pred, timeoutMs);
   }
 

@@ -10,6 +10,7 @@ import { WsSpan } from '../ws-span';
 import { WELCOME_CHAT_LINES } from '../chat/chat.service';
 import { replayDelay } from './replay-pace';
 import { ReplayTimeline } from './replay-timeline';
+import { TimelineRecorder } from './timeline-recorder';
 
 /**
  * `replay`: a socket outside any room watches a room's past. It gets a `welcome` with
@@ -29,6 +30,7 @@ export class ReplayService {
     private readonly history: HistoryStore,
     private readonly chat: ChatStore,
     private readonly roomMaps: RoomMaps,
+    private readonly recorder: TimelineRecorder,
   ) {}
 
   @WsSpan('replay')
@@ -38,6 +40,9 @@ export class ReplayService {
     const { roomId } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
     const point = 'seq' in msg.from ? { seq: msg.from.seq } : { at: Date.parse(msg.from.time) };
+    // What this instance took seqs for is written in batches: write what waits first, so a replay
+    // asked for right after an event sees it (other instances' batches follow within 200 ms).
+    await this.recorder.flush();
     const snapshot = await this.history.snapshotBefore(roomId, point);
     if (!snapshot) {
       const earliest = await this.history.earliest(roomId);
