@@ -7,8 +7,8 @@
  * bytes and server CPU per delivery. E.g. `npm run bench -- rooms --targets myroom --codec json,msgpack`.
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
- * and smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
- * RESULTS.md). Each scenario starts its own servers, runs, stops them, saves
+ * smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
+ * RESULTS.md), and report (only regenerates RESULTS.md from bench/results/*.json). Each scenario starts its own servers, runs, stops them, saves
  * bench/results/<scenario>.json and regenerates bench/RESULTS.md.
  */
 import { cpus, release, totalmem } from 'node:os';
@@ -48,8 +48,10 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     else scenario = flag;
   }
   if (codecs) o.targets = withCodecs(o.targets, codecs);
-  if (scenario !== 'smoke' && scenario !== 'all' && !SCENARIOS[scenario]) {
-    throw new Error(`unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', 'smoke'].join(', ')}`);
+  if (scenario !== 'smoke' && scenario !== 'all' && scenario !== 'report' && !SCENARIOS[scenario]) {
+    throw new Error(
+      `unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', 'smoke', 'report'].join(', ')}`,
+    );
   }
   return { scenario, o };
 }
@@ -144,6 +146,11 @@ async function smoke(o: Options): Promise<number> {
 async function main(): Promise<number> {
   const { scenario, o } = parseArgs(process.argv.slice(2));
   if (scenario === 'smoke') return smoke(o);
+  if (scenario === 'report') {
+    writeReport('bench/results', 'bench/RESULTS.md');
+    console.log('wrote bench/RESULTS.md from bench/results/*.json');
+    return 0;
+  }
   let failed = false;
   for (const name of scenario === 'all' ? ALL : [scenario]) {
     const s = SCENARIOS[name];
@@ -187,7 +194,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 main().then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(err.message);
+    // The stack when it is our own bug; a plain message for what the user got wrong.
+    console.error(process.env.BENCH_DEBUG ? err.stack : err.message);
     process.exit(2);
   },
 );

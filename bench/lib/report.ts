@@ -48,9 +48,12 @@ const errs = (e: Record<string, number>) =>
 export function loadResults(dir: string): Record<string, StoredResult> {
   const out: Record<string, StoredResult> = {};
   if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir))
-    if (f.endsWith('.json'))
-      out[f.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as StoredResult;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.json')) continue;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<StoredResult>;
+    // The same folder holds other runs' data (the soak's samples, SOAK.md): only scenarios here.
+    if (r.scenario && r.targets) out[f.replace(/\.json$/, '')] = r as StoredResult;
+  }
   return out;
 }
 
