@@ -20,6 +20,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
       transform,
+      setupFilesAfterEnv: ['<rootDir>/test/support/exit-code-guard.ts'],
     },
     {
       displayName: 'cluster',

@@ -3,51 +3,16 @@
  * is shown as text (under the server's strict Content-Security-Policy), keys typed into the chat
  * do not walk the avatar, and a newcomer sees the history.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildWebPages, launchChromium } from '../support/browser';
-import { startTestServer, type TestServer } from '../support/server';
+import type { Page } from 'playwright-core';
+import { browserBed } from '../support/browser';
 
 const WAIT = { timeout: 15_000 };
 
 jest.setTimeout(120_000);
 
 describe('chat in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    buildWebPages();
-    server = await startTestServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  async function openAs(userId: number, roomId: string, as: 'player' | 'spectator' = 'player'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
-    });
-    const response = await page.goto(server.url + '/');
-    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
-    await page.click(`#demo-users button[data-user-id="${userId}"]`, WAIT);
-    await page.click(`#room-list button[data-room-id="${roomId}"][data-as="${as}"]`, WAIT);
-    await page.waitForSelector('#conn-badge[data-state="in-room"]', WAIT);
-    return page;
-  }
+  const bed = browserBed();
+  const openAs = bed.openAs;
 
   const lineTexts = (page: Page) => page.locator('#chat-lines li .text').allTextContents();
 

@@ -6,9 +6,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { connectNode } from '../../src/client/node';
-import { buildWebPages, launchChromium } from '../support/browser';
+import { browserBed } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -19,44 +19,12 @@ const WAIT = { timeout: 15_000 };
 jest.setTimeout(120_000);
 
 describe('playing in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const bed = browserBed();
+  const openPage = bed.openPage;
 
-  beforeAll(async () => {
-    buildWebPages();
+  beforeAll(() => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startTestServer();
-    // launch() starts the browser on a fresh temporary profile (user-data-dir) and removes it on close.
-    browser = await launchChromium();
   });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(() => {
-    // A script error in the page fails the test that caused it.
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  /** A fresh browser profile (its own storage) per person. */
-  async function openPage(baseUrl = server.url): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    // The page runs under the server's Content-Security-Policy: anything it blocks fails the test.
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
-    });
-    const response = await page.goto(baseUrl + '/');
-    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
-    return page;
-  }
 
   async function signInAsDemoUser(page: Page, userId: number): Promise<void> {
     await page.click(`#demo-users button[data-user-id="${userId}"]`, WAIT);
@@ -156,7 +124,7 @@ describe('playing in the browser', () => {
 
     // Somebody else (the owner's bot, here) builds first: the page's save hits CONFLICT, reloads, says so.
     await clickCell(owner, 15, 15);
-    const bot = await connectNode({ url: server.wsUrl, token: server.token(3) });
+    const bot = await connectNode({ url: bed.server.wsUrl, token: bed.server.token(3) });
     await bot.enter('3', { as: 'spectator' });
     await bot.build(2, [{ op: 'place', kind: 'wall', x: 16, y: 3 }]);
     bot.close();
@@ -226,11 +194,11 @@ describe('playing in the browser', () => {
   });
 
   it('signs in with a pasted token, reconnects after the network drops, and signs out when the token is refused', async () => {
-    const proxy = await TcpProxy.start(server.port);
+    const proxy = await TcpProxy.start(bed.server.port);
     let otherServer: TestServer | undefined;
     try {
       const page = await openPage(`http://127.0.0.1:${proxy.port}`);
-      await page.fill('#token-input', server.token(8));
+      await page.fill('#token-input', bed.server.token(8));
       await page.click('#token-form button[type="submit"]');
       await page.waitForSelector('#who:has-text("Signed in as user8")', WAIT);
       await enterRoom(page, '8');

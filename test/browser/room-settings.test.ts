@@ -2,54 +2,22 @@
  * The owner's controls in a real browser against the real server: the member list's kick and ban
  * buttons (visitors see none), and the settings panel that makes the room private.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminToken, api } from '../support/api';
-import { buildWebPages, launchChromium } from '../support/browser';
+import { browserBed } from '../support/browser';
 import { connectAs, joinAs } from '../support/room';
-import { startTestServer, type TestServer } from '../support/server';
 
 const WAIT = { timeout: 15_000 };
 
 jest.setTimeout(120_000);
 
 describe('room settings in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    buildWebPages();
-    server = await startTestServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
-
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  async function openAs(userId: number, roomId: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url + '/');
-    await page.click(`#demo-users button[data-user-id="${userId}"]`, WAIT);
-    await page.click(`#room-list button[data-room-id="${roomId}"][data-as="player"]`, WAIT);
-    await page.waitForSelector('#conn-badge[data-state="in-room"]', WAIT);
-    return page;
-  }
+  const bed = browserBed();
+  const openAs = bed.openAs;
 
   it('the owner kicks and bans from the member list; visitors get no such buttons', async () => {
     const owner = await openAs(5, '5');
-    const [kicked] = await joinAs(server, 6, 5);
-    const [banned] = await joinAs(server, 7, 5);
+    const [kicked] = await joinAs(bed.server, 6, 5);
+    const [banned] = await joinAs(bed.server, 7, 5);
     await owner.waitForSelector('#members li[data-user-id="7"]', WAIT);
     expect(await owner.locator('#members li[data-user-id="5"] button').count()).toBe(0);
 
@@ -59,7 +27,7 @@ describe('room settings in the browser', () => {
 
     await owner.click('#members li[data-user-id="7"] button[data-action="ban"]');
     expect((await banned.closed).code).toBe(4003);
-    const again = await connectAs(server, 7);
+    const again = await connectAs(bed.server, 7);
     expect(await again.request({ type: 'enter', roomId: '5' })).toMatchObject({ code: 'FORBIDDEN' });
     await again.close();
 
@@ -76,9 +44,9 @@ describe('room settings in the browser', () => {
     await owner.fill('#access-allow', '3, 4');
     await owner.click('#access-save');
     await owner.waitForSelector('#room-message:has-text("private")', WAIT);
-    const access = await api(server.url, 'GET', '/api/rooms/9/access', { token: adminToken() });
+    const access = await api(bed.server.url, 'GET', '/api/rooms/9/access', { token: adminToken() });
     expect(access.body).toMatchObject({ mode: 'private', allow: ['3', '4'] });
-    const stranger = await connectAs(server, 2);
+    const stranger = await connectAs(bed.server, 2);
     expect(await stranger.request({ type: 'enter', roomId: '9' })).toMatchObject({ code: 'FORBIDDEN' });
     await stranger.close();
   });
