@@ -305,7 +305,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   async leave(session: ClientSession, msg: LeaveMessage): Promise<void> {
     // A replaying socket is in no room: its `leave` stops the replay.
     if (!session.seat && this.replays.stop(session)) {
-      if (msg.id !== undefined) session.send(JSON.stringify({ type: 'ack', id: msg.id }));
+      if (msg.id !== undefined) session.sendMessage({ type: 'ack', id: msg.id });
       return;
     }
     if (!session.seat) throw new NotInRoomError();

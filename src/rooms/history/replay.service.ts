@@ -75,7 +75,7 @@ export class ReplayService {
       replay: true,
       at: new Date(room.at).toISOString(),
     };
-    session.send(JSON.stringify(welcome));
+    session.sendMessage(welcome);
     const abort = new AbortController();
     this.playing.set(session, abort);
     session.socket.once('close', () => abort.abort());
@@ -119,7 +119,7 @@ export class ReplayService {
     }
     if (signal.aborted || !session.isOpen) return;
     const end: ReplayEndMessage = { type: 'replay-end', roomId, seq };
-    session.send(JSON.stringify(end));
+    session.sendMessage(end);
   }
 }
 
