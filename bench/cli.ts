@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch] [--codec json,msgpack]`
  *
- * `--batch`: My Room's bots ask for batched frames (subprotocol myroom.v1.batch).
+ * `--batch`: My Room runs twice, its bots taking one frame per event and then batched frames
+ * (subprotocol myroom.v1.batch, target `myroom-batch`); RESULTS.md then compares both modes.
  * `--codec json,msgpack`: the single My Room runs once per codec listed, its bots speaking that
  * codec (target `myroom-msgpack` is My Room with MessagePack bots); RESULTS.md then compares
  * bytes and server CPU per delivery. E.g. `npm run bench -- rooms --targets myroom --codec json,msgpack`.
@@ -16,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BotPool } from './lib/pool';
 import { type Machine, type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
-import { startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './lib/targets';
+import { isSingleMyRoom, startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './lib/targets';
 
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 
@@ -24,13 +25,14 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
   const o: Options = {
     // The cluster, WORKERS, tracing and MessagePack variants of My Room run when asked for (--targets, --codec).
     targets: [...TARGET_ORDER].filter(
-      (t) => t !== 'cluster' && t !== 'workers' && t !== 'myroom-traced' && t !== 'myroom-msgpack',
+      (t) => !['cluster', 'workers', 'myroom-traced', 'myroom-msgpack', 'myroom-batch'].includes(t),
     ),
     workers: 2,
     stepSeconds: 8,
   };
   let scenario = 'rooms';
   let codecs: string[] | undefined;
+  let batch = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
     const value = () => inline ?? argv[++i];
@@ -41,13 +43,14 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     } else if (flag === '--workers') o.workers = Number(value());
     else if (flag === '--step') o.stepSeconds = Number(value());
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
-    // The bot workers inherit the environment: that is how the choice reaches them.
-    else if (flag === '--batch') process.env.BENCH_BATCH = '1';
+    else if (flag === '--batch') batch = true;
     else if (flag === '--codec') codecs = value().split(',');
     else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
     else scenario = flag;
   }
   if (codecs) o.targets = withCodecs(o.targets, codecs);
+  if (batch)
+    o.targets = o.targets.flatMap((t) => (t === 'myroom' ? (['myroom', 'myroom-batch'] as TargetName[]) : [t]));
   if (scenario !== 'smoke' && scenario !== 'all' && scenario !== 'report' && !SCENARIOS[scenario]) {
     throw new Error(
       `unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', 'smoke', 'report'].join(', ')}`,
@@ -82,7 +85,7 @@ function machine(): Machine {
  */
 async function smoke(o: Options): Promise<number> {
   const variant = o.targets[0];
-  const target = await startTarget(variant === 'myroom-traced' || variant === 'myroom-msgpack' ? variant : 'myroom');
+  const target = await startTarget(isSingleMyRoom(variant) ? variant : 'myroom');
   const pool = await BotPool.start(target, o.workers);
   const problems: string[] = [];
   try {

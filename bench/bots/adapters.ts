@@ -56,8 +56,8 @@ export function adapterFor(target: TargetInfo): Adapter {
   const token = (userId: string) => mintToken(target.jwtSecret, { userId, name: userId });
   if (target.kind === 'colyseus') return colyseusAdapter(target.url, token);
   if (target.kind === 'socketio') return socketIoAdapter(target.url, token);
-  // bench --batch: My Room's bots take batched frames (the library unpacks them into the same texts).
-  const batch = target.kind === 'myroom' && process.env.BENCH_BATCH === '1';
+  // Target myroom-batch (bench --batch): the bots take batched frames (the library unpacks them into the same texts).
+  const batch = target.kind === 'myroom' && target.batch === true;
   if (target.codec === 'msgpack') return msgpackAdapter(target.url, token, batch);
   return jsonAdapter(target.url, token, batch);
 }

@@ -9,6 +9,8 @@ export interface TargetInfo {
   jwtSecret: string;
   /** My Room's wire codec for the bots (PROTOCOL.md §1a); JSON when absent. */
   codec?: 'json' | 'msgpack';
+  /** My Room: the bots offer the batched subprotocol (one frame per socket per event-loop turn). */
+  batch?: boolean;
 }
 
 export interface BotSpec {

@@ -25,6 +25,7 @@ const COLORS: Record<string, string> = {
   myroom: '#d62728',
   'myroom-msgpack': '#e377c2',
   'myroom-traced': '#bcbd22',
+  'myroom-batch': '#17becf',
   cluster: '#9467bd',
   workers: '#8c564b',
   colyseus: '#1f77b4',
@@ -77,7 +78,7 @@ function stepsTable(r: StoredResult): string[] {
       rows.push(
         `| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
           `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
-          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'myroom-traced' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'myroom-traced' || name === 'myroom-batch' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
           `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`,
       );
     }
@@ -132,7 +133,7 @@ function rampSection(r: StoredResult, chart?: string): string[] {
       '',
       `Persistence check (My Room): the last seq the bots saw equals the seq stored in Redis in ${ours.persisted.matching} of ${ours.persisted.rooms} rooms.`,
     );
-  return [...out, ...codecSection(r), ...tracingSection(r)];
+  return [...out, ...codecSection(r), ...batchSection(r), ...tracingSection(r)];
 }
 
 /**
@@ -186,6 +187,35 @@ function codecSection(r: StoredResult): string[] {
     out.push(
       `| ${a.rateHz} Hz | JSON | ${fmt(a.deliveriesPerSec)} | ${fmt(bytes(a), 1)} B | ${fmt(cpu(a), 2)} µs | – |`,
       `| ${b.rateHz} Hz | MessagePack | ${fmt(b.deliveriesPerSec)} | ${fmt(bytes(b), 1)} B | ${fmt(cpu(b), 2)} µs | ${ratio(bytes(b), bytes(a))}, ${ratio(cpu(b), cpu(a))} |`,
+    );
+  }
+  return out;
+}
+
+/**
+ * `--batch`: the same server and load, the bots taking one frame per event or, having offered
+ * `myroom.v1.batch`, one frame per socket per event-loop turn. CPU is the server and its Redis,
+ * per delivery (an event in a batch counts as one delivery).
+ */
+function batchSection(r: StoredResult): string[] {
+  const single = r.targets.myroom;
+  const batched = r.targets['myroom-batch'];
+  if (!single?.steps || !batched?.steps) return [];
+  const out = [
+    '',
+    'Batched frames (My Room, one frame per event vs `myroom.v1.batch`, same load):',
+    '',
+    '| rate | frames | deliveries/s | server CPU + Redis | per delivery | p99 others | ratio batched / one per event (CPU per delivery, p99) |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const a of single.steps) {
+    const b = stepAt(batched, a.rateHz);
+    if (!b) continue;
+    const row = (s: PhaseResult, label: string, last: string) =>
+      `| ${s.rateHz} Hz | ${label} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.server.cpuPct)} % + ${fmt(s.server.redisCpuPct)} % | ${fmt(usPerDelivery(s), 2)} µs | ${ms(s.others.p99)} ms | ${last} |`;
+    out.push(
+      row(a, 'one per event', '–'),
+      row(b, 'batched', `${ratio(usPerDelivery(b), usPerDelivery(a))}, ${ratio(worst(b), worst(a))}`),
     );
   }
   return out;
@@ -327,6 +357,15 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     const r = at5 ? usPerDelivery(at5) / usPerDelivery(b) : undefined;
     rows.push(
       `| server CPU per delivery at 5 Hz (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms![p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1), r, true)} |`,
+    );
+  }
+  const batched5 = stepAt(rooms?.['myroom-batch'], 5);
+  for (const p of batched5 ? (['barews', 'barews-corked'] as const) : []) {
+    const b = stepAt(rooms?.[p], 5);
+    if (!b) continue;
+    const r = usPerDelivery(batched5!) / usPerDelivery(b);
+    rows.push(
+      `| server CPU per delivery at 5 Hz, batched frames (ours with Redis) ≤ 1.0× ${rooms![p]!.label} | ours ${fmt(usPerDelivery(batched5!), 1)} µs (${fmt(batched5!.server.cpuPct)} % + Redis ${fmt(batched5!.server.redisCpuPct)} %), theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r.toFixed(2)}× | ${verdict(r <= 1)} |`,
     );
   }
   for (const p of PEERS) {

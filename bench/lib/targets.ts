@@ -20,7 +20,13 @@ import { allEventStreams, controlQueueName } from '../../src/fanout/stream-parti
 import type { TargetInfo, TargetKind } from './messages';
 import { startOtlpSink } from './otlp-sink';
 
-export type TargetName = TargetKind | 'myroom-traced' | 'myroom-msgpack' | 'cluster' | 'workers';
+export type TargetName = TargetKind | 'myroom-traced' | 'myroom-msgpack' | 'myroom-batch' | 'cluster' | 'workers';
+
+const SINGLE_MYROOM = ['myroom', 'myroom-traced', 'myroom-msgpack', 'myroom-batch'] as const;
+
+/** One My Room server, whatever its bots speak (codec, batched frames) or whether it traces. */
+export const isSingleMyRoom = (name: string): name is (typeof SINGLE_MYROOM)[number] =>
+  (SINGLE_MYROOM as readonly string[]).includes(name);
 
 export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -34,6 +40,7 @@ export const LABELS: Record<TargetName, string> = {
   myroom: 'My Room',
   'myroom-traced': 'My Room, tracing on',
   'myroom-msgpack': 'My Room (MessagePack)',
+  'myroom-batch': 'My Room (batched frames)',
   cluster: 'My Room ×2 (gateway)',
   workers: 'My Room WORKERS=2 (one port)',
   colyseus: 'Colyseus 0.16',
@@ -47,6 +54,7 @@ export const TARGET_ORDER: readonly TargetName[] = [
   'myroom',
   'myroom-traced',
   'myroom-msgpack',
+  'myroom-batch',
   'cluster',
   'workers',
   'colyseus',
@@ -241,8 +249,7 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  const mine = name === 'myroom' || name === 'myroom-traced' || name === 'myroom-msgpack';
-  if (peer && !mine && name !== 'cluster' && name !== 'workers') {
+  if (peer && !isSingleMyRoom(name) && name !== 'cluster' && name !== 'workers') {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
       execArgv: serverNodeArgs(),
@@ -266,8 +273,8 @@ async function start(name: TargetName): Promise<Running> {
   const keyPrefix = `bench:${tag}:`;
   const seq = seqReader(keyPrefix);
 
-  // myroom-msgpack: the same server; only its bots speak MessagePack (`--codec`).
-  if (name === 'myroom' || name === 'myroom-traced' || name === 'myroom-msgpack') {
+  // myroom-msgpack and myroom-batch: the same server; only their bots differ (`--codec`, `--batch`).
+  if (isSingleMyRoom(name)) {
     const port = await freePort();
     const sink = name === 'myroom-traced' ? await startOtlpSink() : undefined;
     // Default sampling (moves at TRACING_MOVE_RATIO's default, the rest always), as deployed.
@@ -296,6 +303,7 @@ async function start(name: TargetName): Promise<Running> {
         url: `ws://127.0.0.1:${port}/ws`,
         jwtSecret: JWT_SECRET,
         codec: name === 'myroom-msgpack' ? 'msgpack' : 'json',
+        batch: name === 'myroom-batch',
       },
       pids: [child.pid!],
       storedSeq: seq.read,
