@@ -137,29 +137,59 @@ function rampSection(r: StoredResult, chart?: string): string[] {
 }
 
 /**
- * `--targets myroom,myroom-traced`: the same server and load with tracing off and on (default
- * sampling, exported to a sink in the bench process). CPU is the server and its Redis, per delivery.
+ * The same server and load run twice, a variant beside the plain run: per rate, the deliveries,
+ * server CPU with its Redis, CPU per delivery and p99, and the variant's ratio to the plain run.
  */
-function tracingSection(r: StoredResult): string[] {
-  const off = r.targets.myroom;
-  const on = r.targets['myroom-traced'];
-  if (!off?.steps || !on?.steps) return [];
+function variantSection(
+  plain: TargetResult | undefined,
+  variant: TargetResult | undefined,
+  v: { title: string; column: string; labels: [string, string]; ratioHeading: string; withP99: boolean },
+): string[] {
+  if (!plain?.steps || !variant?.steps) return [];
   const out = [
     '',
-    'Tracing (My Room, OpenTelemetry off vs on with the default sampling, same load):',
+    v.title,
     '',
-    '| rate | tracing | deliveries/s | server CPU + Redis | per delivery | p99 others | ratio on / off (CPU per delivery) |',
+    `| rate | ${v.column} | deliveries/s | server CPU + Redis | per delivery | p99 others | ${v.ratioHeading} |`,
     '|---|---|---|---|---|---|---|',
   ];
-  for (const a of off.steps) {
-    const b = stepAt(on, a.rateHz);
+  const row = (s: PhaseResult, label: string, last: string) =>
+    `| ${s.rateHz} Hz | ${label} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.server.cpuPct)} % + ${fmt(s.server.redisCpuPct)} % | ${fmt(usPerDelivery(s), 2)} µs | ${ms(s.others.p99)} ms | ${last} |`;
+  for (const a of plain.steps) {
+    const b = stepAt(variant, a.rateHz);
     if (!b) continue;
-    const row = (s: PhaseResult, label: string, last: string) =>
-      `| ${s.rateHz} Hz | ${label} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.server.cpuPct)} % + ${fmt(s.server.redisCpuPct)} % | ${fmt(usPerDelivery(s), 2)} µs | ${ms(s.others.p99)} ms | ${last} |`;
-    out.push(row(a, 'off', '–'), row(b, 'on', ratio(usPerDelivery(b), usPerDelivery(a))));
+    const cpu = ratio(usPerDelivery(b), usPerDelivery(a));
+    out.push(row(a, v.labels[0], '–'), row(b, v.labels[1], v.withP99 ? `${cpu}, ${ratio(worst(b), worst(a))}` : cpu));
   }
   return out;
 }
+
+/**
+ * `--targets myroom,myroom-traced`: the same server and load with tracing off and on (default
+ * sampling, exported to a sink in the bench process).
+ */
+const tracingSection = (r: StoredResult) =>
+  variantSection(r.targets.myroom, r.targets['myroom-traced'], {
+    title: 'Tracing (My Room, OpenTelemetry off vs on with the default sampling, same load):',
+    column: 'tracing',
+    labels: ['off', 'on'],
+    ratioHeading: 'ratio on / off (CPU per delivery)',
+    withP99: false,
+  });
+
+/**
+ * `--batch`: the same server and load, the bots taking one frame per event or, having offered
+ * `myroom.v1.batch`, one frame per socket per event-loop turn (an event in a batch counts as one
+ * delivery).
+ */
+const batchSection = (r: StoredResult) =>
+  variantSection(r.targets.myroom, r.targets['myroom-batch'], {
+    title: 'Batched frames (My Room, one frame per event vs `myroom.v1.batch`, same load):',
+    column: 'frames',
+    labels: ['one per event', 'batched'],
+    ratioHeading: 'ratio batched / one per event (CPU per delivery, p99)',
+    withP99: true,
+  });
 
 /**
  * `--codec json,msgpack`: the same server and load, the bots speaking JSON or MessagePack. Bytes
@@ -187,35 +217,6 @@ function codecSection(r: StoredResult): string[] {
     out.push(
       `| ${a.rateHz} Hz | JSON | ${fmt(a.deliveriesPerSec)} | ${fmt(bytes(a), 1)} B | ${fmt(cpu(a), 2)} µs | – |`,
       `| ${b.rateHz} Hz | MessagePack | ${fmt(b.deliveriesPerSec)} | ${fmt(bytes(b), 1)} B | ${fmt(cpu(b), 2)} µs | ${ratio(bytes(b), bytes(a))}, ${ratio(cpu(b), cpu(a))} |`,
-    );
-  }
-  return out;
-}
-
-/**
- * `--batch`: the same server and load, the bots taking one frame per event or, having offered
- * `myroom.v1.batch`, one frame per socket per event-loop turn. CPU is the server and its Redis,
- * per delivery (an event in a batch counts as one delivery).
- */
-function batchSection(r: StoredResult): string[] {
-  const single = r.targets.myroom;
-  const batched = r.targets['myroom-batch'];
-  if (!single?.steps || !batched?.steps) return [];
-  const out = [
-    '',
-    'Batched frames (My Room, one frame per event vs `myroom.v1.batch`, same load):',
-    '',
-    '| rate | frames | deliveries/s | server CPU + Redis | per delivery | p99 others | ratio batched / one per event (CPU per delivery, p99) |',
-    '|---|---|---|---|---|---|---|',
-  ];
-  for (const a of single.steps) {
-    const b = stepAt(batched, a.rateHz);
-    if (!b) continue;
-    const row = (s: PhaseResult, label: string, last: string) =>
-      `| ${s.rateHz} Hz | ${label} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.server.cpuPct)} % + ${fmt(s.server.redisCpuPct)} % | ${fmt(usPerDelivery(s), 2)} µs | ${ms(s.others.p99)} ms | ${last} |`;
-    out.push(
-      row(a, 'one per event', '–'),
-      row(b, 'batched', `${ratio(usPerDelivery(b), usPerDelivery(a))}, ${ratio(worst(b), worst(a))}`),
     );
   }
   return out;
