@@ -14,8 +14,8 @@ import {
   type ToWorker,
   type WorkerReport,
 } from './messages';
-import { cpuSeconds, findPid, machineBusySeconds, Sampler } from './proc';
-import type { Running } from './targets';
+import { cpuSeconds, findPid, listenerPid, machineBusySeconds, Sampler } from './proc';
+import { type Running, SERVICES } from './targets';
 
 export interface Merged {
   mover: LatencySummary;
@@ -196,8 +196,8 @@ export class BotPool {
       ...this.target.pids,
       ...this.workers.map((w) => w.pid!),
       process.pid,
-      findPid('redis-server') ?? -1,
-      findPid('mariadbd') ?? -1,
+      servicePid(SERVICES.redis, 6379, 'redis-server'),
+      servicePid(SERVICES.mysql, 3306, 'mariadbd'),
     ];
     const until = Date.now() + maxMs;
     let other = 0;
@@ -241,8 +241,11 @@ export class BotPool {
   /** Samples the server processes, and for My Room the Redis and MariaDB it uses. */
   private sampler(): { start(): void; stop(): ServerUsage } {
     const services =
-      this.target.info.kind === 'myroom' ? [findPid('redis-server') ?? -1, findPid('mariadbd') ?? -1] : [];
-    if (this.target.name === 'cluster' || this.target.name === 'workers') services.push(findPid('beam.smp') ?? -1);
+      this.target.info.kind === 'myroom'
+        ? [servicePid(SERVICES.redis, 6379, 'redis-server'), servicePid(SERVICES.mysql, 3306, 'mariadbd')]
+        : [];
+    if (this.target.name === 'cluster' || this.target.name === 'workers')
+      services.push(servicePid(SERVICES.rabbitmq, 5672, 'beam.smp'));
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
     let busy0 = 0;
@@ -272,6 +275,14 @@ export class BotPool {
       },
     };
   }
+}
+
+/**
+ * The process of a service the servers use: the one listening on its URL's port, else (not found
+ * there, e.g. not on this host) the first process of that name; -1 when there is none.
+ */
+function servicePid(url: string, defaultPort: number, comm: string): number {
+  return listenerPid(Number(new URL(url).port || defaultPort)) ?? findPid(comm) ?? -1;
 }
 
 function merge(reports: WorkerReport[]): Merged {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
@@ -29,6 +29,48 @@ export function findPid(comm: string): number | undefined {
       if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) return Number(d);
     } catch {
       // gone
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The process listening on TCP `port` of this host, from the listening sockets in /proc/net/tcp
+ * (and tcp6) and the sockets each process holds open. Finding a service by its name alone picks
+ * whichever instance comes first, and this machine often runs more than one: tests start private
+ * redis-server and RabbitMQ nodes beside the shared ones.
+ */
+export function listenerPid(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st … inode; state 0A is LISTEN, the port is hex after the colon.
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && cols[3] === '0A' && parseInt(cols[1].split(':')[1], 16) === port) inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/fd/${fd}`));
+        if (m && inodes.has(m[1])) return Number(d);
+      } catch {
+        // closed meanwhile
+      }
     }
   }
   return undefined;

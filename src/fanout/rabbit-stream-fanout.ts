@@ -5,7 +5,7 @@ import { fanoutLag, fanoutLastLag } from '../common/metrics';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 import type { ControlMessage, EventFanout, FanoutEvent } from './fanout.port';
-import { AckBatcher, backoff, fromPublish, waitAtMost, withHeartbeat } from './amqp-support';
+import { AckBatcher, backoff, brokerSocketOptions, fromPublish, waitAtMost, withHeartbeat } from './amqp-support';
 import { openFanoutChannels } from './broker-topology';
 import { attachTraces, decodeControlMessage, decodeStreamMessage } from './stream-messages';
 import { PublishBatches } from './publish-batches';
@@ -261,10 +261,7 @@ export class RabbitStreamFanout implements EventFanout {
   }
 
   private async connect(): Promise<void> {
-    const conn = await amqp.connect(withHeartbeat(this.opts.url), {
-      clientProperties: { connection_name: `myroom ${this.opts.instanceId}` },
-      timeout: 5000,
-    });
+    const conn = await amqp.connect(withHeartbeat(this.opts.url), brokerSocketOptions(this.opts.instanceId));
     let closedDuringSetup = false;
     conn.on('close', () => {
       closedDuringSetup = true;

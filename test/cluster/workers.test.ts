@@ -104,6 +104,16 @@ describe('WORKERS=2 on one port', () => {
     await expect(b.client.next((f) => f.type === 'moved' && f.seq === moved.seq, 15_000)).resolves.toMatchObject({
       userId: String(a.userId),
     });
+    // And back, a few times in a row: each worker publishes and each reads the other's events, in
+    // seq order, its own replies never held back for good behind the other's.
+    for (let i = 0; i < 5; i++) {
+      const [from, to] = i % 2 === 0 ? [b, a] : [a, b];
+      const step = await from.client.request({ type: 'move', dir: i % 4 < 2 ? 'down' : 'up' });
+      expect(step).toMatchObject({ type: 'moved', userId: String(from.userId) });
+      await expect(to.client.next((f) => f.type === 'moved' && f.seq === step.seq, 15_000)).resolves.toMatchObject({
+        userId: String(from.userId),
+      });
+    }
     for (const c of clients) await c.close();
   });
 

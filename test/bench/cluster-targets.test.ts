@@ -1,0 +1,105 @@
+import { newCounters } from '../../bench/lib/messages';
+import type { PhaseResult } from '../../bench/lib/pool';
+import { clusterTargetRows, type StoredResult } from '../../bench/lib/report';
+import type { TargetResult } from '../../bench/lib/scenarios';
+
+const latency = (p50: number, p99: number) => ({ count: 1000, p50, p90: p50 * 2, p99, max: p99 * 2 });
+
+/** One measured step of a ramp: 1,000 players at `rateHz`, every move accepted. */
+function step(rateHz: number, othersP50: number, othersP99: number, brokerCpuPct?: number): PhaseResult {
+  const moves = 1000 * rateHz;
+  return {
+    mover: latency(othersP50, othersP99),
+    others: latency(othersP50, othersP99),
+    sendLag: latency(1, 2),
+    enter: latency(3, 5),
+    build: latency(5, 10),
+    connect: latency(1, 2),
+    counters: { ...newCounters(), sent: moves * 8, accepted: moves * 8 },
+    botCpuPct: 20,
+    botRssMb: 100,
+    lastSeqByRoom: {},
+    rateHz,
+    players: 1000,
+    offeredPerSec: moves,
+    sentPerSec: moves,
+    acceptedPerSec: moves,
+    deliveriesPerSec: moves * 20,
+    server: { cpuPct: 30, peakRssMb: 200, machineCpuPct: 80, redisCpuPct: 6, brokerCpuPct },
+    otherCpuPct: 0,
+    seconds: 8,
+  };
+}
+
+const target = (label: string, steps: PhaseResult[], date = '2026-12-01T01:19:07.541Z'): TargetResult => ({
+  label,
+  date,
+  steps,
+  highestSustainableHz: steps.at(-1)?.rateHz,
+  persisted: { rooms: 50, matching: 50 },
+});
+
+const stored = (scenario: string, targets: StoredResult['targets']): StoredResult => ({
+  scenario,
+  description: scenario,
+  date: '2026-12-01T01:19:07.541Z',
+  machine: { cores: 2, cpu: 'x', memoryGb: 1, node: 'v20', os: 'Linux' },
+  targets,
+});
+
+const row = (rows: string[], start: string) => {
+  const found = rows.find((r) => r.startsWith(`| ${start}`));
+  if (!found) throw new Error(`no row "${start}" in:\n${rows.join('\n')}`);
+  return found;
+};
+
+describe('the first-targets rows of the cluster run', () => {
+  // The rooms run's single instance ramps from 2 Hz: it has no 1 Hz step to compare with.
+  const roomsOne = target('My Room', [step(2, 0.4, 11), step(5, 1, 44)], '2026-12-01T03:22:54.721Z');
+  const cluster = stored('cluster', {
+    myroom: target('My Room', [step(1, 0.3, 2.6), step(2, 0.4, 11.5)]),
+    cluster: target('My Room ×2 (gateway)', [step(1, 0.5, 7.2, 14.1), step(2, 1, 7.5, 24.5)]),
+    workers: target('My Room WORKERS=2 (one port)', [step(1, 16.4, 41, 18.1), step(2, 13.6, 37.7, 31.6)]),
+  });
+
+  it('compares each variant at 1 Hz with the single instance of the same run, not the rooms run', () => {
+    const rows = clusterTargetRows({ cluster, rooms: stored('rooms', { myroom: roomsOne }) }, roomsOne);
+    const c = row(rows, 'cluster (2 instances, haproxy) adds ≤ 5 ms p99 at 1 Hz');
+    expect(c).toContain('×2 7.2 ms, one 2.6 ms');
+    expect(c).not.toContain('not the same run');
+    expect(c).toMatch(/\*\*met\*\* \|$/);
+    const w = row(rows, 'WORKERS=2 (2 instances, one port) adds ≤ 5 ms p99 at 1 Hz');
+    expect(w).toContain('×2 41.0 ms, one 2.6 ms');
+    expect(w).toMatch(/\*\*missed\*\* \|$/);
+    // The ceilings too: the same run's single instance, 2 Hz here (the rooms run's is 5 Hz).
+    expect(row(rows, 'cluster (2 instances, haproxy) ≥ 0.8× one instance')).toContain('one 2 Hz: 1.00×');
+  });
+
+  it("falls back to the rooms run's single instance only without one in the cluster run, and says so", () => {
+    const { myroom: _, ...multiOnly } = cluster.targets;
+    const rows = clusterTargetRows({ cluster: { ...cluster, targets: multiOnly } }, roomsOne);
+    const c = row(rows, 'cluster (2 instances, haproxy) adds ≤ 5 ms p99 at 1 Hz');
+    expect(c).toContain('one – ms');
+    expect(c).toContain('not the same run: 2026-12-01T01:19 and 2026-12-01T03:22');
+    expect(c).toMatch(/not measured \|$/);
+    expect(row(rows, 'cluster (2 instances, haproxy) ≥ 0.8× one instance')).toContain('one 5 Hz');
+  });
+
+  it("reports the broker's CPU per room event for each variant, judged at its highest step that met the bar", () => {
+    const rows = clusterTargetRows({ cluster });
+    const b = row(rows, 'broker CPU ≤ 20 µs per room event');
+    // 24.5 % of a core over 2,000 events/s = 123 µs each; 31.6 % → 158 µs.
+    expect(b).toContain('cluster: 123 µs at 2 Hz');
+    expect(b).toContain('WORKERS=2: 158 µs at 2 Hz');
+    expect(b).toContain('every step: 141 µs at 1 Hz, 123 µs at 2 Hz');
+    expect(b).toMatch(/\*\*missed\*\* \|$/);
+
+    const cheap = stored('cluster', { cluster: target('My Room ×2 (gateway)', [step(4, 1, 8, 6)]) });
+    expect(row(clusterTargetRows({ cluster: cheap }), 'broker CPU')).toMatch(/15 µs at 4 Hz.*\*\*met\*\* \|$/);
+  });
+
+  it('says the broker was not measured when no step sampled it', () => {
+    const unsampled = stored('cluster', { cluster: target('My Room ×2 (gateway)', [step(1, 0.5, 7)]) });
+    expect(row(clusterTargetRows({ cluster: unsampled }), 'broker CPU')).toMatch(/not measured \|$/);
+  });
+});
