@@ -27,7 +27,10 @@ import {
  * fails here as it would in `docker build`. Then the compose file's commands run from the same
  * tree, on this machine's services.
  *
- * Slow by nature (npm ci compiles better-sqlite3 when no prebuilt binary can be fetched).
+ * `npm ci` installs better-sqlite3's prebuilt binary when it can download one, and compiles SQLite
+ * from source (minutes) when it cannot, as on a machine without access to GitHub. The replay takes
+ * the prebuilt path, as `docker build` on a connected machine does: the binary this checkout's own
+ * install holds is offered as the local prebuild when it is the same version (see `localPrebuild`).
  */
 const ROOT = resolve(__dirname, '../..');
 const BUILD_MS = 8 * 60_000;
@@ -63,13 +66,14 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
     const ignored = dockerignore(await readFile(join(ROOT, '.dockerignore'), 'utf8').catch(() => ''));
     const [build, final] = stages;
     expect(stages).toHaveLength(2);
+    const prebuilt = await localPrebuild(join(scratch, 'prebuilds'));
     for (const { op, args } of build.instructions) {
       if (op === 'WORKDIR') expect(args).toBe('/app');
       if (op === 'COPY') {
         const copy = parseCopy(args);
         for (const src of copy.sources) await copyLikeDocker(ROOT, src, buildRoot, copy.dest, ignored);
       }
-      if (op === 'RUN' && !SYSTEM_PACKAGES.test(args)) await sh(offline(args), buildRoot);
+      if (op === 'RUN' && !SYSTEM_PACKAGES.test(args)) await sh(offline(args), buildRoot, prebuilt);
     }
     for (const { op, args } of final.instructions) {
       if (op === 'WORKDIR') expect(args).toBe('/app');
@@ -227,6 +231,27 @@ describe('docker/Dockerfile, built and run without a Docker engine', () => {
   /** `npm ci` from the local cache first: the registry is asked only for what the cache lacks. */
   function offline(command: string): string {
     return command.replace(/\bnpm ci\b/, 'npm ci --prefer-offline');
+  }
+
+  /**
+   * The environment that makes better-sqlite3's install (prebuild-install) take a prebuilt binary
+   * from `dir`: this checkout's own, packed as a release asset is, when the lockfile asks for the
+   * version installed here (same Node ABI, platform and architecture: the machine is the same).
+   * Otherwise none, and `npm ci` compiles it. prebuild-install loads the binary before it accepts it.
+   */
+  async function localPrebuild(dir: string): Promise<Record<string, string>> {
+    const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>;
+    };
+    const wanted = lock.packages['node_modules/better-sqlite3']?.version;
+    const installed = join(ROOT, 'node_modules/better-sqlite3');
+    const { version } = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { version: string };
+    const binary = 'build/Release/better_sqlite3.node';
+    if (!wanted || version !== wanted || !existsSync(join(installed, binary))) return {};
+    await mkdir(dir);
+    const asset = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+    await sh(`tar -czf '${join(dir, asset)}' -C '${installed}' ${binary}`, ROOT);
+    return { npm_config_better_sqlite3_local_prebuilds: dir };
   }
 
   /** Runs a command in `cwd` with a clean environment (no NODE_ENV=test, no npm_config_* of the test runner). */
