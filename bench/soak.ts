@@ -10,7 +10,7 @@
  * shorter ones are all warm-up), Redis keys or broker queues growing without bound, or any avatar
  * left once every player has gone (ghosts). Writes <out>.json and <out>.svg.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { type Cluster, startCluster } from '../test/cluster/cluster';
 import { listBrokerQueues } from '../test/support/rabbit';
@@ -27,6 +27,11 @@ export interface SoakSample {
     heapMb: number;
     heapTotalMb: number;
     externalMb: number;
+    /** V8 old space committed: where a heap that settles, or never gives memory back, shows. */
+    oldSpaceMb: number;
+    /** Resident anonymous (heap, malloc) and file-backed (code, mapped libraries) pages, from /proc. */
+    rssAnonMb: number;
+    rssFileMb: number;
     fds: number;
     sessions: number;
   }[];
@@ -78,9 +83,20 @@ export function slope(xs: number[], ys: number[]): number {
   return den ? num / den : 0;
 }
 
-function metric(text: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+function metric(text: string, name: string, labels = ''): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*${labels}[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
+}
+
+/** RssAnon and RssFile of a process in MB, from /proc/<pid>/status (NaN once it is gone). */
+function residentKinds(pid: number | undefined): { rssAnonMb: number; rssFileMb: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile') };
+  } catch {
+    return { rssAnonMb: NaN, rssFileMb: NaN };
+  }
 }
 
 async function sample(cluster: Cluster, raw: Redis, t: number, withQueues: boolean): Promise<SoakSample> {
@@ -93,11 +109,24 @@ async function sample(cluster: Cluster, raw: Redis, t: number, withQueues: boole
           heapMb: metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
           heapTotalMb: metric(text, 'nodejs_heap_size_total_bytes') / 2 ** 20,
           externalMb: metric(text, 'nodejs_external_memory_bytes') / 2 ** 20,
+          oldSpaceMb: metric(text, 'nodejs_heap_space_size_total_bytes', 'space="old"') / 2 ** 20,
+          ...residentKinds(i.proc.pid),
           fds: metric(text, 'process_open_fds'),
           sessions: metric(text, 'myroom_sessions'),
         };
       } catch {
-        return { rssMb: NaN, heapMb: NaN, heapTotalMb: NaN, externalMb: NaN, fds: NaN, sessions: NaN }; // killed, or starting again
+        // killed, or starting again
+        return {
+          rssMb: NaN,
+          heapMb: NaN,
+          heapTotalMb: NaN,
+          externalMb: NaN,
+          oldSpaceMb: NaN,
+          rssAnonMb: NaN,
+          rssFileMb: NaN,
+          fds: NaN,
+          sessions: NaN,
+        };
       }
     }),
   );
@@ -128,7 +157,12 @@ async function main(): Promise<number> {
     `${o.minutes} min, ${o.players} players in ${ROOMS.length} rooms, one instance killed every ${o.killEveryMin} min`,
   );
 
-  const cluster = await startCluster(2);
+  // SOAK_NODE_OPTIONS reaches the instances, e.g. --heapsnapshot-signal=SIGUSR2 to compare heaps.
+  const cluster = await startCluster(
+    2,
+    process.env.SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {},
+  );
+  log(`instances ${cluster.instances.map((i) => `${i.id} pid ${i.proc.pid}`).join(', ')}`);
   const raw = new Redis(SERVICES.redis);
   const counts: PlayerCounts = { requests: 0, replies: {}, reconnects: 0, resumes: 0, noReply: 0 };
   const players = Array.from({ length: o.players }, (_, k) => {
@@ -160,6 +194,8 @@ async function main(): Promise<number> {
       samples.push(s);
       log(
         `rss ${s.instances.map((i) => i.rssMb.toFixed(1)).join('/')} MB, heap ${s.instances.map((i) => i.heapMb.toFixed(1)).join('/')} MB, ` +
+          `anon/file ${s.instances.map((i) => `${i.rssAnonMb.toFixed(1)}+${i.rssFileMb.toFixed(1)}`).join(' / ')} MB, ` +
+          `old space ${s.instances.map((i) => i.oldSpaceMb.toFixed(1)).join('/')} MB, ` +
           `fds ${s.instances.map((i) => i.fds).join('/')}, sessions ${s.instances.map((i) => i.sessions).join('/')}, ` +
           `keys ${s.keys} (${s.keysMemMb.toFixed(2)} MB)${s.queues !== undefined ? `, queues ${s.queues}` : ''}, avatars ${s.members}, requests ${counts.requests}`,
       );
@@ -170,7 +206,7 @@ async function main(): Promise<number> {
         log(`SIGKILL ${victim.id}; starting it again`);
         victim.proc.kill('SIGKILL');
         await cluster.restart(1);
-        log(`${victim.id} is back`);
+        log(`${victim.id} is back (pid ${cluster.instances[1].proc.pid})`);
       }
       await new Promise((r) =>
         setTimeout(r, Math.max(0, SAMPLE_EVERY_MS - ((Date.now() - started) % SAMPLE_EVERY_MS))),
@@ -206,6 +242,13 @@ async function main(): Promise<number> {
     steady.map((s) => s.t / 3600),
     steady.map((s) => s.instances[0].heapMb),
   );
+  const slopeOf = (pick: (i: SoakSample['instances'][0]) => number) => {
+    const known = steady.filter((s) => Number.isFinite(pick(s.instances[0])));
+    return slope(
+      known.map((s) => s.t / 3600),
+      known.map((s) => pick(s.instances[0])),
+    );
+  };
   const third = Math.max(1, Math.floor(after.length / 3));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const keysEarly = mean(after.slice(0, third).map((s) => s.keys));
@@ -240,6 +283,12 @@ async function main(): Promise<number> {
     rssSlopeMbPerHour: rssSlope,
     heapSlopeMbPerHour: heapSlope,
     heapTotalSlopeMbPerHour: heapTotalSlope,
+    oldSpaceSlopeMbPerHour: slopeOf((i) => i.oldSpaceMb),
+    externalSlopeMbPerHour: slopeOf((i) => i.externalMb),
+    rssAnonSlopeMbPerHour: slopeOf((i) => i.rssAnonMb),
+    rssFileSlopeMbPerHour: slopeOf((i) => i.rssFileMb),
+    // What RSS holds beyond the heap V8 has committed: where a native leak (buffers, malloc) would show.
+    outsideHeapSlopeMbPerHour: slopeOf((i) => i.rssMb - i.heapTotalMb),
     rssMb: { first: steady[0]?.instances[0].rssMb, last: steady.at(-1)?.instances[0].rssMb },
     keys: { early: keysEarly, late: keysLate },
     queues: queueCounts,

@@ -3,8 +3,9 @@ import type { SoakSample } from '../soak';
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 
 /**
- * The soak over time: each instance's RSS and heap (MB, left axis) and the cluster's Redis keys
- * (right axis); dashed verticals mark the kills, a grey band the warm-up.
+ * The soak over time: each instance's RSS and heap used (MB, left axis), the heap V8 has committed
+ * for instance 0 (its RSS follows it up and down), and the cluster's Redis keys (right axis);
+ * dashed verticals mark the kills, a grey band the warm-up.
  */
 export function soakChartSvg(samples: SoakSample[], kills: number[], warmupSeconds: number): string {
   const W = 840,
@@ -14,7 +15,9 @@ export function soakChartSvg(samples: SoakSample[], kills: number[], warmupSecon
     T = 30,
     B = 50;
   const maxT = Math.max(60, ...samples.map((s) => s.t));
-  const mb = samples.flatMap((s) => s.instances.flatMap((i) => [i.rssMb, i.heapMb])).filter(Number.isFinite);
+  const mb = samples
+    .flatMap((s) => s.instances.flatMap((i) => [i.rssMb, i.heapMb, i.heapTotalMb]))
+    .filter(Number.isFinite);
   const maxMb = Math.ceil(Math.max(50, ...mb) / 50) * 50;
   const maxKeys = Math.ceil(Math.max(10, ...samples.map((s) => s.keys)) / 50) * 50;
   const x = (t: number) => L + (t / maxT) * (W - L - R);
@@ -60,6 +63,15 @@ export function soakChartSvg(samples: SoakSample[], kills: number[], warmupSecon
         .filter((s) => Number.isFinite(s.instances[i]?.heapMb))
         .map((s) => [x(s.t), yMb(s.instances[i].heapMb)]),
     });
+    if (i === 0)
+      series.push({
+        label: `${label} heap committed`,
+        color: COLORS[i],
+        dash: '2 2',
+        pts: samples
+          .filter((s) => Number.isFinite(s.instances[0]?.heapTotalMb))
+          .map((s) => [x(s.t), yMb(s.instances[0].heapTotalMb)]),
+      });
   }
   series.push({ label: 'Redis keys (right axis)', color: COLORS[2], pts: samples.map((s) => [x(s.t), yKeys(s.keys)]) });
   series.forEach((s, i) => {
@@ -67,7 +79,7 @@ export function soakChartSvg(samples: SoakSample[], kills: number[], warmupSecon
       `<polyline fill="none" stroke="${s.color}" stroke-width="1.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${s.pts
         .map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`)
         .join(' ')}"/>`,
-      `<line x1="${W - R + 50}" x2="${W - R + 66}" y1="${T + 40 + i * 20}" y2="${T + 40 + i * 20}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="4 2"` : ''}/>`,
+      `<line x1="${W - R + 50}" x2="${W - R + 66}" y1="${T + 40 + i * 20}" y2="${T + 40 + i * 20}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
       `<text x="${W - R + 72}" y="${T + 44 + i * 20}">${s.label}</text>`,
     );
   });
