@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type QueryResult } from 'typeorm';
 import type { Member, RoomMap } from '../protocol/messages';
 import { DATA_SOURCE, MapStore } from './map-store';
+import { type MysqlBatches, mysqlBatches } from './mysql-batches';
 import { fromDatabase } from './sql-errors';
 
 /** One room event as the timeline keeps it: the text clients got, its seq and server time. */
@@ -33,31 +34,50 @@ export interface TimelinePoint {
 
 /** Rows per INSERT: far below SQLite's bound on parameters and MySQL's packet size for usual events. */
 const INSERT_ROWS = 200;
+/**
+ * On MySQL a batch is written as prepared INSERTs of these many rows (the largest that fit, then
+ * smaller): a few statement shapes, each prepared once per connection, rather than one per size.
+ */
+const PREPARED_ROWS = [128, 64, 32, 16, 8, 4, 2, 1];
+const insertEvents = (rows: number) =>
+  `INSERT INTO room_events (room_id, epoch, seq, at, json) VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+const PREPARED_SQL = new Map(PREPARED_ROWS.map((n) => [n, insertEvents(n)]));
 
 /**
  * The rooms' timeline in SQL (MySQL, or the SQLite file in embedded mode): the log of every room
  * event and periodic snapshots of each room. Plain SQL over the two tables of its migration
  * (1766000000000-RoomHistory.ts says why they have no entities). Writes go through MapStore's
  * transactions, which on SQLite take turns on its one connection: a lone INSERT there would
- * otherwise run inside whatever transaction another caller has open, and share its rollback.
+ * otherwise run inside whatever transaction another caller has open, and share its rollback. On
+ * MySQL the batches of events, the one write on the move path, go as prepared statements on a
+ * pooled connection of their own (mysql-batches.ts).
  */
 @Injectable()
 export class HistoryStore {
+  private readonly mysql: MysqlBatches | null;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly maps: MapStore,
-  ) {}
+  ) {
+    this.mysql = mysqlBatches(ds);
+  }
 
-  /** Appends events, in one transaction (a few INSERTs of many rows each). */
+  /** Appends events, in one transaction (a few INSERTs of many rows each): all of them, or none. */
   async append(events: LoggedEvent[]): Promise<void> {
     if (events.length === 0) return;
+    if (this.mysql) {
+      await this.mysql.transaction(async (run) => {
+        let i = 0;
+        for (const rows of PREPARED_ROWS)
+          for (; events.length - i >= rows; i += rows) await run(PREPARED_SQL.get(rows)!, rowValues(events, i, rows));
+      });
+      return;
+    }
     await this.maps.transaction(async (m) => {
       for (let i = 0; i < events.length; i += INSERT_ROWS) {
         const rows = events.slice(i, i + INSERT_ROWS);
-        await m.query(
-          `INSERT INTO room_events (room_id, epoch, seq, at, json) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-          rows.flatMap((e) => [e.roomId, e.epoch, e.seq, e.at, e.json]),
-        );
+        await m.query(insertEvents(rows.length), rowValues(rows, 0, rows.length));
       }
     });
   }
@@ -157,6 +177,15 @@ export class HistoryStore {
   private read<T>(sql: string, params: unknown[]): Promise<T[]> {
     return (this.ds.query(sql, params) as Promise<T[]>).catch(fromDatabase);
   }
+}
+
+function rowValues(events: LoggedEvent[], from: number, rows: number): unknown[] {
+  const values: unknown[] = [];
+  for (let i = from; i < from + rows; i++) {
+    const e = events[i];
+    values.push(e.roomId, e.epoch, e.seq, e.at, e.json);
+  }
+  return values;
 }
 
 // mysql2 hands BIGINT columns back as strings; SQLite as numbers.

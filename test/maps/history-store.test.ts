@@ -64,6 +64,24 @@ describe.each(MODES)('HistoryStore on the %s database', (mode) => {
     expect(await store.eventsAfter('a', 'another-epoch', 10, 100)).toEqual([]);
   });
 
+  it('writes a batch whole, in order, or not at all', async () => {
+    const t0 = 2_000_000_000_000;
+    // 141 rows: on MySQL prepared INSERTs of 128, 8, 4 and 1 rows.
+    await store.append(Array.from({ length: 141 }, (_, i) => event('w', i + 1, t0 + i)));
+    const written = await store.eventsAfter('w', null, 0, 1000);
+    expect(written.map((e) => e.seq)).toEqual(Array.from({ length: 141 }, (_, i) => i + 1));
+    expect(written[140]).toEqual(event('w', 141, t0 + 140));
+
+    // The batch's last row breaks a NOT NULL column: its first 140 rows are not kept either.
+    const broken = Array.from({ length: 141 }, (_, i) => event('x', i + 1, t0 + i));
+    broken[140] = { ...broken[140], json: null as unknown as string };
+    await expect(store.append(broken)).rejects.toThrow();
+    expect(await store.eventsAfter('x', null, 0, 1000)).toEqual([]);
+    // The store goes on writing after the failed batch.
+    await store.append([event('x', 1, t0)]);
+    expect((await store.eventsAfter('x', null, 0, 1000)).map((e) => e.seq)).toEqual([1]);
+  });
+
   it('prunes what is older than the cutoff but keeps the newest snapshot before it and all after', async () => {
     const t0 = 1_900_000_000_000;
     for (const s of [0, 100, 200]) await snapshot('p', s, t0 + s);

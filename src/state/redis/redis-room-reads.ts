@@ -17,10 +17,19 @@ export const roomKeys = (roomId: string) => {
     grid: base + 'grid',
     seq: base + 'seq',
     log: base + 'log',
-    times: base + 'times',
     epoch: DATA_EPOCH_KEY,
   };
 };
+
+/**
+ * One entry of a room's log: "<ms>|<event JSON>" (redis-scripts.ts, append_log). An entry that is
+ * the bare event JSON (written by a build that kept the times apart) has no known time.
+ */
+export function logEntry(member: string): { json: string; at?: number } {
+  if (member.charCodeAt(0) === 0x7b /* { */) return { json: member };
+  const bar = member.indexOf('|');
+  return { json: member.slice(bar + 1), at: Number(member.slice(0, bar)) };
+}
 
 /** Parses `instance:{I}:sessions` (HGETALL as an object). */
 export function parseSessionRecords(hash: Record<string, string>): SessionRecord[] {
@@ -111,17 +120,32 @@ export abstract class RedisRoomReads {
       .catch(fromRedis)) as [[null, string | null], [null, string[]], [null, string | null]];
     const events: SeqEvent[] = [];
     for (let i = 0; i < entries.length; i += 2)
-      events.push({ json: entries[i], seq: Number(entries[i + 1]), epoch: now ?? undefined });
+      events.push({ json: logEntry(entries[i]).json, seq: Number(entries[i + 1]), epoch: now ?? undefined });
     return completeSince(afterSeq, Number(current ?? 0), events, epoch === undefined || epoch === now);
   }
 
   async eventsAfterTime(roomId: string, timeMs: number): Promise<EventsAfter | null> {
     const k = roomKeys(roomId);
+    // The whole log (at most ROOM_LOG_LENGTH entries; a resume by time is rare) and the seq, as of one moment.
+    const [[, current], [, entries], [, now]] = (await this.redis
+      .multi()
+      .get(k.seq)
+      .zrange(k.log, 0, -1, 'WITHSCORES')
+      .get(k.epoch)
+      .exec()
+      .catch(fromRedis)) as [[null, string | null], [null, string[]], [null, string | null]];
+    const logged = [];
+    for (let i = 0; i < entries.length; i += 2) logged.push({ ...logEntry(entries[i]), seq: Number(entries[i + 1]) });
     // The last event at or before the time: the client's view is complete up to it.
-    const last = await this.redis.zrevrangebyscore(k.times, Math.floor(timeMs), '-inf', 'LIMIT', 0, 1).catch(fromRedis);
-    if (!last.length) return null;
-    const afterSeq = Number(last[0]);
-    const events = await this.eventsSince(roomId, afterSeq);
+    let last = -1;
+    for (let i = logged.length - 1; i >= 0 && last < 0; i--) {
+      const at = logged[i].at;
+      if (at !== undefined && at <= timeMs) last = i;
+    }
+    if (last < 0) return null;
+    const afterSeq = logged[last].seq;
+    const after = logged.slice(last + 1).map((e) => ({ json: e.json, seq: e.seq, epoch: now ?? undefined }));
+    const events = completeSince(afterSeq, Number(current ?? 0), after, true);
     return events && { afterSeq, events };
   }
 

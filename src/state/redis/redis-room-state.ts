@@ -56,13 +56,13 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     private readonly fence: WriteFence = NO_FENCE,
   ) {
     super(redis);
-    redis.defineCommand('roomEnter', { numberOfKeys: 11, lua: ENTER_LUA });
-    redis.defineCommand('roomMove', { numberOfKeys: 9, lua: MOVE_LUA });
-    redis.defineCommand('roomLeave', { numberOfKeys: 9, lua: LEAVE_LUA });
-    redis.defineCommand('roomBuild', { numberOfKeys: 9, lua: BUILD_LUA });
+    redis.defineCommand('roomEnter', { numberOfKeys: 10, lua: ENTER_LUA });
+    redis.defineCommand('roomMove', { numberOfKeys: 8, lua: MOVE_LUA });
+    redis.defineCommand('roomLeave', { numberOfKeys: 8, lua: LEAVE_LUA });
+    redis.defineCommand('roomBuild', { numberOfKeys: 8, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
-    redis.defineCommand('roomNotice', { numberOfKeys: 5, lua: NOTICE_LUA });
-    redis.defineCommand('roomSaid', { numberOfKeys: 5, lua: SAID_LUA });
+    redis.defineCommand('roomNotice', { numberOfKeys: 4, lua: NOTICE_LUA });
+    redis.defineCommand('roomSaid', { numberOfKeys: 4, lua: SAID_LUA });
     this.scripts = redis as ScriptedRedis;
   }
 
@@ -97,7 +97,6 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           instanceSessionsKey(p.instanceId),
           leaseKey(f.instanceId),
-          k.times,
           k.epoch,
           p.userId,
           p.sessionId,
@@ -157,7 +156,6 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
-          k.times,
           k.epoch,
           userId,
           sessionId,
@@ -206,7 +204,6 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           instanceSessionsKey(owner ?? '-'),
           leaseKey(f.instanceId),
-          k.times,
           k.epoch,
           userId,
           sessionId,
@@ -240,7 +237,6 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
-          k.times,
           k.epoch,
           baseVersion,
           next.version,
@@ -273,7 +269,6 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
-          k.times,
           k.epoch,
           JSON.stringify(roomId),
           JSON.stringify(text),
@@ -295,7 +290,6 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.seq,
           k.log,
           leaseKey(f.instanceId),
-          k.times,
           k.epoch,
           JSON.stringify(roomId),
           JSON.stringify(line.userId),

@@ -12,8 +12,8 @@
  *   room:{R}:map         string map JSON (as sent to clients)
  *   room:{R}:grid        string of w*h '0'/'1', row-major occupancy, read by the move script
  *   room:{R}:seq         integer, last seq assigned
- *   room:{R}:log         zset  seq → event JSON, the last ROOM_LOG_LENGTH events
- *   room:{R}:times       zset  seq → when it was logged (Redis TIME, ms), the same events as the log
+ *   room:{R}:log         zset  seq → "<ms>|<event JSON>", the last ROOM_LOG_LENGTH events, each
+ *                        prefixed with when it was logged (Redis TIME, ms; see logEntry below)
  *   data-epoch           string the epoch of everything above (see DATA_EPOCH below)
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
@@ -45,7 +45,11 @@ local function data_epoch(key)
 end
 `;
 
-/** Every event's time goes into room:{R}:times beside the log: what a resume by time searches. */
+/**
+ * Every log entry carries its time before the event text ("<ms>|<json>"): what a resume by time
+ * searches, without a second sorted set to write on every event (redis-room-reads.ts reads it).
+ * The trim runs once the room has more events than the log keeps (seq counts them all).
+ */
 const APPEND_LOG = `${DATA_EPOCH}
 local function fenced(leaseKey, epoch)
   return epoch ~= '' and redis.call('GET', leaseKey) ~= epoch
@@ -54,18 +58,16 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local function append_log(seqKey, logKey, logLen, build, timesKey)
+local function append_log(seqKey, logKey, logLen, build)
   local seq = redis.call('INCR', seqKey)
   local ev = build(seq)
-  redis.call('ZADD', logKey, seq, ev)
-  redis.call('ZREMRANGEBYRANK', logKey, 0, -(logLen + 1))
-  redis.call('ZADD', timesKey, now_ms(), seq)
-  redis.call('ZREMRANGEBYRANK', timesKey, 0, -(logLen + 1))
+  redis.call('ZADD', logKey, seq, string.format('%d', now_ms()) .. '|' .. ev)
+  if seq > logLen then redis.call('ZREMRANGEBYRANK', logKey, 0, -(logLen + 1)) end
   return seq, ev
 end
 `;
 
-/** KEYS: members sessions spectators meta map seq log instanceSessions lease times epoch
+/** KEYS: members sessions spectators meta map seq log instanceSessions lease epoch
  *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch mapVersion
  *
  *  The spawn cell (x, y) was computed by the caller from the map at mapVersion ('' = unchecked):
@@ -91,17 +93,17 @@ else
     redis.call('HSET', KEYS[1], uid, member)
     local _, e = append_log(KEYS[6], KEYS[7], logLen, function(seq)
       return '{"type":"entered","roomId":' .. roomIdJson .. ',"seq":' .. seq .. ',"member":' .. member .. '}'
-    end, KEYS[10])
+    end)
     ev = e
   end
 end
 -- The record holds the plain room id (ARGV[8] is JSON-quoted for the event texts): sessionsOfInstance splits it on '|'.
 redis.call('HSET', KEYS[8], sid, cjson.decode(roomIdJson) .. '|' .. uid .. '|' .. role)
 local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
-return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3]), data_epoch(KEYS[11])}
+return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3]), data_epoch(KEYS[10])}
 `;
 
-/** KEYS: members sessions meta grid seq log lease times epoch
+/** KEYS: members sessions meta grid seq log lease epoch
  *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch
  *
  *  The bounds and grid check is a mirror of the domain's step rule, `canStepOnGrid` in
@@ -127,11 +129,11 @@ redis.call('HSET', KEYS[1], uid, cjson.encode(m))
 local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
   return '{"type":"moved","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
     ',"x":' .. nx .. ',"y":' .. ny .. ',"dir":"' .. ARGV[3] .. '"}'
-end, KEYS[8])
-return {'OK', seq, ev, nx, ny, data_epoch(KEYS[9])}
+end)
+return {'OK', seq, ev, nx, ny, data_epoch(KEYS[8])}
 `;
 
-/** KEYS: members sessions spectators seq log instanceSessions lease times epoch
+/** KEYS: members sessions spectators seq log instanceSessions lease epoch
  *  ARGV: userId sessionId role reason roomIdJson logLen epoch */
 export const LEAVE_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[7]) then return {'FENCED'} end
@@ -148,11 +150,11 @@ redis.call('HDEL', KEYS[1], uid)
 local seq, ev = append_log(KEYS[4], KEYS[5], tonumber(ARGV[6]), function(seq)
   return '{"type":"left","roomId":' .. ARGV[5] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
     ',"reason":"' .. ARGV[4] .. '"}'
-end, KEYS[8])
-return {'OK', seq, ev, data_epoch(KEYS[9])}
+end)
+return {'OK', seq, ev, data_epoch(KEYS[8])}
 `;
 
-/** KEYS: meta map grid members seq log lease times epoch
+/** KEYS: meta map grid members seq log lease epoch
  *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height epoch */
 export const BUILD_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[10]) then return {'FENCED'} end
@@ -179,11 +181,11 @@ end
 local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
   return '{"type":"built","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"map":' .. ARGV[3] ..
     ',"members":[' .. table.concat(members, ',') .. ']}'
-end, KEYS[8])
-return {'OK', seq, ev, data_epoch(KEYS[9])}
+end)
+return {'OK', seq, ev, data_epoch(KEYS[8])}
 `;
 
-/** KEYS: seq log lease times epoch
+/** KEYS: seq log lease epoch
  *  ARGV: roomIdJson textJson fromJson logLen epoch
  *  A notice changes nothing in the room but its seq and log: it is an event like the others, so
  *  clients get it in order and a resume replays it. */
@@ -191,11 +193,11 @@ export const NOTICE_LUA = `${APPEND_LOG}
 if fenced(KEYS[3], ARGV[5]) then return {'FENCED'} end
 local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[4]), function(seq)
   return '{"type":"notice","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"text":' .. ARGV[2] .. ',"from":' .. ARGV[3] .. '}'
-end, KEYS[4])
-return {'OK', seq, ev, data_epoch(KEYS[5])}
+end)
+return {'OK', seq, ev, data_epoch(KEYS[4])}
 `;
 
-/** KEYS: seq log lease times epoch
+/** KEYS: seq log lease epoch
  *  ARGV: roomIdJson userIdJson nameJson textJson atJson logLen epoch
  *  A chat line, like a notice, changes nothing but the seq and the log. */
 export const SAID_LUA = `${APPEND_LOG}
@@ -203,8 +205,8 @@ if fenced(KEYS[3], ARGV[7]) then return {'FENCED'} end
 local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[6]), function(seq)
   return '{"type":"said","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"userId":' .. ARGV[2] ..
     ',"name":' .. ARGV[3] .. ',"text":' .. ARGV[4] .. ',"at":' .. ARGV[5] .. '}'
-end, KEYS[4])
-return {'OK', seq, ev, data_epoch(KEYS[5])}
+end)
+return {'OK', seq, ev, data_epoch(KEYS[4])}
 `;
 
 /** KEYS: meta map grid  ARGV: version mapJson grid width height
