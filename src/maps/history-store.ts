@@ -48,9 +48,12 @@ export class HistoryStore {
     private readonly maps: MapStore,
   ) {}
 
-  /** Appends events, in one transaction (a few INSERTs of many rows each). */
-  async append(events: LoggedEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * Appends events, and any snapshots taken meanwhile, in one transaction (a few INSERTs of many
+   * rows each): one commit for all of them, on one pooled connection.
+   */
+  async append(events: LoggedEvent[], snapshots: RoomSnapshotRow[] = []): Promise<void> {
+    if (events.length === 0 && snapshots.length === 0) return;
     await this.maps.transaction(async (m) => {
       for (let i = 0; i < events.length; i += INSERT_ROWS) {
         const rows = events.slice(i, i + INSERT_ROWS);
@@ -59,18 +62,24 @@ export class HistoryStore {
           rows.flatMap((e) => [e.roomId, e.epoch, e.seq, e.at, e.json]),
         );
       }
+      for (let i = 0; i < snapshots.length; i += INSERT_ROWS) {
+        const rows = snapshots.slice(i, i + INSERT_ROWS);
+        await m.query(
+          `INSERT INTO room_snapshots (room_id, epoch, seq, at, state) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          rows.flatMap((s) => [s.roomId, s.epoch, s.seq, s.at, snapshotState(s)]),
+        );
+      }
     });
   }
 
   async saveSnapshot(s: RoomSnapshotRow): Promise<void> {
-    const state = JSON.stringify({ map: s.map, members: s.members });
     await this.maps.transaction((m) =>
       m.query('INSERT INTO room_snapshots (room_id, epoch, seq, at, state) VALUES (?, ?, ?, ?, ?)', [
         s.roomId,
         s.epoch,
         s.seq,
         s.at,
-        state,
+        snapshotState(s),
       ]),
     );
   }
@@ -182,4 +191,9 @@ function pointOf(r: PointSql): TimelinePoint {
 function snapshotOf(r: SnapshotSql): RoomSnapshotRow {
   const state = JSON.parse(r.state) as { map: RoomMap; members: Member[] };
   return { roomId: r.room_id, epoch: r.epoch, seq: Number(r.seq), at: Number(r.at), ...state };
+}
+
+/** What a snapshot row's `state` column holds. */
+function snapshotState(s: RoomSnapshotRow): string {
+  return JSON.stringify({ map: s.map, members: s.members });
 }
