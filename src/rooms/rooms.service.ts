@@ -90,11 +90,15 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
+    // The welcome's chat lines are read beside the entry rules: both are SQL reads that change
+    // nothing, so the enter waits for one round trip instead of two; a refused enter drops them.
+    // (recent() never rejects: without the history the welcome has no lines.)
+    const recentChat = this.chat.recent(roomId, session);
     await this.requireEntry(roomId, ownerId, session);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     this.replays.stop(session);
     if (session.seat) await this.leaveRoom(session, 'leave');
-    const chat = await this.chat.recent(roomId, session);
+    const chat = await recentChat;
 
     this.channels.beginJoin(roomId);
     let result;
