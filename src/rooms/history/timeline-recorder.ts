@@ -44,8 +44,8 @@ interface RoomMark {
  *   room first writes here, then every SNAPSHOT_EVERY_EVENTS events or SNAPSHOT_EVERY_MS. Two
  *   instances may snapshot the same room: harmless, both are true. Snapshot rows are written
  *   with the next batch of events, in its transaction: the timeline holds at most one pooled SQL
- *   connection and makes one commit per batch (under load, 50 rooms' snapshots written one
- *   transaction each took most of the pool, and builds and enters waited for a connection).
+ *   connection and makes one commit per batch (written one transaction each, 50 busy rooms' snapshots
+ *   could open as many transactions at once on the pool that builds and enters wait on).
  * - Retention: REPLAY_RETENTION is a floor. Pruning keeps each room's newest snapshot older than
  *   the cutoff and everything after it (HistoryStore.prune).
  */
