@@ -42,6 +42,8 @@ const PREPARED_ROWS = [128, 64, 32, 16, 8, 4, 2, 1];
 const insertEvents = (rows: number) =>
   `INSERT INTO room_events (room_id, epoch, seq, at, json) VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`;
 const PREPARED_SQL = new Map(PREPARED_ROWS.map((n) => [n, insertEvents(n)]));
+const INSERT_SNAPSHOT = 'INSERT INTO room_snapshots (room_id, epoch, seq, at, state) VALUES (?, ?, ?, ?, ?)';
+const snapshotValues = (s: RoomSnapshotRow) => [s.roomId, s.epoch, s.seq, s.at, snapshotState(s)];
 
 /**
  * The rooms' timeline in SQL (MySQL, or the SQLite file in embedded mode): the log of every room
@@ -63,14 +65,18 @@ export class HistoryStore {
     this.mysql = mysqlBatches(ds);
   }
 
-  /** Appends events, in one transaction (a few INSERTs of many rows each): all of them, or none. */
-  async append(events: LoggedEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * Appends events, and any snapshots taken meanwhile, in one transaction (a few INSERTs of many
+   * rows each): one commit for all of them, on one pooled connection; all of them, or none.
+   */
+  async append(events: LoggedEvent[], snapshots: RoomSnapshotRow[] = []): Promise<void> {
+    if (events.length === 0 && snapshots.length === 0) return;
     if (this.mysql) {
       await this.mysql.transaction(async (run) => {
         let i = 0;
         for (const rows of PREPARED_ROWS)
           for (; events.length - i >= rows; i += rows) await run(PREPARED_SQL.get(rows)!, rowValues(events, i, rows));
+        for (const s of snapshots) await run(INSERT_SNAPSHOT, snapshotValues(s));
       });
       return;
     }
@@ -79,20 +85,18 @@ export class HistoryStore {
         const rows = events.slice(i, i + INSERT_ROWS);
         await m.query(insertEvents(rows.length), rowValues(rows, 0, rows.length));
       }
+      for (let i = 0; i < snapshots.length; i += INSERT_ROWS) {
+        const rows = snapshots.slice(i, i + INSERT_ROWS);
+        await m.query(
+          `INSERT INTO room_snapshots (room_id, epoch, seq, at, state) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          rows.flatMap(snapshotValues),
+        );
+      }
     });
   }
 
   async saveSnapshot(s: RoomSnapshotRow): Promise<void> {
-    const state = JSON.stringify({ map: s.map, members: s.members });
-    await this.maps.transaction((m) =>
-      m.query('INSERT INTO room_snapshots (room_id, epoch, seq, at, state) VALUES (?, ?, ?, ?, ?)', [
-        s.roomId,
-        s.epoch,
-        s.seq,
-        s.at,
-        state,
-      ]),
-    );
+    await this.append([], [s]);
   }
 
   /** The latest snapshot at or before the point (by seq, or by time), or null when none is kept. */
@@ -211,4 +215,9 @@ function pointOf(r: PointSql): TimelinePoint {
 function snapshotOf(r: SnapshotSql): RoomSnapshotRow {
   const state = JSON.parse(r.state) as { map: RoomMap; members: Member[] };
   return { roomId: r.room_id, epoch: r.epoch, seq: Number(r.seq), at: Number(r.at), ...state };
+}
+
+/** What a snapshot row's `state` column holds. */
+function snapshotState(s: RoomSnapshotRow): string {
+  return JSON.stringify({ map: s.map, members: s.members });
 }

@@ -50,13 +50,15 @@ import { type AvatarExit, SessionRegistry } from './session-registry';
  *   cells inside the build script (it reads the members at that moment), and one that lands before
  *   it fails the check. Without the lock, enter costs one round trip instead of four (lock, map,
  *   script, unlock) and never waits behind a build's MySQL commit.
- * - build and leave read and then write, so they run under the room's distributed lock; the Redis
- *   scripts they end in re-check what they rely on (session ids, map version), so a lock that
- *   expired mid-way still cannot corrupt the room.
+ * - build takes no room lock either: its SQL transaction orders concurrent builds of a room (the
+ *   version compare-and-set holds the room's row until the commit) and its Redis script re-checks
+ *   the version (see applyBuild).
+ * - leave runs under the room's distributed lock; the Redis script it ends in re-checks the
+ *   session id, so a lock that expired mid-way still cannot corrupt the room.
  * - move takes no lock: it is one Redis script that checks the session, bounds and the cached
  *   grid, then writes the position and the next `seq` atomically. Builds swap the grid inside a
  *   script too, so a move sees either the old map or the new one, never half of each.
- * - events are published after the lock is released.
+ * - events are published after the write (and any lock) is done.
  */
 @Injectable()
 export class RoomsService implements OnModuleInit, AvatarExit {
@@ -90,11 +92,15 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
+    // The welcome's chat lines are read beside the entry rules: both are SQL reads that change
+    // nothing, so the enter waits for one round trip instead of two; a refused enter drops them.
+    // (recent() never rejects: without the history the welcome has no lines.)
+    const recentChat = this.chat.recent(roomId, session);
     await this.requireEntry(roomId, ownerId, session);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     this.replays.stop(session);
     if (session.seat) await this.leaveRoom(session, 'leave');
-    const chat = await this.chat.recent(roomId, session);
+    const chat = await recentChat;
 
     this.channels.beginJoin(roomId);
     let result;
@@ -267,36 +273,56 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (ownerId !== session.identity.userId) throw new ForbiddenError('only the room owner can build');
     this.events.requireFanout();
 
-    const events = await this.locks.withRoomLock(roomId, async () => {
-      const prev = await this.roomMaps.cachedMap(roomId);
-      if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
-      const games = msg.ops.flatMap((op) => (op.op === 'place' && op.gameId !== undefined ? [op.gameId] : []));
-      const owned = games.length ? await this.maps.ownedGameIds(ownerId, games) : new Set<number>();
-      const next = checkedBuild(prev, msg, owned);
-      const pushes = pushTargets(prev, next);
-      let built: SeqEvent | undefined;
-      try {
-        await this.maps.saveBuild(roomId, prev, next, async () => {
-          const res = await this.state.applyBuild(roomId, prev.version, next, pushes);
-          if (!res.ok) throw new ConflictError(res.version);
-          built = res.event;
-        });
-      } catch (err) {
-        // Redis took the build but the MySQL commit failed: put the old map back in Redis too.
-        if (built) {
-          const reverted = await this.state.revertBuild(roomId, next, prev);
-          session.log.error({ err, room: roomId }, 'build commit failed after the cache took it; reverted');
-          return reverted ? [built, reverted] : [built];
-        }
-        throw err;
-      }
-      this.spawns.set(roomId, spawnOn(next));
-      session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed: pushes.size }, 'built');
-      return [built!];
-    });
+    const events = await this.applyBuild(session, roomId, ownerId, msg);
     for (const e of events) this.events.publish(roomId, e);
     if (events.length > 1) throw new UnavailableError('the map could not be saved; nothing was changed');
     if (msg.id !== undefined) session.sendMessage({ type: 'ack', id: msg.id });
+  }
+
+  /**
+   * The build's writes, without the room lock: its SQL transaction orders it. The transaction's
+   * first statement, the version compare-and-set on the room's row, holds that row until the
+   * commit, so a concurrent build of the room (here or on another instance, or on SQLite, where
+   * transactions take turns) waits there and then finds the version moved (CONFLICT). The Redis
+   * script, the transaction's last step, compares the version again, so a map read from the cache
+   * while another build was under way cannot be written over it. Builds thus land one at a time,
+   * in both stores or in neither, as they did under the lock, for two Redis round trips less
+   * (lock, unlock) and no wait behind a leave holding the room's lock. Answers the events to
+   * publish: the build's, or after a failed commit the build's and its revert's.
+   */
+  private async applyBuild(
+    session: ClientSession,
+    roomId: string,
+    ownerId: string,
+    msg: BuildMessage,
+  ): Promise<SeqEvent[]> {
+    const prev = await this.roomMaps.cachedMap(roomId);
+    if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
+    const games = msg.ops.flatMap((op) => (op.op === 'place' && op.gameId !== undefined ? [op.gameId] : []));
+    const owned = games.length ? await this.maps.ownedGameIds(ownerId, games) : new Set<number>();
+    const next = checkedBuild(prev, msg, owned);
+    const pushes = pushTargets(prev, next);
+    let built: SeqEvent | undefined;
+    try {
+      await this.maps.saveBuild(roomId, prev, next, async () => {
+        const res = await this.state.applyBuild(roomId, prev.version, next, pushes);
+        if (!res.ok) throw new ConflictError(res.version);
+        built = res.event;
+      });
+    } catch (err) {
+      // Redis took the build but the SQL commit failed: put the old map back in Redis too. A build
+      // waiting on the room's row meanwhile cannot land in Redis before this revert: its script
+      // compares against the version this build's script wrote.
+      if (built) {
+        const reverted = await this.state.revertBuild(roomId, next, prev);
+        session.log.error({ err, room: roomId }, 'build commit failed after the cache took it; reverted');
+        return reverted ? [built, reverted] : [built];
+      }
+      throw err;
+    }
+    this.spawns.set(roomId, spawnOn(next));
+    session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed: pushes.size }, 'built');
+    return [built!];
   }
 
   // ---- leave ----------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import { createConnection } from 'mysql2/promise';
+import type { RoomMap } from '../../src/protocol/messages';
 import { TestClient, type Frame } from '../support/client';
 import { type Cluster, startCluster, waitFor } from './cluster';
 import { canonical, DIRS, expectGapFreeOrder, roomEvents, seenSeq } from './room-events';
@@ -134,6 +136,41 @@ describe('three instances and the gateway: one room across instances', () => {
     expect(about10.map((e) => e.type)).toEqual(['entered', 'moved']);
     expectGapFreeOrder(observer, roomId, wo.seq as number, 'observer');
     expect(await cluster.redis.hlen(`room:{${roomId}}:members`)).toBe(2);
+  });
+
+  it('builds racing from two instances land one at a time: one ack per version, the other a CONFLICT, MySQL and Redis agreeing', async () => {
+    // The owner's player socket on one instance and spectator socket on another: no lock of any
+    // instance orders their builds, only the room's row in MySQL and the version check in Redis.
+    const roomId = '5';
+    const player = await direct(0, 5);
+    const watcher = await direct(1, 5);
+    await player.request({ type: 'enter', roomId });
+    await watcher.request({ type: 'enter', roomId, as: 'spectator' });
+    const placed: string[] = [];
+    for (let version = 0; version < 10; version++) {
+      const replies = await Promise.all([
+        player.request({ type: 'build', baseVersion: version, ops: [{ op: 'place', kind: 'wall', x: version, y: 3 }] }),
+        watcher.request({
+          type: 'build',
+          baseVersion: version,
+          ops: [{ op: 'place', kind: 'wall', x: version, y: 5 }],
+        }),
+      ]);
+      expect(replies.map((r) => (r.type === 'ack' ? 'ack' : r.code)).sort()).toEqual(['CONFLICT', 'ack']);
+      placed.push(`${version},${replies[0].type === 'ack' ? 3 : 5}`);
+    }
+    const cached = JSON.parse((await cluster.redis.get(`room:{${roomId}}:map`))!) as RoomMap;
+    expect(cached.version).toBe(10);
+    expect(cached.objects.map((o) => `${o.x},${o.y}`).sort()).toEqual([...placed].sort());
+    const db = await createConnection(cluster.env.databaseUrl);
+    try {
+      const [rooms] = await db.query('SELECT version FROM rooms WHERE id = ?', [roomId]);
+      expect((rooms as { version: number }[])[0].version).toBe(10);
+      const [rows] = await db.query('SELECT x, y FROM map_objects WHERE room_id = ?', [roomId]);
+      expect((rows as { x: number; y: number }[]).map((o) => `${o.x},${o.y}`).sort()).toEqual([...placed].sort());
+    } finally {
+      await db.end();
+    }
   });
 
   it('a second process with an INSTANCE_ID already in use refuses to start; the running one is unaffected', async () => {

@@ -104,4 +104,28 @@ describe.each(MODES)('HistoryStore on the %s database', (mode) => {
     // Nothing more to do at the same cutoff.
     expect(await store.prune(t0 + 150)).toBe(0);
   });
+
+  it("writes a batch's snapshots in its events' transaction: both, or neither", async () => {
+    const t0 = 2_000_000_000_000;
+    const row = (seq: number) => ({
+      roomId: 's',
+      epoch: null,
+      seq,
+      at: t0 + seq,
+      map: map(seq),
+      members: [member(seq)],
+    });
+    await store.append([event('s', 1, t0 + 1), event('s', 2, t0 + 2)], [row(2)]);
+    expect(await store.snapshotBefore('s', { seq: 2 })).toMatchObject({ seq: 2, map: map(2), members: [member(2)] });
+    expect((await store.eventsAfter('s', null, 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+
+    // Snapshots alone (no event since the last batch) are written too.
+    await store.append([], [row(3)]);
+    expect(await store.snapshotBefore('s', { seq: 3 })).toMatchObject({ seq: 3 });
+
+    // An event the database refuses (no text): the snapshot of that batch is not kept either.
+    const refused = { ...event('s', 4, t0 + 4), json: null as unknown as string };
+    await expect(store.append([refused], [row(4)])).rejects.toThrow();
+    expect(await store.snapshotBefore('s', { seq: 4 })).toMatchObject({ seq: 3 });
+  });
 });

@@ -150,6 +150,24 @@ describe('services mode: MySQL and Redis', () => {
       await visitor.close();
     });
 
+    it('builds racing from two sockets of the owner land one at a time: one ack per version, the other a CONFLICT', async () => {
+      // Two sockets (a player and a spectator seat) are two request queues: their builds run at
+      // the same time. The room's SQL row orders them; both stores must end as one map.
+      const [player] = await joinAs(server, 'u-race', 'u-race');
+      const [watcher] = await joinAs(server, 'u-race', 'u-race', { as: 'spectator' });
+      for (let version = 0; version < 10; version++) {
+        const replies = await Promise.all([
+          build(player, version, [wall(version, 3)]),
+          build(watcher, version, [wall(version, 5)]),
+        ]);
+        expect(replies.filter((r) => r.type === 'ack')).toHaveLength(1);
+        expect(replies.find((r) => r.type !== 'ack')).toMatchObject({ type: 'error', code: 'CONFLICT' });
+        expect((await expectStoresAgree('u-race')).version).toBe(version + 1);
+      }
+      await player.close();
+      await watcher.close();
+    });
+
     it("a pushed avatar's new cell is what Redis holds", async () => {
       const [owner] = await joinAs(server, 4, 4);
       const [visitor] = await joinAs(server, 5, 4);

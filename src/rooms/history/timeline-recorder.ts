@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { historyEventsWritten, historyWriteFailures } from '../../common/metrics';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { LOGGER, type Logger } from '../../logging/logger';
-import { HistoryStore, type LoggedEvent } from '../../maps/history-store';
+import { HistoryStore, type LoggedEvent, type RoomSnapshotRow } from '../../maps/history-store';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../../state/room-state.port';
 
 /** Events are written at most this long after they happened... */
@@ -42,13 +42,18 @@ interface RoomMark {
  * - A room's state at any point is a snapshot plus the events after it (replay.service.ts). A
  *   snapshot is the live state read back (readRoom: map, avatars, seq in one read), taken when a
  *   room first writes here, then every SNAPSHOT_EVERY_EVENTS events or SNAPSHOT_EVERY_MS. Two
- *   instances may snapshot the same room: harmless, both are true.
+ *   instances may snapshot the same room: harmless, both are true. Snapshot rows are written
+ *   with the next batch of events, in its transaction: the timeline holds at most one pooled SQL
+ *   connection and makes one commit per batch (written one transaction each, 50 busy rooms' snapshots
+ *   could open as many transactions at once on the pool that builds and enters wait on).
  * - Retention: REPLAY_RETENTION is a floor. Pruning keeps each room's newest snapshot older than
  *   the cutoff and everything after it (HistoryStore.prune).
  */
 @Injectable()
 export class TimelineRecorder implements OnModuleInit, OnModuleDestroy {
   private buffer: LoggedEvent[] = [];
+  /** Snapshots read and waiting for the next write, with the marks of their rooms. */
+  private snapshots: { row: RoomSnapshotRow; mark: RoomMark }[] = [];
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private pruneTimer?: NodeJS.Timeout;
@@ -93,28 +98,40 @@ export class TimelineRecorder implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const batch = this.buffer;
+    const snapshots = this.snapshots;
     this.buffer = [];
-    // One write at a time keeps the rows of a room in seq order in the table, too.
-    this.flushing = this.flushing.then(() => this.write(batch));
+    this.snapshots = [];
+    // One write at a time keeps the rows of a room in seq order in the table, too, and keeps the
+    // timeline to one pooled connection: the requests' reads and a build's transaction share
+    // that pool, and must never queue behind the timeline's writes.
+    this.flushing = this.flushing.then(() => this.write(batch, snapshots));
     return this.flushing;
   }
 
-  private async write(batch: LoggedEvent[]): Promise<void> {
-    if (batch.length === 0) return;
+  private async write(batch: LoggedEvent[], snapshots: { row: RoomSnapshotRow; mark: RoomMark }[]): Promise<void> {
+    if (batch.length === 0 && snapshots.length === 0) return;
     try {
-      await this.store.append(batch);
+      await this.store.append(
+        batch,
+        snapshots.map((s) => s.row),
+      );
       historyEventsWritten.inc(batch.length);
       if (this.failing) this.log.info({ events: batch.length }, 'replay timeline writable again');
       this.failing = false;
     } catch (err) {
       historyWriteFailures.inc({ kind: 'event' }, batch.length);
+      if (snapshots.length) historyWriteFailures.inc({ kind: 'snapshot' }, snapshots.length);
       if (!this.failing) this.log.warn({ err, events: batch.length }, 'replay timeline: events not kept');
       this.failing = true;
-      // Every room that lost events gets a snapshot as soon as it can, so later points rebuild right.
+      // Every room that lost events or a snapshot gets a snapshot as soon as it can, so later
+      // points rebuild right.
       for (const e of batch) {
         const mark = this.rooms.get(e.roomId);
         if (mark) mark.sinceSnapshot = SNAPSHOT_EVERY_EVENTS;
       }
+      for (const { mark } of snapshots) mark.sinceSnapshot = SNAPSHOT_EVERY_EVENTS;
+    } finally {
+      for (const { mark } of snapshots) mark.snapshotting = false;
     }
   }
 
@@ -131,28 +148,34 @@ export class TimelineRecorder implements OnModuleInit, OnModuleDestroy {
     if (due && !mark.snapshotting) void this.snapshot(roomId, mark);
   }
 
+  /**
+   * Reads the room's live state now; the row goes out with the next batch of events (one
+   * transaction for both), so snapshots add no commits and no connections of their own.
+   */
   private async snapshot(roomId: string, mark: RoomMark): Promise<void> {
     mark.snapshotting = true;
+    let queued = false;
     try {
       const live = await this.state.readRoom(roomId);
       // Its time is taken after the read: every event it holds happened before it.
       const at = Date.now();
       if (!live.map) return;
-      await this.store.saveSnapshot({
-        roomId,
-        epoch: epochOf(live),
-        seq: live.seq,
-        at,
-        map: live.map,
-        members: live.members,
-      });
+      const row = { roomId, epoch: epochOf(live), seq: live.seq, at, map: live.map, members: live.members };
+      // Counted from the read: the events logged since then are the next snapshot's.
       mark.sinceSnapshot = 0;
       mark.lastSnapshotAt = at;
+      this.snapshots.push({ row, mark });
+      queued = true;
+      if (!this.flushTimer) {
+        this.flushTimer = setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
+        this.flushTimer.unref();
+      }
     } catch (err) {
       historyWriteFailures.inc({ kind: 'snapshot' });
       if (!this.failing) this.log.warn({ err, room: roomId }, 'replay timeline: snapshot not kept');
     } finally {
-      mark.snapshotting = false;
+      // A queued snapshot is the room's until it is written (write() clears it then).
+      if (!queued) mark.snapshotting = false;
     }
   }
 
