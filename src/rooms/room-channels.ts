@@ -35,14 +35,15 @@ const AWAITING_WELCOME = Number.MAX_SAFE_INTEGER;
 
 /**
  * Sends `sessions` the room afresh (a `welcome` with `resumed: false`) when the room began a new
- * epoch, from one read of the room, and answers that read's seq and epoch. `released` is the last
- * seq the channel released meanwhile: the read must not be older than it.
+ * epoch, from one read of the room, and answers that read's seq and epoch and the sessions it was
+ * sent to. `released` is the last seq the channel released meanwhile: the read must not be older
+ * than it. It leaves the seats' `sinceSeq` alone: the channel sets it when it joins them.
  */
 export type EpochWelcome = (
   roomId: string,
   sessions: ClientSession[],
   released: () => number | undefined,
-) => Promise<{ seq: number; epoch: string }>;
+) => Promise<{ seq: number; epoch: string; welcomed: ClientSession[] }>;
 
 /**
  * The local clients of one room and the order they see its events in.
@@ -208,7 +209,7 @@ class RoomChannel {
     while (this.awaiting.size > 0 && !this.disposed) {
       const sessions = [...this.awaiting];
       this.awaiting.clear();
-      let read: { seq: number; epoch: string };
+      let read: Awaited<ReturnType<EpochWelcome>>;
       try {
         read = await send(this.roomId, sessions, () => this.lastSeq);
       } catch (err) {
@@ -223,8 +224,14 @@ class RoomChannel {
         for (const s of sessions) if (this.sessions.has(s)) this.awaiting.add(s);
         continue;
       }
+      // Until here the welcomed sessions still wait (sinceSeq AWAITING_WELCOME), so the events the
+      // anchor releases pass them by; join then sends each one the events after its welcome once.
       this.anchor(read.seq, read.epoch);
-      for (const s of sessions) if (this.sessions.has(s) && s.seat) this.join(s, read.seq);
+      for (const s of read.welcomed) {
+        if (!this.sessions.has(s) || !s.seat) continue;
+        s.seat.sinceSeq = read.seq;
+        this.join(s, read.seq);
+      }
     }
     this.rewelcoming = false;
   }
@@ -253,16 +260,23 @@ class RoomChannel {
 
   private async repairGap(): Promise<void> {
     const from = this.lastSeq;
+    const epoch = this.epoch;
     try {
       if (from === undefined || this.pending.size === 0) return;
-      const events = await this.repair(this.roomId, from, this.epoch);
+      const events = await this.repair(this.roomId, from, epoch);
+      // The room began another epoch while we read (Redis lost its state under the repair): the
+      // gap was in the order left behind, and skipping ahead now would anchor the new epoch's
+      // order without its welcome. The new epoch's own welcome anchors it.
+      if (this.epoch !== epoch || this.lastSeq === undefined) return;
+      // Events may also have come in order meanwhile and filled the gap.
+      if (this.pending.size === 0) return;
       if (events === null) {
         // The log no longer reaches back: skip to what we have; clients see the gap and may resume.
         const oldest = Math.min(...this.pending.keys());
         this.log.warn({ room: this.roomId, from, to: oldest - 1 }, 'events lost beyond the room log; skipping');
-        this.lastSeq = oldest - 1;
+        this.lastSeq = Math.max(this.lastSeq, oldest - 1);
       } else {
-        for (const e of events) if (!this.pending.has(e.seq)) this.pending.set(e.seq, e);
+        for (const e of events) if (e.seq > this.lastSeq && !this.pending.has(e.seq)) this.pending.set(e.seq, e);
       }
     } catch (err) {
       this.log.warn({ err, room: this.roomId }, 'gap repair failed; will retry');
