@@ -230,8 +230,14 @@ function epochHistory(c: TestClient, roomId: string): { epochs: string[]; proble
   const epochs: string[] = [];
   const problems: string[] = [];
   let seq = 0;
-  for (const f of c.frames) {
-    if (f.roomId !== roomId) continue;
+  const frames = c.frames.filter((f) => f.roomId === roomId);
+  // The frames before a problem, to tell what happened (a `#` marks a reply to one of ours).
+  const before = (k: number) =>
+    frames
+      .slice(Math.max(0, k - 4), k)
+      .map((f) => `${f.type}${f.id ? '#' : ''}@${String(f.seq)}`)
+      .join(' ');
+  for (const [k, f] of frames.entries()) {
     if (isWelcome(f)) {
       const epoch = f.epoch as string;
       if (epoch === epochs.at(-1) && (f.seq as number) < seq)
@@ -239,7 +245,8 @@ function epochHistory(c: TestClient, roomId: string): { epochs: string[]; proble
       if (epoch !== epochs.at(-1)) epochs.push(epoch);
       seq = f.seq as number;
     } else if (SEQ_EVENTS.has(f.type)) {
-      if (f.seq !== seq + 1) problems.push(`${f.type} seq ${String(f.seq)} after ${seq} in epoch ${epochs.at(-1)}`);
+      if (f.seq !== seq + 1)
+        problems.push(`${f.type} seq ${String(f.seq)} after ${seq} in epoch ${epochs.at(-1)} (after ${before(k)})`);
       seq = Math.max(seq, f.seq as number);
     }
   }
