@@ -99,8 +99,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     await this.requireEntry(roomId, ownerId, session);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     this.replays.stop(session);
-    this.unrestored.delete(session); // entering anew seats it in the current state
     if (session.seat) await this.leaveRoom(session, 'leave');
+    this.unrestored.delete(session); // its old seat is gone: the enter seats it in the current state
     const chat = await this.chat.recent(roomId, session);
 
     this.channels.beginJoin(roomId);
