@@ -73,6 +73,12 @@ class RoomChannel {
   /** Sessions between their enter and their welcome: they keep the channel alive. */
   joining = 0;
   private readonly pending = new Map<number, PendingEvent>();
+  /**
+   * Our own writes whose requesters were waiting for a welcome that turned out to cover them (the
+   * anchor dropped them from `pending`): each is still the answer to a request, sent to its
+   * requester when it joins, after that welcome.
+   */
+  private covered: PendingEvent[] = [];
   private readonly recent: PendingEvent[] = [];
   private gapTimer?: NodeJS.Timeout;
   private resyncOnAnchor = false;
@@ -108,8 +114,12 @@ class RoomChannel {
     if (this.lastSeq !== undefined) return;
     this.lastSeq = seq;
     this.epoch = epoch;
-    for (const [s, e] of this.pending)
-      if (s <= seq || (e.epoch !== undefined && e.epoch !== epoch)) this.pending.delete(s);
+    for (const [s, e] of this.pending) {
+      const sameEpoch = e.epoch === undefined || e.epoch === epoch;
+      if (s > seq && sameEpoch) continue;
+      this.pending.delete(s);
+      if (sameEpoch && e.replyTo) this.covered.push(e);
+    }
     this.drain();
     if (this.resyncOnAnchor) {
       this.resyncOnAnchor = false;
@@ -144,6 +154,7 @@ class RoomChannel {
   join(session: ClientSession, sinceSeq: number): void {
     this.sessions.add(session);
     this.awaiting.delete(session);
+    this.answerCovered(session);
     if (this.lastSeq === undefined || this.lastSeq <= sinceSeq) return;
     const missed = this.recent.filter((e) => e.seq > sinceSeq);
     if (missed.length && missed[0].seq !== sinceSeq + 1) {
@@ -171,6 +182,7 @@ class RoomChannel {
   forget(session: ClientSession): void {
     this.sessions.delete(session);
     this.awaiting.delete(session);
+    if (this.covered.length) this.covered = this.covered.filter((e) => e.replyTo!.sessionId !== session.id);
   }
 
   /** The room's state was lost and began again under `epoch`: start its order afresh (see the class comment). */
@@ -183,6 +195,7 @@ class RoomChannel {
     this.epoch = epoch;
     this.lastSeq = undefined;
     for (const [s, e] of this.pending) if (e.epoch !== epoch) this.pending.delete(s);
+    this.covered = [];
     this.recent.length = 0;
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
@@ -301,6 +314,19 @@ class RoomChannel {
     if (ev.at !== undefined && this.sessions.size > 0) {
       eventDelivery.observe({ source: ev.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - ev.at) / 1000);
     }
+  }
+
+  /**
+   * The session's requests whose events its welcome already holds: answered now, after that
+   * welcome, as a lagging socket's held replies are (client-session.ts); a client applies nothing
+   * at or below its welcome's seq, and its request does not wait forever.
+   */
+  private answerCovered(session: ClientSession): void {
+    if (this.covered.length === 0) return;
+    const mine = this.covered.filter((e) => e.replyTo!.sessionId === session.id);
+    if (mine.length === 0) return;
+    this.covered = this.covered.filter((e) => e.replyTo!.sessionId !== session.id);
+    for (const e of mine) session.sendReply(`{"id":${JSON.stringify(e.replyTo!.requestId)},${e.json.slice(1)}`, e.seq);
   }
 
   private answerLate(ev: PendingEvent, replyTo: ReplyTo): void {
