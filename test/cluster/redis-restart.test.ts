@@ -13,8 +13,8 @@ jest.setTimeout(120_000);
  * redis-server of the test's own (the shared one is never touched). Many rooms, every player
  * walking at about 3 Hz, each owner building two walls at a time; redis-server is SIGKILLed and
  * started again, empty, on the same port while the load goes on. Then, for every client of every
- * room: one change of epoch, a fresh welcome before any event of it, seqs gap-free within each
- * epoch; every request answered, those of the outage with UNAVAILABLE; the room in Redis and
+ * room: one change of epoch, a fresh welcome before any event of it, no seq repeated or out of
+ * order in either epoch and none missed in the new one; every request answered, those of the outage with UNAVAILABLE; the room in Redis and
  * MySQL equals each client's view, no avatar without a live session, every build whole or absent
  * (and exactly the acknowledged ones in the map); a fresh client served.
  *
@@ -147,9 +147,11 @@ describe('Redis restarted empty under load, two instances behind the gateway', (
     // One change of epoch per client, the same for all; seqs gap-free within each epoch.
     const newEpoch = lastWelcome(players[0]).epoch as string;
     expect(newEpoch).not.toBe(oldEpoch);
+    let finalGaps = 0;
     for (const s of seats) {
-      const history = epochHistory(s.client, s.roomId);
+      const { gaps, ...history } = epochHistory(s.client, s.roomId);
       expect({ user: s.userId, ...history }).toEqual({ user: s.userId, epochs: [oldEpoch, newEpoch], problems: [] });
+      finalGaps += gaps.length;
     }
 
     // Each room as clients, Redis and MySQL hold it; builds whole, and exactly the acknowledged ones.
@@ -179,7 +181,8 @@ describe('Redis restarted empty under load, two instances behind the gateway', (
     console.log(
       `Redis restarted empty (SIGKILL, ${OUTAGE_MS} ms down) under ${players.length} players walking in ${ROOMS} rooms ` +
         `(+${ROOMS} spectators) on 2 instances: every client had the new epoch's welcome ${allWelcomedMs} ms after ` +
-        `redis-server was back; requests sent from the kill until then: ${fmt(outage)}; all requests: ${fmt(kinds)}`,
+        `redis-server was back; requests sent from the kill until then: ${fmt(outage)}; all requests: ${fmt(kinds)}; ` +
+        `clients that saw a gap at the end of the lost epoch: ${finalGaps}`,
     );
   });
 });
@@ -231,9 +234,10 @@ function lastWelcome(s: Seat): Frame {
  * last seq of its epoch by exactly one (one repeated, out of order, missed, or an event arriving
  * before the welcome of its epoch would each show here).
  */
-function epochHistory(c: TestClient, roomId: string): { epochs: string[]; problems: string[] } {
+function epochHistory(c: TestClient, roomId: string): { epochs: string[]; problems: string[]; gaps: string[] } {
   const epochs: string[] = [];
   const problems: string[] = [];
+  const gaps: string[] = [];
   let seq = 0;
   const frames = c.frames.filter((f) => f.roomId === roomId);
   // The frames before a problem, to tell what happened (a `#` marks a reply to one of ours).
@@ -242,6 +246,8 @@ function epochHistory(c: TestClient, roomId: string): { epochs: string[]; proble
       .slice(Math.max(0, k - 4), k)
       .map((f) => `${f.type}${f.id ? '#' : ''}@${String(f.seq)}`)
       .join(' ');
+  const lastWelcomeAt = frames.map((f) => f.type).lastIndexOf('welcome');
+  const lastEpoch = (f: Frame) => frames.indexOf(f) > lastWelcomeAt;
   for (const [k, f] of frames.entries()) {
     if (isWelcome(f)) {
       const epoch = f.epoch as string;
@@ -253,12 +259,16 @@ function epochHistory(c: TestClient, roomId: string): { epochs: string[]; proble
       // The answer to one of our requests that the welcome before it already holds (PROTOCOL.md:
       // a request is answered even when a fresh welcome overtook it): nothing to apply.
       if (f.id !== undefined && (f.seq as number) <= seq) continue;
-      if (f.seq !== seq + 1)
-        problems.push(`${f.type} seq ${String(f.seq)} after ${seq} in epoch ${epochs.at(-1)} (after ${before(k)})`);
+      const what = `${f.type} seq ${String(f.seq)} after ${seq} in epoch ${epochs.at(-1)} (after ${before(k)})`;
+      // A gap in the epoch that Redis lost may be final: an event written just before the kill
+      // whose writer never heard back (so never published it) went with the room log that gap
+      // repair reads. Repeats and reorders never are, nor any gap in the epoch that goes on.
+      if ((f.seq as number) > seq + 1 && !lastEpoch(f)) gaps.push(what);
+      else if (f.seq !== seq + 1) problems.push(what);
       seq = Math.max(seq, f.seq as number);
     }
   }
-  return { epochs, problems };
+  return { epochs, problems, gaps };
 }
 
 function tally(replies: Reply[]): Record<string, number> {
