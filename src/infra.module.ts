@@ -103,6 +103,7 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
           enableAutoPipelining: false,
         });
         redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+        redis.on('close', () => clearStaleSocketTimeout(redis));
         closers.push(() => redis.disconnect());
         return redis;
       },
@@ -146,3 +147,16 @@ function embeddedState(config: AppConfig): Provider[] {
 }
 
 export type { Logger };
+
+/**
+ * ioredis 5 keeps the socketTimeout timer of a connection that closed with a command in flight,
+ * and when it fires it destroys whatever connection is current: after a quick Redis restart, the
+ * healthy new one, socketTimeout after the old command was sent (redis/ioredis#2147, fixed in
+ * ioredis 6). Its commands in flight then wait out their own timeout, longer than the instance
+ * lease. Clearing the timer when the connection closes lets the next command arm a fresh one.
+ */
+function clearStaleSocketTimeout(redis: Redis): void {
+  const client = redis as unknown as { socketTimeoutTimer?: NodeJS.Timeout };
+  clearTimeout(client.socketTimeoutTimer);
+  client.socketTimeoutTimer = undefined;
+}

@@ -28,7 +28,9 @@ export class InstanceLease implements WriteFence {
   /** The data epoch (presence-store.port.ts) read when the lease was taken. */
   private dataEpoch?: string;
   private lastRenewStart = 0;
-  private renewing = false;
+  /** Renewals sent and not answered yet, and when the last one was sent. */
+  private renewalsInFlight = 0;
+  private lastRenewSent = 0;
   private timer?: NodeJS.Timeout;
   private readonly lostHandlers: ((reason: string) => void)[] = [];
   private readonly dataLostHandlers: (() => void)[] = [];
@@ -103,15 +105,23 @@ export class InstanceLease implements WriteFence {
     this.timer = undefined;
   }
 
+  /**
+   * One renewal at a time, unless the one in flight has gone unanswered for a whole heartbeat: a
+   * command caught by a connection that dropped (Redis restarted) is not answered before its
+   * timeout, longer than the TTL, while the reconnected connection answers a new renewal at once.
+   * Waiting for the old one would let the lease expire under a healthy Redis.
+   */
   private async renew(): Promise<void> {
-    if (this.state !== 'held' || this.renewing) return;
-    this.renewing = true;
+    if (this.state !== 'held') return;
+    if (this.renewalsInFlight > 0 && Date.now() - this.lastRenewSent < this.heartbeatMs) return;
+    this.renewalsInFlight++;
     const epoch = this.epoch!;
     const started = Date.now();
+    this.lastRenewSent = started;
     try {
       const ok = await this.store.renewLease(this.instanceId, epoch, this.ttlMs);
       if (epoch !== this.epoch) return;
-      if (ok) this.lastRenewStart = started;
+      if (ok) this.lastRenewStart = Math.max(this.lastRenewStart, started);
       else if ((await this.store.dataEpoch()) !== this.dataEpoch && epoch === this.epoch) this.dataLost();
       else this.lose('the lease expired or was taken over');
     } catch (err) {
@@ -122,7 +132,7 @@ export class InstanceLease implements WriteFence {
         this.log.warn({ err: (err as Error).message }, 'lease renewal failed; retrying');
       }
     } finally {
-      this.renewing = false;
+      this.renewalsInFlight--;
     }
   }
 

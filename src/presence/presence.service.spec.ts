@@ -37,6 +37,8 @@ describe('PresenceService', () => {
   /** What the service asked the rooms to do, in order. */
   let calls: string[];
   let removed: (record: SessionRecord) => void;
+  /** How many of the next restores fail (Redis blinking again, a session's write refused). */
+  let failingRestores: number;
 
   beforeEach(async () => {
     state = new MemoryRoomState(10);
@@ -45,6 +47,7 @@ describe('PresenceService', () => {
     lease = new InstanceLease(store, 'me', TTL_MS, 100, log);
     calls = [];
     removed = () => undefined;
+    failingRestores = 0;
     // The two things presence asks of the rooms: an orphan leaves (as RoomsService does it, minus
     // the publish), and every local session is dropped.
     const rooms = {
@@ -53,8 +56,15 @@ describe('PresenceService', () => {
         await state.leave(r.roomId, r.userId, r.sessionId, r.role, 'timeout', instanceId);
         removed(r);
       },
+      seatsLost() {
+        calls.push('seats lost');
+      },
+      forgetLostSeats() {
+        calls.push('forget lost seats');
+      },
       async restoreSeats() {
         calls.push('restore seats');
+        if (failingRestores-- > 0) throw new Error('a seat could not be restored');
         return 0;
       },
     } as unknown as RoomsService;
@@ -144,9 +154,25 @@ describe('PresenceService', () => {
     await store.releaseLease('me', first);
     lease.reportFenced();
     await dataLost;
-    await waitFor(async () => lease.held && calls.length > 0);
-    expect(calls).toEqual(['restore seats']);
+    await waitFor(async () => lease.held && calls.includes('restore seats'));
+    expect(calls).toEqual(['seats lost', 'restore seats']);
     expect(lease.current().epoch).not.toBe(first);
+  });
+
+  it('when restoring the seats fails, tries again under the lease it took, without dropping a session', async () => {
+    await service.onApplicationBootstrap();
+    const first = lease.current().epoch;
+    const dataLost = new Promise<void>((resolve) => lease.onDataLost(resolve));
+    jest.spyOn(store, 'dataEpoch').mockResolvedValue('after-the-flush');
+    failingRestores = 1;
+    await store.releaseLease('me', first);
+    lease.reportFenced();
+    await dataLost;
+    await waitFor(async () => calls.filter((c) => c === 'restore seats').length === 2);
+    const second = lease.current().epoch;
+    expect(calls).toEqual(['seats lost', 'restore seats', 'restore seats']);
+    expect(second).not.toBe(first);
+    expect(lease.held).toBe(true);
   });
 });
 

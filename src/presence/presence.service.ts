@@ -128,7 +128,15 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
   private async rebuild(): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        if (!(await this.lease.tryAcquire())) return await this.recover();
+        // A retry after a failed restore keeps the lease an earlier attempt took: taking it again
+        // would find it held (by us) and drop every session.
+        if (!this.lease.held) {
+          this.rooms.seatsLost();
+          if (!(await this.lease.tryAcquire())) {
+            this.rooms.forgetLostSeats();
+            return await this.recover();
+          }
+        }
         const seats = await this.rooms.restoreSeats();
         this.log.warn({ seats }, 'serving again under a new data epoch; every local seat restored');
         return;

@@ -59,11 +59,12 @@ export class LaggingWelcome implements OnModuleInit {
     roomId: string,
     sessions: ClientSession[],
     released: () => number | undefined,
-  ): Promise<{ seq: number; epoch: string }> {
+  ): Promise<{ seq: number; epoch: string; welcomed: ClientSession[] }> {
     const ownerId = await this.roomMaps.ownerOf(roomId);
     const chat = await this.chat.recent(roomId, sessions[0]);
     let room = await this.readRoom(roomId);
     for (let reads = 1; reads < 5 && room.seq < (released() ?? -1); reads++) room = await this.readRoom(roomId);
+    const welcomed: ClientSession[] = [];
     for (const s of sessions) {
       const seat = s.seat;
       if (!s.isOpen || seat?.roomId !== roomId) continue;
@@ -72,9 +73,9 @@ export class LaggingWelcome implements OnModuleInit {
         resumed: false,
       };
       s.sendMessage(welcome);
-      seat.sinceSeq = room.seq;
+      welcomed.push(s);
     }
-    return { seq: room.seq, epoch: room.epoch };
+    return { seq: room.seq, epoch: room.epoch, welcomed };
   }
 
   /** The room in one atomic snapshot, its map loaded into the cache first if the cache lost it. */

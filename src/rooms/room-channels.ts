@@ -35,14 +35,15 @@ const AWAITING_WELCOME = Number.MAX_SAFE_INTEGER;
 
 /**
  * Sends `sessions` the room afresh (a `welcome` with `resumed: false`) when the room began a new
- * epoch, from one read of the room, and answers that read's seq and epoch. `released` is the last
- * seq the channel released meanwhile: the read must not be older than it.
+ * epoch, from one read of the room, and answers that read's seq and epoch and the sessions it was
+ * sent to. `released` is the last seq the channel released meanwhile: the read must not be older
+ * than it. It leaves the seats' `sinceSeq` alone: the channel sets it when it joins them.
  */
 export type EpochWelcome = (
   roomId: string,
   sessions: ClientSession[],
   released: () => number | undefined,
-) => Promise<{ seq: number; epoch: string }>;
+) => Promise<{ seq: number; epoch: string; welcomed: ClientSession[] }>;
 
 /**
  * The local clients of one room and the order they see its events in.
@@ -72,6 +73,12 @@ class RoomChannel {
   /** Sessions between their enter and their welcome: they keep the channel alive. */
   joining = 0;
   private readonly pending = new Map<number, PendingEvent>();
+  /**
+   * Our own writes whose requesters were waiting for a welcome that turned out to cover them (the
+   * anchor dropped them from `pending`): each is still the answer to a request, sent to its
+   * requester when it joins, after that welcome.
+   */
+  private covered: PendingEvent[] = [];
   private readonly recent: PendingEvent[] = [];
   private gapTimer?: NodeJS.Timeout;
   private resyncOnAnchor = false;
@@ -107,8 +114,12 @@ class RoomChannel {
     if (this.lastSeq !== undefined) return;
     this.lastSeq = seq;
     this.epoch = epoch;
-    for (const [s, e] of this.pending)
-      if (s <= seq || (e.epoch !== undefined && e.epoch !== epoch)) this.pending.delete(s);
+    for (const [s, e] of this.pending) {
+      const sameEpoch = e.epoch === undefined || e.epoch === epoch;
+      if (s > seq && sameEpoch) continue;
+      this.pending.delete(s);
+      if (sameEpoch && e.replyTo) this.covered.push(e);
+    }
     this.drain();
     if (this.resyncOnAnchor) {
       this.resyncOnAnchor = false;
@@ -143,6 +154,7 @@ class RoomChannel {
   join(session: ClientSession, sinceSeq: number): void {
     this.sessions.add(session);
     this.awaiting.delete(session);
+    this.answerCovered(session);
     if (this.lastSeq === undefined || this.lastSeq <= sinceSeq) return;
     const missed = this.recent.filter((e) => e.seq > sinceSeq);
     if (missed.length && missed[0].seq !== sinceSeq + 1) {
@@ -170,6 +182,7 @@ class RoomChannel {
   forget(session: ClientSession): void {
     this.sessions.delete(session);
     this.awaiting.delete(session);
+    if (this.covered.length) this.covered = this.covered.filter((e) => e.replyTo!.sessionId !== session.id);
   }
 
   /** The room's state was lost and began again under `epoch`: start its order afresh (see the class comment). */
@@ -182,6 +195,7 @@ class RoomChannel {
     this.epoch = epoch;
     this.lastSeq = undefined;
     for (const [s, e] of this.pending) if (e.epoch !== epoch) this.pending.delete(s);
+    this.covered = [];
     this.recent.length = 0;
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
@@ -208,7 +222,7 @@ class RoomChannel {
     while (this.awaiting.size > 0 && !this.disposed) {
       const sessions = [...this.awaiting];
       this.awaiting.clear();
-      let read: { seq: number; epoch: string };
+      let read: Awaited<ReturnType<EpochWelcome>>;
       try {
         read = await send(this.roomId, sessions, () => this.lastSeq);
       } catch (err) {
@@ -223,8 +237,14 @@ class RoomChannel {
         for (const s of sessions) if (this.sessions.has(s)) this.awaiting.add(s);
         continue;
       }
+      // Until here the welcomed sessions still wait (sinceSeq AWAITING_WELCOME), so the events the
+      // anchor releases pass them by; join then sends each one the events after its welcome once.
       this.anchor(read.seq, read.epoch);
-      for (const s of sessions) if (this.sessions.has(s) && s.seat) this.join(s, read.seq);
+      for (const s of read.welcomed) {
+        if (!this.sessions.has(s) || !s.seat) continue;
+        s.seat.sinceSeq = read.seq;
+        this.join(s, read.seq);
+      }
     }
     this.rewelcoming = false;
   }
@@ -253,16 +273,23 @@ class RoomChannel {
 
   private async repairGap(): Promise<void> {
     const from = this.lastSeq;
+    const epoch = this.epoch;
     try {
       if (from === undefined || this.pending.size === 0) return;
-      const events = await this.repair(this.roomId, from, this.epoch);
+      const events = await this.repair(this.roomId, from, epoch);
+      // The room began another epoch while we read (Redis lost its state under the repair): the
+      // gap was in the order left behind, and skipping ahead now would anchor the new epoch's
+      // order without its welcome. The new epoch's own welcome anchors it.
+      if (this.epoch !== epoch || this.lastSeq === undefined) return;
+      // Events may also have come in order meanwhile and filled the gap.
+      if (this.pending.size === 0) return;
       if (events === null) {
         // The log no longer reaches back: skip to what we have; clients see the gap and may resume.
         const oldest = Math.min(...this.pending.keys());
         this.log.warn({ room: this.roomId, from, to: oldest - 1 }, 'events lost beyond the room log; skipping');
-        this.lastSeq = oldest - 1;
+        this.lastSeq = Math.max(this.lastSeq, oldest - 1);
       } else {
-        for (const e of events) if (!this.pending.has(e.seq)) this.pending.set(e.seq, e);
+        for (const e of events) if (e.seq > this.lastSeq && !this.pending.has(e.seq)) this.pending.set(e.seq, e);
       }
     } catch (err) {
       this.log.warn({ err, room: this.roomId }, 'gap repair failed; will retry');
@@ -287,6 +314,19 @@ class RoomChannel {
     if (ev.at !== undefined && this.sessions.size > 0) {
       eventDelivery.observe({ source: ev.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - ev.at) / 1000);
     }
+  }
+
+  /**
+   * The session's requests whose events its welcome already holds: answered now, after that
+   * welcome, as a lagging socket's held replies are (client-session.ts); a client applies nothing
+   * at or below its welcome's seq, and its request does not wait forever.
+   */
+  private answerCovered(session: ClientSession): void {
+    if (this.covered.length === 0) return;
+    const mine = this.covered.filter((e) => e.replyTo!.sessionId === session.id);
+    if (mine.length === 0) return;
+    this.covered = this.covered.filter((e) => e.replyTo!.sessionId !== session.id);
+    for (const e of mine) session.sendReply(`{"id":${JSON.stringify(e.replyTo!.requestId)},${e.json.slice(1)}`, e.seq);
   }
 
   private answerLate(ev: PendingEvent, replyTo: ReplyTo): void {

@@ -66,6 +66,12 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   private readonly spawns = new Map<string, SpawnCell>();
   /** Leaves in flight, so a disconnect racing a drain (or a leave) removes the avatar once. */
   private readonly leaving = new Map<ClientSession, Promise<void>>();
+  /**
+   * Local seats whose avatars went with the lost live state and are not back yet (restoreSeats).
+   * Until then their moves answer UNAVAILABLE: the state would say NOT_IN_ROOM, which would take
+   * the seat away for good while its avatar is about to be put back.
+   */
+  private readonly unrestored = new Set<ClientSession>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -100,6 +106,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     this.replays.stop(session);
     if (session.seat) await this.leaveRoom(session, 'leave');
+    this.unrestored.delete(session); // its old seat is gone: the enter seats it in the current state
     const chat = await recentChat;
 
     this.channels.beginJoin(roomId);
@@ -237,6 +244,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
     if (seat.role !== 'player') throw new ForbiddenError('spectators cannot move');
+    if (this.unrestored.has(session))
+      throw new UnavailableError("the room's live state was lost and your avatar is being put back; try again");
     this.events.requireFanout();
     const res = await this.state.move(seat.roomId, session.identity.userId, session.id, msg.dir);
     if (!res.ok) {
@@ -367,16 +376,36 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   // ---- the shared state was lost (presence/) -----------------------------------------------------
 
   /**
-   * Puts every local session back into its room after the live state was lost (a new epoch):
-   * players get an avatar again, spectators their seat. Each room's channel is told of the epoch,
-   * so its clients get the room afresh even when nothing here writes an event (spectators only).
-   * Answers how many seats were restored; a seat that fails is left for the caller's retry.
+   * The live state was lost: every local seat waits to be put back by restoreSeats (its moves
+   * answer UNAVAILABLE meanwhile). Called before the new lease lets writes through.
+   */
+  seatsLost(): void {
+    this.unrestored.clear();
+    for (const session of this.sessions.seated()) this.unrestored.add(session);
+  }
+
+  /** The seats will not be restored here (the lease could not be taken: every session is dropped). */
+  forgetLostSeats(): void {
+    this.unrestored.clear();
+  }
+
+  /**
+   * Puts the local sessions of seatsLost() back into their rooms after the live state was lost (a
+   * new epoch): players get an avatar again, spectators their seat. Each room's channel is told of
+   * the epoch, so its clients get the room afresh even when nothing here writes an event
+   * (spectators only). Sessions that left, closed or entered anew meanwhile are skipped. Answers
+   * how many seats were restored; a seat that fails is left for the caller's retry.
    */
   async restoreSeats(): Promise<number> {
     let restored = 0;
-    for (const session of this.sessions.seated()) {
-      const seat = session.seat!;
+    for (const session of [...this.unrestored]) {
+      const seat = session.seat;
+      if (!seat || !this.unrestored.has(session)) {
+        this.unrestored.delete(session);
+        continue;
+      }
       const result = await this.enterState(session, seat.roomId, seat.role);
+      this.unrestored.delete(session);
       if (!result || session.seat !== seat) continue;
       restored++;
       this.channels.epochSeen(seat.roomId, result.epoch);

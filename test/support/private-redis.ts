@@ -9,37 +9,57 @@ import { eventually } from './room';
  */
 export interface PrivateRedis {
   url: string;
+  port: number;
   /** A client of this server (the caller disconnects it). */
   client(): Redis;
+  /** SIGKILL of the process, as a crash would; resolves once it is gone and its port closed. */
+  kill9(): Promise<void>;
+  /**
+   * Starts redis-server again on the same port after `kill9()`. Without persistence it comes
+   * back empty, as a restarted Redis without AOF or RDB does. Resolves once it answers PING.
+   */
+  boot(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  const proc: ChildProcess = spawn(
+  const url = `redis://127.0.0.1:${port}`;
+  const client = () => new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  let proc = await launch(port, client);
+  const stopped = async (signal: NodeJS.Signals) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill(signal);
+    await exited;
+  };
+  return {
+    url,
+    port,
+    client,
+    kill9: () => stopped('SIGKILL'),
+    async boot() {
+      if (proc.exitCode === null && proc.signalCode === null) throw new Error('redis-server is still running');
+      proc = await launch(port, client);
+    },
+    stop: () => stopped('SIGTERM'),
+  };
+}
+
+async function launch(port: number, client: () => Redis): Promise<ChildProcess> {
+  const proc = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   );
-  const url = `redis://127.0.0.1:${port}`;
-  const client = () => new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
   const probe = client();
   probe.on('error', () => undefined);
   try {
-    await eventually(async () => expect(await probe.ping()).toBe('PONG'), 10_000, 50);
+    await eventually(async () => expect(await probe.ping()).toBe('PONG'), 10_000, 20);
   } finally {
     probe.disconnect();
   }
-  return {
-    url,
-    client,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return proc;
 }
 
 function freePort(): Promise<number> {

@@ -14,10 +14,11 @@ export class ServicesProbe {
     private readonly prefix: string,
   ) {}
 
-  static async open(server: Pick<TestServer, 'env'>): Promise<ServicesProbe> {
+  /** `redisUrl`: the Redis the server uses, when it is not the shared one (a test's own redis-server). */
+  static async open(server: Pick<TestServer, 'env'>, redisUrl = SERVICES.redis): Promise<ServicesProbe> {
     const sql = await createConnection(server.env.databaseUrl);
     // No keyPrefix on purpose: the tests name the full keys, as an operator would see them.
-    const redis = new Redis(SERVICES.redis);
+    const redis = new Redis(redisUrl);
     return new ServicesProbe(sql, redis, server.env.keyPrefix);
   }
 
