@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from '../support/server';
  * reading in a busy room gets an unrequested `welcome` (reason `lagging`) when it reads again,
  * replaces its model with it and stays in the room, on the same socket, with the room right.
  * The room is busy with moves and with its owner's builds on a map covered with walls, whose
- * `built` events are tens of kB each: the kernel's buffers fill within a few hundred events.
+ * `built` events are ~17 kB each: the kernel's buffers fill within a few hundred events.
  */
 describe('RoomSession: a lagging welcome replaces the model [services mode]', () => {
   let server: TestServer;

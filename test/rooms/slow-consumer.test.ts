@@ -21,7 +21,7 @@ const CUT_AFTER_MS = 3000;
  * than buffering them, sends it the room afresh once it reads again, and cuts one that never does.
  *
  * The room is busy with moves and with its owner's builds on a map covered with walls: each
- * `built` event carries the whole map (tens of kB), so the kernel's buffers (a few MB) fill
+ * `built` event carries the whole map (~17 kB), so the kernel's buffers (a few MB) fill
  * within a few hundred events whatever the machine's speed (heavy-room.ts).
  */
 describe('slow consumers: degrade before cutting [services mode]', () => {
