@@ -21,6 +21,7 @@ describe('the RabbitMQ node killed under traffic', () => {
 
   beforeAll(async () => {
     rabbit = await PrivateRabbit.start();
+    await rabbit.settleStreams();
     cluster = await startCluster(2, { RABBITMQ_URL: rabbit.url });
     probe = await ServicesProbe.open({ env: cluster.env });
   }, 120_000);

@@ -4,6 +4,14 @@ import { DIRS } from './room-events';
 
 /** A player sending a move every `everyMs` and recording every reply, until stopped. */
 export class Traffic {
+  /** Loops still running: a test that fails before stopping its traffic must not keep Jest alive. */
+  private static readonly live = new Set<Traffic>();
+
+  /** Stops every loop a test left running (after each cluster test: test/support/jest-setup.ts). */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...Traffic.live].map((t) => t.stop()));
+  }
+
   /** Each reply with when its request was sent: an answer can arrive late (a room held back
    *  behind a gap repairs it from the log first), so windows are judged by sending time. */
   readonly replies: { sentAt: number; frame: Frame }[] = [];
@@ -14,6 +22,7 @@ export class Traffic {
     readonly client: TestClient,
     everyMs = 80,
   ) {
+    Traffic.live.add(this);
     this.done = (async () => {
       for (let k = 0; this.running; k++) {
         const sentAt = Date.now();
@@ -33,6 +42,7 @@ export class Traffic {
   async stop(): Promise<void> {
     this.running = false;
     await this.done;
+    Traffic.live.delete(this);
   }
 }
 

@@ -1,3 +1,4 @@
+import * as amqp from 'amqplib';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,6 +95,33 @@ export class PrivateRabbit {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /**
+   * Gives the node's stream coordinator a durable start: declares a throwaway stream (the first
+   * stream starts the coordinator), then stops the node politely and boots it again. Seen with
+   * RabbitMQ 3.10: a node killed (-9) within seconds of its first stream sometimes boots without
+   * its stream coordinator, and every stream then answers NOT_FOUND ("home node ... is down or
+   * inaccessible") for good; a node that has been stopped cleanly once recovers its streams.
+   */
+  async settleStreams(): Promise<void> {
+    const conn = await amqp.connect(this.url);
+    const ch = await conn.createChannel();
+    await ch.assertQueue('myroom-test-warmup', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+    await ch.deleteQueue('myroom-test-warmup');
+    await conn.close();
+    await this.stop();
+    await this.boot();
+  }
+
+  /** SIGTERM: the node shuts down cleanly; resolves once it is gone. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.running) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    process.kill(-proc.pid!, 'SIGTERM');
+    await exited;
+    while (await accepts(this.port)) await new Promise((r) => setTimeout(r, 50));
   }
 
   /** kill -9 of the whole node (the Erlang VM and its helper processes); resolves once it is gone. */
