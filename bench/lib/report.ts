@@ -285,6 +285,10 @@ const usPerDelivery = (s: PhaseResult) =>
 export const botBound = (s: PhaseResult) =>
   s.server.machineCpuPct >= 185 && s.botCpuPct >= s.server.cpuPct + (s.server.redisCpuPct ?? 0);
 
+/** Two targets' parts of one run (a run takes well under an hour; one re-run alone later does not count). */
+const sameRun = (a: TargetResult | undefined, b: TargetResult | undefined) =>
+  !!a?.date && !!b?.date && Math.abs(Date.parse(a.date) - Date.parse(b.date)) < 3_600_000;
+
 /** True when some step failed: the highest sustainable rate is then a figure, not a lower bound. */
 const reachedCeiling = (t: TargetResult | undefined) => !!t?.steps?.some((x) => !sustainable(x));
 
@@ -393,7 +397,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
   if (traced5) {
     const r = at5 ? usPerDelivery(traced5) / usPerDelivery(at5) : undefined;
     rows.push(
-      `| tracing on (default sampling) ≤ 5 % more server CPU per delivery at 5 Hz | on ${fmt(usPerDelivery(traced5), 2)} µs, off ${at5 ? fmt(usPerDelivery(at5), 2) : '–'} µs: ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${verdict(r === undefined ? undefined : r <= 1.05)} |`,
+      `| tracing on (default sampling) ≤ 5 % more server CPU per delivery at 5 Hz | on ${fmt(usPerDelivery(traced5), 2)} µs, off ${at5 ? fmt(usPerDelivery(at5), 2) : '–'} µs: ${r === undefined ? '–' : `${r.toFixed(2)}×`}${sameRun(rooms?.['myroom-traced'], ours) ? '' : ' (off and on from different runs)'} | ${sameRun(rooms?.['myroom-traced'], ours) ? verdict(r === undefined ? undefined : r <= 1.05) : 'not measured (not the same run)'} |`,
     );
   }
 
