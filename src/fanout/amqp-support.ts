@@ -82,20 +82,21 @@ export class AckBatcher {
 }
 
 /**
- * How the fan-out's connection to the broker is opened. `noDelay`: amqplib leaves Nagle's
- * algorithm on unless asked, and this one connection carries small writes both ways (publishes,
- * and the acks of what we consume). With Nagle on, a publish that follows an ack is held until the
- * broker's TCP acknowledgement of that ack comes back, and the broker, having nothing to send in
- * reply to an ack, delays it (Linux: up to 40 ms). Every event crossing between instances then
- * waited 0–40 ms more (p50 ≈ 25 ms between two instances at 1 move/s per player, instead of a few
- * ms); events here are tiny and latency is the point, so each write leaves at once.
+ * How the fan-out's connection to the broker is opened. `noDelay` stays false (Nagle on, amqplib's
+ * default) on purpose. With it off, a publish that follows one of our acks no longer waits for the
+ * broker's delayed TCP acknowledgement (up to 40 ms), which cut WORKERS=2's cross-worker p50 at 1
+ * move/s from about 20 to 3 ms; but every small publish and ack then leaves as its own segment, and
+ * in the same bench run RabbitMQ's CPU per event rose about 2.4× (1 Hz: 230 → 552 µs), server CPU
+ * rose, and two instances behind HAProxy got slower (p50 1.2 → 3.5 ms at 1 Hz, and 3 Hz failed
+ * its p99 bar). Writing fewer, larger frames (publishes and acks of a turn together) is the way
+ * to have both; until then the cheaper broker wins.
  */
 export function brokerSocketOptions(instanceId: string): {
   clientProperties: Record<string, string>;
   timeout: number;
   noDelay: boolean;
 } {
-  return { clientProperties: { connection_name: `myroom ${instanceId}` }, timeout: 5000, noDelay: true };
+  return { clientProperties: { connection_name: `myroom ${instanceId}` }, timeout: 5000, noDelay: false };
 }
 
 /** A dead broker (or network path) is noticed within two heartbeats unless the URL says otherwise. */
