@@ -55,16 +55,12 @@ describe('slow consumers: degrade before cutting [services mode]', () => {
         const cutsBefore = await slowCuts();
         const welcomesBefore = await counter(laggingWelcomes);
 
-        tcpOf(slow).pause();
-        const run = startBots(bots);
-        const building = startBuilding(owner, ownerWelcome, version);
-        let maxBuffered = 0;
-        await until(
-          async () => {
-            maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
-            return (await counter(eventsDropped)) >= dropsBefore + 300;
-          },
-          () => progress(serverSide, dropsBefore),
+        const { run, building, maxBuffered } = await busyWhileUnread(
+          slow,
+          serverSide,
+          () => ({ run: startBots(bots), building: startBuilding(owner, ownerWelcome, version) }),
+          dropsBefore,
+          async () => (await counter(eventsDropped)) >= dropsBefore + 300,
         );
         const movesWhileLagging = run.moves();
         tcpOf(slow).resume();
@@ -120,16 +116,12 @@ describe('slow consumers: degrade before cutting [services mode]', () => {
       const cutsBefore = await slowCuts();
       const dropsBefore = await counter(eventsDropped);
 
-      tcpOf(dead).pause();
-      const run = startBots(bots);
-      const building = startBuilding(owner, ownerWelcome, version);
-      let maxBuffered = 0;
-      await until(
-        async () => {
-          maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
-          return (await slowCuts()) > cutsBefore;
-        },
-        () => progress(serverSide, dropsBefore),
+      const { run, building, maxBuffered } = await busyWhileUnread(
+        dead,
+        serverSide,
+        () => ({ run: startBots(bots), building: startBuilding(owner, ownerWelcome, version) }),
+        dropsBefore,
+        async () => (await slowCuts()) > cutsBefore,
       );
       expect(await slowCuts()).toBe(cutsBefore + 1);
       expect(await counter(eventsDropped)).toBeGreaterThan(dropsBefore);
@@ -180,6 +172,30 @@ async function progress(socket: { bufferedAmount: number }, dropsBefore: number)
   const drops = (await counter(eventsDropped)) - dropsBefore;
   return `${tcp.bytesWritten} bytes written to the kernel, ${socket.bufferedAmount} buffered, ${drops} events dropped`;
 }
+/**
+ * Stops reading `client`'s socket, starts the room's traffic, and waits until `done`, noting the
+ * most the server ever buffered for that socket meanwhile; the traffic is left running.
+ */
+async function busyWhileUnread<T>(
+  client: TestClient,
+  serverSide: { bufferedAmount: number },
+  startTraffic: () => T,
+  dropsBefore: number,
+  done: () => Promise<boolean>,
+): Promise<T & { maxBuffered: number }> {
+  tcpOf(client).pause();
+  const traffic = startTraffic();
+  let maxBuffered = 0;
+  await until(
+    async () => {
+      maxBuffered = Math.max(maxBuffered, serverSide.bufferedAmount);
+      return done();
+    },
+    () => progress(serverSide, dropsBefore),
+  );
+  return { ...traffic, maxBuffered };
+}
+
 /** The TCP socket under a test client's WebSocket: pausing it stops reads from the kernel. */
 function tcpOf(client: TestClient): Socket {
   return (client.ws as unknown as { _socket: Socket })._socket;
