@@ -99,6 +99,16 @@ export class UnavailableError extends ProtocolError {
 }
 
 /**
+ * The session was dropped while its request was under way (its socket is closing, or this
+ * instance lost its lease and dropped every session): nothing was written on its behalf.
+ */
+export class SessionGoneError extends UnavailableError {
+  constructor() {
+    super('this session was closed while the request was under way; nothing was changed, reconnect');
+  }
+}
+
+/**
  * A room's lock could not be taken in time: the room is busy, or the lock service is unreachable
  * (Redlock cannot tell the two apart). Carries no cause: a busy room is not worth a log line.
  */

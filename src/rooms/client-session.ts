@@ -117,6 +117,18 @@ export class ClientSession {
   }
 
   /**
+   * Whether this session, still open, sits in `seat` (the very seat a request read when it began).
+   * A write made on the session's behalf after an await asks this right before it: meanwhile the
+   * session may have been dropped. A lost lease drops every session (unseats and closes it) in the
+   * same turn in which it is noticed, before a new lease is taken; a request of a dropped session
+   * writing afterwards would pass the fence under the new lease. The Redis state reads the lease's
+   * epoch before its first await, so nothing runs between this check and that read.
+   */
+  stillSeatedIn(seat: RoomSeat): boolean {
+    return this.seat === seat && this.isOpen;
+  }
+
+  /**
    * Sends a message of its own (a reply, an error), in this socket's codec. It goes out even while
    * room events are held back; only a backlog past the hard mark stops it, by cutting the socket.
    */

@@ -15,6 +15,7 @@ import {
   ForbiddenError,
   NotInRoomError,
   RoomNotFoundError,
+  SessionGoneError,
   UnavailableError,
 } from '../protocol/errors';
 import type { EnterMessage } from '../protocol/messages';
@@ -76,6 +77,7 @@ describe(RoomsService.name, () => {
   let state: MemoryRoomState;
   let registry: SessionRegistry;
   let sut: RoomsService;
+  let chat: ChatService;
 
   beforeEach(async () => {
     ds = await openDatabase(config, true);
@@ -99,7 +101,7 @@ describe(RoomsService.name, () => {
       registry,
       events,
       roomMaps,
-      new ChatService(config, state, log, chatStore, events),
+      (chat = new ChatService(config, state, log, chatStore, events)),
       new ReplayService(history, chatStore, roomMaps, timeline),
       new AccessStore(ds, store),
     );
@@ -291,6 +293,47 @@ describe(RoomsService.name, () => {
       expect((await new MapStore(ds, config).findRoom('1'))!.map.objects).toEqual([
         expect.objectContaining({ kind: 'wall', x: 1, y: 0 }),
       ]);
+    });
+  });
+
+  describe('a session dropped while its request waits on SQL (its lease lost, then taken again)', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /** Drops every session (as a lost lease does) once the SQL transaction has begun. */
+    function dropSessionsInside<T extends object, K extends keyof T>(proto: T, method: K): void {
+      const original = proto[method] as (...args: unknown[]) => Promise<unknown>;
+      jest.spyOn(proto, method as never).mockImplementation(function (this: unknown, ...args: unknown[]) {
+        const last = args.length - 1;
+        const inside = args[last] as () => Promise<unknown>;
+        args[last] = () => {
+          registry.abandonAll();
+          return inside();
+        };
+        return original.apply(this, args);
+      } as never);
+    }
+
+    it('writes no build: neither the map nor the room changes', async () => {
+      const owner = await enter('1', '1');
+      const before = await look('1');
+      dropSessionsInside(MapStore.prototype, 'saveBuild');
+      await expect(
+        sut.build(owner.session, { type: 'build', baseVersion: 0, ops: [{ op: 'place', kind: 'wall', x: 3, y: 3 }] }),
+      ).rejects.toBeInstanceOf(SessionGoneError);
+      jest.restoreAllMocks();
+      expect((await state.getMap('1'))?.version).toBe(0);
+      expect((await new MapStore(ds, config).findRoom('1'))!.map).toMatchObject({ version: 0, objects: [] });
+      expect((await look('1')).seq).toBe(before.seq);
+    });
+
+    it('writes no chat line', async () => {
+      const owner = await enter('1', '1');
+      const before = await look('1');
+      dropSessionsInside(ChatStore.prototype, 'record');
+      await expect(chat.say(owner.session, { type: 'say', text: 'hello' })).rejects.toBeInstanceOf(SessionGoneError);
+      jest.restoreAllMocks();
+      expect(await new ChatStore(ds, new MapStore(ds, config)).page('1', 10)).toEqual([]);
+      expect((await look('1')).seq).toBe(before.seq);
     });
   });
 

@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   NotInRoomError,
   RoomBusyError,
+  SessionGoneError,
   UnavailableError,
 } from '../protocol/errors';
 import type { BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage } from '../protocol/messages';
@@ -24,7 +25,7 @@ import {
 } from '../state/room-state.port';
 import { ChatService } from './chat/chat.service';
 import { ReplayService } from './history/replay.service';
-import type { ClientSession } from './client-session';
+import type { ClientSession, RoomSeat } from './client-session';
 import { pushTargets } from '../domain/free-cell';
 import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
 import { RoomChannels } from './room-channels';
@@ -282,7 +283,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (ownerId !== session.identity.userId) throw new ForbiddenError('only the room owner can build');
     this.events.requireFanout();
 
-    const events = await this.applyBuild(session, roomId, ownerId, msg);
+    const events = await this.applyBuild(session, seat, ownerId, msg);
     for (const e of events) this.events.publish(roomId, e);
     if (events.length > 1) throw new UnavailableError('the map could not be saved; nothing was changed');
     if (msg.id !== undefined) session.sendMessage({ type: 'ack', id: msg.id });
@@ -301,10 +302,11 @@ export class RoomsService implements OnModuleInit, AvatarExit {
    */
   private async applyBuild(
     session: ClientSession,
-    roomId: string,
+    seat: RoomSeat,
     ownerId: string,
     msg: BuildMessage,
   ): Promise<SeqEvent[]> {
+    const roomId = seat.roomId;
     const prev = await this.roomMaps.cachedMap(roomId);
     if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
     const games = msg.ops.flatMap((op) => (op.op === 'place' && op.gameId !== undefined ? [op.gameId] : []));
@@ -314,6 +316,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     let built: SeqEvent | undefined;
     try {
       await this.maps.saveBuild(roomId, prev, next, async () => {
+        if (!session.stillSeatedIn(seat)) throw new SessionGoneError();
         const res = await this.state.applyBuild(roomId, prev.version, next, pushes);
         if (!res.ok) throw new ConflictError(res.version);
         built = res.event;

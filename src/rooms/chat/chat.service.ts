@@ -3,7 +3,7 @@ import { backoffDelay } from '../../common/backoff';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { LOGGER, type Logger } from '../../logging/logger';
 import { ChatStore } from '../../maps/chat-store';
-import { NotInRoomError, RateLimitedError } from '../../protocol/errors';
+import { NotInRoomError, RateLimitedError, SessionGoneError } from '../../protocol/errors';
 import type { SaidEvent, SayMessage } from '../../protocol/messages';
 import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../../state/room-state.port';
 import type { ClientSession } from '../client-session';
@@ -58,6 +58,8 @@ export class ChatService {
     let taken: { event: SeqEvent; said: SaidEvent } | undefined;
     try {
       await this.history.record(async () => {
+        // After the transaction's first await: the session may have been dropped meanwhile.
+        if (!session.stillSeatedIn(seat)) throw new SessionGoneError();
         const event = await this.state.said(roomId, line);
         taken = { event, said: JSON.parse(event.json) as SaidEvent };
         return taken.said;
