@@ -61,7 +61,11 @@ describe('the live state is lost under live players on two instances', () => {
       expect(reply.type).toBe('moved');
       return reply;
     }, 20_000);
-    for (const c of clients) await c.next((f) => f.seq === moved.seq && f.type === 'moved', 10_000);
+    // After each client's fresh welcome: the old epoch had a `moved` of this seq too.
+    for (const [i, c] of clients.entries()) {
+      const welcomedAt = c.frames.indexOf(fresh[i]);
+      await c.next((f) => f.seq === moved.seq && f.type === 'moved' && c.frames.indexOf(f) > welcomedAt, 10_000);
+    }
 
     // Resuming from before the flush, by seq (with or without its epoch) or by time: never a delta.
     for (const resume of [{ seq: seen.seq, epoch: old }, { seq: seen.seq + 100 }, { time: lastSeen }]) {
