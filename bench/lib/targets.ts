@@ -168,12 +168,16 @@ async function dropStores(database: string, keyPrefix: string): Promise<void> {
   }
 }
 
-/** Deletes the run's event streams (the default 8 partitions) and its instances' control queues. */
+/**
+ * Deletes the run's event streams and its instances' control queues. The partitions are those
+ * BENCH_SERVER_ENV sets, else the default; deleting absent ones is harmless, so at least 8 go.
+ */
 async function deleteBrokerQueues(prefix: string, instances: string[]): Promise<void> {
+  const set = /RABBITMQ_STREAM_PARTITIONS=(\d+)/.exec(process.env.BENCH_SERVER_ENV ?? '')?.[1];
   const conn = await amqp.connect(SERVICES.rabbitmq);
   try {
     const ch = await conn.createChannel();
-    for (const q of allEventStreams(prefix, 8)) await ch.deleteQueue(q);
+    for (const q of allEventStreams(prefix, Math.max(8, Number(set ?? 1)))) await ch.deleteQueue(q);
     for (const i of instances) await ch.deleteQueue(controlQueueName(prefix, i));
     await ch.close();
   } finally {

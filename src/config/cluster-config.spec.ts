@@ -27,7 +27,7 @@ describe('configuration of streams, leases and drain', () => {
     const c = servicesConfig(services);
     expect(c.streams).toEqual({
       prefix: 'myroom',
-      partitions: 8,
+      partitions: 1,
       maxAge: '1h',
       maxBytes: 1_000_000_000,
       segmentBytes: 50_000_000,

@@ -131,7 +131,7 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1-100 chars)')
       .default('myroom'),
-    RABBITMQ_STREAM_PARTITIONS: intIn(1, 256, 8),
+    RABBITMQ_STREAM_PARTITIONS: intIn(1, 256, 1),
     RABBITMQ_STREAM_MAX_AGE: z
       .string()
       .regex(/^[1-9][0-9]*[YMDhms]$/, 'a number and a unit of Y M D h m s, e.g. 1h')

@@ -48,28 +48,33 @@ export async function declareStreams(
 }
 
 /**
- * Acknowledges deliveries in batches: once per event-loop turn, the newest delivery with
- * `multiple`, which covers everything before it on the channel. Every ack of the channel goes
+ * Acknowledges deliveries in batches: once per event-loop turn (or per `lingerMs`, the publishes'
+ * linger, so acks travel with them), the newest delivery with `multiple`, which covers everything
+ * before it on the channel. Every ack of the channel goes
  * through here, so no delivery tag is ever acknowledged twice (the broker would close the channel).
  */
 export class AckBatcher {
   private latest?: ConsumeMessage;
   private scheduled = false;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly ch: Channel,
     private readonly log: Logger,
+    private readonly lingerMs = 0,
   ) {}
 
   add(msg: ConsumeMessage): void {
     this.latest = msg;
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    if (this.lingerMs > 0) this.timer = setTimeout(() => this.flush(), this.lingerMs);
+    else setImmediate(() => this.flush());
   }
 
   flush(): void {
     this.scheduled = false;
+    clearTimeout(this.timer);
     const msg = this.latest;
     this.latest = undefined;
     if (!msg) return;
@@ -88,8 +93,9 @@ export class AckBatcher {
  * move/s from about 20 to 3 ms; but every small publish and ack then leaves as its own segment, and
  * in the same bench run RabbitMQ's CPU per event rose about 2.4× (1 Hz: 230 → 552 µs), server CPU
  * rose, and two instances behind HAProxy got slower (p50 1.2 → 3.5 ms at 1 Hz, and 3 Hz failed
- * its p99 bar). Writing fewer, larger frames (publishes and acks of a turn together) is the way
- * to have both; until then the cheaper broker wins.
+ * its p99 bar). Writing each turn's frames together (the socket corked per turn) with Nagle off
+ * did not help: the broker's CPU per event still about tripled, since Nagle's wait also merges
+ * several turns into one read (and one stream chunk) on the broker. The cheaper broker wins.
  */
 export function brokerSocketOptions(instanceId: string): {
   clientProperties: Record<string, string>;

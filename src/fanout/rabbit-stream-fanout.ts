@@ -286,7 +286,7 @@ export class RabbitStreamFanout implements EventFanout {
       this.conn = conn;
       this.pub = pub;
       this.sub = sub;
-      this.acks = new AckBatcher(sub, this.log);
+      this.acks = new AckBatcher(sub, this.log, this.opts.batchLingerMs);
       this.blocked = false;
       this.connected = true;
     } catch (err) {
