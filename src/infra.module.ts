@@ -16,6 +16,7 @@ import { PRESENCE_STORE, type PresenceStore } from './state/presence-store.port'
 import { RedisInstanceStats } from './state/redis/redis-instance-stats';
 import { RedisPresenceStore } from './state/redis/redis-presence-store';
 import { RedisRoomState } from './state/redis/redis-room-state';
+import { TurnCoalescingRedis } from './state/redis/turn-coalescing-redis';
 import { asRedlockClient } from './state/redis/redlock-client';
 import { ROOM_STATE } from './state/room-state.port';
 import { tracePort } from './tracing/tracing';
@@ -80,7 +81,8 @@ function servicesState(config: ServicesConfig, logger: Logger): Provider[] {
       provide: REDIS,
       inject: [CLOSERS],
       useFactory: (closers: Closers) => {
-        const redis = new Redis(config.redis.url, {
+        // A turn's commands leave in one write (see TurnCoalescingRedis).
+        const redis = new TurnCoalescingRedis(config.redis.url, {
           keyPrefix: config.redis.keyPrefix,
           connectionName: `myroom:${config.instanceId}`,
           // Fail fast while Redis is away (callers answer UNAVAILABLE) instead of queueing.
