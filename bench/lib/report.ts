@@ -358,7 +358,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     const shown =
       r === undefined ? '–' : `${oursOpen && !theirsOpen ? '≥ ' : theirsOpen && !oursOpen ? '≤ ' : ''}${r.toFixed(2)}×`;
     rows.push(
-      `| highest sustainable rate${bar ? ` ≥ ${bar}×` : ':'} ${t.label} | ours ${a ?? 'none'} Hz (${ceilingNote(ours)}), theirs ${b ?? 'none'} Hz (${ceilingNote(t)}): ${shown} | ${v} |`,
+      `| highest sustainable rate${bar ? ` ≥ ${bar}×` : ':'} ${t.label} | ours ${hz(a)} (${ceilingNote(ours)}), theirs ${hz(b)} (${ceilingNote(t)}): ${shown} | ${v} |`,
     );
   }
   for (const p of PEERS) {
@@ -447,7 +447,7 @@ export function clusterTargetRows(all: Record<string, StoredResult>, roomsOne?: 
     const a = multi.highestSustainableHz;
     const b = one?.highestSustainableHz;
     rows.push(
-      `| ${what} ≥ 0.8× one instance | ×2 ${a ?? 'none'} Hz (${ceilingNote(multi)}), one ${b ?? 'none'} Hz: ${ratio(a, b)}${apart} | ${clusterVerdict(a, b, reachedCeiling(multi), reachedCeiling(one))} |`,
+      `| ${what} ≥ 0.8× one instance | ×2 ${hz(a)} (${ceilingNote(multi)}), one ${hz(b)}: ${ratio(a, b)}${apart} | ${clusterVerdict(a, b, reachedCeiling(multi), reachedCeiling(one))} |`,
     );
     const m1 = stepAt(multi, 1);
     const o1 = stepAt(one, 1);
@@ -609,4 +609,9 @@ export function writeReport(resultsDir: string, outFile: string): void {
     lines.push('');
   }
   writeFileSync(outFile, lines.join('\n'));
+}
+
+/** A sustainable rate, or "no rate" when not even the first step passed. */
+function hz(rate: number | undefined): string {
+  return rate === undefined ? 'no rate' : `${rate} Hz`;
 }
