@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { type RedisOptions } from 'ioredis';
 import { TurnCoalescingRedis } from '../../src/state/redis/turn-coalescing-redis';
-import { SERVICES } from '../support/server';
+import { deleteKeys, SERVICES } from '../support/server';
 
 /**
  * The Redis client that sends a turn's commands in one write, on the real Redis: how many times
@@ -28,11 +28,8 @@ describe('TurnCoalescingRedis', () => {
   }
 
   afterAll(async () => {
-    const admin = new Redis(SERVICES.redis);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-    admin.disconnect();
     for (const c of clients) c.disconnect();
+    await deleteKeys(prefix);
   });
 
   it('sends the commands of one turn in one write, each answered in order', async () => {
