@@ -7,8 +7,8 @@ type Socket = Redis['stream'];
  *
  * ioredis writes each command to its socket as it is issued: one system call per command. Every
  * `move` is one script call, and a profile of a busy rooms run (4 moves/s for each of 1,000
- * players) put those writes at about a fifth of the server's CPU, and at a quarter of the time of
- * the event-loop turns that ran longer than 40 ms. So the socket is corked at a turn's first
+ * players) put those writes at about a fifth of the server's CPU, and at about a fifth of the time
+ * of the event-loop turns that ran longer than 40 ms. So the socket is corked at a turn's first
  * command and uncorked when the turn ends (`setImmediate`, as the players' sockets are), and the
  * turn's commands leave in one `writev`. Nothing else changes: the same commands in the same
  * order on the same connection, so ioredis still pairs each reply with its command; a command
