@@ -12,10 +12,10 @@
  * RESULTS.md), and report (only regenerates RESULTS.md from bench/results/*.json). Each scenario starts its own servers, runs, stops them, saves
  * bench/results/<scenario>.json and regenerates bench/RESULTS.md.
  */
-import { cpus, release, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BotPool } from './lib/pool';
-import { type Machine, type StoredResult, writeReport } from './lib/report';
+import { describeMachine } from './lib/machine';
+import { type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
 import { isSingleMyRoom, startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './lib/targets';
 
@@ -67,16 +67,6 @@ function withCodecs(targets: TargetName[], codecs: string[]): TargetName[] {
   return targets
     .flatMap((t) => (t === 'myroom' || t === 'myroom-msgpack' ? mine : [t]))
     .filter((t, i, all) => all.indexOf(t) === i);
-}
-
-function machine(): Machine {
-  return {
-    cores: cpus().length,
-    cpu: cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    os: `Linux ${release()}`,
-  };
 }
 
 /**
@@ -176,7 +166,7 @@ async function main(): Promise<number> {
       scenario: name,
       description: s.description,
       date,
-      machine: machine(),
+      machine: describeMachine(),
       targets: ordered,
     };
     mkdirSync('bench/results', { recursive: true });

@@ -14,7 +14,7 @@ import {
   type ToWorker,
   type WorkerReport,
 } from './messages';
-import { cpuSeconds, findPid, listenerPid, machineBusySeconds, Sampler } from './proc';
+import { cpuSeconds, machineBusySeconds, Sampler, servicePid } from './proc';
 import { type Running, SERVICES } from './targets';
 
 export interface Merged {
@@ -281,10 +281,6 @@ export class BotPool {
  * The process of a service the servers use: the one listening on its URL's port, else (not found
  * there, e.g. not on this host) the first process of that name; -1 when there is none.
  */
-function servicePid(url: string, defaultPort: number, comm: string): number {
-  return listenerPid(Number(new URL(url).port || defaultPort)) ?? findPid(comm) ?? -1;
-}
-
 function merge(reports: WorkerReport[]): Merged {
   const counters = newCounters();
   for (const r of reports) {

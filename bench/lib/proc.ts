@@ -11,6 +11,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** User and kernel CPU seconds of a process so far, apart (see cpuSeconds). */
+export function cpuSecondsSplit(pid: number): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
 /** Resident memory of a process in MB, from /proc/<pid>/status. */
 export function rssMb(pid: number): number {
   try {
@@ -115,4 +126,9 @@ export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/** The service behind `url`: the process listening on its port, else the first named `comm` (-1: none). */
+export function servicePid(url: string, defaultPort: number, comm: string): number {
+  return listenerPid(Number(new URL(url).port || defaultPort)) ?? findPid(comm) ?? -1;
 }
