@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch] [--codec json,msgpack]`
+ * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch] [--codec json,msgpack] [--rounds 3]`
  *
  * `--batch`: My Room runs twice, its bots taking one frame per event and then batched frames
  * (subprotocol myroom.v1.batch, target `myroom-batch`); RESULTS.md then compares both modes.
  * `--codec json,msgpack`: the single My Room runs once per codec listed, its bots speaking that
  * codec (target `myroom-msgpack` is My Room with MessagePack bots); RESULTS.md then compares
  * bytes and server CPU per delivery. E.g. `npm run bench -- rooms --targets myroom --codec json,msgpack`.
+ * `--rounds N`: the scenario runs N times, the servers taking turns within each round; each server
+ * keeps its median round by ceiling, and RESULTS.md lists every round's ceiling (lib/rounds.ts).
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
@@ -15,6 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { BotPool } from './lib/pool';
 import { describeMachine } from './lib/machine';
+import { medianRound } from './lib/rounds';
 import { type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
 import { isSingleMyRoom, startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './lib/targets';
@@ -45,7 +48,10 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
     else if (flag === '--rates') o.rates = value().split(',').map(Number);
     else if (flag === '--batch') batch = true;
     else if (flag === '--codec') codecs = value().split(',');
-    else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
+    else if (flag === '--rounds') {
+      o.rounds = Number(value());
+      if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error('--rounds takes a whole number of at least 1');
+    } else if (flag.startsWith('--')) throw new Error(`unknown option ${flag}`);
     else scenario = flag;
   }
   if (codecs) o.targets = withCodecs(o.targets, codecs);
@@ -149,7 +155,12 @@ async function main(): Promise<number> {
     const s = SCENARIOS[name];
     console.log(`\n### ${name}: ${s.description}`);
     const date = new Date().toISOString();
-    const targets = await s.run(o);
+    const rounds: Awaited<ReturnType<typeof s.run>>[] = [];
+    for (let round = 1; round <= (o.rounds ?? 1); round++) {
+      if ((o.rounds ?? 1) > 1) console.log(`\n-- round ${round} of ${o.rounds}`);
+      rounds.push(await s.run(o));
+    }
+    const targets = medianRound(rounds);
     for (const t of Object.values(targets)) if (t) t.date = date;
     if (Object.values(targets).every((t) => t?.error)) {
       failed = true;

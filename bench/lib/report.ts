@@ -107,7 +107,7 @@ function rampSection(r: StoredResult, chart?: string): string[] {
     const s = t.highestSustainableHz !== undefined ? stepAt(t, t.highestSustainableHz) : undefined;
     const topTested = t.highestSustainableHz !== undefined && t.highestSustainableHz === t.steps?.at(-1)?.rateHz;
     out.push(
-      `| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz${topTested ? ' (the highest rate tested: its limit is higher)' : ''}` : 'none'} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
+      `| ${t.label} | ${t.highestSustainableHz !== undefined ? `${t.highestSustainableHz} Hz${topTested ? ' (the highest rate tested: its limit is higher)' : ''}` : 'none'}${roundsOf(t) ? ` (${roundsOf(t)})` : ''} | ${fmt(s?.acceptedPerSec)} | ${fmt(s?.deliveriesPerSec)} | ` +
         `${t === ours ? '–' : ratio(ours?.highestSustainableHz, t.highestSustainableHz)} |`,
     );
   }
@@ -308,9 +308,18 @@ function clusterVerdict(a: number | undefined, b: number | undefined, aExact: bo
 /** The first step over the bar: where the ceiling was found, and whether the bots were the limit there. */
 function ceilingNote(t: TargetResult | undefined): string {
   const s = t?.steps?.find((x) => !sustainable(x));
-  if (!s) return t?.steps?.length ? 'no step failed: the ceiling is above the highest rate tested' : '';
-  return `first failure at ${s.rateHz} Hz, bots ${fmt(s.botCpuPct)} % / server ${fmt(s.server.cpuPct)} % of a core${botBound(s) ? ', **bots the limit**' : ''}`;
+  if (!s) return t?.steps?.length ? `no step failed: the ceiling is above the highest rate tested${roundsNote(t)}` : '';
+  return `first failure at ${s.rateHz} Hz, bots ${fmt(s.botCpuPct)} % / server ${fmt(s.server.cpuPct)} % of a core${botBound(s) ? ', **bots the limit**' : ''}${roundsNote(t)}`;
 }
+
+/** `--rounds`: which rounds the shown ceiling is the median of ('' for a single round). */
+function roundsOf(t: TargetResult | undefined): string {
+  const c = t?.roundCeilingsHz;
+  if (!c || c.length < 2) return '';
+  return `the median of ${c.length} rounds: ${c.map((hz) => (hz === null ? 'none' : `${hz} Hz`)).join(', ')}`;
+}
+
+const roundsNote = (t: TargetResult | undefined) => (roundsOf(t) ? `; ${roundsOf(t)}` : '');
 
 /**
  * The issue's targets as ratios against each peer, from the same run. A target names its peer
@@ -330,6 +339,17 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
         ? 'not measured'
         : 'reference'
       : verdict(r === undefined ? undefined : atMost ? r <= bar : r >= bar);
+  // A ratio counts only between parts of one run: a server re-run alone later met another box.
+  const apart = (t: TargetResult | undefined) => (sameRun(ours, t) ? '' : ' (from different runs)');
+  const judgedSameRun = (
+    t: TargetResult | undefined,
+    bar: number | undefined,
+    r: number | undefined,
+    atMost: boolean,
+  ) =>
+    sameRun(ours, t) || bar === undefined || r === undefined
+      ? judged(bar, r, atMost)
+      : 'not measured (not the same run)';
   const rows = ['| target | measured | verdict |', '|---|---|---|'];
   rows.push(
     `| rooms: 1,000 players at 5 moves/s, p99 move→delivery ≤ 50 ms | ${at5 ? `p99 mover ${ms(at5.mover.p99)} ms, others ${ms(at5.others.p99)} ms; ${fmt(at5.acceptedPerSec)} moves/s in, ${fmt(at5.deliveriesPerSec)} deliveries/s out (bare ws at 5 Hz: p99 ${bare5 ? ms(worst(bare5)) : '–'} ms)` : '–'} | ${verdict(at5 && worst(at5) <= 50 && at5.counters.accepted >= 0.95 * at5.counters.sent)} |`,
@@ -346,8 +366,8 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     // A side whose every step passed has a ceiling above what was tested: its ratio is a bound, not a figure.
     const [oursOpen, theirsOpen] = [ours, t].map((x) => !!x?.steps?.length && x.steps.every(sustainable));
     const bar = rateBar[p];
-    let v = judged(bar, r, false);
-    if (bar !== undefined && r !== undefined && (oursOpen || theirsOpen)) {
+    let v = judgedSameRun(t, bar, r, false);
+    if (bar !== undefined && r !== undefined && sameRun(ours, t) && (oursOpen || theirsOpen)) {
       v =
         oursOpen && !theirsOpen && r >= bar
           ? '**met** (a lower bound)'
@@ -358,7 +378,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     const shown =
       r === undefined ? '–' : `${oursOpen && !theirsOpen ? '≥ ' : theirsOpen && !oursOpen ? '≤ ' : ''}${r.toFixed(2)}×`;
     rows.push(
-      `| highest sustainable rate${bar ? ` ≥ ${bar}×` : ':'} ${t.label} | ours ${hz(a)} (${ceilingNote(ours)}), theirs ${hz(b)} (${ceilingNote(t)}): ${shown} | ${v} |`,
+      `| highest sustainable rate${bar ? ` ≥ ${bar}×` : ':'} ${t.label} | ours ${hz(a)} (${ceilingNote(ours)}), theirs ${hz(b)} (${ceilingNote(t)}): ${shown}${apart(t)} | ${v} |`,
     );
   }
   for (const p of PEERS) {
@@ -366,7 +386,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     if (!b) continue;
     const r = at5 ? usPerDelivery(at5) / usPerDelivery(b) : undefined;
     rows.push(
-      `| server CPU per delivery at 5 Hz (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms![p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1), r, true)} |`,
+      `| server CPU per delivery at 5 Hz (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms![p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`}${apart(rooms![p])} | ${judgedSameRun(rooms![p], bareBar(p, 1), r, true)} |`,
     );
   }
   const batched5 = stepAt(rooms?.['myroom-batch'], 5);
@@ -375,7 +395,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     if (!b) continue;
     const r = usPerDelivery(batched5!) / usPerDelivery(b);
     rows.push(
-      `| server CPU per delivery at 5 Hz, batched frames (ours with Redis) ≤ 1.0× ${rooms![p]!.label} | ours ${fmt(usPerDelivery(batched5!), 1)} µs (${fmt(batched5!.server.cpuPct)} % + Redis ${fmt(batched5!.server.redisCpuPct)} %), theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r.toFixed(2)}× | ${verdict(r <= 1)} |`,
+      `| server CPU per delivery at 5 Hz, batched frames (ours with Redis) ≤ 1.0× ${rooms![p]!.label} | ours ${fmt(usPerDelivery(batched5!), 1)} µs (${fmt(batched5!.server.cpuPct)} % + Redis ${fmt(batched5!.server.redisCpuPct)} %), theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r.toFixed(2)}×${sameRun(rooms?.['myroom-batch'], rooms![p]) ? '' : ' (from different runs)'} | ${sameRun(rooms?.['myroom-batch'], rooms![p]) ? verdict(r <= 1) : 'not measured (not the same run)'} |`,
     );
   }
   for (const p of PEERS) {
@@ -383,7 +403,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     if (!b) continue;
     const r = at5 ? worst(at5) / worst(b) : undefined;
     rows.push(
-      `| p99 at 5 Hz${bareBar(p, 1.5) ? ' ≤ 1.5×' : ':'} ${rooms![p]!.label} | ours ${at5 ? ms(worst(at5)) : '–'} ms, theirs ${ms(worst(b))} ms${botBound(b) ? ' (bots the limit)' : ''}: ${r === undefined ? '–' : `${r.toFixed(2)}×`} | ${judged(bareBar(p, 1.5), r, true)} |`,
+      `| p99 at 5 Hz${bareBar(p, 1.5) ? ' ≤ 1.5×' : ':'} ${rooms![p]!.label} | ours ${at5 ? ms(worst(at5)) : '–'} ms, theirs ${ms(worst(b))} ms${botBound(b) ? ' (bots the limit)' : ''}: ${r === undefined ? '–' : `${r.toFixed(2)}×`}${apart(rooms![p])} | ${judgedSameRun(rooms![p], bareBar(p, 1.5), r, true)} |`,
     );
   }
   rows.push(

@@ -14,6 +14,8 @@ export interface Options {
   stepSeconds: number;
   /** Overrides the rates of a ramp (e.g. to look at one point). */
   rates?: number[];
+  /** Runs the scenario this many times, every server once a round, and keeps each server's median round. */
+  rounds?: number;
 }
 
 export interface TargetResult {
@@ -24,6 +26,8 @@ export interface TargetResult {
   steps?: PhaseResult[];
   /** Highest rate per player whose step met the bar (p99 ≤ 100 ms, ≥ 95 % of moves accepted). */
   highestSustainableHz?: number;
+  /** With `--rounds N`: each round's ceiling, in round order (null: no step passed); the steps are the median round's. */
+  roundCeilingsHz?: (number | null)[];
   /** My Room: the last seq the bots saw equals the one stored in Redis, for every room. */
   persisted?: { rooms: number; matching: number };
   storm?: { arrivals: number; merged: Merged; server: ServerUsage; spreadSeconds: number };
