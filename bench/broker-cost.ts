@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type BrokerCostResult, measureBrokerCost } from './lib/broker-cost';
 import { describeMachine } from './lib/machine';
 import { servicePid } from './lib/proc';
+import { fmt } from './lib/report';
 import { SERVICES } from './lib/targets';
 
 function parseArgs(argv: string[]): { rates: number[]; perMessage: number[]; seconds: number } {
@@ -33,9 +34,6 @@ function parseArgs(argv: string[]): { rates: number[]; perMessage: number[]; sec
   }
   return o;
 }
-
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function markdown(results: BrokerCostResult[], when: string, load: number): string {
   const m = describeMachine();

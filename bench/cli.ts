@@ -155,9 +155,10 @@ async function main(): Promise<number> {
     const s = SCENARIOS[name];
     console.log(`\n### ${name}: ${s.description}`);
     const date = new Date().toISOString();
+    const roundCount = o.rounds ?? 1;
     const rounds: Awaited<ReturnType<typeof s.run>>[] = [];
-    for (let round = 1; round <= (o.rounds ?? 1); round++) {
-      if ((o.rounds ?? 1) > 1) console.log(`\n-- round ${round} of ${o.rounds}`);
+    for (let round = 1; round <= roundCount; round++) {
+      if (roundCount > 1) console.log(`\n-- round ${round} of ${roundCount}`);
       rounds.push(await s.run(o));
     }
     const targets = medianRound(rounds);

@@ -2,20 +2,16 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
+  const { user, system } = cpuSecondsSplit(pid);
+  return user + system;
 }
 
-/** User and kernel CPU seconds of a process so far, apart (see cpuSeconds). */
+/** User and kernel CPU seconds of a process so far, apart (0 for a process that is gone). */
 export function cpuSecondsSplit(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (USER_HZ = 100)
     return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
     return { user: 0, system: 0 };

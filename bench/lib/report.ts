@@ -34,7 +34,7 @@ const COLORS: Record<string, string> = {
   'barews-corked': '#2ca02c',
 };
 
-const fmt = (n: number | undefined, d = 0) =>
+export const fmt = (n: number | undefined, d = 0) =>
   n === undefined || Number.isNaN(n)
     ? '–'
     : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -340,14 +340,15 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
         : 'reference'
       : verdict(r === undefined ? undefined : atMost ? r <= bar : r >= bar);
   // A ratio counts only between parts of one run: a server re-run alone later met another box.
-  const apart = (t: TargetResult | undefined) => (sameRun(ours, t) ? '' : ' (from different runs)');
+  const apart = (t: TargetResult | undefined, base = ours) => (sameRun(base, t) ? '' : ' (from different runs)');
   const judgedSameRun = (
     t: TargetResult | undefined,
     bar: number | undefined,
     r: number | undefined,
     atMost: boolean,
+    base = ours,
   ) =>
-    sameRun(ours, t) || bar === undefined || r === undefined
+    sameRun(base, t) || bar === undefined || r === undefined
       ? judged(bar, r, atMost)
       : 'not measured (not the same run)';
   const rows = ['| target | measured | verdict |', '|---|---|---|'];
@@ -395,7 +396,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
     if (!b) continue;
     const r = usPerDelivery(batched5!) / usPerDelivery(b);
     rows.push(
-      `| server CPU per delivery at 5 Hz, batched frames (ours with Redis) ≤ 1.0× ${rooms![p]!.label} | ours ${fmt(usPerDelivery(batched5!), 1)} µs (${fmt(batched5!.server.cpuPct)} % + Redis ${fmt(batched5!.server.redisCpuPct)} %), theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r.toFixed(2)}×${sameRun(rooms?.['myroom-batch'], rooms![p]) ? '' : ' (from different runs)'} | ${sameRun(rooms?.['myroom-batch'], rooms![p]) ? verdict(r <= 1) : 'not measured (not the same run)'} |`,
+      `| server CPU per delivery at 5 Hz, batched frames (ours with Redis) ≤ 1.0× ${rooms![p]!.label} | ours ${fmt(usPerDelivery(batched5!), 1)} µs (${fmt(batched5!.server.cpuPct)} % + Redis ${fmt(batched5!.server.redisCpuPct)} %), theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r.toFixed(2)}×${apart(rooms![p], rooms?.['myroom-batch'])} | ${judgedSameRun(rooms![p], 1, r, true, rooms?.['myroom-batch'])} |`,
     );
   }
   for (const p of PEERS) {
