@@ -124,27 +124,39 @@ export async function runChaos(server: TestServer, o: ChaosOptions): Promise<Cha
     else if (reply.code === 'INVALID_BUILD') builds.invalid++;
     else unexpected.push(reply);
   };
+  // The newest version the owner's own replies prove. Its `built` event travels through the
+  // fan-out and may land after the `ack`, so each step first waits for the owner's map to catch up:
+  // a step planned on a map it has just replaced would race nothing and name the wrong version.
+  let proven = map.version;
+  const buildOn = async (baseVersion: number, ops: (PlaceOp | RemoveOp)[]): Promise<Frame> => {
+    const reply = await ask(owner, { type: 'build', baseVersion, ops });
+    if (reply.type === 'ack') proven = Math.max(proven, baseVersion + 1);
+    else if (reply.code === 'CONFLICT') proven = Math.max(proven, reply.version as number);
+    return reply;
+  };
+  const caughtUp = () => eventually(() => expect(map.version).toBeGreaterThanOrEqual(proven), 10_000, 5);
   const buildAll = async () => {
     for (let i = 0; i < o.builds; i++) {
+      await caughtUp();
       // Round 0 always races (with a first build that is surely valid), so CONFLICT always happens.
       if (i === 0 || rnd() < 0.25) {
         // Two builds on the same version, back to back: the second must be a CONFLICT naming the
         // version the first made, and a rebuild on that version goes through (or is invalid).
         const base = map.version;
-        const first = ask(owner, { type: 'build', baseVersion: base, ops: i === 0 ? [freeWall(map)] : randomOps() });
-        const second = ask(owner, { type: 'build', baseVersion: base, ops: randomOps() });
+        const first = buildOn(base, i === 0 ? [freeWall(map)] : randomOps());
+        const second = buildOn(base, randomOps());
         const [r1, r2] = await Promise.all([first, second]);
         outcome(r1);
         outcome(r2);
         if (r2.code === 'CONFLICT') {
           const expected = r1.type === 'ack' ? base + 1 : base;
-          if (r2.version !== expected) unexpected.push({ ...r2, expectedVersion: expected });
-          outcome(await ask(owner, { type: 'build', baseVersion: r2.version, ops: randomOps() }));
+          if (r2.version !== expected) unexpected.push({ ...r2, expectedVersion: expected, first: r1 });
+          outcome(await buildOn(r2.version as number, randomOps()));
         } else if (r1.type === 'ack') {
           unexpected.push({ ...r2, note: 'a second build on a used version was not a CONFLICT' });
         }
       } else {
-        outcome(await ask(owner, { type: 'build', baseVersion: map.version, ops: randomOps() }));
+        outcome(await buildOn(map.version, randomOps()));
       }
       await sleep(rnd() * 20);
     }
@@ -228,6 +240,7 @@ export async function runChaos(server: TestServer, o: ChaosOptions): Promise<Cha
   if (marker.type === 'moved') {
     markerSeq = marker.seq as number;
   } else {
+    await caughtUp();
     markerSeq = (await buildMarker(owner, map)).seq;
     builds.ok++;
   }
