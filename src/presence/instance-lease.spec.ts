@@ -1,4 +1,5 @@
 import { createLogger } from '../logging/logger';
+import type { PresenceStore } from '../state/presence-store.port';
 import { MemoryPresenceStore } from '../state/memory-presence-store';
 import { MemoryRoomState } from '../state/memory-room-state';
 import { InstanceLease } from './instance-lease';
@@ -51,5 +52,38 @@ describe('InstanceLease', () => {
     await new Promise((r) => setTimeout(r, 5 * HEARTBEAT_MS));
     expect(most).toBe(1);
     expect(lease.held).toBe(true);
+  });
+
+  it('a renewal that comes more than half a TTL after the previous one is logged as late, with where the time went', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('warn', 'me', false, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    // A long TTL, so that a slow machine's timers cannot make the test's outage a lost lease.
+    const ttlMs = 3000;
+    const watched = new InstanceLease(store, 'me', ttlMs, HEARTBEAT_MS, log);
+    try {
+      await watched.tryAcquire();
+      await new Promise((r) => setTimeout(r, 3 * HEARTBEAT_MS));
+      expect(lines.filter((l) => l.msg !== undefined && String(l.msg).startsWith('lease renewed late'))).toEqual([]);
+
+      // Redis refuses the renewals for 2 s: the first one answered after that is late.
+      const renew: PresenceStore['renewLease'] = store.renewLease.bind(store);
+      let failing = true;
+      jest
+        .spyOn(store, 'renewLease')
+        .mockImplementation((...args) => (failing ? Promise.reject(new Error('connection lost')) : renew(...args)));
+      await new Promise((r) => setTimeout(r, 2000));
+      failing = false;
+      await new Promise((r) => setTimeout(r, 2 * HEARTBEAT_MS));
+
+      const late = lines.filter((l) => String(l.msg).startsWith('lease renewed late'));
+      expect(late).toHaveLength(1);
+      expect(late[0].sincePreviousMs).toBeGreaterThanOrEqual(2000);
+      expect(late[0].sincePreviousMs).toBeLessThan(ttlMs);
+      expect(late[0].answeredInMs).toBeLessThan(ttlMs);
+      expect(late[0]).toMatchObject({ ttlMs, level: 40 });
+      expect(watched.held).toBe(true);
+    } finally {
+      watched.stop();
+    }
   });
 });

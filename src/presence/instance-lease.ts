@@ -121,7 +121,7 @@ export class InstanceLease implements WriteFence {
     try {
       const ok = await this.store.renewLease(this.instanceId, epoch, this.ttlMs);
       if (epoch !== this.epoch) return;
-      if (ok) this.lastRenewStart = Math.max(this.lastRenewStart, started);
+      if (ok) this.renewed(started);
       else if ((await this.store.dataEpoch()) !== this.dataEpoch && epoch === this.epoch) this.dataLost();
       else this.lose('the lease expired or was taken over');
     } catch (err) {
@@ -134,6 +134,22 @@ export class InstanceLease implements WriteFence {
     } finally {
       this.renewalsInFlight--;
     }
+  }
+
+  /**
+   * A renewal went through. One that comes more than half a TTL after the previous one is a near
+   * miss: a little later and the others would have taken us for dead. Said in the log with where
+   * the time went: before sending (the event loop was held up) or waiting for Redis to answer.
+   */
+  private renewed(started: number): void {
+    const sincePrevious = started - this.lastRenewStart;
+    if (sincePrevious > this.ttlMs / 2) {
+      this.log.warn(
+        { sincePreviousMs: sincePrevious, answeredInMs: Date.now() - started, ttlMs: this.ttlMs },
+        'lease renewed late: more than half its TTL after the previous renewal',
+      );
+    }
+    this.lastRenewStart = Math.max(this.lastRenewStart, started);
   }
 
   private dataLost(): void {

@@ -175,6 +175,7 @@ describe('three instances and the gateway: one room across instances', () => {
 
   it('a second process with an INSTANCE_ID already in use refuses to start; the running one is unaffected', async () => {
     const owner = cluster.instances[0];
+    expect((await cluster.readiness(owner)).status).toBe(200);
     const epoch = await cluster.redis.hget('instances', owner.id);
     // Short timeouts so it gives up quickly: it waits for the lease for SHUTDOWN_TIMEOUT_MS + 2 x TTL.
     const twin = await cluster.spawn(3, owner.id, {
@@ -183,7 +184,20 @@ describe('three instances and the gateway: one room across instances', () => {
       INSTANCE_LEASE_TTL_MS: '600',
       INSTANCE_HEARTBEAT_MS: '200',
     });
-    expect((await twin.exited).code).toBe(1);
+    const stillRunning = new Promise<'still running'>((r) => setTimeout(r, 20_000, 'still running').unref());
+    const exit = await Promise.race([twin.exited, stillRunning]);
+    if (exit === 'still running') {
+      // It took the lease: say why, from both sides (a renewal of the owner's late or lost).
+      twin.proc.kill('SIGKILL');
+      const about = (i: typeof owner) =>
+        `--- ${i.id} (index ${i.index})\n${i
+          .logTail(400)
+          .split('\n')
+          .filter((l) => /lease|stall|fail/i.test(l))
+          .join('\n')}`;
+      throw new Error(`the twin did not exit within 20 s\n${about(owner)}\n${about(twin)}`);
+    }
+    expect(exit.code).toBe(1);
     expect(twin.logTail(200)).toMatch(/every instance needs its own INSTANCE_ID/);
     expect(await cluster.redis.hget('instances', owner.id)).toBe(epoch);
     expect((await cluster.readiness(owner)).status).toBe(200);
