@@ -20,7 +20,14 @@ import { describeMachine } from './lib/machine';
 import { medianRound } from './lib/rounds';
 import { type StoredResult, writeReport } from './lib/report';
 import { type Options, roomBots, SCENARIOS } from './lib/scenarios';
-import { isSingleMyRoom, startTarget, stopAllTargets, TARGET_ORDER, type TargetName } from './lib/targets';
+import {
+  isMultiMyRoom,
+  isSingleMyRoom,
+  startTarget,
+  stopAllTargets,
+  TARGET_ORDER,
+  type TargetName,
+} from './lib/targets';
 
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
 
@@ -28,7 +35,7 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
   const o: Options = {
     // The cluster, WORKERS, tracing and MessagePack variants of My Room run when asked for (--targets, --codec).
     targets: [...TARGET_ORDER].filter(
-      (t) => !['cluster', 'workers', 'myroom-traced', 'myroom-msgpack', 'myroom-batch'].includes(t),
+      (t) => !isMultiMyRoom(t) && !['myroom-traced', 'myroom-msgpack', 'myroom-batch'].includes(t),
     ),
     workers: 2,
     stepSeconds: 8,

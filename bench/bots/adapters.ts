@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { mintToken } from '../../src/auth/mint';
 import { msgpackClientCodec, MyRoomClient, type WebSocketLike } from '../../src/client/node';
 import type { BuildOp, Direction, Member, MovedEvent, RoomMap } from '../../src/client/node';
+import { withRoomHint } from '../../src/client/room-hint';
 import type { TargetInfo } from '../lib/messages';
 
 export interface Welcome {
@@ -48,7 +49,8 @@ export interface BotConn {
 export type RawMoved = string | Buffer | MovedEvent;
 
 export interface Adapter {
-  connect(userId: string, sink: Sink): Promise<BotConn>;
+  /** `roomId`: the room the bot is about to enter (My Room names it in the URL when the target asks). */
+  connect(userId: string, sink: Sink, roomId: string): Promise<BotConn>;
   moverOf(raw: RawMoved): string;
 }
 
@@ -58,8 +60,10 @@ export function adapterFor(target: TargetInfo): Adapter {
   if (target.kind === 'socketio') return socketIoAdapter(target.url, token);
   // Target myroom-batch (bench --batch): the bots take batched frames (the library unpacks them into the same texts).
   const batch = target.kind === 'myroom' && target.batch === true;
-  if (target.codec === 'msgpack') return msgpackAdapter(target.url, token, batch);
-  return jsonAdapter(target.url, token, batch);
+  // Behind a gateway with room affinity the bots name their room, as the shipped clients do.
+  const urlFor = (roomId: string) => (target.roomHint ? withRoomHint(target.url, roomId) : target.url);
+  if (target.codec === 'msgpack') return msgpackAdapter(urlFor, token, batch);
+  return jsonAdapter(urlFor, token, batch);
 }
 
 /**
@@ -93,10 +97,10 @@ function countingClient(
  * My Room over MessagePack (`--codec msgpack`): there is no text to scan, so every frame is
  * decoded by the library and reaches the bot through its typed events.
  */
-function msgpackAdapter(url: string, token: (userId: string) => string, batch: boolean): Adapter {
+function msgpackAdapter(url: (roomId: string) => string, token: (userId: string) => string, batch: boolean): Adapter {
   return {
-    async connect(userId, sink) {
-      const client = await countingClient(url, token(userId), batch, sink, 'msgpack');
+    async connect(userId, sink, roomId) {
+      const client = await countingClient(url(roomId), token(userId), batch, sink, 'msgpack');
       client.on('moved', (e) => sink.moved(e.seq, e.userId === userId, e));
       client.on('entered', (e) => sink.event(e.seq));
       client.on('left', (e) => sink.event(e.seq));
@@ -125,10 +129,10 @@ function seqOf(text: string): number {
   return n;
 }
 
-function jsonAdapter(url: string, token: (userId: string) => string, batch = false): Adapter {
+function jsonAdapter(url: (roomId: string) => string, token: (userId: string) => string, batch = false): Adapter {
   return {
-    async connect(userId, sink) {
-      const client = await countingClient(url, token(userId), batch, sink, 'json');
+    async connect(userId, sink, roomId) {
+      const client = await countingClient(url(roomId), token(userId), batch, sink, 'json');
       const own = `"userId":${JSON.stringify(userId)},`;
       client.onRaw((text) => {
         // Frames start with {"type":"…": the 9th character tells the types apart cheaply.

@@ -64,7 +64,7 @@ function addBot(spec: BotSpec): Bot {
 
 async function connectBot(bot: Bot): Promise<void> {
   const t = performance.now();
-  bot.conn = await adapter.connect(bot.userId, bot);
+  bot.conn = await adapter.connect(bot.userId, bot, bot.room.id);
   recordMs(stats.connect, performance.now() - t);
 }
 
@@ -142,7 +142,7 @@ async function storm(specs: BotSpec[], startAt: number, offsets: number[]): Prom
     await sleep(Math.max(0, base + offsets[i] - performance.now()));
     const t = performance.now();
     try {
-      bot.conn = await adapter.connect(bot.userId, bot);
+      bot.conn = await adapter.connect(bot.userId, bot, bot.room.id);
       await bot.conn.enter(bot.room.id);
       recordMs(stats.enter, performance.now() - t);
       stats.c.enters++;

@@ -11,6 +11,8 @@ export interface TargetInfo {
   codec?: 'json' | 'msgpack';
   /** My Room: the bots offer the batched subprotocol (one frame per socket per event-loop turn). */
   batch?: boolean;
+  /** My Room behind a gateway with room affinity: the bots name their room in the URL (`?room=`). */
+  roomHint?: boolean;
 }
 
 export interface BotSpec {

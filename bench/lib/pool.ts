@@ -15,7 +15,7 @@ import {
   type WorkerReport,
 } from './messages';
 import { cpuSeconds, machineBusySeconds, Sampler, servicePid } from './proc';
-import { type Running, SERVICES } from './targets';
+import { isMultiMyRoom, type Running, SERVICES } from './targets';
 
 export interface Merged {
   mover: LatencySummary;
@@ -244,8 +244,7 @@ export class BotPool {
       this.target.info.kind === 'myroom'
         ? [servicePid(SERVICES.redis, 6379, 'redis-server'), servicePid(SERVICES.mysql, 3306, 'mariadbd')]
         : [];
-    if (this.target.name === 'cluster' || this.target.name === 'workers')
-      services.push(servicePid(SERVICES.rabbitmq, 5672, 'beam.smp'));
+    if (isMultiMyRoom(this.target.name)) services.push(servicePid(SERVICES.rabbitmq, 5672, 'beam.smp'));
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
     let busy0 = 0;

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhaseResult } from './pool';
 import { brokerMicrosPerEvent, P99_BAR_MS, type ScenarioResult, sustainable, type TargetResult } from './scenarios';
-import type { TargetName } from './targets';
+import { isMultiMyRoom, type TargetName } from './targets';
 
 export interface Machine {
   cores: number;
@@ -80,7 +80,7 @@ function stepsTable(r: StoredResult): string[] {
       rows.push(
         `| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
           `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
-          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'myroom-traced' || name === 'myroom-batch' || name === 'cluster' || name === 'workers' ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'myroom-traced' || name === 'myroom-batch' || isMultiMyRoom(name) ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
           (broker
             ? `${s.server.brokerCpuPct !== undefined ? `${fmt(s.server.brokerCpuPct)} % (${fmt(brokerMicrosPerEvent(s))} µs)` : '–'} | `
             : '') +
@@ -439,8 +439,9 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
 }
 
 /** The two-instance variants of the cluster run, as the first-targets table names them. */
-const MULTI: { name: 'cluster' | 'workers'; what: string }[] = [
-  { name: 'cluster', what: 'cluster (2 instances, haproxy)' },
+const MULTI: { name: 'cluster' | 'cluster-spread' | 'workers'; what: string }[] = [
+  { name: 'cluster', what: 'cluster (2 instances, haproxy, room affinity)' },
+  { name: 'cluster-spread', what: 'cluster, no room hint (2 instances, haproxy, each room spread)' },
   { name: 'workers', what: 'WORKERS=2 (2 instances, one port)' },
 ];
 
@@ -475,6 +476,10 @@ export function clusterTargetRows(all: Record<string, StoredResult>, roomsOne?: 
     rows.push(
       `| ${what} adds ≤ 5 ms p99 at 1 Hz | ×2 ${m1 ? ms(m1.others.p99) : '–'} ms, one ${o1 ? ms(o1.others.p99) : '–'} ms (others; p50 ${m1 ? ms(m1.others.p50) : '–'} / ${o1 ? ms(o1.others.p50) : '–'} ms)${apart} | ${verdict(m1 && o1 ? m1.others.p99 - o1.others.p99 <= 5 : undefined)} |`,
     );
+    if (multi.spread)
+      rows.push(
+        `| ${what}: rooms with players on both instances | ${multi.spread.spanning} of ${multi.spread.rooms} (each of their events crosses the broker to reach some players) | reference |`,
+      );
     const gaps = (multi.steps ?? []).reduce((n, s) => n + s.counters.gaps + s.counters.outOfOrder, 0);
     rows.push(
       `| ${what}: 0 seq gaps, every move persisted | ${gaps} gaps or out of order; seq in Redis = last seen in ${multi.persisted ? `${multi.persisted.matching}/${multi.persisted.rooms}` : '–'} rooms | ${verdict(multi.persisted ? gaps === 0 && multi.persisted.matching === multi.persisted.rooms : undefined)} |`,

@@ -5,7 +5,7 @@
 import { BotPool, type Merged, type PhaseResult, type ServerUsage } from './pool';
 import { rssMb } from './proc';
 import type { BotSpec } from './messages';
-import { BARE, LABELS, type Running, startTarget, type TargetName } from './targets';
+import { BARE, isMultiMyRoom, LABELS, type RoomSpread, type Running, startTarget, type TargetName } from './targets';
 
 export interface Options {
   targets: TargetName[];
@@ -30,6 +30,8 @@ export interface TargetResult {
   roundCeilingsHz?: (number | null)[];
   /** My Room: the last seq the bots saw equals the one stored in Redis, for every room. */
   persisted?: { rooms: number; matching: number };
+  /** Several instances: rooms with players on more than one, once every bot had entered. */
+  spread?: RoomSpread;
   storm?: { arrivals: number; merged: Merged; server: ServerUsage; spreadSeconds: number };
   idle?: { baseRssMb: number; points: { connections: number; rssMb: number; perConnKb: number }[]; botRssMb: number };
 }
@@ -167,6 +169,8 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
         (Object.keys(c.counters.errors).length ? `, errors ${JSON.stringify(c.counters.errors)}` : ''),
     );
     if (c.counters.enters < players) throw new Error(`only ${c.counters.enters} of ${players} bots could enter`);
+    const spread = await target.roomSpread?.();
+    if (spread) console.log(`  rooms with players on more than one instance: ${spread.spanning} of ${spread.rooms}`);
     const steps: PhaseResult[] = [];
     const runStep = async (rateHz: number): Promise<PhaseResult> => {
       let s: PhaseResult;
@@ -214,7 +218,7 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
     }
     const persisted = await checkPersisted(target, steps.at(-1)?.lastSeqByRoom ?? {});
     steps.sort((a, b) => a.rateHz - b.rateHz);
-    return { label: LABELS[name], steps, highestSustainableHz: highestSustainable(steps), persisted };
+    return { label: LABELS[name], steps, highestSustainableHz: highestSustainable(steps), persisted, spread };
   });
 }
 
@@ -346,10 +350,8 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
 
 /** The cluster scenario's servers: the two-instance variants, plus the single instance when asked for with them. */
 function clusterTargets(asked: TargetName[]): TargetName[] {
-  const multi = asked.filter((t) => t === 'cluster' || t === 'workers');
-  return multi.length
-    ? asked.filter((t) => t === 'myroom' || t === 'cluster' || t === 'workers')
-    : ['cluster', 'workers'];
+  const multi = asked.filter(isMultiMyRoom);
+  return multi.length ? asked.filter((t) => t === 'myroom' || isMultiMyRoom(t)) : ['cluster', 'workers'];
 }
 
 async function each(o: Options, fn: (t: TargetName) => Promise<TargetResult>): Promise<ScenarioResult['targets']> {

@@ -4,7 +4,10 @@
  *   prefix, rate limits raised, LOG_LEVEL=warn; both are removed when it stops;
  * - myroom-traced: the same with tracing on (default sampling), exporting over OTLP/HTTP to a
  *   local sink in this process (otlp-sink.ts), to compare with myroom in one run;
- * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy;
+ * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy with room affinity, the bots
+ *   naming their room in the URL as the shipped clients do;
+ * - cluster-spread: the same, the bots naming no room: the gateway spreads each room's players over
+ *   both instances (least connections), so most events cross the broker to reach them;
  * - workers: one `WORKERS=2` My Room (two instances on RabbitMQ fan-out sharing one port, no haproxy);
  * - colyseus / socketio / barews / barews-corked: the peers under bench/peers.
  */
@@ -20,13 +23,20 @@ import { allEventStreams, controlQueueName } from '../../src/fanout/stream-parti
 import type { TargetInfo, TargetKind } from './messages';
 import { startOtlpSink } from './otlp-sink';
 
-export type TargetName = TargetKind | 'myroom-traced' | 'myroom-msgpack' | 'myroom-batch' | 'cluster' | 'workers';
+export type TargetName =
+  TargetKind | 'myroom-traced' | 'myroom-msgpack' | 'myroom-batch' | 'cluster' | 'cluster-spread' | 'workers';
 
 const SINGLE_MYROOM = ['myroom', 'myroom-traced', 'myroom-msgpack', 'myroom-batch'] as const;
 
 /** One My Room server, whatever its bots speak (codec, batched frames) or whether it traces. */
 export const isSingleMyRoom = (name: string): name is (typeof SINGLE_MYROOM)[number] =>
   (SINGLE_MYROOM as readonly string[]).includes(name);
+
+const MULTI_MYROOM = ['cluster', 'cluster-spread', 'workers'] as const;
+
+/** Two My Room instances on the RabbitMQ fan-out, behind the gateway or sharing one port. */
+export const isMultiMyRoom = (name: string): name is (typeof MULTI_MYROOM)[number] =>
+  (MULTI_MYROOM as readonly string[]).includes(name);
 
 export const SERVICES = {
   redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -42,6 +52,7 @@ export const LABELS: Record<TargetName, string> = {
   'myroom-msgpack': 'My Room (MessagePack)',
   'myroom-batch': 'My Room (batched frames)',
   cluster: 'My Room ×2 (gateway)',
+  'cluster-spread': 'My Room ×2 (gateway, no room hint)',
   workers: 'My Room WORKERS=2 (one port)',
   colyseus: 'Colyseus 0.16',
   socketio: 'Socket.IO 4',
@@ -56,6 +67,7 @@ export const TARGET_ORDER: readonly TargetName[] = [
   'myroom-msgpack',
   'myroom-batch',
   'cluster',
+  'cluster-spread',
   'workers',
   'colyseus',
   'socketio',
@@ -81,7 +93,15 @@ export interface Running {
   pids: number[];
   /** Reads the room's last seq from the server's store, where it keeps one (My Room: Redis). */
   storedSeq?(roomId: string): Promise<number>;
+  /** Several My Room instances: how many rooms have players on more than one of them (their events cross the broker). */
+  roomSpread?(): Promise<RoomSpread>;
   stop(): Promise<void>;
+}
+
+export interface RoomSpread {
+  rooms: number;
+  /** Rooms whose players are not all on one instance. */
+  spanning: number;
 }
 
 /** Everything started and not yet stopped, so an interrupted run (Ctrl-C) still cleans up. */
@@ -234,6 +254,29 @@ async function waitWorkers(pid: number, n: number, timeoutMs = 60_000): Promise<
   await new Promise((r) => setTimeout(r, 3000));
 }
 
+/** From the sessions each instance registers in Redis (`instance:{id}:sessions`, values `roomId|userId|role`). */
+export async function roomSpread(keyPrefix: string): Promise<RoomSpread> {
+  const redis = new Redis(SERVICES.redis);
+  try {
+    const instancesOf = new Map<string, Set<string>>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}instance:{*}:sessions`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        for (const record of Object.values(await redis.hgetall(key))) {
+          const roomId = record.split('|')[0];
+          const held = instancesOf.get(roomId) ?? new Set<string>();
+          instancesOf.set(roomId, held.add(key));
+        }
+      }
+    } while (cursor !== '0');
+    return { rooms: instancesOf.size, spanning: [...instancesOf.values()].filter((s) => s.size > 1).length };
+  } finally {
+    redis.disconnect();
+  }
+}
+
 function seqReader(keyPrefix: string) {
   let redis: Redis | undefined;
   return {
@@ -253,7 +296,7 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  if (peer && !isSingleMyRoom(name) && name !== 'cluster' && name !== 'workers') {
+  if (peer && !isSingleMyRoom(name) && !isMultiMyRoom(name)) {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
       execArgv: serverNodeArgs(),
@@ -348,6 +391,7 @@ async function start(name: TargetName): Promise<Running> {
       // The primary only hands connections over; the workers do the work. All count.
       pids: [child.pid!, ...childPids(child.pid!)],
       storedSeq: seq.read,
+      roomSpread: () => roomSpread(keyPrefix),
       stop,
     };
   }
@@ -404,6 +448,9 @@ async function start(name: TargetName): Promise<Running> {
       '  default_backend rooms',
       'backend rooms',
       '  balance leastconn',
+      // Room affinity, as docker/haproxy.cfg: the target `cluster` names the room, `cluster-spread` does not.
+      '  stick-table type string len 64 size 1m expire 30m',
+      '  stick on url_param(room)',
       '  option httpchk GET /health/ready',
       ...ports.map((p, i) => `  server i${i} 127.0.0.1:${p} check inter 1s`),
       '',
@@ -431,9 +478,15 @@ async function start(name: TargetName): Promise<Running> {
   }
   return {
     name,
-    info: { kind: 'myroom', url: `ws://127.0.0.1:${gatewayPort}/ws`, jwtSecret: JWT_SECRET },
+    info: {
+      kind: 'myroom',
+      url: `ws://127.0.0.1:${gatewayPort}/ws`,
+      jwtSecret: JWT_SECRET,
+      roomHint: name === 'cluster',
+    },
     pids: children.map((c) => c.pid!),
     storedSeq: seq.read,
+    roomSpread: () => roomSpread(keyPrefix),
     stop: stopAll,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Role } from '../protocol/messages';
 import { parseCliArgs, USAGE } from './terminal/args';
+import { withRoomHint } from './room-hint';
 import { ConnectError, connectTerminal } from './terminal/connect';
 import { runLines } from './terminal/lines';
 import { TerminalSession } from './terminal/session';
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
 
   let client;
   try {
-    client = await connectTerminal(args.url, token, mint);
+    client = await connectTerminal(withRoomHint(args.url, args.room), token, mint);
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
     process.stderr.write(`could not connect: ${err.message}\n`);

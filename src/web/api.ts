@@ -1,4 +1,5 @@
 /** The page's calls to /api and where it keeps its token (per tab: sessionStorage). */
+import { withRoomHint } from '../client/room-hint';
 import type {
   DevTokenResponse,
   DevUsersResponse,
@@ -102,9 +103,10 @@ export const tokenStore = {
   },
 };
 
-/** ws(s)://<this host>/ws */
-export function socketUrl(loc: Location = location): string {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+/** ws(s)://<this host>/ws, with the room about to be entered as the gateway's hint when there is one. */
+export function socketUrl(roomId?: string, loc: Location = location): string {
+  const url = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+  return roomId === undefined ? url : withRoomHint(url, roomId);
 }
 
 /** A room's entry rules (owner or admin). */

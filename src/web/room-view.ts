@@ -51,7 +51,7 @@ export class RoomView {
     this.session = new RoomSession({
       connect: () =>
         MyRoomClient.connect({
-          url: socketUrl(),
+          url: socketUrl(opts.roomId),
           token: this.token,
           ...(refresh ? { refreshToken: async () => (this.token = await refresh()) } : {}),
         }),

@@ -2,6 +2,8 @@ import { newCounters } from '../../bench/lib/messages';
 import type { PhaseResult } from '../../bench/lib/pool';
 import { clusterTargetRows, type StoredResult } from '../../bench/lib/report';
 import type { TargetResult } from '../../bench/lib/scenarios';
+import { roomSpread, SERVICES } from '../../bench/lib/targets';
+import Redis from 'ioredis';
 
 const latency = (p50: number, p99: number) => ({ count: 1000, p50, p90: p50 * 2, p99, max: p99 * 2 });
 
@@ -64,7 +66,7 @@ describe('the first-targets rows of the cluster run', () => {
 
   it('compares each variant at 1 Hz with the single instance of the same run, not the rooms run', () => {
     const rows = clusterTargetRows({ cluster, rooms: stored('rooms', { myroom: roomsOne }) }, roomsOne);
-    const c = row(rows, 'cluster (2 instances, haproxy) adds ≤ 5 ms p99 at 1 Hz');
+    const c = row(rows, 'cluster (2 instances, haproxy, room affinity) adds ≤ 5 ms p99 at 1 Hz');
     expect(c).toContain('×2 7.2 ms, one 2.6 ms');
     expect(c).not.toContain('not the same run');
     expect(c).toMatch(/\*\*met\*\* \|$/);
@@ -72,17 +74,17 @@ describe('the first-targets rows of the cluster run', () => {
     expect(w).toContain('×2 41.0 ms, one 2.6 ms');
     expect(w).toMatch(/\*\*missed\*\* \|$/);
     // The ceilings too: the same run's single instance, 2 Hz here (the rooms run's is 5 Hz).
-    expect(row(rows, 'cluster (2 instances, haproxy) ≥ 0.8× one instance')).toContain('one 2 Hz: 1.00×');
+    expect(row(rows, 'cluster (2 instances, haproxy, room affinity) ≥ 0.8× one instance')).toContain('one 2 Hz: 1.00×');
   });
 
   it("falls back to the rooms run's single instance only without one in the cluster run, and says so", () => {
     const { myroom: _, ...multiOnly } = cluster.targets;
     const rows = clusterTargetRows({ cluster: { ...cluster, targets: multiOnly } }, roomsOne);
-    const c = row(rows, 'cluster (2 instances, haproxy) adds ≤ 5 ms p99 at 1 Hz');
+    const c = row(rows, 'cluster (2 instances, haproxy, room affinity) adds ≤ 5 ms p99 at 1 Hz');
     expect(c).toContain('one – ms');
     expect(c).toContain('not the same run: 2026-12-01T01:19 and 2026-12-01T03:22');
     expect(c).toMatch(/not measured \|$/);
-    expect(row(rows, 'cluster (2 instances, haproxy) ≥ 0.8× one instance')).toContain('one 5 Hz');
+    expect(row(rows, 'cluster (2 instances, haproxy, room affinity) ≥ 0.8× one instance')).toContain('one 5 Hz');
   });
 
   it("reports the broker's CPU per room event for each variant, judged at its highest step that met the bar", () => {
@@ -101,5 +103,40 @@ describe('the first-targets rows of the cluster run', () => {
   it('says the broker was not measured when no step sampled it', () => {
     const unsampled = stored('cluster', { cluster: target('My Room ×2 (gateway)', [step(1, 0.5, 7)]) });
     expect(row(clusterTargetRows({ cluster: unsampled }), 'broker CPU')).toMatch(/not measured \|$/);
+  });
+
+  it('says how many rooms had players on both instances, for each variant that counted them', () => {
+    const spread = stored('cluster', {
+      myroom: target('My Room', [step(1, 0.3, 2.6)]),
+      cluster: { ...target('My Room ×2 (gateway)', [step(1, 0.5, 3)]), spread: { rooms: 50, spanning: 0 } },
+      'cluster-spread': {
+        ...target('My Room ×2 (gateway, no room hint)', [step(1, 4, 40)]),
+        spread: { rooms: 50, spanning: 50 },
+      },
+    });
+    const rows = clusterTargetRows({ cluster: spread });
+    expect(row(rows, 'cluster (2 instances, haproxy, room affinity): rooms with players on both')).toContain('0 of 50');
+    expect(
+      row(rows, 'cluster, no room hint (2 instances, haproxy, each room spread): rooms with players on both'),
+    ).toContain('50 of 50');
+    expect(row(rows, 'cluster, no room hint (2 instances, haproxy, each room spread) adds ≤ 5 ms p99 at 1 Hz')).toMatch(
+      /×2 40\.0 ms, one 2\.6 ms.*\*\*missed\*\* \|$/,
+    );
+  });
+});
+
+describe('roomSpread', () => {
+  const prefix = `test:spread:${process.pid}:`;
+  const redis = new Redis(SERVICES.redis, { keyPrefix: prefix });
+  afterAll(async () => {
+    await redis.del('instance:{a}:sessions', 'instance:{b}:sessions', 'room:{1}:seq');
+    redis.disconnect();
+  });
+
+  it("counts the rooms whose players the instances' session records put on more than one instance", async () => {
+    await redis.hset('instance:{a}:sessions', { s1: '1|u1|player', s2: '2|u2|player', s3: '3|u3|spectator' });
+    await redis.hset('instance:{b}:sessions', { s4: '2|u4|player', s5: '4|u5|player' });
+    await redis.set('room:{1}:seq', '7'); // not a sessions key: ignored
+    expect(await roomSpread(prefix)).toEqual({ rooms: 4, spanning: 1 });
   });
 });

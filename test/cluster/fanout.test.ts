@@ -38,6 +38,32 @@ describe('three instances and the gateway: one room across instances', () => {
     expect(perServer).toEqual([2, 2, 2]);
   });
 
+  it('players who name their room in the URL share the instance of its first arrival; other rooms go by least connections', async () => {
+    const counts = async () => [...(await cluster.gateway.servers()).values()].map((s) => s.scur);
+    const total = async () => (await counts()).reduce((n, c) => n + c, 0);
+    await waitFor(async () => (await total()) === 0, 'the earlier sockets to close');
+
+    const hinted = (userId: number, roomId: string) => connect(`${cluster.gateway.wsUrl}?room=${roomId}`, userId);
+    const roomSeven = [];
+    for (let u = 1; u <= 5; u++) roomSeven.push(await hinted(u, '7'));
+    await waitFor(async () => (await total()) === 5, 'five sockets in the stats');
+    expect((await counts()).sort()).toEqual([0, 0, 5]);
+    // The first arrivals of two more rooms go to the two instances that have no socket.
+    await hinted(6, '8');
+    await hinted(7, '9');
+    await waitFor(async () => (await total()) === 7, 'seven sockets in the stats');
+    expect((await counts()).sort()).toEqual([1, 1, 5]);
+
+    // The hint binds nothing: these sockets play like any other, in the hinted room or another.
+    const welcomes = await Promise.all(roomSeven.map((c) => c.request({ type: 'enter', roomId: '7' })));
+    const moved = await roomSeven[0].request({ type: 'move', dir: 'right' });
+    for (const c of roomSeven.slice(1))
+      expect(canonical(await seenSeq(c, '7', moved.seq as number))).toBe(canonical(moved));
+    expect(welcomes.map((w) => w.type)).toEqual(Array(5).fill('welcome'));
+    const elsewhere = await hinted(8, '7');
+    expect(await elsewhere.request({ type: 'enter', roomId: '9' })).toMatchObject({ type: 'welcome', roomId: '9' });
+  });
+
   it('players on different instances, direct and through the gateway, see each other enter, move, build and leave', async () => {
     const owner = await direct(0, 1);
     const guest = await direct(1, 2);

@@ -55,6 +55,8 @@ describe('docker/compose.yaml', () => {
     const servers = [...cfg.matchAll(/^\s*server\s+(\S+)\s+(\S+)/gm)].map((m) => [m[1], m[2]]);
     expect(servers).toEqual(apps.map((a) => [a, `${a}:3000`]));
     expect(cfg).toMatch(/^\s*balance leastconn$/m);
+    // Room affinity (exercised in test/cluster/fanout.test.ts).
+    expect(cfg).toMatch(/^\s*stick on url_param\(room\)$/m);
     expect(cfg).toMatch(/http-check send meth GET uri \/health\/ready/);
     expect(cfg).toMatch(/^\s*bind :8080$/m);
     // Per-address limits (exercised in gateway-limits.test.ts).

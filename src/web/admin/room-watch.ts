@@ -34,7 +34,7 @@ export class RoomWatch {
     private readonly onSignedOut: (message: string) => void,
   ) {
     this.session = new RoomSession({
-      connect: () => MyRoomClient.connect({ url: socketUrl(), token }),
+      connect: () => MyRoomClient.connect({ url: socketUrl(roomId), token }),
       roomId,
       as: 'spectator',
       canRetry: async (err) => {
