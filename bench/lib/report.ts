@@ -478,7 +478,7 @@ export function clusterTargetRows(all: Record<string, StoredResult>, roomsOne?: 
     );
     if (multi.spread)
       rows.push(
-        `| ${what}: rooms with players on both instances | ${multi.spread.spanning} of ${multi.spread.rooms} (each of their events crosses the broker to reach some players) | reference |`,
+        `| ${what}: rooms with players on both instances | ${multi.spread.spanning} of ${multi.spread.rooms} (each of their events crosses the broker to reach some players); rooms per instance ${multi.spread.perInstance.join(' / ')} | reference |`,
       );
     const gaps = (multi.steps ?? []).reduce((n, s) => n + s.counters.gaps + s.counters.outOfOrder, 0);
     rows.push(

@@ -170,7 +170,11 @@ async function ramp(name: TargetName, o: Options, spec: RampSpec): Promise<Targe
     );
     if (c.counters.enters < players) throw new Error(`only ${c.counters.enters} of ${players} bots could enter`);
     const spread = await target.roomSpread?.();
-    if (spread) console.log(`  rooms with players on more than one instance: ${spread.spanning} of ${spread.rooms}`);
+    if (spread) {
+      console.log(
+        `  rooms with players on more than one instance: ${spread.spanning} of ${spread.rooms}; rooms per instance ${spread.perInstance.join(' / ')}`,
+      );
+    }
     const steps: PhaseResult[] = [];
     const runStep = async (rateHz: number): Promise<PhaseResult> => {
       let s: PhaseResult;

@@ -102,6 +102,8 @@ export interface RoomSpread {
   rooms: number;
   /** Rooms whose players are not all on one instance. */
   spanning: number;
+  /** Rooms with players on each instance, most first. */
+  perInstance: number[];
 }
 
 /** Everything started and not yet stopped, so an interrupted run (Ctrl-C) still cleans up. */
@@ -138,13 +140,19 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...extra };
 }
 
-async function waitHttp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+/** Until `url` answers 2xx (and its body passes `accept`, when given). */
+async function waitHttp(
+  url: string,
+  child: ChildProcess,
+  timeoutMs = 60_000,
+  accept: (body: string) => boolean = () => true,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before it was ready`);
     try {
       const res = await fetch(url);
-      if (res.ok) return;
+      if (res.ok && accept(await res.text())) return;
     } catch {
       // not listening yet
     }
@@ -271,7 +279,14 @@ export async function roomSpread(keyPrefix: string): Promise<RoomSpread> {
         }
       }
     } while (cursor !== '0');
-    return { rooms: instancesOf.size, spanning: [...instancesOf.values()].filter((s) => s.size > 1).length };
+    const perInstance = new Map<string, number>();
+    for (const held of instancesOf.values())
+      for (const key of held) perInstance.set(key, (perInstance.get(key) ?? 0) + 1);
+    return {
+      rooms: instancesOf.size,
+      spanning: [...instancesOf.values()].filter((s) => s.size > 1).length,
+      perInstance: [...perInstance.values()].sort((a, b) => b - a),
+    };
   } finally {
     redis.disconnect();
   }
@@ -428,6 +443,7 @@ async function start(name: TargetName): Promise<Running> {
     }),
   );
   const gatewayPort = await freePort();
+  const statsPort = await freePort();
   mkdirSync('bench/out', { recursive: true });
   const cfg = join('bench/out', `haproxy-${tag}.cfg`);
   // Not docker/haproxy.cfg: its per-address limits (30 upgrades per 10 s) would stop the bots,
@@ -443,6 +459,10 @@ async function start(name: TargetName): Promise<Running> {
       '  timeout client 1h',
       '  timeout server 1h',
       '  timeout tunnel 1h',
+      'frontend stats',
+      `  bind 127.0.0.1:${statsPort}`,
+      '  stats enable',
+      '  stats uri /stats',
       'frontend ws',
       `  bind 127.0.0.1:${gatewayPort}`,
       '  default_backend rooms',
@@ -472,6 +492,12 @@ async function start(name: TargetName): Promise<Running> {
   try {
     for (const [i, c] of children.entries()) await waitHttp(`http://127.0.0.1:${ports[i]}/health/ready`, c);
     await waitHttp(`http://127.0.0.1:${gatewayPort}/health/ready`, haproxy);
+    // Every instance must be up in haproxy before the bots arrive: with room affinity, rooms whose
+    // first player came while an instance was still down would all stay on the other one.
+    await waitHttp(`http://127.0.0.1:${statsPort}/stats;csv`, haproxy, 60_000, (csv) => {
+      const up = csv.split('\n').filter((row) => /^rooms,i\d+,/.test(row) && row.split(',')[17] === 'UP');
+      return up.length === ports.length;
+    });
   } catch (err) {
     await stopAll();
     throw err;

@@ -108,14 +108,19 @@ describe('the first-targets rows of the cluster run', () => {
   it('says how many rooms had players on both instances, for each variant that counted them', () => {
     const spread = stored('cluster', {
       myroom: target('My Room', [step(1, 0.3, 2.6)]),
-      cluster: { ...target('My Room ×2 (gateway)', [step(1, 0.5, 3)]), spread: { rooms: 50, spanning: 0 } },
+      cluster: {
+        ...target('My Room ×2 (gateway)', [step(1, 0.5, 3)]),
+        spread: { rooms: 50, spanning: 0, perInstance: [26, 24] },
+      },
       'cluster-spread': {
         ...target('My Room ×2 (gateway, no room hint)', [step(1, 4, 40)]),
-        spread: { rooms: 50, spanning: 50 },
+        spread: { rooms: 50, spanning: 50, perInstance: [50, 50] },
       },
     });
     const rows = clusterTargetRows({ cluster: spread });
-    expect(row(rows, 'cluster (2 instances, haproxy, room affinity): rooms with players on both')).toContain('0 of 50');
+    expect(row(rows, 'cluster (2 instances, haproxy, room affinity): rooms with players on both')).toContain(
+      '0 of 50 (each of their events crosses the broker to reach some players); rooms per instance 26 / 24',
+    );
     expect(
       row(rows, 'cluster, no room hint (2 instances, haproxy, each room spread): rooms with players on both'),
     ).toContain('50 of 50');
@@ -137,6 +142,6 @@ describe('roomSpread', () => {
     await redis.hset('instance:{a}:sessions', { s1: '1|u1|player', s2: '2|u2|player', s3: '3|u3|spectator' });
     await redis.hset('instance:{b}:sessions', { s4: '2|u4|player', s5: '4|u5|player' });
     await redis.set('room:{1}:seq', '7'); // not a sessions key: ignored
-    expect(await roomSpread(prefix)).toEqual({ rooms: 4, spanning: 1 });
+    expect(await roomSpread(prefix)).toEqual({ rooms: 4, spanning: 1, perInstance: [3, 2] });
   });
 });
