@@ -20,6 +20,8 @@ import * as amqp from 'amqplib';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { allEventStreams, controlQueueName } from '../../src/fanout/stream-partitions';
+import { instanceSessionsKey } from '../../src/state/redis/redis-keys';
+import { parseSessionRecords } from '../../src/state/redis/redis-room-reads';
 import type { TargetInfo, TargetKind } from './messages';
 import { startOtlpSink } from './otlp-sink';
 
@@ -262,30 +264,26 @@ async function waitWorkers(pid: number, n: number, timeoutMs = 60_000): Promise<
   await new Promise((r) => setTimeout(r, 3000));
 }
 
-/** From the sessions each instance registers in Redis (`instance:{id}:sessions`, values `roomId|userId|role`). */
+/** From the sessions each instance registers in Redis (the server's own key layout and record format). */
 export async function roomSpread(keyPrefix: string): Promise<RoomSpread> {
   const redis = new Redis(SERVICES.redis);
   try {
-    const instancesOf = new Map<string, Set<string>>();
+    const perInstance: number[] = [];
+    const instancesOfRoom = new Map<string, number>();
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}instance:{*}:sessions`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', keyPrefix + instanceSessionsKey('*'), 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
-        for (const record of Object.values(await redis.hgetall(key))) {
-          const roomId = record.split('|')[0];
-          const held = instancesOf.get(roomId) ?? new Set<string>();
-          instancesOf.set(roomId, held.add(key));
-        }
+        const rooms = new Set(parseSessionRecords(await redis.hgetall(key)).map((r) => r.roomId));
+        perInstance.push(rooms.size);
+        for (const roomId of rooms) instancesOfRoom.set(roomId, (instancesOfRoom.get(roomId) ?? 0) + 1);
       }
     } while (cursor !== '0');
-    const perInstance = new Map<string, number>();
-    for (const held of instancesOf.values())
-      for (const key of held) perInstance.set(key, (perInstance.get(key) ?? 0) + 1);
     return {
-      rooms: instancesOf.size,
-      spanning: [...instancesOf.values()].filter((s) => s.size > 1).length,
-      perInstance: [...perInstance.values()].sort((a, b) => b - a),
+      rooms: instancesOfRoom.size,
+      spanning: [...instancesOfRoom.values()].filter((n) => n > 1).length,
+      perInstance: perInstance.sort((a, b) => b - a),
     };
   } finally {
     redis.disconnect();

@@ -264,6 +264,21 @@ export function gatewayConfig(instances: Pick<Instance, 'id' | 'port'>[], port: 
   return out.join('\n');
 }
 
+/** Server rows of the `rooms` backend in the stats of the HAProxy listening on `statsPort`: name → { status, scur }. */
+export async function gatewayServers(statsPort: number): Promise<Map<string, { status: string; scur: number }>> {
+  const res = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`);
+  const [header, ...rows] = (await res.text()).trim().split('\n');
+  const cols = header.replace(/^# /, '').split(',');
+  const col = (name: string) => cols.indexOf(name);
+  const result = new Map<string, { status: string; scur: number }>();
+  for (const row of rows) {
+    const f = row.split(',');
+    if (f[col('pxname')] !== 'rooms' || ['FRONTEND', 'BACKEND'].includes(f[col('svname')])) continue;
+    result.set(f[col('svname')], { status: f[col('status')], scur: Number(f[col('scur')]) });
+  }
+  return result;
+}
+
 async function startGateway(instances: Instance[], logDir: string): Promise<Gateway> {
   const port = await freePort();
   const statsPort = await freePort();
@@ -283,19 +298,7 @@ async function startGateway(instances: Instance[], logDir: string): Promise<Gate
     statsPort,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     proc,
-    async servers() {
-      const res = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`);
-      const [header, ...rows] = (await res.text()).trim().split('\n');
-      const cols = header.replace(/^# /, '').split(',');
-      const col = (name: string) => cols.indexOf(name);
-      const result = new Map<string, { status: string; scur: number }>();
-      for (const row of rows) {
-        const f = row.split(',');
-        if (f[col('pxname')] !== 'rooms' || ['FRONTEND', 'BACKEND'].includes(f[col('svname')])) continue;
-        result.set(f[col('svname')], { status: f[col('status')], scur: Number(f[col('scur')]) });
-      }
-      return result;
-    },
+    servers: () => gatewayServers(statsPort),
   };
   await waitFor(async () => {
     if (proc.exitCode !== null) throw new Error(`haproxy exited with ${proc.exitCode}:\n${tail}`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, gatewayConfig, waitFor } from '../cluster/cluster';
+import { freePort, gatewayConfig, gatewayServers, waitFor } from '../cluster/cluster';
 
 /**
  * Room affinity in docker/haproxy.cfg (`stick on url_param(room)`), on the real HAProxy in front
@@ -71,15 +71,8 @@ describe('the gateway keeps the players of a room on one instance (docker/haprox
       async () => {
         if (haproxy.exitCode !== null) throw new Error(`haproxy exited with ${haproxy.exitCode}`);
         try {
-          const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text();
-          const status = Object.fromEntries(
-            csv
-              .split('\n')
-              .map((row) => row.split(','))
-              .filter((f) => f[0] === 'rooms' && f[1] in want)
-              .map((f) => [f[1], f[17]]),
-          );
-          return Object.entries(want).every(([name, s]) => status[name] === s);
+          const servers = await gatewayServers(statsPort);
+          return Object.entries(want).every(([name, s]) => servers.get(name)?.status === s);
         } catch {
           return false;
         }
