@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PhaseResult } from './pool';
 import { brokerMicrosPerEvent, P99_BAR_MS, type ScenarioResult, sustainable, type TargetResult } from './scenarios';
-import { isMultiMyRoom, type TargetName } from './targets';
+import { type TargetName } from './targets';
 
 export interface Machine {
   cores: number;
@@ -69,7 +69,7 @@ function stepsTable(r: StoredResult): string[] {
     `| server | rate /player | moves/s offered → accepted | deliveries/s | mover p50 / p90 / p99 / max (ms) | others p50 / p90 / p99 / max (ms) | enter p99 | build p99 | server CPU | Redis CPU |${broker ? ' broker CPU (per event) |' : ''} server peak RSS | bot CPU | other jobs CPU | bot send lag p99 | seq gaps | errors |`,
     `|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|---|---|---|`,
   ];
-  for (const [name, t] of Object.entries(r.targets)) {
+  for (const t of Object.values(r.targets)) {
     if (!t) continue;
     if (t.error) {
       rows.push(`| ${t.label} | failed: ${t.error.replace(/\|/g, '/')} ||||||||||||||${broker ? '|' : ''}`);
@@ -80,7 +80,7 @@ function stepsTable(r: StoredResult): string[] {
       rows.push(
         `| ${t.label} | ${s.rateHz} Hz${bar} | ${fmt(s.offeredPerSec)} → ${fmt(s.acceptedPerSec)} | ${fmt(s.deliveriesPerSec)} | ` +
           `${ms(s.mover.p50)} / ${ms(s.mover.p90)} / ${ms(s.mover.p99)} / ${ms(s.mover.max)} | ${ms(s.others.p50)} / ${ms(s.others.p90)} / ${ms(s.others.p99)} / ${ms(s.others.max)} | ` +
-          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${name === 'myroom' || name === 'myroom-traced' || name === 'myroom-batch' || isMultiMyRoom(name) ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
+          `${s.enter.count ? ms(s.enter.p99) : '–'} | ${s.build.count ? ms(s.build.p99) : '–'} | ${fmt(s.server.cpuPct)} % | ${s.server.redisCpuPct !== undefined ? `${fmt(s.server.redisCpuPct)} %` : '–'} | ` +
           (broker
             ? `${s.server.brokerCpuPct !== undefined ? `${fmt(s.server.brokerCpuPct)} % (${fmt(brokerMicrosPerEvent(s))} µs)` : '–'} | `
             : '') +
