@@ -39,6 +39,8 @@ export interface ServerUsage {
   mariadbCpuPct?: number;
   /** Two-instance targets only: the RabbitMQ node (beam.smp) carrying the fan-out. */
   brokerCpuPct?: number;
+  /** Targets behind haproxy only: the gateway relaying every frame. */
+  gatewayCpuPct?: number;
   /** Everything the machine was busy with in the window, % of one core (200 % = both cores saturated). */
   machineCpuPct: number;
 }
@@ -174,6 +176,7 @@ export class BotPool {
               (usage.redisCpuPct ?? 0) -
               (usage.mariadbCpuPct ?? 0) -
               (usage.brokerCpuPct ?? 0) -
+              (usage.gatewayCpuPct ?? 0) -
               m.botCpuPct,
           ),
         ),
@@ -194,6 +197,7 @@ export class BotPool {
   async waitQuiet(maxMs = 15_000, maxPct = 15): Promise<number> {
     const ours = [
       ...this.target.pids,
+      ...(this.target.gatewayPid ? [this.target.gatewayPid] : []),
       ...this.workers.map((w) => w.pid!),
       process.pid,
       servicePid(SERVICES.redis, 6379, 'redis-server'),
@@ -247,11 +251,13 @@ export class BotPool {
     if (isMultiMyRoom(this.target.name)) services.push(servicePid(SERVICES.rabbitmq, 5672, 'beam.smp'));
     const server = new Sampler(this.target.pids);
     const others = new Sampler(services);
+    const gateway = this.target.gatewayPid ? new Sampler([this.target.gatewayPid]) : undefined;
     let busy0 = 0;
     return {
       start() {
         server.start();
         others.start();
+        gateway?.start();
         busy0 = machineBusySeconds();
       },
       stop() {
@@ -270,6 +276,10 @@ export class BotPool {
           usage.mariadbCpuPct = pct(o.cpuSec[1], o.wallSec);
         }
         if (services.length > 2) usage.brokerCpuPct = pct(o.cpuSec[2], o.wallSec);
+        if (gateway) {
+          const g = gateway.stop();
+          usage.gatewayCpuPct = pct(g.cpuSec[0], g.wallSec);
+        }
         return usage;
       },
     };

@@ -65,14 +65,18 @@ function stepAt(t: TargetResult | undefined, hz: number): PhaseResult | undefine
 function stepsTable(r: StoredResult): string[] {
   // Runs with a broker (the cluster scenario) also show its CPU, and that per room event.
   const broker = Object.values(r.targets).some((t) => t?.steps?.some((s) => s.server.brokerCpuPct !== undefined));
+  // And runs with targets behind haproxy show what it took.
+  const gateway = Object.values(r.targets).some((t) => t?.steps?.some((s) => s.server.gatewayCpuPct !== undefined));
   const rows = [
-    `| server | rate /player | moves/s offered → accepted | deliveries/s | mover p50 / p90 / p99 / max (ms) | others p50 / p90 / p99 / max (ms) | enter p99 | build p99 | server CPU | Redis CPU |${broker ? ' broker CPU (per event) |' : ''} server peak RSS | bot CPU | other jobs CPU | bot send lag p99 | seq gaps | errors |`,
-    `|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}---|---|---|---|---|---|`,
+    `| server | rate /player | moves/s offered → accepted | deliveries/s | mover p50 / p90 / p99 / max (ms) | others p50 / p90 / p99 / max (ms) | enter p99 | build p99 | server CPU | Redis CPU |${broker ? ' broker CPU (per event) |' : ''}${gateway ? ' haproxy CPU |' : ''} server peak RSS | bot CPU | other jobs CPU | bot send lag p99 | seq gaps | errors |`,
+    `|---|---|---|---|---|---|---|---|---|---|${broker ? '---|' : ''}${gateway ? '---|' : ''}---|---|---|---|---|---|`,
   ];
   for (const t of Object.values(r.targets)) {
     if (!t) continue;
     if (t.error) {
-      rows.push(`| ${t.label} | failed: ${t.error.replace(/\|/g, '/')} ||||||||||||||${broker ? '|' : ''}`);
+      rows.push(
+        `| ${t.label} | failed: ${t.error.replace(/\|/g, '/')} ||||||||||||||${broker ? '|' : ''}${gateway ? '|' : ''}`,
+      );
       continue;
     }
     for (const s of t.steps ?? []) {
@@ -84,6 +88,7 @@ function stepsTable(r: StoredResult): string[] {
           (broker
             ? `${s.server.brokerCpuPct !== undefined ? `${fmt(s.server.brokerCpuPct)} % (${fmt(brokerMicrosPerEvent(s))} µs)` : '–'} | `
             : '') +
+          (gateway ? `${s.server.gatewayCpuPct !== undefined ? `${fmt(s.server.gatewayCpuPct)} %` : '–'} | ` : '') +
           `${fmt(s.server.peakRssMb)} MB | ${fmt(s.botCpuPct)} % | ${fmt(s.otherCpuPct)} % | ${ms(s.sendLag.p99)} | ${s.counters.gaps} | ${errs(s.counters.errors)} |`,
       );
     }
@@ -438,6 +443,16 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
   return rows;
 }
 
+/**
+ * Where a gateway-fronted variant's extra p99 at 1 Hz comes from, when the run also measured one
+ * instance behind the same gateway: haproxy's share, and the rest (the second instance, its broker).
+ */
+function gatewayShare(multi?: PhaseResult, one?: PhaseResult, gatewayed?: PhaseResult): string {
+  if (!multi || !one || !gatewayed) return '';
+  const signed = (v: number) => `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
+  return `; one behind the gateway ${ms(gatewayed.others.p99)} ms: the gateway ${signed(gatewayed.others.p99 - one.others.p99)} ms, the second instance and the broker ${signed(multi.others.p99 - gatewayed.others.p99)} ms`;
+}
+
 /** The two-instance variants of the cluster run, as the first-targets table names them. */
 const MULTI: { name: 'cluster' | 'cluster-spread' | 'workers'; what: string }[] = [
   { name: 'cluster', what: 'cluster (2 instances, haproxy, room affinity)' },
@@ -459,6 +474,14 @@ export function clusterTargetRows(all: Record<string, StoredResult>, roomsOne?: 
   const sameRun = run.targets.myroom;
   const one = sameRun && !sameRun.error && sameRun.steps?.length ? sameRun : roomsOne;
   const rows: string[] = [];
+  const gatewayed = run.targets.gateway && !run.targets.gateway.error ? run.targets.gateway : undefined;
+  if (gatewayed && one === sameRun) {
+    const a = gatewayed.highestSustainableHz;
+    const b = one?.highestSustainableHz;
+    rows.push(
+      `| one instance behind the gateway (haproxy, no second instance) | ${hz(a)} (${ceilingNote(gatewayed)}), one instance without it ${hz(b)}: ${ratio(a, b)} | reference |`,
+    );
+  }
   const measured = MULTI.filter(({ name }) => run.targets[name] && !run.targets[name]!.error);
   for (const { name, what } of measured) {
     const multi = run.targets[name]!;
@@ -474,7 +497,7 @@ export function clusterTargetRows(all: Record<string, StoredResult>, roomsOne?: 
     const m1 = stepAt(multi, 1);
     const o1 = stepAt(one, 1);
     rows.push(
-      `| ${what} adds ≤ 5 ms p99 at 1 Hz | ×2 ${m1 ? ms(m1.others.p99) : '–'} ms, one ${o1 ? ms(o1.others.p99) : '–'} ms (others; p50 ${m1 ? ms(m1.others.p50) : '–'} / ${o1 ? ms(o1.others.p50) : '–'} ms)${apart} | ${verdict(m1 && o1 ? m1.others.p99 - o1.others.p99 <= 5 : undefined)} |`,
+      `| ${what} adds ≤ 5 ms p99 at 1 Hz | ×2 ${m1 ? ms(m1.others.p99) : '–'} ms, one ${o1 ? ms(o1.others.p99) : '–'} ms (others; p50 ${m1 ? ms(m1.others.p50) : '–'} / ${o1 ? ms(o1.others.p50) : '–'} ms)${name === 'workers' ? '' : gatewayShare(m1, o1, stepAt(gatewayed, 1))}${apart} | ${verdict(m1 && o1 ? m1.others.p99 - o1.others.p99 <= 5 : undefined)} |`,
     );
     if (multi.spread)
       rows.push(

@@ -76,6 +76,7 @@ function line(s: PhaseResult): string {
     (s.server.brokerCpuPct !== undefined
       ? `, broker ${s.server.brokerCpuPct}% (${brokerMicrosPerEvent(s)} µs/event)`
       : '') +
+    (s.server.gatewayCpuPct !== undefined ? `, haproxy ${s.server.gatewayCpuPct}%` : '') +
     `, bots ${s.botCpuPct}%, other jobs ${s.otherCpuPct}%` +
     (s.counters.gaps ? `, ${s.counters.gaps} seq gaps` : '') +
     (Object.keys(s.counters.errors).length ? `, errors ${JSON.stringify(s.counters.errors)}` : '')
@@ -352,10 +353,15 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
   },
 };
 
-/** The cluster scenario's servers: the two-instance variants, plus the single instance when asked for with them. */
+/**
+ * The cluster scenario's servers: the two-instance variants, plus the single instance and the
+ * single instance behind the gateway when asked for with them.
+ */
 function clusterTargets(asked: TargetName[]): TargetName[] {
   const multi = asked.filter(isMultiMyRoom);
-  return multi.length ? asked.filter((t) => t === 'myroom' || isMultiMyRoom(t)) : ['cluster', 'workers'];
+  return multi.length
+    ? asked.filter((t) => t === 'myroom' || t === 'gateway' || isMultiMyRoom(t))
+    : ['cluster', 'workers'];
 }
 
 async function each(o: Options, fn: (t: TargetName) => Promise<TargetResult>): Promise<ScenarioResult['targets']> {

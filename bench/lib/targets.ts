@@ -4,6 +4,9 @@
  *   prefix, rate limits raised, LOG_LEVEL=warn; both are removed when it stops;
  * - myroom-traced: the same with tracing on (default sampling), exporting over OTLP/HTTP to a
  *   local sink in this process (otlp-sink.ts), to compare with myroom in one run;
+ * - gateway: one My Room (as myroom, no broker) behind the same haproxy as the cluster: what the
+ *   gateway alone costs, so the cluster's difference from one instance can be split between the
+ *   gateway and the second instance with its broker;
  * - cluster: two My Room instances on RabbitMQ fan-out behind haproxy with room affinity, the bots
  *   naming their room in the URL as the shipped clients do;
  * - cluster-spread: the same, the bots naming no room: the gateway spreads each room's players over
@@ -26,7 +29,14 @@ import type { TargetInfo, TargetKind } from './messages';
 import { startOtlpSink } from './otlp-sink';
 
 export type TargetName =
-  TargetKind | 'myroom-traced' | 'myroom-msgpack' | 'myroom-batch' | 'cluster' | 'cluster-spread' | 'workers';
+  | TargetKind
+  | 'myroom-traced'
+  | 'myroom-msgpack'
+  | 'myroom-batch'
+  | 'gateway'
+  | 'cluster'
+  | 'cluster-spread'
+  | 'workers';
 
 const SINGLE_MYROOM = ['myroom', 'myroom-traced', 'myroom-msgpack', 'myroom-batch'] as const;
 
@@ -53,6 +63,7 @@ export const LABELS: Record<TargetName, string> = {
   'myroom-traced': 'My Room, tracing on',
   'myroom-msgpack': 'My Room (MessagePack)',
   'myroom-batch': 'My Room (batched frames)',
+  gateway: 'My Room behind the gateway (one instance)',
   cluster: 'My Room ×2 (gateway)',
   'cluster-spread': 'My Room ×2 (gateway, no room hint)',
   workers: 'My Room WORKERS=2 (one port)',
@@ -68,6 +79,7 @@ export const TARGET_ORDER: readonly TargetName[] = [
   'myroom-traced',
   'myroom-msgpack',
   'myroom-batch',
+  'gateway',
   'cluster',
   'cluster-spread',
   'workers',
@@ -93,6 +105,8 @@ export interface Running {
   info: TargetInfo;
   /** The server processes whose CPU and memory we report. */
   pids: number[];
+  /** Behind haproxy: its process, whose CPU is reported on its own (not as the server's, nor as noise). */
+  gatewayPid?: number;
   /** Reads the room's last seq from the server's store, where it keeps one (My Room: Redis). */
   storedSeq?(roomId: string): Promise<number>;
   /** Several My Room instances: how many rooms have players on more than one of them (their events cross the broker). */
@@ -309,7 +323,7 @@ export async function startTarget(name: TargetName): Promise<Running> {
 
 async function start(name: TargetName): Promise<Running> {
   const peer = PEERS[name];
-  if (peer && !isSingleMyRoom(name) && !isMultiMyRoom(name)) {
+  if (peer && !isSingleMyRoom(name) && !isMultiMyRoom(name) && name !== 'gateway') {
     const port = await freePort();
     const child = fork(`dist-bench/peers/${peer.script}.js`, [], {
       execArgv: serverNodeArgs(),
@@ -409,6 +423,33 @@ async function start(name: TargetName): Promise<Running> {
     };
   }
 
+  if (name === 'gateway') {
+    const port = await freePort();
+    const child = startMyRoom(port, database, keyPrefix, { INSTANCE_ID: `bench-${tag}` });
+    let gateway: Gateway | undefined;
+    const stopAll = async () => {
+      seq.close();
+      await gateway?.stop();
+      await stopChild(child);
+      await dropStores(database, keyPrefix);
+    };
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/health/ready`, child);
+      gateway = await startGateway(tag, [port]);
+    } catch (err) {
+      await stopAll();
+      throw err;
+    }
+    return {
+      name,
+      info: { kind: 'myroom', url: gateway.url, jwtSecret: JWT_SECRET, roomHint: true },
+      pids: [child.pid!],
+      gatewayPid: gateway.pid,
+      storedSeq: seq.read,
+      stop: stopAll,
+    };
+  }
+
   // cluster: two instances sharing the stores, RabbitMQ fan-out between them, haproxy in front.
   const fanout = existsSync('dist/fanout')
     ? readdirSync('dist/fanout').filter((f) => /rabbit|amqp/i.test(f) && f.endsWith('.js'))
@@ -440,6 +481,52 @@ async function start(name: TargetName): Promise<Running> {
       RUN_MIGRATIONS: 'false',
     }),
   );
+  let gateway: Gateway | undefined;
+  const stopAll = async () => {
+    seq.close();
+    await gateway?.stop();
+    await Promise.all(children.map((c) => stopChild(c)));
+    await dropStores(database, keyPrefix);
+    await deleteBrokerQueues(
+      streamPrefix,
+      [0, 1].map((i) => `bench-${tag}-${i}`),
+    );
+  };
+  try {
+    for (const [i, c] of children.entries()) await waitHttp(`http://127.0.0.1:${ports[i]}/health/ready`, c);
+    gateway = await startGateway(tag, ports);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return {
+    name,
+    info: {
+      kind: 'myroom',
+      url: gateway.url,
+      jwtSecret: JWT_SECRET,
+      roomHint: name === 'cluster',
+    },
+    pids: children.map((c) => c.pid!),
+    gatewayPid: gateway.pid,
+    storedSeq: seq.read,
+    roomSpread: () => roomSpread(keyPrefix),
+    stop: stopAll,
+  };
+}
+
+interface Gateway {
+  /** Where the bots connect. */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * haproxy in front of the instances on `ports`, configured as docker/haproxy.cfg balances (least
+ * connections, room affinity on `?room=`, readiness checks), and up once every instance is UP.
+ */
+async function startGateway(tag: string, ports: number[]): Promise<Gateway> {
   const gatewayPort = await freePort();
   const statsPort = await freePort();
   mkdirSync('bench/out', { recursive: true });
@@ -477,18 +564,8 @@ async function start(name: TargetName): Promise<Running> {
   const haproxy = spawn(process.env.BENCH_HAPROXY ?? '/usr/sbin/haproxy', ['-f', cfg, '-db'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const stopAll = async () => {
-    seq.close();
-    await stopChild(haproxy);
-    await Promise.all(children.map((c) => stopChild(c)));
-    await dropStores(database, keyPrefix);
-    await deleteBrokerQueues(
-      streamPrefix,
-      [0, 1].map((i) => `bench-${tag}-${i}`),
-    );
-  };
+  const stop = () => stopChild(haproxy);
   try {
-    for (const [i, c] of children.entries()) await waitHttp(`http://127.0.0.1:${ports[i]}/health/ready`, c);
     await waitHttp(`http://127.0.0.1:${gatewayPort}/health/ready`, haproxy);
     // Every instance must be up in haproxy before the bots arrive: with room affinity, rooms whose
     // first player came while an instance was still down would all stay on the other one.
@@ -497,20 +574,8 @@ async function start(name: TargetName): Promise<Running> {
       return up.length === ports.length;
     });
   } catch (err) {
-    await stopAll();
+    await stop();
     throw err;
   }
-  return {
-    name,
-    info: {
-      kind: 'myroom',
-      url: `ws://127.0.0.1:${gatewayPort}/ws`,
-      jwtSecret: JWT_SECRET,
-      roomHint: name === 'cluster',
-    },
-    pids: children.map((c) => c.pid!),
-    storedSeq: seq.read,
-    roomSpread: () => roomSpread(keyPrefix),
-    stop: stopAll,
-  };
+  return { url: `ws://127.0.0.1:${gatewayPort}/ws`, pid: haproxy.pid!, stop };
 }

@@ -100,6 +100,28 @@ describe('the first-targets rows of the cluster run', () => {
     expect(row(clusterTargetRows({ cluster: cheap }), 'broker CPU')).toMatch(/15 µs at 4 Hz.*\*\*met\*\* \|$/);
   });
 
+  it("splits a gateway-fronted variant's extra p99 at 1 Hz between haproxy and the second instance", () => {
+    const withGateway = stored('cluster', {
+      ...cluster.targets,
+      gateway: target('My Room behind the gateway (one instance)', [step(1, 0.4, 4.1), step(2, 0.5, 9)]),
+    });
+    const rows = clusterTargetRows({ cluster: withGateway });
+    // One instance sustained 2 Hz with and without haproxy in front of it.
+    expect(row(rows, 'one instance behind the gateway (haproxy, no second instance)')).toContain(
+      'one instance without it 2 Hz: 1.00×',
+    );
+    // 7.2 ms with two instances, 2.6 ms with one: 4.1 − 2.6 = +1.5 ms is haproxy's, 7.2 − 4.1 = +3.1 ms the rest.
+    expect(row(rows, 'cluster (2 instances, haproxy, room affinity) adds ≤ 5 ms p99 at 1 Hz')).toContain(
+      '; one behind the gateway 4.1 ms: the gateway +1.5 ms, the second instance and the broker +3.1 ms',
+    );
+    // WORKERS=2 has no gateway in front: nothing of haproxy's to take out.
+    expect(row(rows, 'WORKERS=2 (2 instances, one port) adds ≤ 5 ms p99 at 1 Hz')).not.toContain('behind the gateway');
+    // Without the same run's single instance there is no ratio to give.
+    const { myroom: _, ...noSingle } = withGateway.targets;
+    const fallback = clusterTargetRows({ cluster: { ...withGateway, targets: noSingle } }, roomsOne);
+    expect(fallback.some((r) => r.startsWith('| one instance behind the gateway'))).toBe(false);
+  });
+
   it('says the broker was not measured when no step sampled it', () => {
     const unsampled = stored('cluster', { cluster: target('My Room ×2 (gateway)', [step(1, 0.5, 7)]) });
     expect(row(clusterTargetRows({ cluster: unsampled }), 'broker CPU')).toMatch(/not measured \|$/);
