@@ -33,9 +33,10 @@ const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'clust
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
   const o: Options = {
-    // The cluster, WORKERS, tracing and MessagePack variants of My Room run when asked for (--targets, --codec).
+    // The cluster, WORKERS, gateway, tracing and MessagePack variants of My Room run when asked for
+    // (--targets, --codec).
     targets: [...TARGET_ORDER].filter(
-      (t) => !isMultiMyRoom(t) && !['myroom-traced', 'myroom-msgpack', 'myroom-batch'].includes(t),
+      (t) => !isMultiMyRoom(t) && !['gateway', 'myroom-traced', 'myroom-msgpack', 'myroom-batch'].includes(t),
     ),
     workers: 2,
     stepSeconds: 8,

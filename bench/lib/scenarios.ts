@@ -354,14 +354,13 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
 };
 
 /**
- * The cluster scenario's servers: the two-instance variants, plus the single instance and the
- * single instance behind the gateway when asked for with them.
+ * The cluster scenario's servers: those asked for among the two-instance variants, the single
+ * instance and the single instance behind the gateway; both two-instance variants when neither a
+ * two-instance variant nor the gateway is asked for (the default target list names the others).
  */
-function clusterTargets(asked: TargetName[]): TargetName[] {
-  const multi = asked.filter(isMultiMyRoom);
-  return multi.length
-    ? asked.filter((t) => t === 'myroom' || t === 'gateway' || isMultiMyRoom(t))
-    : ['cluster', 'workers'];
+export function clusterTargets(asked: TargetName[]): TargetName[] {
+  const ours = (t: TargetName) => t === 'myroom' || t === 'gateway' || isMultiMyRoom(t);
+  return asked.some((t) => t === 'gateway' || isMultiMyRoom(t)) ? asked.filter(ours) : ['cluster', 'workers'];
 }
 
 async function each(o: Options, fn: (t: TargetName) => Promise<TargetResult>): Promise<ScenarioResult['targets']> {

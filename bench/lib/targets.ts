@@ -537,13 +537,18 @@ async function startGateway(tag: string, ports: number[]): Promise<Gateway> {
     cfg,
     [
       'global',
-      '  maxconn 8000', // 2 fds per proxied socket: stays under this machine's 20,000 open files
+      '  maxconn 4000', // 2 fds per proxied socket (and 2 more per pipe with splicing): stays under this machine's 20,000 open files
       'defaults',
       '  mode http',
       '  timeout connect 5s',
       '  timeout client 1h',
       '  timeout server 1h',
       '  timeout tunnel 1h',
+      // Gateway settings to try against the defaults, `;`-separated (e.g. `option splice-auto`).
+      ...(process.env.BENCH_HAPROXY_DEFAULTS ?? '')
+        .split(';')
+        .filter((line) => line.trim())
+        .map((line) => `  ${line.trim()}`),
       'frontend stats',
       `  bind 127.0.0.1:${statsPort}`,
       '  stats enable',

@@ -1,7 +1,7 @@
 import { newCounters } from '../../bench/lib/messages';
 import type { PhaseResult } from '../../bench/lib/pool';
 import { clusterTargetRows, type StoredResult } from '../../bench/lib/report';
-import type { TargetResult } from '../../bench/lib/scenarios';
+import { clusterTargets, type TargetResult } from '../../bench/lib/scenarios';
 import { roomSpread, SERVICES } from '../../bench/lib/targets';
 import Redis from 'ioredis';
 
@@ -149,6 +149,21 @@ describe('the first-targets rows of the cluster run', () => {
     expect(row(rows, 'cluster, no room hint (2 instances, haproxy, each room spread) adds ≤ 5 ms p99 at 1 Hz')).toMatch(
       /×2 40\.0 ms, one 2\.6 ms.*\*\*missed\*\* \|$/,
     );
+  });
+});
+
+describe('clusterTargets', () => {
+  it('runs both two-instance variants when only the default servers are named', () => {
+    expect(clusterTargets(['myroom', 'colyseus', 'socketio', 'barews', 'barews-corked'])).toEqual([
+      'cluster',
+      'workers',
+    ]);
+  });
+
+  it('runs the single instance beside a two-instance variant or the gateway, and nothing else', () => {
+    expect(clusterTargets(['myroom', 'gateway'])).toEqual(['myroom', 'gateway']);
+    expect(clusterTargets(['gateway'])).toEqual(['gateway']);
+    expect(clusterTargets(['myroom', 'colyseus', 'cluster-spread'])).toEqual(['myroom', 'cluster-spread']);
   });
 });
 
