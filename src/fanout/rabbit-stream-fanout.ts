@@ -17,6 +17,8 @@ export type RabbitFanoutOptions = ServicesConfig['streams'] & { url: string; ins
 
 /** Publishes awaiting their confirm beyond which we report unhealthy (requests answer UNAVAILABLE). */
 const MAX_UNCONFIRMED = 50_000;
+/** How long closing waits for the broker to confirm what was already published. */
+const CLOSE_CONFIRMS_WAIT_MS = 2000;
 /**
  * Fan-out over RabbitMQ streams (AMQP 0-9-1).
  *
@@ -146,6 +148,14 @@ export class RabbitStreamFanout implements EventFanout {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
     this.batches.flush();
+    // The last turns' events are on the wire: let the broker confirm them before the connection
+    // goes, or their writers would hear "channel closed" (and log them lost) for stored events.
+    const pub = this.pub;
+    if (pub)
+      await waitAtMost(
+        pub.waitForConfirms().catch(() => undefined),
+        CLOSE_CONFIRMS_WAIT_MS,
+      );
     this.readers.close();
     const conn = this.conn;
     this.dropConnection();

@@ -131,6 +131,30 @@ describe('RabbitStreamFanout on the real broker', () => {
     expect(got.every((e) => e.origin === 'fa' && typeof e.at === 'number')).toBe(true);
   });
 
+  it('closing waits for the broker to confirm the events of its last turn, so none is reported lost', async () => {
+    const [roomA] = roomsOnDistinctPartitions();
+    const a = fanout('fa');
+    const b = fanout('fb');
+    await Promise.all([a.start(5000), b.start(5000)]);
+    const got: FanoutEvent[] = [];
+    const resynced: string[] = [];
+    b.onEvent((e) => got.push(e));
+    b.onResync((r) => resynced.push(r));
+    b.watchRoom(roomA);
+    await until(resynced, (l) => l.includes(roomA));
+    const outcomes: string[] = [];
+    for (let seq = 1; seq <= 20; seq++)
+      void a.publish({ roomId: roomA, seq, json: `{"type":"moved","seq":${seq}}` }).then(
+        () => outcomes.push('confirmed'),
+        (err: Error) => outcomes.push(`failed: ${err.message}`),
+      );
+    await a.close();
+    await until(outcomes, (l) => l.length === 20);
+    expect(outcomes).toEqual(Array<string>(20).fill('confirmed'));
+    await until(got, (l) => l.length >= 20);
+    expect(got.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
   it('sends a control message to its target instance only', async () => {
     const a = fanout('fa');
     const b = fanout('fb');
