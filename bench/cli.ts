@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--targets myroom,myroom-traced,cluster,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch] [--codec json,msgpack] [--rounds 3]`
+ * `npm run bench -- <scenario> [--targets myroom,myroom-traced,gateway,cluster,cluster-spread,workers,colyseus,socketio,barews,barews-corked] [--workers 2] [--step 8] [--rates 1,2,5] [--batch] [--codec json,msgpack] [--rounds 3]`
  *
  * `--batch`: My Room runs twice, its bots taking one frame per event and then batched frames
  * (subprotocol myroom.v1.batch, target `myroom-batch`); RESULTS.md then compares both modes.

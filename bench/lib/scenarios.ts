@@ -28,6 +28,11 @@ export interface TargetResult {
   highestSustainableHz?: number;
   /** With `--rounds N`: each round's ceiling, in round order (null: no step passed); the steps are the median round's. */
   roundCeilingsHz?: (number | null)[];
+  /**
+   * With `--rounds N`: each round's p50 / p99 to the other players at 1 Hz, in round order (null:
+   * that round has no 1 Hz step), so latencies are compared round by round, not across rounds.
+   */
+  roundOthersAt1Hz?: ({ p50: number; p99: number } | null)[];
   /** My Room: the last seq the bots saw equals the one stored in Redis, for every room. */
   persisted?: { rooms: number; matching: number };
   /** Several instances: rooms with players on more than one, once every bot had entered. */
@@ -246,7 +251,7 @@ export const SCENARIOS: Record<string, { description: string; run(o: Options): P
   },
   cluster: {
     description:
-      'The rooms scenario on 2 My Room instances on RabbitMQ fan-out: through haproxy (cluster), and as one WORKERS=2 command on one port (workers). `--targets myroom,cluster,workers` adds the single instance to the same run.',
+      'The rooms scenario on 2 My Room instances on RabbitMQ fan-out: through haproxy (cluster), and as one WORKERS=2 command on one port (workers). `--targets myroom,gateway,cluster,workers` adds the single instance, alone and behind the same haproxy, to the same run.',
     run: (o) =>
       each({ ...o, targets: clusterTargets(o.targets) }, (t) =>
         ramp(t, o, {

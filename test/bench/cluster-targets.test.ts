@@ -122,6 +122,42 @@ describe('the first-targets rows of the cluster run', () => {
     expect(fallback.some((r) => r.startsWith('| one instance behind the gateway'))).toBe(false);
   });
 
+  it('judges the added p99 at 1 Hz round by round when the run had rounds, not across median rounds', () => {
+    const rounds = (t: TargetResult, p99s: (number | null)[]): TargetResult => ({
+      ...t,
+      roundOthersAt1Hz: p99s.map((p99) => (p99 === null ? null : { p50: 1, p99 })),
+    });
+    // The single instance's median round (by ceiling) was its disturbed one: 68.7 ms at 1 Hz. Set
+    // against the cluster's median round that would read as the cluster taking 11.6 ms off.
+    const run = stored('cluster', {
+      myroom: rounds(target('My Room', [step(1, 1.8, 68.7), step(2, 2, 9)]), [68.7, 15.4, 12.1]),
+      gateway: rounds(target('My Room behind the gateway (one instance)', [step(1, 2, 31.8)]), [45, 31.8, 20]),
+      cluster: rounds(target('My Room ×2 (gateway)', [step(1, 7, 57.1)]), [57.1, 40, 30]),
+      workers: rounds(target('My Room WORKERS=2 (one port)', [step(1, 20, 70.3)]), [null, 70.3, 60]),
+    });
+    const rows = clusterTargetRows({ cluster: run });
+    // Differences by round: −11.6, +24.6, +17.9 ms; their median +17.9 ms is over the bar.
+    const affinity = row(rows, 'cluster (2 instances, haproxy, room affinity) adds ≤ 5 ms p99 at 1 Hz');
+    expect(affinity).toContain(
+      'p99 to the others by round, ×2 / one / one behind the gateway: 57.1 / 68.7 / 45.0, 40.0 / 15.4 / 31.8, 30.0 / 12.1 / 20.0 ms; added +17.9 ms',
+    );
+    // Gateway − one: −23.7, +16.4, +7.9 → +7.9; ×2 − gateway: +12.1, +8.2, +10.0 → +10.0.
+    expect(affinity).toContain('of that the gateway +7.9 ms, the second instance and the broker +10.0 ms');
+    expect(affinity).toMatch(/\*\*missed\*\* \|$/);
+    // WORKERS=2 has no round 1 at 1 Hz: rounds 2 and 3 only (+54.9, +47.9 → the lower middle +47.9).
+    expect(row(rows, 'WORKERS=2 (2 instances, one port) adds ≤ 5 ms p99 at 1 Hz')).toContain(
+      'p99 to the others by round, ×2 / one: 70.3 / 15.4, 60.0 / 12.1 ms; added +47.9 ms',
+    );
+    // A run within the bar by round is met.
+    const close = stored('cluster', {
+      myroom: rounds(target('My Room', [step(1, 1, 10)]), [10, 20, 30]),
+      cluster: rounds(target('My Room ×2 (gateway)', [step(1, 1, 40)]), [14, 22, 40]),
+    });
+    expect(row(clusterTargetRows({ cluster: close }), 'cluster (2 instances, haproxy, room affinity) adds')).toMatch(
+      /added \+4\.0 ms .*\*\*met\*\* \|$/,
+    );
+  });
+
   it('says the broker was not measured when no step sampled it', () => {
     const unsampled = stored('cluster', { cluster: target('My Room ×2 (gateway)', [step(1, 0.5, 7)]) });
     expect(row(clusterTargetRows({ cluster: unsampled }), 'broker CPU')).toMatch(/not measured \|$/);

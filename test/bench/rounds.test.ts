@@ -44,6 +44,23 @@ describe(medianRound.name, () => {
     expect(out.colyseus).toEqual({ label: 'Colyseus', error: 'crashed again' });
   });
 
+  it("keeps every round's latency to the others at 1 Hz in round order, null where a round has no 1 Hz step", () => {
+    const at1Hz = (label: string, hz: number, p50: number, p99: number): TargetResult => ({
+      label,
+      highestSustainableHz: hz,
+      steps: [{ rateHz: 1, others: { count: 1, p50, p90: p50, p99, max: p99 } } as PhaseResult],
+    });
+    const out = medianRound([
+      { myroom: at1Hz('My Room', 5, 1.8, 68.7) },
+      { myroom: { label: 'My Room', error: 'did not start' } },
+      { myroom: ramp('My Room', 4, 2) },
+      { myroom: at1Hz('My Room', 4.5, 0.7, 15.4) },
+    ]);
+    expect(out.myroom?.roundOthersAt1Hz).toEqual([{ p50: 1.8, p99: 68.7 }, null, null, { p50: 0.7, p99: 15.4 }]);
+    // The ceilings leave out the round that failed to run; the latencies keep its place.
+    expect(out.myroom?.roundCeilingsHz).toEqual([5, 4, 4.5]);
+  });
+
   it('keeps the last round of a scenario without ramps', () => {
     const storm = (n: number): TargetResult => ({ label: 'My Room', idle: { baseRssMb: n, points: [], botRssMb: 0 } });
     expect(medianRound([{ myroom: storm(1) }, { myroom: storm(2) }]).myroom).toEqual(storm(2));
