@@ -55,6 +55,24 @@ describe('RabbitStreamFanout on the real broker', () => {
     return f;
   }
 
+  /**
+   * Instances fa and fb, both connected, fb reading `roomId`'s partition; what fb receives lands in
+   * `got`. The subscription announces itself with a resync (events published before it are read
+   * from the room log), so once it is seen, fa's publishes reach fb.
+   */
+  async function publisherAndReader(roomId: string) {
+    const a = fanout('fa');
+    const b = fanout('fb');
+    await Promise.all([a.start(5000), b.start(5000)]);
+    const got: FanoutEvent[] = [];
+    const resynced: string[] = [];
+    b.onEvent((e) => got.push(e));
+    b.onResync((r) => resynced.push(r));
+    b.watchRoom(roomId);
+    await until(resynced, (l) => l.includes(roomId));
+    return { a, b, got };
+  }
+
   afterEach(async () => {
     await Promise.all(made.splice(0).map((f) => f.close()));
   });
@@ -84,16 +102,7 @@ describe('RabbitStreamFanout on the real broker', () => {
 
   it('delivers a room event to the instances watching that room, and only the partitions they need are read', async () => {
     const [roomA, roomB] = roomsOnDistinctPartitions();
-    const a = fanout('fa');
-    const b = fanout('fb');
-    await Promise.all([a.start(5000), b.start(5000)]);
-    const got: FanoutEvent[] = [];
-    const resynced: string[] = [];
-    b.onEvent((e) => got.push(e));
-    b.onResync((r) => resynced.push(r));
-    b.watchRoom(roomA);
-    // The subscription announces itself with a resync: events published before it are read from the room log.
-    await until(resynced, (l) => l.includes(roomA));
+    const { a, b, got } = await publisherAndReader(roomA);
     expect(b.activePartitions()).toEqual([partitionOf(roomA, PARTITIONS)]);
 
     await a.publish({ roomId: roomB, seq: 1, json: '{"type":"moved","roomId":"b","seq":1}' });
@@ -108,15 +117,7 @@ describe('RabbitStreamFanout on the real broker', () => {
 
   it('events published in one turn travel batched and arrive each once, in publish order, only for watched rooms', async () => {
     const [roomA, roomB] = roomsOnDistinctPartitions();
-    const a = fanout('fa');
-    const b = fanout('fb');
-    await Promise.all([a.start(5000), b.start(5000)]);
-    const got: FanoutEvent[] = [];
-    const resynced: string[] = [];
-    b.onEvent((e) => got.push(e));
-    b.onResync((r) => resynced.push(r));
-    b.watchRoom(roomA);
-    await until(resynced, (l) => l.includes(roomA));
+    const { a, got } = await publisherAndReader(roomA);
     const publishes: Promise<void>[] = [];
     for (let seq = 1; seq <= 40; seq++) {
       const at = Date.now();
@@ -133,15 +134,7 @@ describe('RabbitStreamFanout on the real broker', () => {
 
   it('closing waits for the broker to confirm the events of its last turn, so none is reported lost', async () => {
     const [roomA] = roomsOnDistinctPartitions();
-    const a = fanout('fa');
-    const b = fanout('fb');
-    await Promise.all([a.start(5000), b.start(5000)]);
-    const got: FanoutEvent[] = [];
-    const resynced: string[] = [];
-    b.onEvent((e) => got.push(e));
-    b.onResync((r) => resynced.push(r));
-    b.watchRoom(roomA);
-    await until(resynced, (l) => l.includes(roomA));
+    const { a, got } = await publisherAndReader(roomA);
     const outcomes: string[] = [];
     for (let seq = 1; seq <= 20; seq++)
       void a.publish({ roomId: roomA, seq, json: `{"type":"moved","seq":${seq}}` }).then(
