@@ -39,6 +39,8 @@ export const fmt = (n: number | undefined, d = 0) =>
     ? '–'
     : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const ms = (n: number) => (n >= 100 ? fmt(n) : fmt(n, 1));
+/** A difference in ms with its sign: +1.5, −11.6. */
+const signedMs = (v: number) => `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
 const worst = (s: PhaseResult) => Math.max(s.mover.p99, s.others.p99);
 const ratio = (a?: number, b?: number) => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : '–');
 const errs = (e: Record<string, number>) =>
@@ -449,8 +451,7 @@ function targetsSection(all: Record<string, StoredResult>): string[] {
  */
 function gatewayShare(multi?: PhaseResult, one?: PhaseResult, gatewayed?: PhaseResult): string {
   if (!multi || !one || !gatewayed) return '';
-  const signed = (v: number) => `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
-  return `; one behind the gateway ${ms(gatewayed.others.p99)} ms: the gateway ${signed(gatewayed.others.p99 - one.others.p99)} ms, the second instance and the broker ${signed(multi.others.p99 - gatewayed.others.p99)} ms`;
+  return `; one behind the gateway ${ms(gatewayed.others.p99)} ms: the gateway ${signedMs(gatewayed.others.p99 - one.others.p99)} ms, the second instance and the broker ${signedMs(multi.others.p99 - gatewayed.others.p99)} ms`;
 }
 
 /**
@@ -471,7 +472,6 @@ function addedByRound(
   const g = gatewayed?.roundOthersAt1Hz?.length === m.length ? gatewayed.roundOthersAt1Hz : undefined;
   const rounds = m.map((_, i) => i).filter((i) => m[i] && o[i]);
   if (rounds.length < 2) return undefined;
-  const signed = (v: number) => `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
   const median = (vs: number[]) => [...vs].sort((a, b) => a - b)[Math.floor((vs.length - 1) / 2)];
   const added = median(rounds.map((i) => m[i]!.p99 - o[i]!.p99));
   const pairs = rounds
@@ -480,10 +480,10 @@ function addedByRound(
   const withGateway = g ? rounds.filter((i) => g[i]) : [];
   const split =
     withGateway.length >= 2
-      ? `; of that the gateway ${signed(median(withGateway.map((i) => g![i]!.p99 - o[i]!.p99)))} ms, the second instance and the broker ${signed(median(withGateway.map((i) => m[i]!.p99 - g![i]!.p99)))} ms (medians of the rounds)`
+      ? `; of that the gateway ${signedMs(median(withGateway.map((i) => g![i]!.p99 - o[i]!.p99)))} ms, the second instance and the broker ${signedMs(median(withGateway.map((i) => m[i]!.p99 - g![i]!.p99)))} ms (medians of the rounds)`
       : '';
   return {
-    text: `p99 to the others by round, ×2 / one${g ? ' / one behind the gateway' : ''}: ${pairs} ms; added ${signed(added)} ms (the median of the rounds' differences)${split}`,
+    text: `p99 to the others by round, ×2 / one${g ? ' / one behind the gateway' : ''}: ${pairs} ms; added ${signedMs(added)} ms (the median of the rounds' differences)${split}`,
     added,
   };
 }

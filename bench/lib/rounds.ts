@@ -37,7 +37,7 @@ export function medianRound(rounds: Targets[]): Targets {
       // Every round, failed ones too (null), so the rounds of different servers line up.
       roundOthersAt1Hz: rounds.map((r) => {
         const step = r[name]?.error ? undefined : r[name]?.steps?.find((s) => s.rateHz === 1);
-        return step?.others ? { p50: step.others.p50, p99: step.others.p99 } : null;
+        return step ? { p50: step.others.p50, p99: step.others.p99 } : null;
       }),
     };
   }

@@ -4,7 +4,8 @@ import type { PhaseResult } from '../../bench/lib/pool';
 
 /** A ramp result whose ceiling is `hz` (undefined: no step passed); its one step is tagged by `tag`. */
 function ramp(label: string, hz: number | undefined, tag: number): TargetResult {
-  return { label, highestSustainableHz: hz, steps: [{ rateHz: tag } as PhaseResult] };
+  const others = { count: 1, p50: 1, p90: 1, p99: 1, max: 1 };
+  return { label, highestSustainableHz: hz, steps: [{ rateHz: tag, others } as PhaseResult] };
 }
 
 describe(medianRound.name, () => {
