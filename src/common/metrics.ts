@@ -71,6 +71,11 @@ export const eventDelivery = new Histogram({
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],
 });
+export const fanoutUnread = new Counter({
+  name: 'myroom_fanout_unread_total',
+  help: 'Room events kept off the broker: no other instance had clients in their room when they were written',
+  registers: [metricsRegistry],
+});
 export const fanoutLag = new Histogram({
   name: 'myroom_fanout_lag_seconds',
   help: "Seconds from the publishing instance's write to this instance reading the event off the broker",

@@ -34,6 +34,7 @@ describe('configuration of streams, leases and drain', () => {
       prefetch: 1000,
       batchMax: 256,
       batchLingerMs: 0,
+      publishUnread: false,
     });
     expect(c.presence).toEqual({ leaseTtlMs: 1500, heartbeatMs: 300, reapIntervalMs: 200 });
     expect(c.drainGraceMs).toBe(2000);
@@ -50,6 +51,7 @@ describe('configuration of streams, leases and drain', () => {
       RABBITMQ_STREAM_MAX_BYTES: '2000000',
       RABBITMQ_STREAM_SEGMENT_BYTES: '1000000',
       RABBITMQ_PREFETCH: '50',
+      RABBITMQ_PUBLISH_UNREAD: 'true',
       INSTANCE_LEASE_TTL_MS: '6000',
       INSTANCE_HEARTBEAT_MS: '2000',
       REAPER_INTERVAL_MS: '250',
@@ -65,6 +67,7 @@ describe('configuration of streams, leases and drain', () => {
       prefetch: 50,
       batchMax: 256,
       batchLingerMs: 0,
+      publishUnread: true,
     });
     expect(c.presence).toEqual({ leaseTtlMs: 6000, heartbeatMs: 2000, reapIntervalMs: 250 });
     expect(c.drainGraceMs).toBe(0);
@@ -76,9 +79,11 @@ describe('configuration of streams, leases and drain', () => {
       RABBITMQ_STREAM_PARTITIONS: '0',
       RABBITMQ_STREAM_MAX_AGE: '1 hour',
       RABBITMQ_PREFETCH: '0',
+      RABBITMQ_PUBLISH_UNREAD: 'yes',
     });
     expect(bad.map((p) => p.split(':')[0]).sort()).toEqual([
       'RABBITMQ_PREFETCH',
+      'RABBITMQ_PUBLISH_UNREAD',
       'RABBITMQ_STREAM_MAX_AGE',
       'RABBITMQ_STREAM_PARTITIONS',
       'RABBITMQ_STREAM_PREFIX',

@@ -141,6 +141,10 @@ const envSchema = z
     RABBITMQ_PREFETCH: intIn(1, 65_535, 1000),
     RABBITMQ_BATCH_MAX: intIn(1, 10_000, 256),
     RABBITMQ_BATCH_LINGER_MS: intIn(0, 50, 0),
+    RABBITMQ_PUBLISH_UNREAD: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     // A SIGKILLed instance's avatars go within (TTL - up to one heartbeat) + one reaper interval:
     // 1.2-1.5 s + up to 0.24 s, so p99 stays under 2 s. The price: an instance whose event loop
     // stalls for longer than TTL - heartbeat (1.2 s; normal GC pauses are tens of ms) is reaped
@@ -228,6 +232,11 @@ export interface ServicesConfig extends CommonConfig {
      */
     batchMax: number;
     batchLingerMs: number;
+    /**
+     * Publish moves of rooms no other instance reads, too (rooms/room-events.ts). Off: they stay
+     * off the broker. On during a rolling upgrade from releases that do not mark their readers.
+     */
+    publishUnread: boolean;
   };
   /** Instance lease in Redis: renewed every heartbeatMs, lost after ttlMs; dead instances reaped every reapIntervalMs. */
   presence: { leaseTtlMs: number; heartbeatMs: number; reapIntervalMs: number };
@@ -406,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       prefetch: e.RABBITMQ_PREFETCH,
       batchMax: e.RABBITMQ_BATCH_MAX,
       batchLingerMs: e.RABBITMQ_BATCH_LINGER_MS,
+      publishUnread: e.RABBITMQ_PUBLISH_UNREAD,
     },
     presence: {
       leaseTtlMs: e.INSTANCE_LEASE_TTL_MS,

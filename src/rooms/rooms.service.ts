@@ -258,6 +258,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       seat.roomId,
       res.event,
       msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined,
+      res.localOnly,
     );
   }
 
@@ -400,6 +401,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
    * how many seats were restored; a seat that fails is left for the caller's retry.
    */
   async restoreSeats(): Promise<number> {
+    // The reader marks went with the state: back before the enters, so no move after them skips us.
+    this.events.markReadRooms(false);
     let restored = 0;
     for (const session of [...this.unrestored]) {
       const seat = session.seat;

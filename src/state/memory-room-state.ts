@@ -112,6 +112,13 @@ export class MemoryRoomState implements RoomStateStore {
     return { ok: true, event, x: to.x, y: to.y };
   }
 
+  /** One process holds this state: there are no other readers to keep track of. */
+  async markReader(): Promise<boolean> {
+    return false;
+  }
+
+  async dropReader(): Promise<void> {}
+
   async leave(
     roomId: string,
     userId: string,

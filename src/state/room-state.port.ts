@@ -67,7 +67,18 @@ export interface EventsAfter {
 }
 
 export type MoveResult =
-  | { ok: true; event: SeqEvent; x: number; y: number }
+  | {
+      ok: true;
+      event: SeqEvent;
+      x: number;
+      y: number;
+      /**
+       * True when, as the move took its seq, no other instance held a live reader mark on the
+       * room (`markReader`): nobody else would deliver it, so it need not cross the broker.
+       * Absent: not known, publish.
+       */
+      localOnly?: boolean;
+    }
   | { ok: false; code: 'NOT_IN_ROOM' }
   | { ok: false; code: 'BLOCKED'; x: number; y: number };
 
@@ -107,6 +118,15 @@ export interface RoomStateStore {
   cacheMap(roomId: string, map: RoomMap): Promise<void>;
   enter(roomId: string, p: EnterParams): Promise<EnterResult>;
   move(roomId: string, userId: string, sessionId: string, dir: Direction): Promise<MoveResult>;
+  /**
+   * Marks this instance as a reader of the room (it has local clients there), or renews the mark,
+   * for READER_TTL_MS. Sent at once, before anything the caller writes after it (same connection),
+   * so a write that follows sees the mark. Resolves true when there was no live mark: writes of
+   * other instances in between may have skipped the broker, so read the room log to catch up.
+   */
+  markReader(roomId: string): Promise<boolean>;
+  /** This instance no longer reads the room (its last local client left). */
+  dropReader(roomId: string): Promise<void>;
   /**
    * Removes the session's avatar (or spectator seat) if the session still holds it, and the
    * session's record of `instanceId` (default: the instance recorded as holding the avatar).
@@ -168,6 +188,9 @@ export interface WriteFence {
   /** A write was refused because the lease no longer holds our epoch. */
   reportFenced(): void;
 }
+
+/** How long a reader mark lives without renewal; readers renew at a third of it. */
+export const READER_TTL_MS = 30_000;
 
 export const ROOM_STATE = Symbol('ROOM_STATE');
 

@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import type { RoomMap } from '../../src/protocol/messages';
 import { TestClient, type Frame } from '../support/client';
+import { scrape } from '../support/metrics';
 import { type Cluster, startCluster, waitFor } from './cluster';
 import { canonical, DIRS, expectGapFreeOrder, roomEvents, seenSeq } from './room-events';
 
@@ -197,6 +198,63 @@ describe('three instances and the gateway: one room across instances', () => {
     } finally {
       await db.end();
     }
+  });
+
+  it('a room whose players are all on one instance keeps its moves off the broker, until a player enters on another', async () => {
+    const roomId = '11';
+    const unread = async (i: number) =>
+      (await scrape(cluster.instances[i].httpUrl)).value('myroom_fanout_unread_total');
+    const host = await direct(0, 11);
+    const mate = await direct(0, 12);
+    const hostWelcome = await host.request({ type: 'enter', roomId });
+    await mate.request({ type: 'enter', roomId });
+
+    const before = await unread(0);
+    for (let k = 0; k < 6; k++) await host.request({ type: 'move', dir: DIRS[k % 4] });
+    expect((await unread(0)) - before).toBe(6);
+
+    // A player on instance 1 while the host keeps moving: the mark goes in before the enter takes
+    // its seq, so every move after the welcome reaches instance 1, none lost, none out of order.
+    const guest = await direct(1, 13);
+    const moving = Array.from({ length: 30 }, (_, k) => host.request({ type: 'move', dir: DIRS[k % 4] }, 10_000));
+    const guestWelcome = await guest.request({ type: 'enter', roomId });
+    const replies = await Promise.all(moving);
+    const last = Math.max(...replies.map((r) => r.seq as number));
+    expect(last).toBeGreaterThan(guestWelcome.seq as number);
+    await seenSeq(guest, roomId, last);
+    expectGapFreeOrder(guest, roomId, guestWelcome.seq as number, 'guest on instance 1');
+    const published = await unread(0);
+    const guestMove = await guest.request({ type: 'move', dir: 'down' });
+    for (const c of [host, mate])
+      expect(canonical(await seenSeq(c, roomId, guestMove.seq as number))).toBe(canonical(guestMove));
+    await host.request({ type: 'move', dir: 'right' });
+    expect(await unread(0)).toBe(published);
+
+    // Once the guest has left, the room is instance 0's alone again.
+    await guest.request({ type: 'leave' });
+    await seenSeq(host, roomId, (guestMove.seq as number) + 2);
+    const after = await unread(0);
+    await host.request({ type: 'move', dir: 'left' });
+    expect((await unread(0)) - after).toBe(1);
+    expectGapFreeOrder(host, roomId, hostWelcome.seq as number, 'host on instance 0');
+  });
+
+  it('a reader mark that lapsed is found by its renewal, which catches up on the moves kept off the broker meanwhile', async () => {
+    const roomId = '12';
+    const host = await direct(0, 14);
+    const guest = await direct(1, 15);
+    await host.request({ type: 'enter', roomId });
+    const guestWelcome = await guest.request({ type: 'enter', roomId });
+    // As if instance 1 had stalled past its mark's TTL: the mark is gone, instance 1 does not know.
+    await cluster.redis.del(`room:{${roomId}}:readers:${cluster.instances[1].id}`);
+    const before = (await scrape(cluster.instances[0].httpUrl)).value('myroom_fanout_unread_total');
+    const moved = await host.request({ type: 'move', dir: 'right' });
+    expect((await scrape(cluster.instances[0].httpUrl)).value('myroom_fanout_unread_total')).toBe(before + 1);
+    // The renewal (every 10 s) finds the mark lapsed and reads the room log.
+    expect(canonical(await seenSeq(guest, roomId, moved.seq as number, 15_000))).toBe(canonical(moved));
+    expectGapFreeOrder(guest, roomId, guestWelcome.seq as number, 'guest on instance 1');
+    const next = await host.request({ type: 'move', dir: 'left' });
+    await seenSeq(guest, roomId, next.seq as number);
   });
 
   it('a second process with an INSTANCE_ID already in use refuses to start; the running one is unaffected', async () => {

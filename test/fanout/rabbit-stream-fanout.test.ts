@@ -48,6 +48,7 @@ describe('RabbitStreamFanout on the real broker', () => {
         prefetch: 50,
         batchMax: 256,
         batchLingerMs: 0,
+        publishUnread: false,
       },
       createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', instanceId),
     );

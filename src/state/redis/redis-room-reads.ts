@@ -17,6 +17,7 @@ export const roomKeys = (roomId: string) => {
     grid: base + 'grid',
     seq: base + 'seq',
     log: base + 'log',
+    readers: base + 'readers',
     epoch: DATA_EPOCH_KEY,
   };
 };

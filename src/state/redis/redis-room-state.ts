@@ -13,6 +13,7 @@ import {
   MapChangedError,
   type MoveResult,
   type NoticeAuthor,
+  READER_TTL_MS,
   type RoomStateStore,
   type SeqEvent,
   type WriteFence,
@@ -57,7 +58,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
   ) {
     super(redis);
     redis.defineCommand('roomEnter', { numberOfKeys: 10, lua: ENTER_LUA });
-    redis.defineCommand('roomMove', { numberOfKeys: 8, lua: MOVE_LUA });
+    redis.defineCommand('roomMove', { numberOfKeys: 9, lua: MOVE_LUA });
     redis.defineCommand('roomLeave', { numberOfKeys: 8, lua: LEAVE_LUA });
     redis.defineCommand('roomBuild', { numberOfKeys: 8, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
@@ -157,6 +158,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           leaseKey(f.instanceId),
           k.epoch,
+          k.readers,
           userId,
           sessionId,
           dir,
@@ -165,6 +167,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           JSON.stringify(roomId),
           this.logLength,
           f.epoch,
+          f.instanceId,
         )
         .catch(fromRedis),
     );
@@ -175,12 +178,39 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           event: { seq: reply[1] as number, json: reply[2] as string, epoch: reply[5] as string },
           x: reply[3] as number,
           y: reply[4] as number,
+          localOnly: reply[6] === 0,
         };
       case 'BLOCKED':
         return { ok: false, code: 'BLOCKED', x: reply[1] as number, y: reply[2] as number };
       default:
         return { ok: false, code: 'NOT_IN_ROOM' };
     }
+  }
+
+  async markReader(roomId: string): Promise<boolean> {
+    const { instanceId } = this.fence.current();
+    // Without an instance id (the state alone, in tests) moves never answer localOnly: nothing to mark.
+    if (instanceId === '') return false;
+    const readers = roomKeys(roomId).readers;
+    // Plain commands, not a script: a script's first use may be re-sent after NOSCRIPT, behind
+    // the enter that must come after the mark. The set outlives every mark in it.
+    const replies = await this.redis
+      .multi()
+      .sadd(readers, instanceId)
+      .pexpire(readers, READER_TTL_MS)
+      .call('SET', `${readers}:${instanceId}`, '1', 'PX', String(READER_TTL_MS), 'GET')
+      .exec()
+      .catch(fromRedis);
+    const [err, previous] = replies?.[2] ?? [new Error('transaction discarded'), null];
+    if (err) fromRedis(err);
+    return previous === null;
+  }
+
+  async dropReader(roomId: string): Promise<void> {
+    const { instanceId } = this.fence.current();
+    if (instanceId === '') return;
+    const readers = roomKeys(roomId).readers;
+    await this.redis.multi().srem(readers, instanceId).del(`${readers}:${instanceId}`).exec().catch(fromRedis);
   }
 
   async leave(

@@ -14,6 +14,8 @@
  *   room:{R}:seq         integer, last seq assigned
  *   room:{R}:log         zset  seq → "<ms>|<event JSON>", the last ROOM_LOG_LENGTH events, each
  *                        prefixed with when it was logged (Redis TIME, ms; see logEntry below)
+ *   room:{R}:readers     set   ids of the instances with local clients in the room, each
+ *   room:{R}:readers:{I} string while instance I's mark lives (a TTL)   (see READERS below)
  *   data-epoch           string the epoch of everything above (see DATA_EPOCH below)
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
@@ -103,14 +105,36 @@ local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
 return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3]), data_epoch(KEYS[10])}
 `;
 
-/** KEYS: members sessions meta grid seq log lease epoch
- *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch
+/**
+ * Readers: which instances have local clients in a room (redis-room-state.ts, markReader). An
+ * instance marks itself before it sends the room's first enter, on the same connection, so before
+ * that enter takes its seq; it renews the mark while it keeps clients there and removes it when
+ * the last one goes. A move answers whether any other instance's mark is alive as it takes its
+ * seq; when none is, the writer may keep the event off the broker, since no other instance would
+ * deliver it. Marks expire in Redis (no instance's clock is trusted), so a dead instance's marks
+ * cost needless publishes for a while, never missed ones; this prunes them from the set.
+ */
+const READERS = `
+local function read_elsewhere(readersKey, me)
+  if me == '' then return 1 end
+  for _, id in ipairs(redis.call('SMEMBERS', readersKey)) do
+    if id ~= me then
+      if redis.call('EXISTS', readersKey .. ':' .. id) == 1 then return 1 end
+      redis.call('SREM', readersKey, id)
+    end
+  end
+  return 0
+end
+`;
+
+/** KEYS: members sessions meta grid seq log lease epoch readers
+ *  ARGV: userId sessionId dir dx dy roomIdJson logLen epoch instanceId
  *
  *  The bounds and grid check is a mirror of the domain's step rule, `canStepOnGrid` in
  *  domain/step.ts (which the in-memory adapter calls): it lives here too because the check and the
  *  write must be one atomic step inside Redis. test/state/move-rule.contract.test.ts runs one
  *  table of cases through the domain rule and both adapters; change all three together. */
-export const MOVE_LUA = `${APPEND_LOG}
+export const MOVE_LUA = `${APPEND_LOG}${READERS}
 if fenced(KEYS[7], ARGV[8]) then return {'FENCED'} end
 local uid, sid = ARGV[1], ARGV[2]
 local held = redis.call('HGET', KEYS[2], uid)
@@ -130,7 +154,7 @@ local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
   return '{"type":"moved","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
     ',"x":' .. nx .. ',"y":' .. ny .. ',"dir":"' .. ARGV[3] .. '"}'
 end)
-return {'OK', seq, ev, nx, ny, data_epoch(KEYS[8])}
+return {'OK', seq, ev, nx, ny, data_epoch(KEYS[8]), read_elsewhere(KEYS[9], ARGV[9])}
 `;
 
 /** KEYS: members sessions spectators seq log instanceSessions lease epoch
