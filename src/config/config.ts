@@ -233,7 +233,7 @@ export interface ServicesConfig extends CommonConfig {
     batchMax: number;
     batchLingerMs: number;
     /**
-     * Publish moves of rooms no other instance reads, too (rooms/room-events.ts). Off: they stay
+     * Publish events of rooms no other instance reads, too (rooms/room-events.ts). Off: they stay
      * off the broker. On during a rolling upgrade from releases that do not mark their readers.
      */
     publishUnread: boolean;

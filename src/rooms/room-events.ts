@@ -17,7 +17,7 @@ import { type ReplyTo, RoomChannels } from './room-channels';
  *
  * Readers: while this instance has local clients in a room it keeps a mark in the room state
  * (markReader), set before the room's first enter here and renewed every third of its lifetime.
- * A move written while no other instance holds a live mark comes back `localOnly` and is not
+ * An event written while no other instance holds a live mark comes back `localOnly` and is not
  * published: with room affinity at the gateway most rooms live on one instance, and their events
  * then cost the broker, and every other instance's consumer, nothing. Should a mark of ours lapse
  * (a stall longer than its lifetime, Redis restarted), other instances may have skipped events we
@@ -99,16 +99,16 @@ export class RoomEvents implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Delivers an event the room state just logged: to local clients at once, to other instances through the fan-out. */
-  /** `localOnly`: the write found no other instance reading the room (RoomStateStore.move). */
-  publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo, localOnly = false): void {
+  publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
     // Callers publish right after their write (and its lock's release): latency metrics count from here.
     const at = Date.now();
-    this.channels.deliver(roomId, { ...event, at }, replyTo);
+    const { localOnly, ...logged } = event;
+    this.channels.deliver(roomId, { ...logged, at }, replyTo);
     // No other instance read the room as the event was written: it stays off the broker.
     if (localOnly && !this.publishUnread) fanoutUnread.inc();
     else this.toOtherInstances(roomId, event, at);
     // Buffered and written later in batches: never a wait, nor a failure, of the write above.
-    this.timeline.record(roomId, event, at);
+    this.timeline.record(roomId, logged, at);
   }
 
   private toOtherInstances(roomId: string, event: SeqEvent, at: number): void {

@@ -258,7 +258,6 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       seat.roomId,
       res.event,
       msg.id !== undefined ? { sessionId: session.id, requestId: msg.id } : undefined,
-      res.localOnly,
     );
   }
 

@@ -58,6 +58,12 @@ export interface SeqEvent {
   json: string;
   /** The epoch the event's seq counts in; absent when the reader did not say (then: the current one). */
   epoch?: string;
+  /**
+   * Set (true) on an event just written when, as it took its seq, no other instance held a live
+   * reader mark on the room (`markReader`): nobody else would deliver it, so it need not cross the
+   * broker. Absent: someone else reads the room, or it is not known; publish. Never in the log.
+   */
+  localOnly?: true;
 }
 
 /** The log's events after a point in time, and the seq they follow (resume by time). */
@@ -67,18 +73,7 @@ export interface EventsAfter {
 }
 
 export type MoveResult =
-  | {
-      ok: true;
-      event: SeqEvent;
-      x: number;
-      y: number;
-      /**
-       * True when, as the move took its seq, no other instance held a live reader mark on the
-       * room (`markReader`): nobody else would deliver it, so it need not cross the broker.
-       * Absent: not known, publish.
-       */
-      localOnly?: boolean;
-    }
+  | { ok: true; event: SeqEvent; x: number; y: number }
   | { ok: false; code: 'NOT_IN_ROOM' }
   | { ok: false; code: 'BLOCKED'; x: number; y: number };
 

@@ -200,7 +200,7 @@ describe('three instances and the gateway: one room across instances', () => {
     }
   });
 
-  it('a room whose players are all on one instance keeps its moves off the broker, until a player enters on another', async () => {
+  it('a room whose players are all on one instance keeps its events off the broker, until a player enters on another', async () => {
     const roomId = '11';
     const unread = async (i: number) =>
       (await scrape(cluster.instances[i].httpUrl)).value('myroom_fanout_unread_total');
@@ -239,7 +239,7 @@ describe('three instances and the gateway: one room across instances', () => {
     expectGapFreeOrder(host, roomId, hostWelcome.seq as number, 'host on instance 0');
   });
 
-  it('a reader mark that lapsed is found by its renewal, which catches up on the moves kept off the broker meanwhile', async () => {
+  it('a reader mark that lapsed is found by its renewal, which catches up on the events kept off the broker meanwhile', async () => {
     const roomId = '12';
     const host = await direct(0, 14);
     const guest = await direct(1, 15);

@@ -6,8 +6,9 @@ import { type EnterParams, READER_TTL_MS, type WriteFence } from '../../src/stat
 import { deleteKeys, SERVICES } from '../support/server';
 
 /**
- * Reader marks on the real Redis: a move tells its writer whether any other instance had a live
- * mark on the room as the move took its seq (localOnly), which decides whether it crosses the broker.
+ * Reader marks on the real Redis: every write that takes a seq tells its writer whether any other
+ * instance had a live mark on the room at that moment (`localOnly` on the event when none had),
+ * which decides whether the event crosses the broker.
  */
 
 const ROOM = 'r1';
@@ -48,7 +49,7 @@ describe('reader marks in the Redis room state', () => {
   const moveLocalOnly = async (dir: 'right' | 'left' = 'right') => {
     const r = await a.move(ROOM, '1', 's1', dir);
     if (!r.ok) throw new Error(`move refused: ${r.code}`);
-    return r.localOnly;
+    return r.event.localOnly ?? false;
   };
 
   it('a move in a room nobody else reads is localOnly, its own mark included', async () => {
@@ -104,7 +105,39 @@ describe('reader marks in the Redis room state', () => {
     const marked = b.markReader(ROOM);
     const moved = a.move(ROOM, '1', 's1', 'right');
     const [, r] = await Promise.all([marked, moved]);
-    expect(r).toMatchObject({ ok: true, localOnly: false });
+    expect(r.ok && r.event).toMatchObject({ seq: 2 });
+    expect(r.ok && r.event.localOnly).toBeUndefined();
+  });
+
+  it('every write that takes a seq answers the same: enter, build, notice, said, leave', async () => {
+    const writes = async () => {
+      const entered = (await a.enter(ROOM, player('2', 'A'))).event!;
+      const built = await a.applyBuild(ROOM, 1, { ...MAP, version: 2 }, new Map());
+      const notice = await a.notice(ROOM, 'hello', { userId: 'ops', name: 'Ops' });
+      const said = await a.said(ROOM, { userId: '1', name: 'user1', text: 'hi', at: new Date(0).toISOString() });
+      const left = (await a.leave(ROOM, '2', 's2', 'player', 'leave'))!;
+      if (!built.ok) throw new Error('build refused');
+      return [entered, built.event, notice, said, left].map((e) => e.localOnly ?? false);
+    };
+    expect(await writes()).toEqual([true, true, true, true, true]);
+    await b.markReader(ROOM);
+    const again = async () => {
+      const entered = (await a.enter(ROOM, player('3', 'A'))).event!;
+      const built = await a.applyBuild(ROOM, 2, { ...MAP, version: 3 }, new Map());
+      const notice = await a.notice(ROOM, 'hello', { userId: 'ops', name: 'Ops' });
+      const left = (await a.leave(ROOM, '3', 's3', 'player', 'leave'))!;
+      if (!built.ok) throw new Error('build refused');
+      return [entered, built.event, notice, left].map((e) => e.localOnly ?? false);
+    };
+    expect(await again()).toEqual([false, false, false, false]);
+  });
+
+  it('the log never holds the mark: events read back are as they were written, less localOnly', async () => {
+    const r = await a.move(ROOM, '1', 's1', 'right');
+    if (!r.ok) throw new Error('move refused');
+    expect(r.event.localOnly).toBe(true);
+    const [logged] = (await a.eventsSince(ROOM, r.event.seq - 1)) ?? [];
+    expect(logged).toEqual({ seq: r.event.seq, json: r.event.json, epoch: r.event.epoch });
   });
 
   it('marks are per room', async () => {
@@ -118,7 +151,9 @@ describe('reader marks in the Redis room state', () => {
     expect(await bare.markReader(ROOM)).toBe(false);
     await bare.dropReader(ROOM);
     expect(await redis.exists(readersKey)).toBe(0);
-    expect(await bare.move(ROOM, '1', 's1', 'right')).toMatchObject({ ok: true, localOnly: false });
+    const r = await bare.move(ROOM, '1', 's1', 'right');
+    expect(r.ok).toBe(true);
+    expect(r.ok && r.event).not.toHaveProperty('localOnly');
   });
 });
 
@@ -130,6 +165,6 @@ describe('reader marks in the memory room state (one process)', () => {
     expect(await m.markReader()).toBe(false);
     const r = await m.move(ROOM, '1', 's1', 'right');
     expect(r.ok).toBe(true);
-    expect(r).not.toHaveProperty('localOnly');
+    expect(r.ok && r.event).not.toHaveProperty('localOnly');
   });
 });

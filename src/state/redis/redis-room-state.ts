@@ -57,13 +57,13 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     private readonly fence: WriteFence = NO_FENCE,
   ) {
     super(redis);
-    redis.defineCommand('roomEnter', { numberOfKeys: 10, lua: ENTER_LUA });
+    redis.defineCommand('roomEnter', { numberOfKeys: 11, lua: ENTER_LUA });
     redis.defineCommand('roomMove', { numberOfKeys: 9, lua: MOVE_LUA });
-    redis.defineCommand('roomLeave', { numberOfKeys: 8, lua: LEAVE_LUA });
-    redis.defineCommand('roomBuild', { numberOfKeys: 8, lua: BUILD_LUA });
+    redis.defineCommand('roomLeave', { numberOfKeys: 9, lua: LEAVE_LUA });
+    redis.defineCommand('roomBuild', { numberOfKeys: 9, lua: BUILD_LUA });
     redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
-    redis.defineCommand('roomNotice', { numberOfKeys: 4, lua: NOTICE_LUA });
-    redis.defineCommand('roomSaid', { numberOfKeys: 4, lua: SAID_LUA });
+    redis.defineCommand('roomNotice', { numberOfKeys: 5, lua: NOTICE_LUA });
+    redis.defineCommand('roomSaid', { numberOfKeys: 5, lua: SAID_LUA });
     this.scripts = redis as ScriptedRedis;
   }
 
@@ -99,6 +99,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           instanceSessionsKey(p.instanceId),
           leaseKey(f.instanceId),
           k.epoch,
+          k.readers,
           p.userId,
           p.sessionId,
           p.instanceId,
@@ -115,7 +116,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     );
     if (reply[0] === 'STALE') throw new MapChangedError(JSON.parse(reply[1] as string) as RoomMap);
     if (reply[0] !== 'OK') throw new MapChangedError(null);
-    const [, seq, ev, replaced, mapJson, members, spectators, epoch] = reply as [
+    const [, seq, ev, replaced, mapJson, members, spectators, epoch, readElsewhere] = reply as [
       string,
       number,
       string | null,
@@ -124,6 +125,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       string[],
       number,
       string,
+      number,
     ];
     const result: EnterResult = {
       seq,
@@ -132,7 +134,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       members: members.map((m) => JSON.parse(m) as Member),
       spectators,
     };
-    if (ev) result.event = { seq, json: ev, epoch };
+    if (ev) result.event = written(seq, ev, epoch, readElsewhere);
     if (replaced) {
       const [sessionId, instanceId] = replaced.split('|');
       if (sessionId !== p.sessionId) {
@@ -175,10 +177,9 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       case 'OK':
         return {
           ok: true,
-          event: { seq: reply[1] as number, json: reply[2] as string, epoch: reply[5] as string },
+          event: written(reply[1] as number, reply[2] as string, reply[5] as string, reply[6] as number),
           x: reply[3] as number,
           y: reply[4] as number,
-          localOnly: reply[6] === 0,
         };
       case 'BLOCKED':
         return { ok: false, code: 'BLOCKED', x: reply[1] as number, y: reply[2] as number };
@@ -235,6 +236,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           instanceSessionsKey(owner ?? '-'),
           leaseKey(f.instanceId),
           k.epoch,
+          k.readers,
           userId,
           sessionId,
           role,
@@ -242,6 +244,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           JSON.stringify(roomId),
           this.logLength,
           f.epoch,
+          f.instanceId,
         )
         .catch(fromRedis),
     );
@@ -268,6 +271,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           leaseKey(f.instanceId),
           k.epoch,
+          k.readers,
           baseVersion,
           next.version,
           JSON.stringify(next),
@@ -278,6 +282,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           next.width,
           next.height,
           f.epoch,
+          f.instanceId,
         )
         .catch(fromRedis),
     );
@@ -300,11 +305,13 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           leaseKey(f.instanceId),
           k.epoch,
+          k.readers,
           JSON.stringify(roomId),
           JSON.stringify(text),
           JSON.stringify({ userId: from.userId, name: from.name }),
           this.logLength,
           f.epoch,
+          f.instanceId,
         )
         .catch(fromRedis),
     );
@@ -321,6 +328,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           k.log,
           leaseKey(f.instanceId),
           k.epoch,
+          k.readers,
           JSON.stringify(roomId),
           JSON.stringify(line.userId),
           JSON.stringify(line.name),
@@ -328,6 +336,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           JSON.stringify(line.at),
           this.logLength,
           f.epoch,
+          f.instanceId,
         )
         .catch(fromRedis),
     );
@@ -342,7 +351,12 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
   }
 }
 
-/** An OK reply `['OK', seq, eventJson, epoch]`. */
+/** An OK reply `['OK', seq, eventJson, epoch, readElsewhere]`. */
 function seqEvent(reply: ScriptReply): SeqEvent {
-  return { seq: reply[1] as number, json: reply[2] as string, epoch: reply[3] as string };
+  return written(reply[1] as number, reply[2] as string, reply[3] as string, reply[4] as number);
+}
+
+/** An event a script just wrote; `readElsewhere` 0: no other instance's reader mark was alive (redis-scripts.ts, READERS). */
+function written(seq: number, json: string, epoch: string, readElsewhere: number): SeqEvent {
+  return readElsewhere === 0 ? { seq, json, epoch, localOnly: true } : { seq, json, epoch };
 }

@@ -48,11 +48,33 @@ end
 `;
 
 /**
+ * Readers: which instances have local clients in a room (redis-room-state.ts, markReader). An
+ * instance marks itself before it sends the room's first enter, on the same connection, so before
+ * that enter takes its seq; it renews the mark while it keeps clients there and removes it when
+ * the last one goes. Every write that takes a seq answers whether any other instance's mark is
+ * alive at that moment (its reply's last element); when none is, the writer may keep the event
+ * off the broker, since no other instance would deliver it. Marks expire in Redis (no instance's clock is trusted), so a dead instance's marks
+ * cost needless publishes for a while, never missed ones; this prunes them from the set.
+ */
+const READERS = `
+local function read_elsewhere(readersKey, me)
+  if me == '' then return 1 end
+  for _, id in ipairs(redis.call('SMEMBERS', readersKey)) do
+    if id ~= me then
+      if redis.call('EXISTS', readersKey .. ':' .. id) == 1 then return 1 end
+      redis.call('SREM', readersKey, id)
+    end
+  end
+  return 0
+end
+`;
+
+/**
  * Every log entry carries its time before the event text ("<ms>|<json>"): what a resume by time
  * searches, without a second sorted set to write on every event (redis-room-reads.ts reads it).
  * The trim runs once the room has more events than the log keeps (seq counts them all).
  */
-const APPEND_LOG = `${DATA_EPOCH}
+const APPEND_LOG = `${DATA_EPOCH}${READERS}
 local function fenced(leaseKey, epoch)
   return epoch ~= '' and redis.call('GET', leaseKey) ~= epoch
 end
@@ -69,7 +91,7 @@ local function append_log(seqKey, logKey, logLen, build)
 end
 `;
 
-/** KEYS: members sessions spectators meta map seq log instanceSessions lease epoch
+/** KEYS: members sessions spectators meta map seq log instanceSessions lease epoch readers
  *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch mapVersion
  *
  *  The spawn cell (x, y) was computed by the caller from the map at mapVersion ('' = unchecked):
@@ -102,29 +124,8 @@ end
 -- The record holds the plain room id (ARGV[8] is JSON-quoted for the event texts): sessionsOfInstance splits it on '|'.
 redis.call('HSET', KEYS[8], sid, cjson.decode(roomIdJson) .. '|' .. uid .. '|' .. role)
 local seq = tonumber(redis.call('GET', KEYS[6]) or '0')
-return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3]), data_epoch(KEYS[10])}
-`;
-
-/**
- * Readers: which instances have local clients in a room (redis-room-state.ts, markReader). An
- * instance marks itself before it sends the room's first enter, on the same connection, so before
- * that enter takes its seq; it renews the mark while it keeps clients there and removes it when
- * the last one goes. A move answers whether any other instance's mark is alive as it takes its
- * seq; when none is, the writer may keep the event off the broker, since no other instance would
- * deliver it. Marks expire in Redis (no instance's clock is trusted), so a dead instance's marks
- * cost needless publishes for a while, never missed ones; this prunes them from the set.
- */
-const READERS = `
-local function read_elsewhere(readersKey, me)
-  if me == '' then return 1 end
-  for _, id in ipairs(redis.call('SMEMBERS', readersKey)) do
-    if id ~= me then
-      if redis.call('EXISTS', readersKey .. ':' .. id) == 1 then return 1 end
-      redis.call('SREM', readersKey, id)
-    end
-  end
-  return 0
-end
+return {'OK', seq, ev, replaced, mapJson, redis.call('HVALS', KEYS[1]), redis.call('HLEN', KEYS[3]), data_epoch(KEYS[10]),
+  read_elsewhere(KEYS[11], inst)}
 `;
 
 /** KEYS: members sessions meta grid seq log lease epoch readers
@@ -134,7 +135,7 @@ end
  *  domain/step.ts (which the in-memory adapter calls): it lives here too because the check and the
  *  write must be one atomic step inside Redis. test/state/move-rule.contract.test.ts runs one
  *  table of cases through the domain rule and both adapters; change all three together. */
-export const MOVE_LUA = `${APPEND_LOG}${READERS}
+export const MOVE_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[8]) then return {'FENCED'} end
 local uid, sid = ARGV[1], ARGV[2]
 local held = redis.call('HGET', KEYS[2], uid)
@@ -157,8 +158,8 @@ end)
 return {'OK', seq, ev, nx, ny, data_epoch(KEYS[8]), read_elsewhere(KEYS[9], ARGV[9])}
 `;
 
-/** KEYS: members sessions spectators seq log instanceSessions lease epoch
- *  ARGV: userId sessionId role reason roomIdJson logLen epoch */
+/** KEYS: members sessions spectators seq log instanceSessions lease epoch readers
+ *  ARGV: userId sessionId role reason roomIdJson logLen epoch writerInstanceId */
 export const LEAVE_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[7]) then return {'FENCED'} end
 local uid, sid, role = ARGV[1], ARGV[2], ARGV[3]
@@ -175,11 +176,11 @@ local seq, ev = append_log(KEYS[4], KEYS[5], tonumber(ARGV[6]), function(seq)
   return '{"type":"left","roomId":' .. ARGV[5] .. ',"seq":' .. seq .. ',"userId":' .. cjson.encode(uid) ..
     ',"reason":"' .. ARGV[4] .. '"}'
 end)
-return {'OK', seq, ev, data_epoch(KEYS[8])}
+return {'OK', seq, ev, data_epoch(KEYS[8]), read_elsewhere(KEYS[9], ARGV[8])}
 `;
 
-/** KEYS: meta map grid members seq log lease epoch
- *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height epoch */
+/** KEYS: meta map grid members seq log lease epoch readers
+ *  ARGV: baseVersion newVersion mapJson grid pushesJson roomIdJson logLen width height epoch instanceId */
 export const BUILD_LUA = `${APPEND_LOG}
 if fenced(KEYS[7], ARGV[10]) then return {'FENCED'} end
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
@@ -206,11 +207,11 @@ local seq, ev = append_log(KEYS[5], KEYS[6], tonumber(ARGV[7]), function(seq)
   return '{"type":"built","roomId":' .. ARGV[6] .. ',"seq":' .. seq .. ',"map":' .. ARGV[3] ..
     ',"members":[' .. table.concat(members, ',') .. ']}'
 end)
-return {'OK', seq, ev, data_epoch(KEYS[8])}
+return {'OK', seq, ev, data_epoch(KEYS[8]), read_elsewhere(KEYS[9], ARGV[11])}
 `;
 
-/** KEYS: seq log lease epoch
- *  ARGV: roomIdJson textJson fromJson logLen epoch
+/** KEYS: seq log lease epoch readers
+ *  ARGV: roomIdJson textJson fromJson logLen epoch instanceId
  *  A notice changes nothing in the room but its seq and log: it is an event like the others, so
  *  clients get it in order and a resume replays it. */
 export const NOTICE_LUA = `${APPEND_LOG}
@@ -218,11 +219,11 @@ if fenced(KEYS[3], ARGV[5]) then return {'FENCED'} end
 local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[4]), function(seq)
   return '{"type":"notice","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"text":' .. ARGV[2] .. ',"from":' .. ARGV[3] .. '}'
 end)
-return {'OK', seq, ev, data_epoch(KEYS[4])}
+return {'OK', seq, ev, data_epoch(KEYS[4]), read_elsewhere(KEYS[5], ARGV[6])}
 `;
 
-/** KEYS: seq log lease epoch
- *  ARGV: roomIdJson userIdJson nameJson textJson atJson logLen epoch
+/** KEYS: seq log lease epoch readers
+ *  ARGV: roomIdJson userIdJson nameJson textJson atJson logLen epoch instanceId
  *  A chat line, like a notice, changes nothing but the seq and the log. */
 export const SAID_LUA = `${APPEND_LOG}
 if fenced(KEYS[3], ARGV[7]) then return {'FENCED'} end
@@ -230,7 +231,7 @@ local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[6]), function(seq)
   return '{"type":"said","roomId":' .. ARGV[1] .. ',"seq":' .. seq .. ',"userId":' .. ARGV[2] ..
     ',"name":' .. ARGV[3] .. ',"text":' .. ARGV[4] .. ',"at":' .. ARGV[5] .. '}'
 end)
-return {'OK', seq, ev, data_epoch(KEYS[4])}
+return {'OK', seq, ev, data_epoch(KEYS[4]), read_elsewhere(KEYS[5], ARGV[8])}
 `;
 
 /** KEYS: meta map grid  ARGV: version mapJson grid width height
