@@ -400,7 +400,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
    * how many seats were restored; a seat that fails is left for the caller's retry.
    */
   async restoreSeats(): Promise<number> {
-    // The reader marks went with the state: back before the enters, so no move after them skips us.
+    // The reader marks went with the state: back before the enters, so no write after them skips us.
     this.events.markReadRooms(false);
     let restored = 0;
     for (const session of [...this.unrestored]) {
