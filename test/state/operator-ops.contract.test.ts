@@ -5,6 +5,7 @@ import { MemoryRoomState } from '../../src/state/memory-room-state';
 import { FencedError, RedisRoomState } from '../../src/state/redis/redis-room-state';
 import type { EnterParams, RoomStateStore, SeqEvent, WriteFence } from '../../src/state/room-state.port';
 import { leaseKey } from '../../src/state/redis/redis-keys';
+import { entering } from '../support/enter-params';
 import { deleteKeys, SERVICES } from '../support/server';
 
 /**
@@ -17,14 +18,8 @@ const ROOM = 'r1';
 const MAP: RoomMap = { version: 2, width: 5, height: 4, objects: [{ id: 'w1', kind: 'wall', x: 2, y: 2, w: 1, h: 1 }] };
 const ADMIN = { userId: 'a1', name: 'Admin "One" ✓' };
 
-const player = (userId: string, sessionId: string, instanceId = 'i1'): EnterParams => ({
-  userId,
-  name: `user${userId}`,
-  sessionId,
-  instanceId,
-  role: 'player',
-  spawn: { x: 0, y: 0 },
-});
+const player = (userId: string, sessionId: string, instanceId = 'i1'): EnterParams =>
+  entering(userId, sessionId, 'player', instanceId);
 const body = (e: SeqEvent) => {
   const parsed = JSON.parse(e.json) as { seq: number };
   expect(parsed.seq).toBe(e.seq);

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
 import { RedisRoomState } from '../../src/state/redis/redis-room-state';
 import { type EnterParams, READER_TTL_MS, type WriteFence } from '../../src/state/room-state.port';
+import { entering } from '../support/enter-params';
 import { deleteKeys, SERVICES } from '../support/server';
 
 /**
@@ -17,14 +18,8 @@ const fenceOf = (instanceId: string): WriteFence => ({
   current: () => ({ instanceId, epoch: '' }),
   reportFenced: () => undefined,
 });
-const player = (userId: string, instanceId: string): EnterParams => ({
-  userId,
-  name: `user${userId}`,
-  sessionId: `s${userId}`,
-  instanceId,
-  role: 'player',
-  spawn: { x: 0, y: 0 },
-});
+const player = (userId: string, instanceId: string): EnterParams =>
+  entering(userId, `s${userId}`, 'player', instanceId);
 
 describe('reader marks in the Redis room state', () => {
   let prefix: string;

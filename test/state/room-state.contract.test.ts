@@ -11,6 +11,7 @@ import {
   type RoomStateStore,
   type SeqEvent,
 } from '../../src/state/room-state.port';
+import { entering } from '../support/enter-params';
 import { deleteKeys, SERVICES } from '../support/server';
 
 /**
@@ -56,22 +57,10 @@ const mapOf = (version: number, objects: MapObject[] = [], width = 5, height = 4
   height,
   objects,
 });
-const player = (userId: string, sessionId: string, instanceId = 'i1', spawn = { x: 0, y: 0 }): EnterParams => ({
-  userId,
-  name: `user${userId}`,
-  sessionId,
-  instanceId,
-  role: 'player',
-  spawn,
-});
-const spectator = (userId: string, sessionId: string, instanceId = 'i1'): EnterParams => ({
-  userId,
-  name: `user${userId}`,
-  sessionId,
-  instanceId,
-  role: 'spectator',
-  spawn: { x: 0, y: 0 },
-});
+const player = (userId: string, sessionId: string, instanceId = 'i1', spawn = { x: 0, y: 0 }): EnterParams =>
+  entering(userId, sessionId, 'player', instanceId, spawn);
+const spectator = (userId: string, sessionId: string, instanceId = 'i1'): EnterParams =>
+  entering(userId, sessionId, 'spectator', instanceId);
 const parsed = (e: SeqEvent | null | undefined) => {
   if (!e) throw new Error('expected an event');
   const body = JSON.parse(e.json) as { seq: number };
