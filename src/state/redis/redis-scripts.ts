@@ -14,8 +14,8 @@
  *   room:{R}:seq         integer, last seq assigned
  *   room:{R}:log         zset  seq → "<ms>|<event JSON>", the last ROOM_LOG_LENGTH events, each
  *                        prefixed with when it was logged (Redis TIME, ms; see logEntry below)
- *   room:{R}:readers     set   ids of the instances with local clients in the room, each
- *   room:{R}:readers:{I} string while instance I's mark lives (a TTL)   (see READERS below)
+ *   room:{R}:readers     set   ids of the instances with local clients in the room
+ *   room:{R}:readers:{I} string instance I's mark, alive while its TTL runs  (see READERS below)
  *   data-epoch           string the epoch of everything above (see DATA_EPOCH below)
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
@@ -53,8 +53,9 @@ end
  * that enter takes its seq; it renews the mark while it keeps clients there and removes it when
  * the last one goes. Every write that takes a seq answers whether any other instance's mark is
  * alive at that moment (its reply's last element); when none is, the writer may keep the event
- * off the broker, since no other instance would deliver it. Marks expire in Redis (no instance's clock is trusted), so a dead instance's marks
- * cost needless publishes for a while, never missed ones; this prunes them from the set.
+ * off the broker, since no other instance would deliver it. Marks expire in Redis (no instance's
+ * clock is trusted), so a dead instance's marks cost needless publishes for a while, never missed
+ * ones; read_elsewhere prunes them from the set.
  */
 const READERS = `
 local function read_elsewhere(readersKey, me)
