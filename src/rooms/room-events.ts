@@ -102,13 +102,13 @@ export class RoomEvents implements OnModuleInit, OnModuleDestroy {
   publish(roomId: string, event: SeqEvent, replyTo?: ReplyTo): void {
     // Callers publish right after their write (and its lock's release): latency metrics count from here.
     const at = Date.now();
-    const { localOnly, ...logged } = event;
-    this.channels.deliver(roomId, { ...logged, at }, replyTo);
+    // Named fields, not a spread: the write's `localOnly` goes no further than this method.
+    this.channels.deliver(roomId, { seq: event.seq, json: event.json, epoch: event.epoch, at }, replyTo);
     // No other instance read the room as the event was written: it stays off the broker.
-    if (localOnly && !this.publishUnread) fanoutUnread.inc();
+    if (event.localOnly && !this.publishUnread) fanoutUnread.inc();
     else this.toOtherInstances(roomId, event, at);
     // Buffered and written later in batches: never a wait, nor a failure, of the write above.
-    this.timeline.record(roomId, logged, at);
+    this.timeline.record(roomId, event, at);
   }
 
   private toOtherInstances(roomId: string, event: SeqEvent, at: number): void {

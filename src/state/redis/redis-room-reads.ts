@@ -22,6 +22,9 @@ export const roomKeys = (roomId: string) => {
   };
 };
 
+/** Instance I's reader mark of a room; the scripts' read_elsewhere builds the same name (redis-scripts.ts). */
+export const readerMarkKey = (roomId: string, instanceId: string) => `${roomKeys(roomId).readers}:${instanceId}`;
+
 /**
  * One entry of a room's log: "<ms>|<event JSON>" (redis-scripts.ts, append_log). An entry that is
  * the bare event JSON (written by a build that kept the times apart) has no known time.

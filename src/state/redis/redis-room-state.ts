@@ -21,7 +21,7 @@ import {
 import { fencedWrites } from '../../common/metrics';
 import { fromRedis } from './redis-errors';
 import { instanceSessionsKey, leaseKey } from './redis-keys';
-import { RedisRoomReads, roomKeys } from './redis-room-reads';
+import { readerMarkKey, RedisRoomReads, roomKeys } from './redis-room-reads';
 
 type ScriptReply = [string, ...unknown[]];
 interface ScriptedRedis extends Redis {
@@ -199,7 +199,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       .multi()
       .sadd(readers, instanceId)
       .pexpire(readers, READER_TTL_MS)
-      .call('SET', `${readers}:${instanceId}`, '1', 'PX', String(READER_TTL_MS), 'GET')
+      .call('SET', readerMarkKey(roomId, instanceId), '1', 'PX', String(READER_TTL_MS), 'GET')
       .exec()
       .catch(fromRedis);
     const [err, previous] = replies?.[2] ?? [new Error('transaction discarded'), null];
@@ -210,8 +210,12 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
   async dropReader(roomId: string): Promise<void> {
     const { instanceId } = this.fence.current();
     if (instanceId === '') return;
-    const readers = roomKeys(roomId).readers;
-    await this.redis.multi().srem(readers, instanceId).del(`${readers}:${instanceId}`).exec().catch(fromRedis);
+    await this.redis
+      .multi()
+      .srem(roomKeys(roomId).readers, instanceId)
+      .del(readerMarkKey(roomId, instanceId))
+      .exec()
+      .catch(fromRedis);
   }
 
   async leave(
