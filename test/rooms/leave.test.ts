@@ -163,3 +163,35 @@ describeEachMode('liveness', (mode) => {
     await back.close();
   });
 });
+
+describeEachMode('liveness, pings spread over the interval', (mode) => {
+  let server: TestServer;
+  // 1.5 s between a socket's pings, dealt over 15 slices of 100 ms (src/rooms/edge/heartbeat.ts).
+  beforeAll(async () => {
+    server = await mode.start({ WS_PING_INTERVAL_MS: '1500' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('every socket is pinged and kept while it answers; a silent one still times out', async () => {
+    const live = await Promise.all([1, 2, 3, 4, 5, 6].map((u) => joinAs(server, 30 + u, 31).then(([c]) => c)));
+    const pings = live.map(() => 0);
+    live.forEach((c, i) => c.ws.on('ping', () => pings[i]++));
+    const silent = await connectAs(server, 40, { autoPong: false });
+    const pong = () => silent.ws.pong();
+    silent.ws.on('ping', pong);
+    const welcome = await enter(silent, 31);
+    silent.ws.off('ping', pong);
+
+    await silent.closed;
+    expect(await live[0].next((f) => f.type === 'left' && f.seq === welcome.seq + 1)).toMatchObject({
+      userId: '40',
+      reason: 'timeout',
+    });
+    // Each answering socket was pinged in its own slice, and none was taken for silent.
+    await eventually(() => expect(pings.every((n) => n >= 1)).toBe(true));
+    expect(live.filter((c) => c.ws.readyState !== c.ws.OPEN)).toEqual([]);
+    for (const c of live) await c.close();
+  });
+});
