@@ -130,6 +130,16 @@ describeEachMode('leaving', (mode) => {
   });
 });
 
+/** A client that answers pings by hand until it is in the room, then falls silent. */
+async function enterThenFallSilent(server: TestServer, userId: number, roomId: number) {
+  const silent = await connectAs(server, userId, { autoPong: false });
+  const pong = () => silent.ws.pong();
+  silent.ws.on('ping', pong);
+  const welcome = await enter(silent, roomId);
+  silent.ws.off('ping', pong);
+  return { silent, welcome };
+}
+
 describeEachMode('liveness', (mode) => {
   let server: TestServer;
   // Pings every 100 ms, so a client that stops answering them times out quickly.
@@ -144,11 +154,7 @@ describeEachMode('liveness', (mode) => {
     // It answers pings by hand until it is in the room, then falls silent. Nobody else has to stay
     // connected meanwhile (a busy test machine could make them miss a 100 ms ping too): the
     // reason is read back from the room log by resuming.
-    const silent = await connectAs(server, 2, { autoPong: false });
-    const pong = () => silent.ws.pong();
-    silent.ws.on('ping', pong);
-    const welcome = await enter(silent, 1);
-    silent.ws.off('ping', pong);
+    const { silent, welcome } = await enterThenFallSilent(server, 2, 1);
     await silent.closed;
     await eventually(async () => expect(memberOf((await peek(server, 1)).members, 2)).toBeUndefined());
 
@@ -178,12 +184,7 @@ describeEachMode('liveness, pings spread over the interval', (mode) => {
     const live = await Promise.all([1, 2, 3, 4, 5, 6].map((u) => joinAs(server, 30 + u, 31).then(([c]) => c)));
     const pings = live.map(() => 0);
     live.forEach((c, i) => c.ws.on('ping', () => pings[i]++));
-    const silent = await connectAs(server, 40, { autoPong: false });
-    const pong = () => silent.ws.pong();
-    silent.ws.on('ping', pong);
-    const welcome = await enter(silent, 31);
-    silent.ws.off('ping', pong);
-
+    const { silent, welcome } = await enterThenFallSilent(server, 40, 31);
     await silent.closed;
     expect(await live[0].next((f) => f.type === 'left' && f.seq === welcome.seq + 1)).toMatchObject({
       userId: '40',
