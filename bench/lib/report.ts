@@ -339,18 +339,17 @@ const judged = (bar: number | undefined, r: number | undefined, atMost: boolean)
     : verdict(r === undefined ? undefined : atMost ? r <= bar : r >= bar);
 
 /**
- * The rooms run's rows for one mode of My Room (`mine`: one frame per event, or batched frames,
+ * The rooms run's rows for one mode of My Room (`ours`: one frame per event, or batched frames,
  * named by `mode` in each row): its rate against each peer (≥ 1.5× Colyseus), its CPU per delivery
  * and p99 at 5 Hz (≤ 1.0× and ≤ 1.5× each bare peer), and its enter and build p99 at 5 Hz. The
  * issue asks for both modes to be reported; a mode that was not run has no rows.
  */
 export function roomsModeRows(
   rooms: StoredResult['targets'] | undefined,
-  mine: TargetResult | undefined,
+  ours: TargetResult | undefined,
   mode: string,
 ): string[] {
-  if (!rooms || !mine) return [];
-  const ours = mine;
+  if (!rooms || !ours) return [];
   const at5 = stepAt(ours, 5);
   const rows: string[] = [];
   // A ratio counts only between parts of one run: a server re-run alone later met another box.
@@ -367,7 +366,7 @@ export function roomsModeRows(
   const rateBar: Partial<Record<TargetName, number>> = { colyseus: 1.5 };
   const bareBar = (p: TargetName, bar: number) => (p === 'barews' || p === 'barews-corked' ? bar : undefined);
   for (const p of PEERS) {
-    const t = rooms?.[p];
+    const t = rooms[p];
     if (!t) continue;
     const a = ours.highestSustainableHz;
     const b = t.highestSustainableHz;
@@ -391,19 +390,19 @@ export function roomsModeRows(
     );
   }
   for (const p of PEERS) {
-    const b = stepAt(rooms?.[p], 5);
+    const b = stepAt(rooms[p], 5);
     if (!b) continue;
     const r = at5 ? usPerDelivery(at5) / usPerDelivery(b) : undefined;
     rows.push(
-      `| server CPU per delivery at 5 Hz${mode} (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms![p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`}${apart(rooms![p])} | ${judgedSameRun(rooms![p], bareBar(p, 1), r, true)} |`,
+      `| server CPU per delivery at 5 Hz${mode} (ours with Redis)${bareBar(p, 1) ? ' ≤ 1.0×' : ':'} ${rooms[p]!.label} | ${at5 ? `ours ${fmt(usPerDelivery(at5), 1)} µs (${fmt(at5.server.cpuPct)} % + Redis ${fmt(at5.server.redisCpuPct)} %)` : 'ours –'}, theirs ${fmt(usPerDelivery(b), 1)} µs (${fmt(b.server.cpuPct)} %): ${r === undefined ? '–' : `${r.toFixed(2)}×`}${apart(rooms[p])} | ${judgedSameRun(rooms[p], bareBar(p, 1), r, true)} |`,
     );
   }
   for (const p of PEERS) {
-    const b = stepAt(rooms?.[p], 5);
+    const b = stepAt(rooms[p], 5);
     if (!b) continue;
     const r = at5 ? worst(at5) / worst(b) : undefined;
     rows.push(
-      `| p99 at 5 Hz${mode}${bareBar(p, 1.5) ? ' ≤ 1.5×' : ':'} ${rooms![p]!.label} | ours ${at5 ? ms(worst(at5)) : '–'} ms, theirs ${ms(worst(b))} ms${botBound(b) ? ' (bots the limit)' : ''}: ${r === undefined ? '–' : `${r.toFixed(2)}×`}${apart(rooms![p])} | ${judgedSameRun(rooms![p], bareBar(p, 1.5), r, true)} |`,
+      `| p99 at 5 Hz${mode}${bareBar(p, 1.5) ? ' ≤ 1.5×' : ':'} ${rooms[p]!.label} | ours ${at5 ? ms(worst(at5)) : '–'} ms, theirs ${ms(worst(b))} ms${botBound(b) ? ' (bots the limit)' : ''}: ${r === undefined ? '–' : `${r.toFixed(2)}×`}${apart(rooms[p])} | ${judgedSameRun(rooms[p], bareBar(p, 1.5), r, true)} |`,
     );
   }
   rows.push(

@@ -1,5 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import type { RoomMap } from '../../src/protocol/messages';
+import { instanceSessionsKey } from '../../src/state/redis/redis-keys';
+import { readerMarkKey } from '../../src/state/redis/redis-room-reads';
 import { TestClient, type Frame } from '../support/client';
 import { scrape } from '../support/metrics';
 import { type Cluster, startCluster, waitFor } from './cluster';
@@ -20,7 +22,7 @@ describe('three instances and the gateway: one room across instances', () => {
     // their events land in this test, not in the next one's counts.
     await waitFor(
       async () =>
-        (await Promise.all(cluster.instances.map((i) => cluster.redis.hlen(`instance:{${i.id}}:sessions`)))).every(
+        (await Promise.all(cluster.instances.map((i) => cluster.redis.hlen(instanceSessionsKey(i.id))))).every(
           (n) => n === 0,
         ),
       "every instance's seats to be gone",
@@ -256,7 +258,7 @@ describe('three instances and the gateway: one room across instances', () => {
     await host.request({ type: 'enter', roomId });
     const guestWelcome = await guest.request({ type: 'enter', roomId });
     // As if instance 1 had stalled past its mark's TTL: the mark is gone, instance 1 does not know.
-    await cluster.redis.del(`room:{${roomId}}:readers:${cluster.instances[1].id}`);
+    await cluster.redis.del(readerMarkKey(roomId, cluster.instances[1].id));
     const before = (await scrape(cluster.instances[2].httpUrl)).value('myroom_fanout_unread_total');
     const moved = await host.request({ type: 'move', dir: 'right' });
     expect((await scrape(cluster.instances[2].httpUrl)).value('myroom_fanout_unread_total')).toBe(before + 1);
