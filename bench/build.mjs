@@ -6,6 +6,7 @@ await build({
     cli: 'bench/cli.ts',
     soak: 'bench/soak.ts',
     'broker-cost': 'bench/broker-cost.ts',
+    'leave-storm': 'bench/leave-storm.ts',
     'bots/worker': 'bench/bots/worker.ts',
     'peers/bare-ws': 'bench/peers/bare-ws/server.ts',
     'peers/bare-ws-corked': 'bench/peers/bare-ws-corked/server.ts',

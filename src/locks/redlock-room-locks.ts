@@ -1,15 +1,23 @@
 import Redlock from 'redlock';
 import { RoomBusyError } from '../protocol/errors';
 import type { RedlockClient } from '../state/redis/redlock-client';
+import { KeyedMutex, LockWaitTimeout } from './keyed-mutex';
 import { lockWait } from './lock-wait';
 import type { RoomLocks } from './room-locks.port';
 
 /** Longest an enter, build or leave waits for its room's lock: Redlock's ~2 s of retries, and some slack. */
 const ACQUIRE_DEADLINE_MS = 3000;
+/** A caller that waited its turn here until the deadline still gets this long to try Redlock. */
+const LAST_TRY_MS = 100;
 
 /**
  * Redlock on the shared Redis. Redlock's default 200 ms retry delay would wreck enter/build
  * latency under contention, so it retries every ~20 ms (with jitter) for up to ~2 s.
+ *
+ * Callers of one room on this instance first queue here, in arrival order, so only one of them
+ * at a time asks Redis: when many sockets of a room drop at once, their leaves would otherwise all
+ * poll Redlock, and each failed attempt costs two scripts in Redis (the try, and Redlock's undo of
+ * it), with no order among them. Instances still contend through Redlock alone.
  *
  * A release that cannot reach Redis (the connection dropped while the lock was held) is sent again
  * when the client is ready: otherwise the key would keep the room locked for the rest of its TTL
@@ -23,6 +31,8 @@ export class RedlockRoomLocks implements RoomLocks {
   private readonly redlock: Redlock;
   /** Locks whose release failed, with the time they expire on their own anyway. */
   private readonly unreleased = new Map<Redlock.Lock, number>();
+  /** This instance's callers, one room lock attempt at a time per room. */
+  private readonly queue = new KeyedMutex();
 
   /** `redis`: the shared client (state/redis/redlock-client.ts). */
   constructor(
@@ -36,12 +46,19 @@ export class RedlockRoomLocks implements RoomLocks {
   }
 
   async withRoomLock<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
+    let turn: () => void = () => undefined;
     let lock: Redlock.Lock;
     try {
-      lock = await lockWait(roomId, () => this.acquire(`lock:room:{${roomId}}`));
+      lock = await lockWait(roomId, async () => {
+        const since = Date.now();
+        turn = await this.queue.acquire(roomId, ACQUIRE_DEADLINE_MS);
+        const left = Math.max(LAST_TRY_MS, ACQUIRE_DEADLINE_MS - (Date.now() - since));
+        return this.acquire(`lock:room:{${roomId}}`, left);
+      });
     } catch (err) {
+      turn();
       // Redlock reports contention and an unreachable Redis alike (attempts exhausted): say both.
-      if (err instanceof Redlock.LockError) {
+      if (err instanceof Redlock.LockError || err instanceof LockWaitTimeout) {
         throw new RoomBusyError(`could not lock room ${roomId} (busy, or Redis is unreachable); nothing was changed`);
       }
       throw err;
@@ -49,16 +66,18 @@ export class RedlockRoomLocks implements RoomLocks {
     try {
       return await fn();
     } finally {
+      // The Redis key goes first, so the next caller in line finds the room free at its first try.
       await this.release(lock);
+      turn();
     }
   }
 
   /**
    * Redlock's attempts are ~20 ms apart only while Redis answers: on a black-holed connection each
    * one waits out the command timeout, and its 100 attempts would add up to minutes. So the whole
-   * acquire has a deadline; a lock granted after it is released at once.
+   * acquire has a deadline (`withinMs`); a lock granted after it is released at once.
    */
-  private acquire(resource: string): Promise<Redlock.Lock> {
+  private acquire(resource: string, withinMs: number): Promise<Redlock.Lock> {
     const acquiring = this.redlock.lock(resource, this.ttlMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -67,8 +86,8 @@ export class RedlockRoomLocks implements RoomLocks {
           (late) => this.release(late),
           () => undefined,
         );
-        reject(new Redlock.LockError(`no lock on ${resource} within ${ACQUIRE_DEADLINE_MS} ms`));
-      }, ACQUIRE_DEADLINE_MS);
+        reject(new Redlock.LockError(`no lock on ${resource} within ${withinMs} ms`));
+      }, withinMs);
     });
     return Promise.race([acquiring, deadline]).finally(() => clearTimeout(timer));
   }

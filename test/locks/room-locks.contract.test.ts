@@ -162,3 +162,113 @@ describe('RedlockRoomLocks when the connection to Redis drops while a lock is he
     }
   });
 });
+
+describe('RedlockRoomLocks with many callers of one room', () => {
+  let prefix: string;
+  let redis: Redis;
+  /** Scripts sent to Redis through the locks' client: Redlock's tries and releases. */
+  let scripts: number;
+  let client: ReturnType<typeof asRedlockClient>;
+
+  beforeEach(() => {
+    prefix = `t:locks:${randomBytes(5).toString('hex')}:`;
+    redis = new Redis(SERVICES.redis, { keyPrefix: prefix });
+    scripts = 0;
+    const plain = asRedlockClient(redis);
+    client = new Proxy(plain, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop === 'evalsha' || prop === 'eval')
+          return (...args: unknown[]) => {
+            scripts++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+  });
+  afterEach(async () => {
+    redis.disconnect();
+    await deleteKeys(prefix);
+  });
+
+  /** `n` callers of room r1 at once, each holding it for a few ms; answers the order they got in. */
+  async function burst(locks: RedlockRoomLocks, n: number, tag = ''): Promise<string[]> {
+    const order: string[] = [];
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        locks.withRoomLock('r1', async () => {
+          order.push(`${tag}${i}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }),
+      ),
+    );
+    return order;
+  }
+
+  it('lets the callers of one instance in in the order they asked, each trying Redis once', async () => {
+    const locks = new RedlockRoomLocks(client, 30_000);
+    await locks.withRoomLock('r1', async () => undefined); // loads Redlock's scripts into Redis
+    scripts = 0;
+
+    const order = await burst(locks, 20);
+
+    expect(order).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    // One try and one release each: waiting callers do not poll Redis.
+    expect(scripts).toBe(40);
+  });
+
+  it('still lets one holder at a time in when two instances each have a queue of callers', async () => {
+    const other = new Redis(SERVICES.redis, { keyPrefix: prefix });
+    try {
+      const a = new RedlockRoomLocks(client, 30_000);
+      const b = new RedlockRoomLocks(asRedlockClient(other), 30_000);
+      let inside = 0;
+      let most = 0;
+      let counter = 0;
+      const hold = (locks: RedlockRoomLocks) =>
+        locks.withRoomLock('r1', async () => {
+          inside++;
+          most = Math.max(most, inside);
+          const read = counter;
+          await new Promise((r) => setTimeout(r, 2));
+          counter = read + 1;
+          inside--;
+        });
+      await Promise.all(Array.from({ length: 16 }, (_, i) => hold(i % 2 ? a : b)));
+      expect(most).toBe(1);
+      expect(counter).toBe(16);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('answers UNAVAILABLE (room busy) to callers queued behind a holder from another instance that does not let go', async () => {
+    const other = new Redis(SERVICES.redis, { keyPrefix: prefix });
+    try {
+      const a = new RedlockRoomLocks(client, 30_000);
+      const b = new RedlockRoomLocks(asRedlockClient(other), 30_000);
+      const held = gate();
+      const holding = gate();
+      const holder = b.withRoomLock('r1', () => {
+        holding.open();
+        return held.opened;
+      });
+      await holding.opened;
+      const started = Date.now();
+      const waiting = await Promise.allSettled(
+        Array.from({ length: 3 }, () => a.withRoomLock('r1', async () => 'ran')),
+      );
+      expect(waiting.map((w) => w.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      for (const w of waiting) expect((w as PromiseRejectedResult).reason).toBeInstanceOf(RoomBusyError);
+      // Each within the one deadline (3 s, and one last short try), not one deadline after another.
+      expect(Date.now() - started).toBeLessThan(6000);
+      held.open();
+      await holder;
+      await expect(a.withRoomLock('r1', async () => 'free again')).resolves.toBe('free again');
+    } finally {
+      other.disconnect();
+    }
+  });
+});
