@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
-import { defaultSampler, MOVE_SPAN } from './sampler';
+import { defaultSampling, MOVE_SPAN } from './sampler';
 
 // Random ids, as the SDK makes them: the ratio sampler reads their bits.
 const TRACE_IDS = Array.from({ length: 2000 }, () => randomBytes(16).toString('hex'));
 
+/** The share of new traces named `name` kept: not dropped before their span, then sampled. */
 function keptShare(moveRatio: number, name: string, kind = SpanKind.INTERNAL): number {
-  const sampler = defaultSampler(moveRatio);
+  const { sampler, dropsRoot } = defaultSampling(moveRatio);
   const kept = TRACE_IDS.filter(
-    (id) => sampler.shouldSample(ROOT_CONTEXT, id, name, kind, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED,
+    (id) =>
+      !dropsRoot(name) &&
+      sampler.shouldSample(ROOT_CONTEXT, id, name, kind, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED,
   );
   return kept.length / TRACE_IDS.length;
 }
@@ -21,7 +24,7 @@ function underParent(sampled: boolean, name: string): SamplingDecision {
     traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
     isRemote: true,
   });
-  return defaultSampler(0).shouldSample(parent, 'a'.repeat(32), name, SpanKind.CONSUMER, {}, []).decision;
+  return defaultSampling(0).sampler.shouldSample(parent, 'a'.repeat(32), name, SpanKind.CONSUMER, {}, []).decision;
 }
 
 describe('the default sampler', () => {
@@ -36,6 +39,14 @@ describe('the default sampler', () => {
     const share = keptShare(0.25, MOVE_SPAN);
     expect(share).toBeGreaterThan(0.1);
     expect(share).toBeLessThan(0.4);
+  });
+
+  it('drops unsampled moves before their span, and nothing else', () => {
+    const { dropsRoot } = defaultSampling(0);
+    expect(dropsRoot(MOVE_SPAN)).toBe(true);
+    for (const name of ['ws enter', 'ws build', 'ws leave', 'fanout deliver', 'GET /api/rooms'])
+      expect(dropsRoot(name)).toBe(false);
+    expect(defaultSampling(1).dropsRoot(MOVE_SPAN)).toBe(false);
   });
 
   it('starts no trace for a client call made outside any request (a probe, the reaper)', () => {

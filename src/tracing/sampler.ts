@@ -5,32 +5,37 @@ import {
   ParentBasedSampler,
   type Sampler,
   type SamplingResult,
-  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
+import type { RootDrop } from './tracing';
 
 /** The span of the one request type that makes most of the traffic. */
 export const MOVE_SPAN = 'ws move';
 
 /**
- * The default sampler: a trace follows its parent's decision (a delivery on another instance, an
+ * The default sampling: a trace follows its parent's decision (a delivery on another instance, an
  * instrumented call inside a request); a new trace is kept at `moveRatio` when it starts with a
  * move (a busy room moves many times a second: 0.01 keeps a sample without drowning the
  * collector) and always otherwise (enters, builds, leaves, chat, HTTP: rare, and each worth
  * seeing). A client call that starts a trace (a MySQL query of a readiness probe, the reaper's
  * work) is made outside any request: not kept. OTEL_TRACES_SAMPLER replaces it (start.ts).
+ *
+ * A move's coin is tossed before its span is made (`dropsRoot`, see RootDrop in tracing.ts): the
+ * moves it drops run with no span at all, and the sampler keeps every new move trace that reaches
+ * it. The two go together; the sampler alone would keep every move.
  */
-export function defaultSampler(moveRatio: number): Sampler {
-  return new ParentBasedSampler({ root: new ByRootName(moveRatio) });
+export function defaultSampling(moveRatio: number): { sampler: Sampler; dropsRoot: RootDrop } {
+  return {
+    sampler: new ParentBasedSampler({ root: new ByRootName(moveRatio) }),
+    dropsRoot: (spanName) => spanName === MOVE_SPAN && Math.random() >= moveRatio,
+  };
 }
 
 class ByRootName implements Sampler {
-  private readonly moves: Sampler;
-  private readonly others = new AlwaysOnSampler();
+  private readonly kept = new AlwaysOnSampler();
   private readonly background = new AlwaysOffSampler();
 
-  constructor(private readonly moveRatio: number) {
-    this.moves = new TraceIdRatioBasedSampler(moveRatio);
-  }
+  /** `moveRatio`: for toString only; the moves' coin is tossed before the sampler (dropsRoot). */
+  constructor(private readonly moveRatio: number) {}
 
   shouldSample(
     context: Context,
@@ -40,11 +45,11 @@ class ByRootName implements Sampler {
     attributes: Attributes,
     links: Link[],
   ): SamplingResult {
-    const by = spanName === MOVE_SPAN ? this.moves : spanKind === SpanKind.CLIENT ? this.background : this.others;
+    const by: Sampler = spanKind === SpanKind.CLIENT ? this.background : this.kept;
     return by.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 
   toString(): string {
-    return `MyRoomSampler{${MOVE_SPAN}=${this.moveRatio}, others=1}`;
+    return `MyRoomSampler{${MOVE_SPAN}=${this.moveRatio} (tossed before the span), others=1}`;
   }
 }

@@ -6,7 +6,7 @@ import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config/config';
-import { defaultSampler } from './sampler';
+import { defaultSampling } from './sampler';
 import { activateTracing, deactivateTracing } from './tracing';
 
 /**
@@ -31,10 +31,11 @@ export interface RunningTracing {
 
 export function startTracing(options: StartOptions): RunningTracing {
   const { config } = options;
+  // OTEL_TRACES_SAMPLER (and _ARG) set: the SDK builds that sampler from them, and decides alone.
+  const ours = config.sampler ? undefined : defaultSampling(config.moveRatio);
   const sdk = new NodeSDK({
     serviceName: config.serviceName,
-    // OTEL_TRACES_SAMPLER (and _ARG) set: the SDK builds that sampler from them.
-    sampler: config.sampler ? undefined : defaultSampler(config.moveRatio),
+    sampler: ours?.sampler,
     spanProcessors: options.spanProcessors,
     // Traces only: metrics are Prometheus' (/metrics), logs go to stdout with the trace ids.
     metricReaders: [],
@@ -55,7 +56,7 @@ export function startTracing(options: StartOptions): RunningTracing {
           ],
   });
   sdk.start();
-  activateTracing(api, api.trace.getTracer('myroom'));
+  activateTracing(api, api.trace.getTracer('myroom'), ours?.dropsRoot);
   return {
     shutdown: async () => {
       deactivateTracing();

@@ -1,5 +1,6 @@
 import * as api from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { MOVE_SPAN } from './sampler';
 import { type RunningTracing, startTracing } from './start';
 import { ATTR, consumerSpan, currentTraceIds, producerSpan, traced, Traced, tracePort, tracingActive } from './tracing';
 
@@ -25,6 +26,16 @@ class Service {
     const v = await traced('step', () => this.store.get(user), { child: true });
     if (fail) throw fail;
     return v;
+  }
+}
+
+/** Moves, each noting the trace ids its log lines would carry. */
+class Mover {
+  readonly ids: ReturnType<typeof currentTraceIds>[] = [];
+
+  @Traced(MOVE_SPAN)
+  async move(): Promise<void> {
+    this.ids.push(currentTraceIds());
   }
 }
 
@@ -112,6 +123,22 @@ describe('tracing on', () => {
     // No context, or a malformed one: just the work.
     expect(consumerSpan('x', 'garbage', {}, () => 1)).toBe(1);
     expect(spans().map((s) => s.name)).not.toContain('x');
+  });
+
+  it('a move that starts a trace and loses its coin (99 in 100 here) runs with no span at all', async () => {
+    const mover = new Mover();
+    for (let i = 0; i < 500; i++) await mover.move();
+    const kept = spans().filter((s) => s.name === MOVE_SPAN).length;
+    expect(kept).toBeLessThan(30);
+    // Not even a non-recording one: no span context (so the Redis calls under it make none either).
+    expect(mover.ids.filter((ids) => ids === undefined)).toHaveLength(500 - kept);
+  });
+
+  it('a move inside a sampled trace is its child, whatever its coin', async () => {
+    const mover = new Mover();
+    for (let i = 0; i < 5; i++) await traced('outer', () => mover.move());
+    expect(spans().filter((s) => s.name === MOVE_SPAN)).toHaveLength(5);
+    expect(byName(MOVE_SPAN).parentSpanContext?.spanId).toBe(byName('outer').spanContext().spanId);
   });
 
   it('no producer context outside a recording span (an unsampled request carries none)', () => {

@@ -16,15 +16,24 @@ import type * as OtelApi from '@opentelemetry/api';
 
 type Api = typeof OtelApi;
 
+/**
+ * Answers true for a new trace (a span with no parent) named `name` that the sampler would not
+ * keep, decided before any span is made: the request then runs with no span at all, so the
+ * instrumented Redis calls under it (which need a parent span) make none either, instead of a
+ * non-recording span each. Only for samplers whose decision for such a span is this coin: ours.
+ */
+export type RootDrop = (name: string) => boolean;
+
 interface Active {
   api: Api;
   tracer: OtelApi.Tracer;
+  dropsRoot?: RootDrop;
 }
 
 let active: Active | undefined;
 
-export function activateTracing(api: Api, tracer: OtelApi.Tracer): void {
-  active = { api, tracer };
+export function activateTracing(api: Api, tracer: OtelApi.Tracer, dropsRoot?: RootDrop): void {
+  active = { api, tracer, dropsRoot };
 }
 
 export function deactivateTracing(): void {
@@ -178,7 +187,9 @@ function inSpan<A extends unknown[]>(
   fn: () => unknown,
 ): unknown {
   const { api, tracer } = a;
-  if (options.child && !api.trace.getActiveSpan()?.isRecording()) return fn();
+  if (options.child) {
+    if (!api.trace.getActiveSpan()?.isRecording()) return fn();
+  } else if (a.dropsRoot?.(name) && api.trace.getActiveSpan() === undefined) return fn();
   const attributes = options.attributes ? clean(options.attributes(...args)) : {};
   return tracer.startActiveSpan(name, { attributes }, (span) => {
     const ok = (value: unknown) => {
