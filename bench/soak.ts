@@ -15,31 +15,8 @@ import Redis from 'ioredis';
 import { type Cluster, startCluster } from '../test/cluster/cluster';
 import { listBrokerQueues } from '../test/support/rabbit';
 import { SERVICES } from '../test/support/server';
-import { soakChartSvg } from './lib/soak-chart';
+import { type SoakSample, soakChartSvg } from './lib/soak-chart';
 import { type PlayerCounts, SoakPlayer } from './lib/soak-players';
-
-export interface SoakSample {
-  /** Seconds since the start. */
-  t: number;
-  /** heapTotalMb (committed by V8) and externalMb tell a JS leak from heap sizing and buffers. */
-  instances: {
-    rssMb: number;
-    heapMb: number;
-    heapTotalMb: number;
-    externalMb: number;
-    /** V8 old space committed: where a heap that settles, or never gives memory back, shows. */
-    oldSpaceMb: number;
-    /** Resident anonymous (heap, malloc) and file-backed (code, mapped libraries) pages, from /proc. */
-    rssAnonMb: number;
-    rssFileMb: number;
-    fds: number;
-    sessions: number;
-  }[];
-  keys: number;
-  keysMemMb: number;
-  queues?: number;
-  members: number;
-}
 
 interface Options {
   minutes: number;

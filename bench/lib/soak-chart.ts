@@ -1,4 +1,26 @@
-import type { SoakSample } from '../soak';
+/** One sample of the soak (bench/soak.ts): each instance's memory and sessions, and the stores' size. */
+export interface SoakSample {
+  /** Seconds since the start. */
+  t: number;
+  /** heapTotalMb (committed by V8) and externalMb tell a JS leak from heap sizing and buffers. */
+  instances: {
+    rssMb: number;
+    heapMb: number;
+    heapTotalMb: number;
+    externalMb: number;
+    /** V8 old space committed: where a heap that settles, or never gives memory back, shows. */
+    oldSpaceMb: number;
+    /** Resident anonymous (heap, malloc) and file-backed (code, mapped libraries) pages, from /proc. */
+    rssAnonMb: number;
+    rssFileMb: number;
+    fds: number;
+    sessions: number;
+  }[];
+  keys: number;
+  keysMemMb: number;
+  queues?: number;
+  members: number;
+}
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 
