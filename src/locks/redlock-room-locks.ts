@@ -17,7 +17,10 @@ const LAST_TRY_MS = 100;
  * Callers of one room on this instance first queue here, in arrival order, so only one of them
  * at a time asks Redis: when many sockets of a room drop at once, their leaves would otherwise all
  * poll Redlock, and each failed attempt costs two scripts in Redis (the try, and Redlock's undo of
- * it), with no order among them. Instances still contend through Redlock alone.
+ * it), with no order among them. Instances still contend through Redlock alone, and a long
+ * queue here hands the lock on within a round trip while another instance's caller retries every
+ * ~20 ms: that caller may wait for most of the queue, and gets UNAVAILABLE at the deadline, as it
+ * would behind any busy holder.
  *
  * A release that cannot reach Redis (the connection dropped while the lock was held) is sent again
  * when the client is ready: otherwise the key would keep the room locked for the rest of its TTL
