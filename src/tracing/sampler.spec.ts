@@ -3,7 +3,7 @@ import { ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
 import { defaultSampling, MOVE_SPAN } from './sampler';
 
-// Random ids, as the SDK makes them: the ratio sampler reads their bits.
+// Random ids, as the SDK makes them (the samplers of new traces here do not read them).
 const TRACE_IDS = Array.from({ length: 2000 }, () => randomBytes(16).toString('hex'));
 
 /** The share of new traces named `name` kept: not dropped before their span, then sampled. */
