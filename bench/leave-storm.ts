@@ -2,17 +2,18 @@
 // blip, a client release gone wrong): the leaves of one room all need its room lock.
 //   npm run bench:leave-storm -- [--rooms 50] [--players 20] [--rounds 1] [[name=]main.js …]
 // Each server build given (default: dist/main.js; several alternate, --rounds times;
-// `before=../old/dist/main.js` names one in the output) starts in services mode on the local Redis and MySQL (as the bench's
-// `myroom` target). Each room gets a watcher (its owner, who stays) and --players players; once
+// `before=../old/dist/main.js` names one in the output) starts in services mode on the local
+// Redis and MySQL (as the bench's `myroom` target). Each room gets a watcher (its owner, who stays) and --players players; once
 // all are in, every player's socket is cut at the same moment. Reports, per build: the time until
 // each watcher has seen every `left` of its room (median and highest over the rooms), avatars
 // still in a room after 20 s, the Redis commands and the server CPU the storm took. Writes
 // bench/results/leave-storm.json. Needs the server built (`npm run build`).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
 import { mintToken } from '../src/auth/mint';
+import { cpuSeconds } from './lib/proc';
 import { SERVICES, startTarget, stopAllTargets } from './lib/targets';
 
 const args = process.argv.slice(2);
@@ -31,12 +32,6 @@ const builds = (args.length ? args : ['dist/main.js']).map((arg) => {
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LEFT_WAIT_MS = 20_000;
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function redisCommands(redis: Redis): Promise<{ all: number; scripts: number }> {
   const stats = await redis.info('commandstats');
@@ -93,17 +88,16 @@ async function measure({ name, main }: { name: string; main: string }) {
     const commandsBefore = await redisCommands(redis);
     const cut = performance.now();
     for (const ws of sockets) ws.terminate();
-    const expected = players;
     const until = Date.now() + LEFT_WAIT_MS;
-    while (leftSeen.some((n) => n < expected) && Date.now() < until) await sleep(20);
+    while (leftSeen.some((n) => n < players) && Date.now() < until) await sleep(20);
     const commandsAfter = await redisCommands(redis);
     const cpu = cpuSeconds(pid) - cpuBefore;
-    const done = lastLeft.map((t, r) => (leftSeen[r] >= expected ? t - cut : Infinity)).sort((a, b) => a - b);
+    const done = lastLeft.map((t, r) => (leftSeen[r] >= players ? t - cut : Infinity)).sort((a, b) => a - b);
     return {
       build: name,
       rooms,
       players: rooms * players,
-      avatarsLeft: leftSeen.reduce((s, n) => s + Math.max(0, expected - n), 0),
+      avatarsLeft: leftSeen.reduce((s, n) => s + Math.max(0, players - n), 0),
       medianRoomMs: Math.round(done[done.length >> 1]),
       slowestRoomMs: Number.isFinite(done.at(-1)) ? Math.round(done.at(-1)!) : null,
       redisCommands: commandsAfter.all - commandsBefore.all,
