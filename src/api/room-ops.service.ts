@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '../logging/logger';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { MapStore } from '../maps/map-store';
 import { ForbiddenError, NotInRoomError, RoomNotFoundError } from '../protocol/errors';
+import { EntryRules } from '../rooms/entry-rules';
 import { RoomEvents } from '../rooms/room-events';
 import { SessionRegistry } from '../rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
@@ -41,6 +42,7 @@ export class RoomOpsService {
     private readonly sessions: SessionRegistry,
     private readonly instances: InstancesService,
     private readonly access: AccessStore,
+    private readonly entryRules: EntryRules,
   ) {}
 
   /** Every room with live players or spectators, on any live instance, most players first. */
@@ -116,7 +118,7 @@ export class RoomOpsService {
       { actor: by.userId, action: 'room.access', roomId, mode, allow: allow.length },
       async () => {
         await this.requireModerator(roomId, by);
-        await this.access.setAccess(roomId, mode, allow);
+        await this.entryRules.change(roomId, () => this.access.setAccess(roomId, mode, allow));
         return { roomId, ...(await this.access.read(roomId)) };
       },
     );
@@ -127,7 +129,7 @@ export class RoomOpsService {
     return audited(this.log, { actor: by.userId, action: 'ban', roomId, target: userId }, async () => {
       const room = await this.requireModerator(roomId, by);
       if (userId === room.owner.userId) throw new ForbiddenError('the owner of a room cannot be banned from it');
-      await this.access.ban(roomId, userId);
+      await this.entryRules.change(roomId, () => this.access.ban(roomId, userId));
       const kicked = await this.removeAvatar(roomId, userId, by, room);
       await this.removeWatcher(roomId, userId, kickMessage(roomId, by, room));
       return { roomId, userId, banned: true, ...(kicked !== null ? { kickedSeq: kicked } : {}) };
@@ -137,7 +139,7 @@ export class RoomOpsService {
   unban(roomId: string, userId: string, by: Identity): Promise<BanResponse> {
     return audited(this.log, { actor: by.userId, action: 'unban', roomId, target: userId }, async () => {
       await this.requireModerator(roomId, by);
-      await this.access.unban(roomId, userId);
+      await this.entryRules.change(roomId, () => this.access.unban(roomId, userId));
       return { roomId, userId, banned: false };
     });
   }

@@ -4,17 +4,11 @@ import { type AccessMode, OPEN_ACCESS, type RoomAccess } from '../domain/access'
 import { RoomAccessEntity, RoomAccessUserEntity } from './entities';
 import { DATA_SOURCE, MapStore } from './map-store';
 import { fromDatabase } from './sql-errors';
-import { UnavailableError } from '../protocol/errors';
-
-/** Rooms whose last read rules are kept for an outage (the most recently entered ones). */
-const MAX_REMEMBERED_ROOMS = 10_000;
 
 /**
- * Who may enter each room, durable in MySQL (or the SQLite file): read at every enter, on every
- * instance, so a change applies at once everywhere without any cache to invalidate. While the
- * database is unreachable, an enter uses the rules this instance last read for the room (no change
- * can be stored meanwhile either), so players keep entering rooms that are live here, as they do
- * for the cached map; a room whose rules were never read here is refused (UNAVAILABLE).
+ * Who may enter each room, durable in MySQL (or the SQLite file). Enters read it through
+ * rooms/entry-rules.ts, which keeps each room's rules with the version they were read under, so
+ * a change applies at once everywhere; a read here is always the stored rules, or an error.
  */
 @Injectable()
 export class AccessStore {
@@ -23,26 +17,7 @@ export class AccessStore {
     private readonly maps: MapStore,
   ) {}
 
-  /** The last rules read per room, for enters while the database is away (see above). */
-  private readonly lastRead = new Map<string, RoomAccess>();
-
-  /** The room's rules as stored, or while the database is unreachable the last ones read here. */
   async read(roomId: string): Promise<RoomAccess> {
-    try {
-      const access = await this.readStored(roomId);
-      // Most recently read last, so the oldest goes first when the map is full.
-      this.lastRead.delete(roomId);
-      this.lastRead.set(roomId, access);
-      if (this.lastRead.size > MAX_REMEMBERED_ROOMS) this.lastRead.delete(this.lastRead.keys().next().value!);
-      return access;
-    } catch (err) {
-      const known = err instanceof UnavailableError ? this.lastRead.get(roomId) : undefined;
-      if (known) return known;
-      throw err;
-    }
-  }
-
-  private async readStored(roomId: string): Promise<RoomAccess> {
     const [row, users] = await Promise.all([
       this.ds.getRepository(RoomAccessEntity).findOneBy({ roomId }),
       this.ds.getRepository(RoomAccessUserEntity).find({ where: { roomId }, order: { userId: 'ASC' } }),

@@ -11,6 +11,7 @@ import { RoomsGateway } from './rooms.gateway';
 import { RoomEvents } from './room-events';
 import { LaggingWelcome } from './lagging-welcome';
 import { RoomMaps } from './room-maps';
+import { EntryRules } from './entry-rules';
 import { RoomsService } from './rooms.service';
 import { SessionAuth } from './session-auth';
 import { SessionRegistry } from './session-registry';
@@ -22,6 +23,7 @@ import { SessionRegistry } from './session-registry';
     RoomChannels,
     RoomEvents,
     RoomMaps,
+    EntryRules,
     LaggingWelcome,
     SessionRegistry,
     SessionAuth,
@@ -39,6 +41,7 @@ import { SessionRegistry } from './session-registry';
     ChatService,
     TimelineRecorder,
     RoomMaps,
+    EntryRules,
     SessionAuth,
     LaggingWelcome,
     ProtocolErrorFilter,

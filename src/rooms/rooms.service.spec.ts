@@ -25,6 +25,7 @@ import { ClientSession } from './client-session';
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
+import { ENTRY_RULES_TRUST_MS, EntryRules } from './entry-rules';
 import { AccessStore } from '../maps/access-store';
 import { ChatStore } from '../maps/chat-store';
 import { ChatService } from './chat/chat.service';
@@ -78,6 +79,8 @@ describe(RoomsService.name, () => {
   let registry: SessionRegistry;
   let sut: RoomsService;
   let chat: ChatService;
+  let access: AccessStore;
+  let entryRules: EntryRules;
 
   beforeEach(async () => {
     ds = await openDatabase(config, true);
@@ -103,7 +106,7 @@ describe(RoomsService.name, () => {
       roomMaps,
       (chat = new ChatService(config, state, log, chatStore, events)),
       new ReplayService(history, chatStore, roomMaps, timeline),
-      new AccessStore(ds, store),
+      (entryRules = new EntryRules(state, log, (access = new AccessStore(ds, store)))),
     );
     registry.onModuleInit();
     events.onModuleInit();
@@ -209,6 +212,95 @@ describe(RoomsService.name, () => {
       await sut.enter(c.session, { type: 'enter', roomId: '1', as: 'player' });
       expect(c.session.seat).toBeUndefined();
       expect((await look('1')).members).toEqual([]);
+    });
+  });
+
+  describe('entry rules', () => {
+    it('reads the rules once for many enters of a room, and again after a change through any instance', async () => {
+      const reads = jest.spyOn(access, 'read');
+      await enter('1', '1');
+      await enter('2', '1');
+      expect(reads).toHaveBeenCalledTimes(1);
+      await entryRules.change('1', () => access.ban('1', '3'));
+      await expect(enter('3', '1')).rejects.toBeInstanceOf(ForbiddenError);
+      expect(reads).toHaveBeenCalledTimes(2);
+    });
+
+    it("refuses an enter checked against rules that changed before its write, even when this instance's copy missed it", async () => {
+      await enter('1', '1');
+      const visitor = connect('3');
+      await sut.enter(visitor.session, { type: 'enter', roomId: '2', as: 'player' });
+      await entryRules.current('1'); // this instance's copy: user 3 may enter
+      // Another instance bans user 3: stored, then a new version marked (its EntryRules.change).
+      await access.ban('1', '3');
+      await state.accessChanged('1');
+      const before = await look('1');
+      await expect(sut.enter(visitor.session, { type: 'enter', roomId: '1', as: 'player' })).rejects.toBeInstanceOf(
+        ForbiddenError,
+      );
+      const after = await look('1');
+      expect(after.members).toEqual(before.members);
+      // The onlooker's two visits are the only writes since.
+      expect(after.seq).toBe(before.seq);
+    });
+
+    it('lets an enter in whose rules changed before its write but still admit the user', async () => {
+      await enter('1', '1');
+      await entryRules.current('1');
+      await access.ban('1', '4');
+      await state.accessChanged('1');
+      const visitor = await enter('3', '1');
+      expect(visitor.socket.frames[0]).toMatchObject({ type: 'welcome', roomId: '1' });
+    });
+
+    it('a change the room state cannot mark is refused before anything is stored', async () => {
+      jest.spyOn(state, 'accessChanged').mockRejectedValueOnce(new UnavailableError('state down'));
+      await expect(entryRules.change('1', () => access.ban('1', '3'))).rejects.toBeInstanceOf(UnavailableError);
+      expect((await access.read('1')).banned).toEqual([]);
+    });
+
+    it('while the database is away, enters use the rules last read here; rooms never read are refused', async () => {
+      await enter('1', '1');
+      await entryRules.change('1', () => access.ban('1', '3'));
+      await entryRules.current('1');
+      jest.spyOn(access, 'read').mockRejectedValue(new UnavailableError('database down'));
+      await state.accessChanged('1'); // a change attempted meanwhile: marked, never stored
+      await expect(enter('3', '1')).rejects.toBeInstanceOf(ForbiddenError);
+      expect((await enter('2', '1')).socket.frames[0]).toMatchObject({ type: 'welcome', roomId: '1' });
+      await expect(enter('2', '2')).rejects.toBeInstanceOf(UnavailableError);
+    });
+
+    it('reads the rules again once its copy is older than it trusts', async () => {
+      const reads = jest.spyOn(access, 'read');
+      await entryRules.current('1', 0);
+      await entryRules.current('1', ENTRY_RULES_TRUST_MS - 1);
+      expect(reads).toHaveBeenCalledTimes(1);
+      await entryRules.current('1', Date.now() + ENTRY_RULES_TRUST_MS);
+      expect(reads).toHaveBeenCalledTimes(2);
+    });
+
+    it("keeps the welcome's chat lines at or below its seq: a line said after the enter's write comes as an event", async () => {
+      const owner = await enter('1', '1');
+      await chat.say(owner.session, { type: 'say', text: 'before' });
+      // The history is read beside the enter's write; here it answers only once a line was said after it.
+      let release!: () => void;
+      const saidAfter = new Promise<void>((resolve) => (release = resolve));
+      const recent = chat.recent.bind(chat);
+      jest.spyOn(chat, 'recent').mockImplementation(async (...args) => {
+        await saidAfter;
+        return recent(...args);
+      });
+      const enterState = state.enter.bind(state);
+      jest.spyOn(state, 'enter').mockImplementation(async (roomId, p) => {
+        const result = await enterState(roomId, p);
+        if (p.userId === '2') await chat.say(owner.session, { type: 'say', text: 'after' });
+        release();
+        return result;
+      });
+      const visitor = await enter('2', '1');
+      const welcome = visitor.socket.frames[0] as { seq: number; chat: { seq: number; text: string }[] };
+      expect(welcome.chat.map((l) => l.text)).toEqual(['before']);
+      expect(visitor.socket.of('said')).toEqual([expect.objectContaining({ text: 'after', seq: welcome.seq + 1 })]);
     });
   });
 

@@ -2,8 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { audited } from '../logging/audit';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
-import { mayEnter } from '../domain/access';
-import { AccessStore } from '../maps/access-store';
+import { mayEnter, type RoomAccess } from '../domain/access';
 import { MapStore } from '../maps/map-store';
 import {
   BlockedError,
@@ -14,9 +13,18 @@ import {
   SessionGoneError,
   UnavailableError,
 } from '../protocol/errors';
-import type { BuildMessage, EnterMessage, LeaveReason, LeaveMessage, MoveMessage } from '../protocol/messages';
+import type {
+  BuildMessage,
+  EnterMessage,
+  LeaveReason,
+  LeaveMessage,
+  MoveMessage,
+  RoomEvent,
+  SaidEvent,
+} from '../protocol/messages';
 import {
   type EnterResult,
+  AccessChangedError,
   MapChangedError,
   ROOM_STATE,
   type RoomStateStore,
@@ -31,6 +39,7 @@ import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './roo
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
 import { RoomMaps } from './room-maps';
+import { EntryRules, type KnownRules } from './entry-rules';
 import { welcomeFor } from './welcome';
 import { WsSpan } from './ws-span';
 import { type AvatarExit, SessionRegistry } from './session-registry';
@@ -85,7 +94,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     private readonly roomMaps: RoomMaps,
     private readonly chat: ChatService,
     private readonly replays: ReplayService,
-    private readonly access: AccessStore,
+    private readonly entryRules: EntryRules,
   ) {}
 
   onModuleInit(): void {
@@ -99,21 +108,20 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (this.sessions.isDraining) throw new UnavailableError('this server is restarting; reconnect');
     const { roomId, as: role } = msg;
     const ownerId = await this.roomMaps.ownerOf(roomId);
-    // The welcome's chat lines are read beside the entry rules: both are SQL reads that change
-    // nothing, so the enter waits for one round trip instead of two; a refused enter drops them.
-    // (recent() never rejects: without the history the welcome has no lines.)
+    // The welcome's chat lines are read beside the enter (a SQL read that changes nothing); a
+    // refused enter drops them. (recent() never rejects: without the history the welcome has none.)
     const recentChat = this.chat.recent(roomId, session);
-    await this.requireEntry(roomId, ownerId, session);
+    const rules = await this.entryRules.current(roomId);
+    this.requireEntry(rules.access, ownerId, session);
     this.events.requireFanout(); // before leaving the current room, so a refused enter changes nothing
     this.replays.stop(session);
     if (session.seat) await this.leaveRoom(session, 'leave');
     this.unrestored.delete(session); // its old seat is gone: the enter seats it in the current state
-    const chat = await recentChat;
 
     this.channels.beginJoin(roomId);
     let result;
     try {
-      result = await this.enterState(session, roomId, role);
+      result = await this.enterState(session, roomId, role, { ownerId, rules });
     } catch (err) {
       this.channels.abandon(roomId);
       throw err;
@@ -122,6 +130,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       this.channels.abandon(roomId);
       return;
     }
+    const chat = await this.withoutLiveLines(roomId, await recentChat, result);
 
     const missed = msg.resume ? await this.missedSince(roomId, msg.resume, result.epoch) : undefined;
     session.seat = { roomId, role, sinceSeq: result.seq };
@@ -160,6 +169,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     session: ClientSession,
     roomId: string,
     role: EnterMessage['as'],
+    entry?: { ownerId: string; rules: KnownRules },
   ): Promise<EnterResult | null> {
     await this.leavesOfUser(session, roomId);
     let spawn = this.spawns.get(roomId);
@@ -179,11 +189,20 @@ export class RoomsService implements OnModuleInit, AvatarExit {
           role,
           spawn: spawn.cell,
           mapVersion: spawn.version,
+          accessVersion: entry?.rules.version,
         });
         if (result.map.version !== spawn.version) this.spawns.set(roomId, spawnOn(result.map));
         else this.spawns.set(roomId, spawn);
         return result;
       } catch (err) {
+        if (err instanceof AccessChangedError && entry) {
+          // The rules changed since they were checked: check the user against the new ones. A refusal
+          // here is the one that comes after the user left the room they were in: the change came between.
+          if (attempt >= MAX_ENTER_ATTEMPTS) throw new RoomBusyError("the room's entry rules kept changing; try again");
+          entry.rules = await this.entryRules.reread(roomId);
+          this.requireEntry(entry.rules.access, entry.ownerId, session);
+          continue;
+        }
         if (!(err instanceof MapChangedError)) throw err;
         // Builds landed between our read and our write that many times: the room is that busy.
         if (attempt >= MAX_ENTER_ATTEMPTS) throw new RoomBusyError("the room's map kept changing; try again");
@@ -193,9 +212,26 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     }
   }
 
-  /** The owner's rules (domain/access.ts), read afresh from the SQL store so a change applies at once. */
-  private async requireEntry(roomId: string, ownerId: string, session: ClientSession): Promise<void> {
-    const verdict = mayEnter(await this.access.read(roomId), ownerId, session.identity.userId);
+  /**
+   * The welcome's chat lines, less those the client gets as events: the history is read beside the
+   * enter's write, so it may hold lines said after it. Those are in the room's log past the
+   * welcome's seq. A line past that seq that the log does not hold is from an earlier epoch (the
+   * live state was lost and seq began again) and stays.
+   */
+  private async withoutLiveLines(roomId: string, lines: SaidEvent[], entered: EnterResult): Promise<SaidEvent[]> {
+    if (!lines.some((line) => line.seq > entered.seq)) return lines;
+    const later = await this.state.eventsSince(roomId, entered.seq, entered.epoch).catch(() => null);
+    const live = new Set<string>();
+    for (const e of later ?? []) {
+      const event = JSON.parse(e.json) as RoomEvent;
+      if (event.type === 'said') live.add(lineKey(event));
+    }
+    return lines.filter((line) => line.seq <= entered.seq || !live.has(lineKey(line)));
+  }
+
+  /** The owner's rules (domain/access.ts), as entry-rules.ts keeps them: the enter's write checks their version. */
+  private requireEntry(access: RoomAccess, ownerId: string, session: ClientSession): void {
+    const verdict = mayEnter(access, ownerId, session.identity.userId);
     if (verdict.ok) return;
     throw new ForbiddenError(
       verdict.reason === 'banned'
@@ -429,3 +465,5 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (event) this.events.publish(record.roomId, event);
   }
 }
+
+const lineKey = (line: SaidEvent) => `${line.seq}|${line.userId}|${line.at}`;

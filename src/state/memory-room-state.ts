@@ -10,6 +10,7 @@ import {
   type EnterResult,
   type EventsAfter,
   type LiveRoom,
+  AccessChangedError,
   completeSince,
   MapChangedError,
   type MoveResult,
@@ -53,6 +54,8 @@ export class MemoryRoomState implements RoomStateStore {
   private readonly rooms = new Map<string, RoomRecord>();
   /** instanceId → sessionId → record (what instance:{I}:sessions holds in Redis). */
   private readonly instances = new Map<string, Map<string, SessionRecord>>();
+  /** roomId → the version of its entry rules (room:{R}:access in Redis). */
+  private readonly accessVersions = new Map<string, string>();
 
   constructor(private readonly logLength: number) {}
 
@@ -67,7 +70,19 @@ export class MemoryRoomState implements RoomStateStore {
     room.cached = cacheOf(map);
   }
 
+  async accessVersion(roomId: string): Promise<string> {
+    let version = this.accessVersions.get(roomId);
+    if (version === undefined) this.accessVersions.set(roomId, (version = newEpoch()));
+    return version;
+  }
+
+  async accessChanged(roomId: string): Promise<void> {
+    this.accessVersions.set(roomId, newEpoch());
+  }
+
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
+    if (p.accessVersion !== undefined && this.accessVersions.get(roomId) !== p.accessVersion)
+      throw new AccessChangedError();
     const room = this.rooms.get(roomId);
     if (!room?.cached) throw new MapChangedError(null);
     if (p.mapVersion !== undefined && room.cached.version !== p.mapVersion)

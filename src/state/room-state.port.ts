@@ -24,6 +24,13 @@ export interface EnterParams {
    * room lock. Undefined: not checked.
    */
   mapVersion?: number;
+  /**
+   * The version of the room's entry rules (accessVersion) the caller checked the user against.
+   * When the rules changed since (accessChanged), the enter changes nothing and throws
+   * AccessChangedError, so the caller reads the rules and checks again: this is what lets an
+   * instance keep the rules it read instead of reading them before every enter. Undefined: not checked.
+   */
+  accessVersion?: string;
 }
 
 /** An enter refused because the cached map is not the version its spawn was computed from (or none is cached: null). */
@@ -31,6 +38,14 @@ export class MapChangedError extends Error {
   constructor(readonly map: RoomMap | null) {
     super(map ? `the room's map is now version ${map.version}` : 'the room has no cached map');
     this.name = 'MapChangedError';
+  }
+}
+
+/** An enter refused because the room's entry rules changed since the caller checked them. */
+export class AccessChangedError extends Error {
+  constructor() {
+    super("the room's entry rules changed");
+    this.name = 'AccessChangedError';
   }
 }
 
@@ -112,6 +127,14 @@ export interface RoomStateStore {
   /** Caches `map` unless a map of the same or a newer version is already cached. */
   cacheMap(roomId: string, map: RoomMap): Promise<void>;
   enter(roomId: string, p: EnterParams): Promise<EnterResult>;
+  /**
+   * The version of the room's entry rules: an opaque string that accessChanged() replaces. One is
+   * made when there is none (a room never changed, or live state lost), so a version read before
+   * the state was lost never matches one after.
+   */
+  accessVersion(roomId: string): Promise<string>;
+  /** The room's entry rules changed (or are about to): enters checked against an older version are refused. */
+  accessChanged(roomId: string): Promise<void>;
   move(roomId: string, userId: string, sessionId: string, dir: Direction): Promise<MoveResult>;
   /**
    * Marks this instance as a reader of the room (it has local clients there), or renews the mark,

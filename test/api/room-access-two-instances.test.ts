@@ -2,7 +2,10 @@ import { api } from '../support/api';
 import { type ServerPair, startServerPair } from '../support/cluster-pair';
 import { connectAs, joinAs } from '../support/room';
 
-/** A ban or a private room set through one instance holds on the other at once. */
+/**
+ * A ban or a private room set through one instance holds on the other at once, also where the
+ * other instance had read the room's rules before (rooms/entry-rules.ts keeps them).
+ */
 describe('room access across two instances', () => {
   let pair: ServerPair;
   beforeAll(async () => {
@@ -29,7 +32,11 @@ describe('room access across two instances', () => {
     await owner.close();
   });
 
-  it('a room made private through B refuses strangers on A', async () => {
+  it('a room made private through B refuses strangers on A, which had read it public', async () => {
+    // A reads room 3's rules (public) for this enter and keeps them: the change must still apply there at once.
+    const early = await connectAs(pair.a, 5);
+    expect(await early.request({ type: 'enter', roomId: '3' })).toMatchObject({ type: 'welcome' });
+    await early.close();
     const set = await api(pair.b.url, 'PUT', '/api/rooms/3/access', {
       token: pair.b.token(3),
       body: { mode: 'private', allow: ['4'] },

@@ -5,6 +5,7 @@ import { pushTargets } from '../../src/domain/free-cell';
 import { MemoryRoomState } from '../../src/state/memory-room-state';
 import { RedisRoomState } from '../../src/state/redis/redis-room-state';
 import {
+  AccessChangedError,
   type EnterParams,
   MapChangedError,
   type RoomSnapshot,
@@ -135,6 +136,29 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect(await store.sessionsOfInstance('i1')).toEqual([]);
       const res = await store.enter(ROOM, { ...player('1', 's1'), mapVersion: 0 });
       expect(res.seq).toBe(1);
+    });
+
+    it('an enter checked against entry rules whose version was replaced changes nothing; the current version lets it in', async () => {
+      const checked = await store.accessVersion(ROOM);
+      expect(await store.accessVersion(ROOM)).toBe(checked);
+      await store.accessChanged(ROOM);
+      const current = await store.accessVersion(ROOM);
+      expect(current).not.toBe(checked);
+      for (const role of ['player', 'spectator'] as const) {
+        const params = role === 'player' ? player('1', 's1') : spectator('2', 's2');
+        const err = await store.enter(ROOM, { ...params, accessVersion: checked }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AccessChangedError);
+      }
+      expect(await look(store)).toEqual({ seq: 0, map: mapOf(0, [wall('w1', 2, 2)]), members: [], spectators: 0 });
+      expect(await store.sessionsOfInstance('i1')).toEqual([]);
+      expect((await store.enter(ROOM, { ...player('1', 's1'), accessVersion: current })).seq).toBe(1);
+    });
+
+    it("each room's entry rules have a version of their own", async () => {
+      const other = await store.accessVersion('r2');
+      await store.accessChanged(ROOM);
+      expect(await store.accessVersion('r2')).toBe(other);
+      expect(await store.accessVersion(ROOM)).not.toBe(other);
     });
 
     it('each player entering takes the next seq; members lists them all', async () => {

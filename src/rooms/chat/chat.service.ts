@@ -80,8 +80,8 @@ export class ChatService {
   }
 
   /**
-   * The room's last lines for a `welcome`, oldest first. Read before the enter's write, so every
-   * line here has a seq at or below the welcome's and none comes again as an event. A history
+   * The room's last lines for a `welcome`, oldest first. Read beside the enter's write, so lines
+   * said just after it may be here too: the enter drops those, which come as events. A history
    * that cannot be read does not keep anyone out of a live room: the welcome then has none.
    */
   async recent(roomId: string, session: ClientSession): Promise<SaidEvent[]> {

@@ -18,6 +18,7 @@ export const roomKeys = (roomId: string) => {
     seq: base + 'seq',
     log: base + 'log',
     readers: base + 'readers',
+    access: base + 'access',
     epoch: DATA_EPOCH_KEY,
   };
 };

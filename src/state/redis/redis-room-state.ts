@@ -1,11 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { UnavailableError } from '../../protocol/errors';
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../../protocol/messages';
 import { pushTargets } from '../../domain/free-cell';
 import { type Cell, occupancyString } from '../../domain/map';
 import { stepTarget } from '../../domain/step';
-import { BUILD_LUA, CACHE_MAP_LUA, ENTER_LUA, LEAVE_LUA, MOVE_LUA, NOTICE_LUA, SAID_LUA } from './redis-scripts';
 import {
+  ACCESS_VERSION_LUA,
+  BUILD_LUA,
+  CACHE_MAP_LUA,
+  ENTER_LUA,
+  LEAVE_LUA,
+  MOVE_LUA,
+  NOTICE_LUA,
+  SAID_LUA,
+} from './redis-scripts';
+import {
+  AccessChangedError,
   type BuildResult,
   type ChatLine,
   type EnterParams,
@@ -26,6 +37,7 @@ import { readerMarkKey, RedisRoomReads, roomKeys } from './redis-room-reads';
 type ScriptReply = [string, ...unknown[]];
 interface ScriptedRedis extends Redis {
   roomEnter(...args: (string | number)[]): Promise<ScriptReply>;
+  roomAccessVersion(key: string, fresh: string): Promise<string>;
   roomMove(...args: (string | number)[]): Promise<ScriptReply>;
   roomLeave(...args: (string | number)[]): Promise<ScriptReply>;
   roomBuild(...args: (string | number)[]): Promise<ScriptReply>;
@@ -57,7 +69,8 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     private readonly fence: WriteFence = NO_FENCE,
   ) {
     super(redis);
-    redis.defineCommand('roomEnter', { numberOfKeys: 11, lua: ENTER_LUA });
+    redis.defineCommand('roomEnter', { numberOfKeys: 12, lua: ENTER_LUA });
+    redis.defineCommand('roomAccessVersion', { numberOfKeys: 1, lua: ACCESS_VERSION_LUA });
     redis.defineCommand('roomMove', { numberOfKeys: 9, lua: MOVE_LUA });
     redis.defineCommand('roomLeave', { numberOfKeys: 9, lua: LEAVE_LUA });
     redis.defineCommand('roomBuild', { numberOfKeys: 9, lua: BUILD_LUA });
@@ -83,6 +96,14 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
       .catch(fromRedis);
   }
 
+  accessVersion(roomId: string): Promise<string> {
+    return this.scripts.roomAccessVersion(roomKeys(roomId).access, randomUUID()).catch(fromRedis);
+  }
+
+  async accessChanged(roomId: string): Promise<void> {
+    await this.redis.set(roomKeys(roomId).access, randomUUID()).catch(fromRedis);
+  }
+
   async enter(roomId: string, p: EnterParams): Promise<EnterResult> {
     const k = roomKeys(roomId);
     const f = this.fence.current();
@@ -100,6 +121,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           leaseKey(f.instanceId),
           k.epoch,
           k.readers,
+          k.access,
           p.userId,
           p.sessionId,
           p.instanceId,
@@ -111,9 +133,11 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
           this.logLength,
           f.epoch,
           p.mapVersion ?? '',
+          p.accessVersion ?? '',
         )
         .catch(fromRedis),
     );
+    if (reply[0] === 'ACCESS_CHANGED') throw new AccessChangedError();
     if (reply[0] === 'STALE') throw new MapChangedError(JSON.parse(reply[1] as string) as RoomMap);
     if (reply[0] !== 'OK') throw new MapChangedError(null);
     const [, seq, ev, replaced, mapJson, members, spectators, epoch, readElsewhere] = reply as [

@@ -16,6 +16,7 @@
  *                        prefixed with when it was logged (Redis TIME, ms; see logEntry below)
  *   room:{R}:readers     set   ids of the instances with local clients in the room
  *   room:{R}:readers:{I} string instance I's mark, alive while its TTL runs  (see READERS below)
+ *   room:{R}:access      string version of the room's entry rules (see ACCESS_VERSION_LUA below)
  *   data-epoch           string the epoch of everything above (see DATA_EPOCH below)
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
@@ -92,14 +93,17 @@ local function append_log(seqKey, logKey, logLen, build)
 end
 `;
 
-/** KEYS: members sessions spectators meta map seq log instanceSessions lease epoch readers
- *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch mapVersion
+/** KEYS: members sessions spectators meta map seq log instanceSessions lease epoch readers access
+ *  ARGV: userId sessionId instanceId role x y name roomIdJson logLen epoch mapVersion accessVersion
  *
  *  The spawn cell (x, y) was computed by the caller from the map at mapVersion ('' = unchecked):
  *  if another version is cached now, nothing is written and the current map comes back (STALE).
- *  Together with the session checks below, this is why an enter needs no room lock. */
+ *  Together with the session checks below, this is why an enter needs no room lock.
+ *  The caller checked the user against the room's entry rules at accessVersion ('' = unchecked):
+ *  if they changed since, nothing is written (ACCESS_CHANGED) and the caller checks again. */
 export const ENTER_LUA = `${APPEND_LOG}
 if fenced(KEYS[9], ARGV[10]) then return {'FENCED'} end
+if ARGV[12] ~= '' and redis.call('GET', KEYS[12]) ~= ARGV[12] then return {'ACCESS_CHANGED'} end
 local uid, sid, inst, role = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local roomIdJson, logLen = ARGV[8], tonumber(ARGV[9])
 local mapJson = redis.call('GET', KEYS[5])
@@ -233,6 +237,18 @@ local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[6]), function(seq)
     ',"name":' .. ARGV[3] .. ',"text":' .. ARGV[4] .. ',"at":' .. ARGV[5] .. '}'
 end)
 return {'OK', seq, ev, data_epoch(KEYS[4]), read_elsewhere(KEYS[5], ARGV[8])}
+`;
+
+/** KEYS: access  ARGV: fresh
+ *  The version of a room's entry rules, made (from ARGV[1], a fresh random string) when there is
+ *  none: a room whose rules never changed, or live state that was lost. A version never comes
+ *  back once replaced, so rules an instance read under an old version are never taken as current.
+ *  Changing the rules sets a fresh one with a plain SET (redis-room-state.ts, accessChanged). */
+export const ACCESS_VERSION_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
 `;
 
 /** KEYS: meta map grid  ARGV: version mapJson grid width height
