@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, In } from 'typeorm';
 import type { Identity } from '../auth/identity';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { KeyedMutex } from '../locks/keyed-mutex';
-import { ConflictError } from '../protocol/errors';
+import { ConflictError, RoomNotFoundError } from '../protocol/errors';
 import type { MapObject, RoomMap } from '../protocol/messages';
 import { GameEntity, LibraryEntryEntity, MapObjectEntity, RoomEntity, UserEntity } from './entities';
 import { LibraryCache } from './library-cache';
@@ -11,6 +11,17 @@ import { fromDatabase } from './sql-errors';
 import { ATTR, Traced } from '../tracing/tracing';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+/**
+ * A build's plan, made once its transaction has begun (MapStore.saveBuild): the map it starts
+ * from, the map it makes, and the cache's half of its write. `stored` reads the room's map inside
+ * the transaction, for when the cache has lost it.
+ */
+export type BuildPlan = (stored: () => Promise<RoomMap>) => Promise<{
+  prev: RoomMap;
+  next: RoomMap;
+  writeCache: () => Promise<void>;
+}>;
 
 export interface StoredRoom {
   id: string;
@@ -64,10 +75,11 @@ export class MapStore {
     this.knownUsers.set(identity.userId, identity.name);
   }
 
-  async findRoom(roomId: string): Promise<StoredRoom | null> {
-    const room = await this.ds.getRepository(RoomEntity).findOneBy({ id: roomId }).catch(fromDatabase);
+  /** The room and its map; inside a transaction when `m` is the transaction's. */
+  async findRoom(roomId: string, m: EntityManager = this.ds.manager): Promise<StoredRoom | null> {
+    const room = await m.getRepository(RoomEntity).findOneBy({ id: roomId }).catch(fromDatabase);
     if (!room) return null;
-    const objects = await this.ds
+    const objects = await m
       .getRepository(MapObjectEntity)
       .find({ where: { roomId }, order: { id: 'ASC' } })
       .catch(fromDatabase);
@@ -96,14 +108,23 @@ export class MapStore {
   }
 
   /**
-   * Writes a build in one transaction: the version compare-and-set, then the object changes, then
-   * `beforeCommit` (the Redis half). If any step throws, the transaction rolls back, so MySQL and
-   * Redis either both take the build or neither does (Redis's half is the last step before commit).
+   * Writes a build in one transaction. `plan` runs once the transaction has begun: it answers the
+   * map the build starts from, the map it makes, and the cache's half of the write (the Redis
+   * script). Then the version compare-and-set on the room's row, which holds the row until the
+   * commit, and then the object rows and the cache's half together, each waiting on its own
+   * server, so that a build waits for four round trips, not six. If any step throws, the
+   * transaction rolls back; if only the object rows failed, the cache took the build, and the
+   * caller puts the old map back there, as after a failed commit. Both halves have settled before
+   * the transaction ends, so the caller always knows whether the cache took it.
    */
-  /** The build's one MySQL transaction (the cache write runs inside it, before the commit). */
   @Traced('db transaction', { child: true, attributes: (roomId: string) => ({ [ATTR.room]: roomId }) })
-  async saveBuild(roomId: string, prev: RoomMap, next: RoomMap, beforeCommit: () => Promise<void>): Promise<void> {
+  async saveBuild(roomId: string, plan: BuildPlan): Promise<void> {
     await this.transaction(async (m) => {
+      const { prev, next, writeCache } = await plan(async () => {
+        const stored = await this.findRoom(roomId, m);
+        if (!stored) throw new RoomNotFoundError(roomId);
+        return stored.map;
+      });
       const res = await m
         .createQueryBuilder()
         .update(RoomEntity)
@@ -114,35 +135,40 @@ export class MapStore {
         const current = await m.getRepository(RoomEntity).findOneBy({ id: roomId });
         throw new ConflictError(current?.version ?? -1);
       }
-      const before = new Set(prev.objects.map((o) => o.id));
-      const after = new Set(next.objects.map((o) => o.id));
-      const removed = prev.objects.filter((o) => !after.has(o.id)).map((o) => o.id);
-      const added = next.objects.filter((o) => !before.has(o.id));
-      if (removed.length) await m.delete(MapObjectEntity, { roomId, id: In(removed) });
-      if (added.length) {
-        // One multi-row INSERT, and nothing read back: TypeORM would otherwise SELECT the rows
-        // again on MySQL (for game_id's default), one more round trip while the row is held.
-        await m
-          .createQueryBuilder()
-          .insert()
-          .into(MapObjectEntity)
-          .values(
-            added.map((o) => ({
-              roomId,
-              id: o.id,
-              kind: o.kind,
-              x: o.x,
-              y: o.y,
-              w: o.w,
-              h: o.h,
-              gameId: o.gameId ?? null,
-            })),
-          )
-          .updateEntity(false)
-          .execute();
-      }
-      await beforeCommit();
+      const [rows, cache] = await Promise.allSettled([this.writeObjects(m, roomId, prev, next), writeCache()]);
+      // The cache's refusal (a CONFLICT, a lost session, a lost lease) says more than the rows'.
+      if (cache.status === 'rejected') throw cache.reason;
+      if (rows.status === 'rejected') throw rows.reason;
     });
+  }
+
+  private async writeObjects(m: EntityManager, roomId: string, prev: RoomMap, next: RoomMap): Promise<void> {
+    const before = new Set(prev.objects.map((o) => o.id));
+    const after = new Set(next.objects.map((o) => o.id));
+    const removed = prev.objects.filter((o) => !after.has(o.id)).map((o) => o.id);
+    const added = next.objects.filter((o) => !before.has(o.id));
+    if (removed.length) await m.delete(MapObjectEntity, { roomId, id: In(removed) });
+    if (!added.length) return;
+    // One multi-row INSERT, and nothing read back: TypeORM would otherwise SELECT the rows again
+    // on MySQL (for game_id's default), one more round trip while the row is held.
+    await m
+      .createQueryBuilder()
+      .insert()
+      .into(MapObjectEntity)
+      .values(
+        added.map((o) => ({
+          roomId,
+          id: o.id,
+          kind: o.kind,
+          x: o.x,
+          y: o.y,
+          w: o.w,
+          h: o.h,
+          gameId: o.gameId ?? null,
+        })),
+      )
+      .updateEntity(false)
+      .execute();
   }
 
   /**

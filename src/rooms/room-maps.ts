@@ -32,7 +32,12 @@ export class RoomMaps {
     if (cached) return cached;
     const stored = await this.maps.findRoom(roomId);
     if (!stored) throw new RoomNotFoundError(roomId);
-    await this.state.cacheMap(roomId, stored.map);
-    return stored.map;
+    return this.recache(roomId, stored.map);
+  }
+
+  /** Puts the stored map back in the room state's cache, which had lost it. */
+  async recache(roomId: string, stored: RoomMap): Promise<RoomMap> {
+    await this.state.cacheMap(roomId, stored);
+    return stored;
   }
 }

@@ -20,6 +20,7 @@ import type {
   LeaveMessage,
   MoveMessage,
   RoomEvent,
+  RoomMap,
   SaidEvent,
 } from '../protocol/messages';
 import {
@@ -327,14 +328,14 @@ export class RoomsService implements OnModuleInit, AvatarExit {
 
   /**
    * The build's writes, without the room lock: its SQL transaction orders it. The transaction's
-   * first statement, the version compare-and-set on the room's row, holds that row until the
-   * commit, so a concurrent build of the room (here or on another instance, or on SQLite, where
-   * transactions take turns) waits there and then finds the version moved (CONFLICT). The Redis
-   * script, the transaction's last step, compares the version again, so a map read from the cache
-   * while another build was under way cannot be written over it. Builds thus land one at a time,
-   * in both stores or in neither, as they did under the lock, for two Redis round trips less
-   * (lock, unlock) and no wait behind a leave holding the room's lock. Answers the events to
-   * publish: the build's, or after a failed commit the build's and its revert's.
+   * compare-and-set of the version on the room's row holds that row until the commit, so a
+   * concurrent build of the room (here or on another instance, or on SQLite, where transactions
+   * take turns) waits there and then finds the version moved (CONFLICT). The Redis script compares
+   * the version again, so a map read from the cache while another build was under way cannot be
+   * written over it. Builds thus land one at a time, in both stores or in neither. The cached map
+   * is read while the transaction begins, and the Redis script runs while the object rows are
+   * written (MapStore.saveBuild): four round trips in a row where there were six. Answers the
+   * events to publish: the build's, or after a failed SQL write the build's and its revert's.
    */
   private async applyBuild(
     session: ClientSession,
@@ -343,33 +344,41 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     msg: BuildMessage,
   ): Promise<SeqEvent[]> {
     const roomId = seat.roomId;
-    const prev = await this.roomMaps.cachedMap(roomId);
-    if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
     const games = msg.ops.flatMap((op) => (op.op === 'place' && op.gameId !== undefined ? [op.gameId] : []));
     const owned = games.length ? await this.maps.ownedGameIds(ownerId, games) : new Set<number>();
-    const next = checkedBuild(prev, msg, owned);
-    const pushes = pushTargets(prev, next);
+    const cached = this.state.getMap(roomId);
+    cached.catch(() => undefined); // awaited inside the transaction, which may fail to begin first
+    let change: { prev: RoomMap; next: RoomMap; pushed: number } | undefined;
     let built: SeqEvent | undefined;
     try {
-      await this.maps.saveBuild(roomId, prev, next, async () => {
-        if (!session.stillSeatedIn(seat)) throw new SessionGoneError();
-        const res = await this.state.applyBuild(roomId, prev.version, next, pushes);
-        if (!res.ok) throw new ConflictError(res.version);
-        built = res.event;
+      await this.maps.saveBuild(roomId, async (stored) => {
+        const prev = (await cached) ?? (await this.roomMaps.recache(roomId, await stored()));
+        if (prev.version !== msg.baseVersion) throw new ConflictError(prev.version);
+        const next = checkedBuild(prev, msg, owned);
+        const pushes = pushTargets(prev, next);
+        change = { prev, next, pushed: pushes.size };
+        const writeCache = async () => {
+          if (!session.stillSeatedIn(seat)) throw new SessionGoneError();
+          const res = await this.state.applyBuild(roomId, prev.version, next, pushes);
+          if (!res.ok) throw new ConflictError(res.version);
+          built = res.event;
+        };
+        return { prev, next, writeCache };
       });
     } catch (err) {
-      // Redis took the build but the SQL commit failed: put the old map back in Redis too. A build
+      // Redis took the build but the SQL write failed: put the old map back in Redis too. A build
       // waiting on the room's row meanwhile cannot land in Redis before this revert: its script
       // compares against the version this build's script wrote.
-      if (built) {
-        const reverted = await this.state.revertBuild(roomId, next, prev);
-        session.log.error({ err, room: roomId }, 'build commit failed after the cache took it; reverted');
+      if (built && change) {
+        const reverted = await this.state.revertBuild(roomId, change.next, change.prev);
+        session.log.error({ err, room: roomId }, 'build write failed in SQL after the cache took it; reverted');
         return reverted ? [built, reverted] : [built];
       }
       throw err;
     }
+    const { next, pushed } = change!;
     this.spawns.set(roomId, spawnOn(next));
-    session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed: pushes.size }, 'built');
+    session.log.info({ room: roomId, version: next.version, ops: msg.ops.length, pushed }, 'built');
     return [built!];
   }
 

@@ -6,6 +6,7 @@ import { MapStore } from '../../src/maps/map-store';
 import { seedDemoData } from '../../src/maps/seed';
 import { UnavailableError } from '../../src/protocol/errors';
 import type { RoomMap } from '../../src/protocol/messages';
+import { buildPlan } from '../support/build-plan';
 import { createTestEnv, type TestEnv, testServerEnv } from '../support/server';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -118,9 +119,12 @@ describe('MapStore when MySQL goes away', () => {
     };
     const boom = new Error('boom');
     await expect(
-      store.saveBuild('1', prev, next, async () => {
-        throw boom;
-      }),
+      store.saveBuild(
+        '1',
+        buildPlan(prev, next, async () => {
+          throw boom;
+        }),
+      ),
     ).rejects.toBe(boom);
     expect((await store.findRoom('1'))?.map).toEqual(prev);
   });

@@ -5,6 +5,7 @@ import { MapStore } from '../../src/maps/map-store';
 import { seedDemoData } from '../../src/maps/seed';
 import { ConflictError } from '../../src/protocol/errors';
 import type { RoomMap } from '../../src/protocol/messages';
+import { buildPlan } from '../support/build-plan';
 import { MODES } from '../support/modes';
 import { createTestEnv, type TestEnv, testServerEnv } from '../support/server';
 
@@ -46,12 +47,7 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
 
   it('seeding twice leaves the same rows, and rooms keep their maps', async () => {
     const before = await store.findRoom('1');
-    await store.saveBuild(
-      '1',
-      before!.map,
-      { ...before!.map, version: 1, objects: [wallAt('w', 3, 3)] },
-      async () => {},
-    );
+    await store.saveBuild('1', buildPlan(before!.map, { ...before!.map, version: 1, objects: [wallAt('w', 3, 3)] }));
     await seedDemoData(ds, 20, 20);
     const counts = await Promise.all(
       ['users', 'games', 'library', 'rooms'].map(async (t) =>
@@ -96,12 +92,12 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
       version: 1,
       objects: [wallAt('a', 1, 1), { id: 'g', kind: 'game', x: 4, y: 4, w: 2, h: 2, gameId: 3 }],
     };
-    await store.saveBuild('2', prev, next, async () => {});
+    await store.saveBuild('2', buildPlan(prev, next));
     expect((await store.findRoom('2'))?.map).toEqual(next);
     const removed: RoomMap = { ...next, version: 2, objects: [next.objects[1]] };
-    await store.saveBuild('2', next, removed, async () => {});
+    await store.saveBuild('2', buildPlan(next, removed));
     expect((await store.findRoom('2'))?.map).toEqual(removed);
-    const err = await store.saveBuild('2', next, { ...next, version: 2 }, async () => {}).catch((e: unknown) => e);
+    const err = await store.saveBuild('2', buildPlan(next, { ...next, version: 2 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).extra).toEqual({ version: 2 });
   });
@@ -109,10 +105,34 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
   it('a build whose last step fails is rolled back entirely', async () => {
     const prev = (await store.findRoom('3'))!.map;
     await expect(
-      store.saveBuild('3', prev, { ...prev, version: 1, objects: [wallAt('x', 0, 1)] }, async () => {
-        throw new Error('cache refused');
-      }),
+      store.saveBuild(
+        '3',
+        buildPlan(prev, { ...prev, version: 1, objects: [wallAt('x', 0, 1)] }, async () => {
+          throw new Error('cache refused');
+        }),
+      ),
     ).rejects.toThrow('cache refused');
+    expect((await store.findRoom('3'))?.map).toEqual(prev);
+  });
+
+  it('when the object rows fail, saveBuild waits for the cache half to settle before it throws, and stores nothing', async () => {
+    await ds.query(
+      mode === 'embedded'
+        ? `CREATE TRIGGER refuse_column_17 BEFORE INSERT ON map_objects WHEN NEW.x = 17 BEGIN SELECT RAISE(ABORT, 'refused'); END`
+        : `CREATE TRIGGER refuse_column_17 BEFORE INSERT ON map_objects FOR EACH ROW BEGIN IF NEW.x = 17 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END`,
+    );
+    const prev = (await store.findRoom('3'))!.map;
+    let cacheSettled = false;
+    const slowCache = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      cacheSettled = true;
+    };
+    const failed = store.saveBuild(
+      '3',
+      buildPlan(prev, { ...prev, version: 1, objects: [wallAt('x', 17, 1)] }, slowCache),
+    );
+    await expect(failed.then(() => cacheSettled)).rejects.toThrow('refused');
+    expect(cacheSettled).toBe(true);
     expect((await store.findRoom('3'))?.map).toEqual(prev);
   });
 
@@ -125,8 +145,11 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
     });
     const prev4 = (await store.findRoom('4'))!.map;
     const prev5 = (await store.findRoom('5'))!.map;
-    const first = store.saveBuild('4', prev4, { ...prev4, version: 1, objects: [wallAt('a', 1, 1)] }, () => firstFails);
-    const second = store.saveBuild('5', prev5, { ...prev5, version: 1, objects: [wallAt('b', 2, 2)] }, async () => {});
+    const first = store.saveBuild(
+      '4',
+      buildPlan(prev4, { ...prev4, version: 1, objects: [wallAt('a', 1, 1)] }, () => firstFails),
+    );
+    const second = store.saveBuild('5', buildPlan(prev5, { ...prev5, version: 1, objects: [wallAt('b', 2, 2)] }));
     // Give the second build every chance to run as far as it can before the first one fails.
     await new Promise((r) => setTimeout(r, 50));
     failFirst(new Error('first fails'));

@@ -126,13 +126,17 @@ describe('services mode: MySQL and Redis', () => {
       // The commit fails after the Redis half ran (a dropped MySQL connection at commit time).
       const maps = server.app.get(MapStore);
       const saveBuild = maps.saveBuild;
-      maps.saveBuild = (roomId, prev, next, beforeCommit) => {
+      maps.saveBuild = (roomId, plan) => {
         maps.saveBuild = saveBuild;
-        return saveBuild.call(maps, roomId, prev, next, async () => {
-          await beforeCommit();
-          throw Object.assign(new Error('Connection lost: The server closed the connection.'), {
-            code: 'PROTOCOL_CONNECTION_LOST',
-          });
+        return saveBuild.call(maps, roomId, async (stored) => {
+          const planned = await plan(stored);
+          const writeCache = async () => {
+            await planned.writeCache();
+            throw Object.assign(new Error('Connection lost: The server closed the connection.'), {
+              code: 'PROTOCOL_CONNECTION_LOST',
+            });
+          };
+          return { ...planned, writeCache };
         });
       };
       expect(await build(owner, 1, [wall(6, 6)])).toMatchObject({ type: 'error', code: 'UNAVAILABLE' });
@@ -148,6 +152,42 @@ describe('services mode: MySQL and Redis', () => {
       expect((await expectStoresAgree('12')).objects).toHaveLength(2);
       await owner.close();
       await visitor.close();
+    });
+
+    it('when MySQL refuses the object rows while Redis takes the build, both end at the old map', async () => {
+      // The rows and the Redis script go out together (MapStore.saveBuild): the script may land
+      // before the rows fail, and then the build is put back in Redis.
+      const [owner] = await joinAs(server, 14, 14);
+      const [visitor] = await joinAs(server, 15, 14);
+      await buildOk(owner, 0, [wall(5, 5)]);
+      const before = await expectStoresAgree('14');
+      const refusal = await probe.refuseObjectsInColumn(17);
+      try {
+        expect(await build(owner, 1, [wall(17, 3)])).toMatchObject({ type: 'error' });
+      } finally {
+        await refusal.drop();
+      }
+      expect(await expectStoresAgree('14')).toEqual(before);
+      expect(roomState(await peek(server, 14)).map).toEqual(before);
+      // Whatever the visitor was told last is the old map.
+      await eventually(() => {
+        const built = visitor.ofType('built');
+        if (built.length) expect(built[built.length - 1].map).toEqual(before);
+      });
+      await buildOk(owner, 1, [wall(17, 3)]);
+      expect((await expectStoresAgree('14')).objects).toHaveLength(2);
+      await owner.close();
+      await visitor.close();
+    });
+
+    it('a build finds the map in MySQL when Redis lost the cached copy, and caches it again', async () => {
+      const [owner] = await joinAs(server, 16, 16);
+      await buildOk(owner, 0, [wall(5, 5)]);
+      await probe.forgetCachedMap('16');
+      expect(await probe.cachedMap('16')).toBeNull();
+      await buildOk(owner, 1, [wall(6, 6)]);
+      expect((await expectStoresAgree('16')).objects).toHaveLength(2);
+      await owner.close();
     });
 
     it('builds racing from two sockets of the owner land one at a time: one ack per version, the other a CONFLICT', async () => {

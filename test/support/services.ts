@@ -29,6 +29,16 @@ export class ServicesProbe {
 
   // ---- MySQL ----------------------------------------------------------------------------------
 
+  /** Makes MySQL refuse every map object placed in column `x` (a trigger), as a failing row write would. */
+  async refuseObjectsInColumn(x: number): Promise<{ drop: () => Promise<void> }> {
+    const name = `refuse_column_${x}`;
+    await this.sql.query(
+      `CREATE TRIGGER ${name} BEFORE INSERT ON map_objects FOR EACH ROW ` +
+        `BEGIN IF NEW.x = ${x} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
+    );
+    return { drop: async () => void (await this.sql.query(`DROP TRIGGER ${name}`)) };
+  }
+
   async userRow(userId: string): Promise<{ id: string; name: string; created_at: Date; updated_at: Date } | undefined> {
     const [rows] = await this.sql.query<RowDataPacket[]>(
       'SELECT id, name, created_at, updated_at FROM users WHERE id = ?',
@@ -83,6 +93,15 @@ export class ServicesProbe {
     if (!raw) return null;
     const map = JSON.parse(raw) as RoomMap;
     return { ...map, objects: [...map.objects].sort((a, b) => a.id.localeCompare(b.id)) };
+  }
+
+  /** Drops the room's cached map (JSON, version, grid), as a Redis that lost those keys would. */
+  async forgetCachedMap(roomId: string): Promise<void> {
+    await this.redis.del(
+      this.key(`room:{${roomId}}:map`),
+      this.key(`room:{${roomId}}:meta`),
+      this.key(`room:{${roomId}}:grid`),
+    );
   }
 
   async cachedVersion(roomId: string): Promise<number> {
