@@ -522,6 +522,14 @@ interface Gateway {
   stop(): Promise<void>;
 }
 
+/** haproxy settings given as `;`-separated lines, indented for their section. */
+function settingLines(lines: string | undefined): string[] {
+  return (lines ?? '')
+    .split(';')
+    .filter((line) => line.trim())
+    .map((line) => `  ${line.trim()}`);
+}
+
 /**
  * haproxy in front of the instances on `ports`, configured as docker/haproxy.cfg balances (least
  * connections, room affinity on `?room=`, readiness checks), and up once every instance is UP.
@@ -538,6 +546,8 @@ async function startGateway(tag: string, ports: number[]): Promise<Gateway> {
     [
       'global',
       '  maxconn 4000', // 2 fds per proxied socket (and 2 more per pipe with splicing): stays under this machine's 20,000 open files
+      // Process settings to try, `;`-separated (e.g. `tune.sched.low-latency on`).
+      ...settingLines(process.env.BENCH_HAPROXY_GLOBAL),
       'defaults',
       '  mode http',
       '  timeout connect 5s',
@@ -545,10 +555,7 @@ async function startGateway(tag: string, ports: number[]): Promise<Gateway> {
       '  timeout server 1h',
       '  timeout tunnel 1h',
       // Gateway settings to try against the defaults, `;`-separated (e.g. `option splice-auto`).
-      ...(process.env.BENCH_HAPROXY_DEFAULTS ?? '')
-        .split(';')
-        .filter((line) => line.trim())
-        .map((line) => `  ${line.trim()}`),
+      ...settingLines(process.env.BENCH_HAPROXY_DEFAULTS),
       'frontend stats',
       `  bind 127.0.0.1:${statsPort}`,
       '  stats enable',
