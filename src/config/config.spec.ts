@@ -65,6 +65,20 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'WS_MAX_PAYLOAD', 'LOG_LEVEL', 'REDIS_URL']) expect(msg).toContain(name);
   });
 
+  it('takes a send window of 0 (the default: per turn) to 1000 ms, at most half the ping interval', () => {
+    expect(loadConfig({ ...services }).ws.sendWindowMs).toBe(0);
+    expect(loadConfig({ ...services, WS_SEND_WINDOW_MS: '20' }).ws.sendWindowMs).toBe(20);
+    for (const bad of ['-1', '1001', '2.5', 'soon']) {
+      expect(() => loadConfig({ ...services, WS_SEND_WINDOW_MS: bad })).toThrow(/WS_SEND_WINDOW_MS/);
+    }
+    expect(() => loadConfig({ ...services, WS_SEND_WINDOW_MS: '600', WS_PING_INTERVAL_MS: '1000' })).toThrow(
+      /WS_SEND_WINDOW_MS: must be at most half of WS_PING_INTERVAL_MS/,
+    );
+    expect(loadConfig({ ...services, WS_SEND_WINDOW_MS: '500', WS_PING_INTERVAL_MS: '1000' }).ws.sendWindowMs).toBe(
+      500,
+    );
+  });
+
   it('orders the slow-consumer marks: low < soft < hard (WS_MAX_BUFFERED_BYTES)', () => {
     expect(loadConfig({ ...services }).ws.backlog).toEqual({
       lowBytes: 64 * 1024,

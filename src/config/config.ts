@@ -109,6 +109,7 @@ const envSchema = z
     WS_SOFT_BUFFERED_BYTES: intIn(1024, 64 * 1024 * 1024, 256 * 1024),
     WS_MAX_BUFFERED_BYTES: intIn(16 * 1024, 64 * 1024 * 1024, 1024 * 1024),
     WS_SLOW_CUT_AFTER_MS: intIn(100, 600_000, 10_000),
+    WS_SEND_WINDOW_MS: intIn(0, 1000, 0),
     ALLOWED_ORIGINS: z.string().default(''),
     RATE_LIMIT_PER_SEC: intIn(1, 10_000, 40),
     RATE_LIMIT_STRIKES: intIn(1, 10_000, 20),
@@ -178,6 +179,14 @@ const envSchema = z
         code: 'custom',
         path: ['WS_SOFT_BUFFERED_BYTES'],
         message: 'must be less than WS_MAX_BUFFERED_BYTES',
+      });
+    }
+    // A ping waits in the corked socket like any frame: the pong must be able to come back in time.
+    if (env.WS_SEND_WINDOW_MS * 2 > env.WS_PING_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WS_SEND_WINDOW_MS'],
+        message: 'must be at most half of WS_PING_INTERVAL_MS',
       });
     }
     if (env.DRAIN_GRACE_MS >= env.SHUTDOWN_TIMEOUT_MS) {
@@ -302,6 +311,8 @@ interface CommonConfig {
     pingIntervalMs: number;
     /** Slow consumers (rooms/slow-consumer.ts): when room events stop, resume, and the socket is cut. */
     backlog: { lowBytes: number; softBytes: number; hardBytes: number; cutAfterMs: number };
+    /** Room events to a socket wait up to this long to go out together (rooms/write-coalescer.ts); 0: per turn. */
+    sendWindowMs: number;
     allowedOrigins: string[];
     rateLimitPerSec: number;
     rateLimitStrikes: number;
@@ -363,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         hardBytes: e.WS_MAX_BUFFERED_BYTES,
         cutAfterMs: e.WS_SLOW_CUT_AFTER_MS,
       },
+      sendWindowMs: e.WS_SEND_WINDOW_MS,
       allowedOrigins: e.ALLOWED_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),

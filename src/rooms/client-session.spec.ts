@@ -3,7 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { socketsCut } from '../common/metrics';
+import { EventFrames } from '../codec/event-frames';
 import { ClientSession } from './client-session';
+import { WriteCoalescer } from './write-coalescer';
 
 /**
  * ClientSession corks the socket it is given as `req.socket`, trusting that it is the one `ws`
@@ -56,7 +58,7 @@ describe('ClientSession write coalescing', () => {
     });
     const { ws, req } = await serverSide;
     const tcp: Socket = req.socket;
-    const session = new ClientSession(ws, { userId: '1', name: 'ann' }, 1 << 20, pino({ level: 'silent' }), tcp);
+    const session = new ClientSession(ws, { userId: '1', name: 'ann' }, 1 << 20, pino({ level: 'silent' }), { tcp });
 
     session.send('one');
     session.send('two');
@@ -71,6 +73,41 @@ describe('ClientSession write coalescing', () => {
     client.close();
   });
 
+  it('with a send window, holds room events past their turn, and a reply sends them at the end of its turn', async () => {
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
+      connected = resolve;
+    });
+    const client = new WebSocket(url);
+    const received: string[] = [];
+    client.on('message', (data) => received.push(data.toString()));
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', resolve);
+      client.once('error', reject);
+    });
+    const { ws, req } = await serverSide;
+    const tcp: Socket = req.socket;
+    // A window far longer than the test: only the reply can send what waits.
+    const session = new ClientSession(ws, { userId: '4', name: 'dee' }, 1 << 20, pino({ level: 'silent' }), {
+      tcp,
+      writes: new WriteCoalescer(60_000),
+    });
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+
+    session.sendEvent(new EventFrames('"first"', false));
+    await nextTurn();
+    session.sendEvent(new EventFrames('"second"', false));
+    await nextTurn();
+    // Two turns later both events still wait in the socket: without the window they would be gone.
+    expect(tcp.writableCorked).toBe(1);
+    expect(received).toEqual([]);
+
+    session.send('"reply"');
+    await nextTurn();
+    expect(tcp.writableCorked).toBe(0);
+    await eventually(() => expect(received).toEqual(['"first"', '"second"', '"reply"']));
+    client.close();
+  });
+
   it('flushes a close frame at once, so the client sees our close code', async () => {
     const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
       connected = resolve;
@@ -82,7 +119,9 @@ describe('ClientSession write coalescing', () => {
       client.once('error', reject);
     });
     const { ws, req } = await serverSide;
-    const session = new ClientSession(ws, { userId: '2', name: 'bob' }, 1 << 20, pino({ level: 'silent' }), req.socket);
+    const session = new ClientSession(ws, { userId: '2', name: 'bob' }, 1 << 20, pino({ level: 'silent' }), {
+      tcp: req.socket,
+    });
 
     session.send('bye soon');
     session.close(4321, 'testing');
@@ -101,13 +140,9 @@ describe('ClientSession write coalescing', () => {
     });
     client.pause();
     const { ws, req } = await serverSide;
-    const session = new ClientSession(
-      ws,
-      { userId: '3', name: 'cat' },
-      16 * 1024,
-      pino({ level: 'silent' }),
-      req.socket,
-    );
+    const session = new ClientSession(ws, { userId: '3', name: 'cat' }, 16 * 1024, pino({ level: 'silent' }), {
+      tcp: req.socket,
+    });
     const cutsBefore = await slowConsumerCuts();
 
     // One turn at a time, as events arrive: what piles up is what the kernel would not take.
@@ -124,6 +159,18 @@ describe('ClientSession write coalescing', () => {
     client.terminate();
   });
 });
+
+async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
 
 async function slowConsumerCuts(): Promise<number> {
   return (await socketsCut.get()).values.find((v) => v.labels.reason === 'slow_consumer')?.value ?? 0;

@@ -12,6 +12,7 @@ import { PendingBatch, type RoomTurn } from '../codec/event-batch';
 import type { EventFrames } from '../codec/event-frames';
 import type { Frame, WireCodec } from '../codec/wire-codec';
 import { type BacklogMarks, SlowConsumerGate } from './slow-consumer';
+import { type Corked, PER_TURN, type WriteCoalescer } from './write-coalescer';
 
 export interface RoomSeat {
   roomId: string;
@@ -20,12 +21,27 @@ export interface RoomSeat {
   sinceSeq: number;
 }
 
+/** What a session writes through, from the upgrade; all optional (tests). */
+export interface SessionEdge {
+  /**
+   * The socket under the WebSocket, corked while frames for it wait (write-coalescer.ts). `ws`
+   * keeps it private, so it comes from the upgrade request (`req.socket`): Node hands the same
+   * socket to the `upgrade` event, and `ws` writes every frame to it. Without it frames simply go
+   * out one write each.
+   */
+  tcp?: Socket;
+  /** Its codec when the endpoint, not the subprotocol, decides it (the original clients' `/library`). */
+  format?: WireFormat;
+  /** When corked frames go out; by default at the end of each turn. */
+  writes?: WriteCoalescer;
+}
+
 /**
  * One WebSocket = one session = at most one room. Frames of a session are handled one after
  * another (the adapter would otherwise run two moves of one socket concurrently and they could
  * finish out of order), through a bounded queue.
  */
-export class ClientSession {
+export class ClientSession implements Corked {
   readonly id = randomUUID();
   seat?: RoomSeat;
   /** Cleared by each ping tick, set by each pong: a session still false at the next tick is dead. */
@@ -53,12 +69,9 @@ export class ClientSession {
    */
   resendRoom?: (session: ClientSession) => Promise<void>;
 
-  /**
-   * `tcp` is the socket under the WebSocket, corked while this turn of the event loop writes to it
-   * (see uncorkLater). `ws` keeps it private, so it comes from the upgrade request (`req.socket`):
-   * Node hands the same socket to the `upgrade` event, and `ws` writes every frame to it. Without
-   * it (tests) frames simply go out one write each.
-   */
+  private readonly tcp?: Socket;
+  private readonly writes: WriteCoalescer;
+
   constructor(
     readonly socket: WebSocket,
     /** Replaced by a `refresh` (same user; name and role may change, the avatar stays). */
@@ -66,10 +79,10 @@ export class ClientSession {
     /** The backlog marks; a number is a hard mark alone (room events never stop before the cut). */
     marks: BacklogMarks | number,
     parentLog: Logger,
-    private readonly tcp?: Socket,
-    /** Its codec when the endpoint, not the subprotocol, decides it (the original clients' `/library`). */
-    format?: WireFormat,
+    { tcp, format, writes = PER_TURN }: SessionEdge = {},
   ) {
+    this.tcp = tcp;
+    this.writes = writes;
     this.log = parentLog.child({ user: identity.userId, session: this.id });
     this.gate = new SlowConsumerGate(
       typeof marks === 'number' ? { lowBytes: marks, softBytes: marks, hardBytes: marks, cutAfterMs: Infinity } : marks,
@@ -145,6 +158,7 @@ export class ClientSession {
     // Anything else this socket gets goes after the events already waiting for it.
     if (this.batch.size > 0) this.flushBatch();
     this.write(frame);
+    this.flushAtTurnEnd();
   }
 
   /**
@@ -163,7 +177,7 @@ export class ClientSession {
 
   private addToBatch(json: string, turn?: RoomTurn): void {
     this.batch.add(json, turn);
-    this.corkForTurn();
+    this.cork();
   }
 
   /**
@@ -176,7 +190,11 @@ export class ClientSession {
     if (this.gate.isLive) {
       const verdict = this.gate.onEvent(this.socket.bufferedAmount);
       if (verdict === 'cut') return this.cutSlow();
-      if (verdict === 'send') return this.batched ? this.addToBatch(json) : this.write(this.codec.fromJson(json));
+      if (verdict === 'send') {
+        if (this.batched) this.addToBatch(json);
+        else this.write(this.codec.fromJson(json));
+        return this.flushAtTurnEnd();
+      }
       this.dropped();
     }
     if (this.held.length >= MAX_HELD_REPLIES) this.held.shift();
@@ -267,20 +285,26 @@ export class ClientSession {
     // Empty: the codec has no word for this message (wire-codec.ts); no message is ever empty.
     if (frame.length === 0 || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.gate.onOwnFrame(this.socket.bufferedAmount) === 'cut') return this.cutSlow();
-    this.corkForTurn();
+    this.cork();
     this.socket.send(frame, this.codec.binary ? BINARY_FRAME : TEXT_FRAME);
     framesSent.inc();
   }
 
-  private corkForTurn(): void {
+  private cork(): void {
     if (this.corked) return;
     this.corked = true;
     this.tcp?.cork();
-    uncorkLater(this);
+    this.writes.flushLater(this);
   }
 
-  /** Flushes what this turn of the event loop wrote (its batch first), in one system call. */
-  uncork(): void {
+  /** A reply to this socket's own request goes out at the end of its turn, even within a send window. */
+  private flushAtTurnEnd(): void {
+    if (this.corked && this.writes.windowMs > 0) this.writes.flushAtTurnEnd(this);
+  }
+
+  /** Sends what waited (its batch first) in one system call; nothing when nothing waits. */
+  flush(): void {
+    if (!this.corked) return;
     this.flushBatch();
     this.corked = false;
     this.tcp?.uncork();
@@ -312,7 +336,7 @@ export class ClientSession {
       this.socket.close(this.codec.closeCode?.(code) ?? code, reason);
       // Flush now: a shutdown may destroy the socket before the end of this turn, and a close
       // frame still corked would be lost (the client would see 1006 instead of our code).
-      if (this.corked) this.uncork();
+      this.flush();
     }
   }
 
@@ -340,26 +364,6 @@ const CUT_GRACE_MS = 1000;
 const MAX_HELD_REPLIES = 1000;
 /** The longest delay setTimeout honours (2^31 - 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const toUncork: ClientSession[] = [];
-let flushScheduled = false;
-
-/**
- * Write coalescing: one `ws.send()` is one `writev` system call, which costs far more than
- * building the frame, and a busy room sends many events to the same socket within one turn of the
- * event loop (a batch of Redis replies resolves many moves at once). So a socket written to is
- * corked until the end of the turn (setImmediate runs right after the I/O callbacks of the poll
- * phase), and everything it got goes out in one `writev`. Frames and their order are unchanged.
- */
-function uncorkLater(session: ClientSession): void {
-  toUncork.push(session);
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setImmediate(() => {
-    flushScheduled = false;
-    for (const s of toUncork.splice(0)) s.uncork();
-  });
-}
-
 const sessions = new WeakMap<WebSocket, ClientSession>();
 export const attachSession = (ws: WebSocket, s: ClientSession) => sessions.set(ws, s);
 export const sessionOf = (ws: WebSocket): ClientSession | undefined => sessions.get(ws);

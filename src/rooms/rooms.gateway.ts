@@ -29,6 +29,7 @@ import { ProtocolErrorFilter } from './protocol-error.filter';
 import { RoomsService } from './rooms.service';
 import { SessionAuth } from './session-auth';
 import { SessionRegistry } from './session-registry';
+import { ConfiguredWriteCoalescer } from './write-coalescer';
 
 /**
  * Frames ↔ RoomsService, sockets opening and closing ↔ SessionRegistry. Frames arrive here
@@ -45,6 +46,7 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly laggingWelcome: LaggingWelcome,
     private readonly chat: ChatService,
     private readonly replays: ReplayService,
+    private readonly writes: ConfiguredWriteCoalescer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -55,7 +57,10 @@ export class RoomsGateway implements OnGatewayConnection, OnGatewayDisconnect {
       ws.terminate();
       return;
     }
-    const session = new ClientSession(ws, identity, this.config.ws.backlog, this.log, req.socket);
+    const session = new ClientSession(ws, identity, this.config.ws.backlog, this.log, {
+      tcp: req.socket,
+      writes: this.writes,
+    });
     session.resendRoom = (s) => this.laggingWelcome.send(s);
     attachSession(ws, session);
     this.sessions.connected(session);

@@ -15,6 +15,7 @@ import { EntryRules } from './entry-rules';
 import { RoomsService } from './rooms.service';
 import { SessionAuth } from './session-auth';
 import { SessionRegistry } from './session-registry';
+import { ConfiguredWriteCoalescer } from './write-coalescer';
 
 /** The WebSocket side: sessions, rooms and the events their clients see. */
 @Module({
@@ -33,6 +34,7 @@ import { SessionRegistry } from './session-registry';
     ReplayService,
     RoomsGateway,
     ProtocolErrorFilter,
+    ConfiguredWriteCoalescer,
   ],
   exports: [
     SessionRegistry,
@@ -45,6 +47,7 @@ import { SessionRegistry } from './session-registry';
     SessionAuth,
     LaggingWelcome,
     ProtocolErrorFilter,
+    ConfiguredWriteCoalescer,
   ],
 })
 export class RoomsModule {}

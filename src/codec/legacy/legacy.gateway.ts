@@ -17,6 +17,7 @@ import { LaggingWelcome } from '../../rooms/lagging-welcome';
 import { ProtocolErrorFilter, sendError } from '../../rooms/protocol-error.filter';
 import { RoomsService } from '../../rooms/rooms.service';
 import { SessionRegistry } from '../../rooms/session-registry';
+import { ConfiguredWriteCoalescer } from '../../rooms/write-coalescer';
 import { LegacyCodec } from './legacy-codec';
 import { awaitFirstEnter } from './legacy-first-frame';
 import { LEGACY_PATH, type LegacyMap, type LegacyRequest } from './legacy-frames';
@@ -42,6 +43,7 @@ export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly rooms: RoomsService,
     private readonly sessions: SessionRegistry,
     private readonly laggingWelcome: LaggingWelcome,
+    private readonly writes: ConfiguredWriteCoalescer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
     names: LegacyGameNames,
@@ -55,7 +57,11 @@ export class LegacyGateway implements OnGatewayConnection, OnGatewayDisconnect {
       identify: (token) => this.legacy.identify(token),
       entered: (identity, roomId) => {
         const { backlog } = this.config.ws;
-        const session = new ClientSession(ws, identity, backlog, this.log, req.socket, this.codec.format);
+        const session = new ClientSession(ws, identity, backlog, this.log, {
+          tcp: req.socket,
+          format: this.codec.format,
+          writes: this.writes,
+        });
         session.resendRoom = (s) => this.laggingWelcome.send(s);
         attachSession(ws, session);
         this.sessions.connected(session);

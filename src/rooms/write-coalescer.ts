@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+
+/** A socket whose writes are held (corked) until `flush`. */
+export interface Corked {
+  flush(): void;
+}
+
+/**
+ * Write coalescing: one `ws.send()` is one `writev` system call, which costs far more than
+ * building the frame, and a busy room sends many events to the same socket within one turn of the
+ * event loop (a batch of Redis replies resolves many moves at once). So a socket written to is
+ * corked, and everything it got goes out in one `writev` when it is flushed. Frames and their
+ * order are unchanged.
+ *
+ * By default a socket is flushed at the end of the turn that wrote to it (setImmediate runs right
+ * after the I/O callbacks of the poll phase). With a send window (`WS_SEND_WINDOW_MS`), room events
+ * wait until the window that began with the first of them ends, so that a socket gets one write
+ * per window however many events its room had: fewer system calls on both ends for up to that
+ * much more latency. Replies to a socket's own requests (`flushAtTurnEnd`) never wait for the
+ * window: they go out at the end of their turn, with whatever was waiting before them.
+ */
+export class WriteCoalescer {
+  private readonly perWindow: Corked[] = [];
+  private readonly perTurn: Corked[] = [];
+  private windowScheduled = false;
+  private turnScheduled = false;
+
+  constructor(readonly windowMs = 0) {}
+
+  /** Flushes `socket` when the current window ends (without a window: at the end of this turn). */
+  flushLater(socket: Corked): void {
+    if (this.windowMs === 0) return this.flushAtTurnEnd(socket);
+    this.perWindow.push(socket);
+    if (this.windowScheduled) return;
+    this.windowScheduled = true;
+    // Unref'd: open sockets keep the process alive, a pending flush need not.
+    setTimeout(() => {
+      this.windowScheduled = false;
+      flushAll(this.perWindow);
+    }, this.windowMs).unref();
+  }
+
+  /** Flushes `socket` at the end of this turn. */
+  flushAtTurnEnd(socket: Corked): void {
+    this.perTurn.push(socket);
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      flushAll(this.perTurn);
+    });
+  }
+}
+
+function flushAll(sockets: Corked[]): void {
+  for (const s of sockets.splice(0)) s.flush();
+}
+
+/** Flushes at the end of each turn: sessions made without the app's coalescer (tests) use it. */
+export const PER_TURN = new WriteCoalescer(0);
+
+/** The app's coalescer, with the configured send window. */
+@Injectable()
+export class ConfiguredWriteCoalescer extends WriteCoalescer {
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super(config.ws.sendWindowMs);
+  }
+}
