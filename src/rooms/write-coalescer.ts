@@ -21,40 +21,41 @@ export interface Corked {
  * window: they go out at the end of their turn, with whatever was waiting before them.
  */
 export class WriteCoalescer {
-  private readonly perWindow: Corked[] = [];
-  private readonly perTurn: Corked[] = [];
-  private windowScheduled = false;
-  private turnScheduled = false;
+  private readonly perTurn = new FlushQueue((flush) => setImmediate(flush));
+  private readonly perWindow: FlushQueue;
 
-  constructor(readonly windowMs = 0) {}
+  constructor(readonly windowMs = 0) {
+    // Unref'd: open sockets keep the process alive, a pending flush need not.
+    this.perWindow = windowMs > 0 ? new FlushQueue((flush) => setTimeout(flush, windowMs).unref()) : this.perTurn;
+  }
 
   /** Flushes `socket` when the current window ends (without a window: at the end of this turn). */
   flushLater(socket: Corked): void {
-    if (this.windowMs === 0) return this.flushAtTurnEnd(socket);
-    this.perWindow.push(socket);
-    if (this.windowScheduled) return;
-    this.windowScheduled = true;
-    // Unref'd: open sockets keep the process alive, a pending flush need not.
-    setTimeout(() => {
-      this.windowScheduled = false;
-      flushAll(this.perWindow);
-    }, this.windowMs).unref();
+    this.perWindow.add(socket);
   }
 
   /** Flushes `socket` at the end of this turn. */
   flushAtTurnEnd(socket: Corked): void {
-    this.perTurn.push(socket);
-    if (this.turnScheduled) return;
-    this.turnScheduled = true;
-    setImmediate(() => {
-      this.turnScheduled = false;
-      flushAll(this.perTurn);
-    });
+    this.perTurn.add(socket);
   }
 }
 
-function flushAll(sockets: Corked[]): void {
-  for (const s of sockets.splice(0)) s.flush();
+/** Sockets to flush together, at the moment `schedule` picks once the first of them is added. */
+class FlushQueue {
+  private readonly sockets: Corked[] = [];
+  private scheduled = false;
+
+  constructor(private readonly schedule: (flush: () => void) => void) {}
+
+  add(socket: Corked): void {
+    this.sockets.push(socket);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      for (const s of this.sockets.splice(0)) s.flush();
+    });
+  }
 }
 
 /** Flushes at the end of each turn: sessions made without the app's coalescer (tests) use it. */
