@@ -299,7 +299,7 @@ export class ClientSession implements Corked {
 
   /** A reply to this socket's own request goes out at the end of its turn, even within a send window. */
   private flushAtTurnEnd(): void {
-    if (this.corked && this.writes.windowMs > 0) this.writes.flushAtTurnEnd(this);
+    if (this.corked) this.writes.flushAtTurnEnd(this);
   }
 
   /** Sends what waited (its batch first) in one system call; nothing when nothing waits. */

@@ -21,6 +21,16 @@ describe('WriteCoalescer', () => {
     expect(log).toEqual(['a', 'b', 'c']);
   });
 
+  it('without a window, a reply adds no second flush: the socket already goes out at the end of the turn', () => {
+    const log: string[] = [];
+    const writes = new WriteCoalescer(0);
+    const a = socket('a', log);
+    writes.flushLater(a);
+    writes.flushAtTurnEnd(a);
+    jest.runOnlyPendingTimers();
+    expect(log).toEqual(['a']);
+  });
+
   it('with a window, holds sockets past the turn until the window that began with the first of them ends', () => {
     const log: string[] = [];
     const writes = new WriteCoalescer(20);

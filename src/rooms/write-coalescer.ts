@@ -24,7 +24,7 @@ export class WriteCoalescer {
   private readonly perTurn = new FlushQueue((flush) => setImmediate(flush));
   private readonly perWindow: FlushQueue;
 
-  constructor(readonly windowMs = 0) {
+  constructor(windowMs = 0) {
     // Unref'd: open sockets keep the process alive, a pending flush need not.
     this.perWindow = windowMs > 0 ? new FlushQueue((flush) => setTimeout(flush, windowMs).unref()) : this.perTurn;
   }
@@ -34,9 +34,10 @@ export class WriteCoalescer {
     this.perWindow.add(socket);
   }
 
-  /** Flushes `socket` at the end of this turn. */
+  /** Flushes `socket`, already waiting (`flushLater`), at the end of this turn even within a window. */
   flushAtTurnEnd(socket: Corked): void {
-    this.perTurn.add(socket);
+    // Without a window it already waits for the end of this turn.
+    if (this.perWindow !== this.perTurn) this.perTurn.add(socket);
   }
 }
 
