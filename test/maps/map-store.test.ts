@@ -5,7 +5,7 @@ import { MapStore } from '../../src/maps/map-store';
 import { seedDemoData } from '../../src/maps/seed';
 import { ConflictError } from '../../src/protocol/errors';
 import type { RoomMap } from '../../src/protocol/messages';
-import { buildPlan } from '../support/build-plan';
+import { buildPlan, refuseObjectsInColumnSql } from '../support/build-plan';
 import { MODES } from '../support/modes';
 import { createTestEnv, type TestEnv, testServerEnv } from '../support/server';
 
@@ -116,11 +116,7 @@ describe.each(MODES)('MapStore on the %s database', (mode) => {
   });
 
   it('when the object rows fail, saveBuild waits for the cache half to settle before it throws, and stores nothing', async () => {
-    await ds.query(
-      mode === 'embedded'
-        ? `CREATE TRIGGER refuse_column_17 BEFORE INSERT ON map_objects WHEN NEW.x = 17 BEGIN SELECT RAISE(ABORT, 'refused'); END`
-        : `CREATE TRIGGER refuse_column_17 BEFORE INSERT ON map_objects FOR EACH ROW BEGIN IF NEW.x = 17 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END`,
-    );
+    await ds.query(refuseObjectsInColumnSql(mode, 17));
     const prev = (await store.findRoom('3'))!.map;
     let cacheSettled = false;
     const slowCache = async () => {

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Member, RoomMap } from '../../src/protocol/messages';
+import { refuseObjectsInColumnSql } from './build-plan';
 import { SERVICES, type TestServer } from './server';
 
 /**
@@ -31,12 +32,8 @@ export class ServicesProbe {
 
   /** Makes MySQL refuse every map object placed in column `x` (a trigger), as a failing row write would. */
   async refuseObjectsInColumn(x: number): Promise<{ drop: () => Promise<void> }> {
-    const name = `refuse_column_${x}`;
-    await this.sql.query(
-      `CREATE TRIGGER ${name} BEFORE INSERT ON map_objects FOR EACH ROW ` +
-        `BEGIN IF NEW.x = ${x} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF; END`,
-    );
-    return { drop: async () => void (await this.sql.query(`DROP TRIGGER ${name}`)) };
+    await this.sql.query(refuseObjectsInColumnSql('services', x));
+    return { drop: async () => void (await this.sql.query(`DROP TRIGGER refuse_column_${x}`)) };
   }
 
   async userRow(userId: string): Promise<{ id: string; name: string; created_at: Date; updated_at: Date } | undefined> {
