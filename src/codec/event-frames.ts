@@ -1,4 +1,5 @@
 import { type Frame, shareable, type WireCodec } from './wire-codec';
+import { wsFrame } from './ws-frame';
 
 /**
  * One room event on its way to a channel's sockets, encoded lazily once per codec in use there:
@@ -8,6 +9,7 @@ import { type Frame, shareable, type WireCodec } from './wire-codec';
  */
 export class EventFrames {
   private readonly frames: (Frame | undefined)[] = [];
+  private readonly wire: (Buffer | undefined)[] = [];
 
   constructor(
     readonly json: string,
@@ -23,4 +25,20 @@ export class EventFrames {
     }
     return frame;
   }
+
+  /**
+   * The same, as a whole WebSocket frame (ws-frame.ts), made once for every socket of the codec
+   * that writes its frames to TCP itself. Empty where `for` is: the codec has no word for it.
+   */
+  wireFor(codec: WireCodec): Buffer {
+    let wire = this.wire[codec.slot];
+    if (wire === undefined) {
+      const frame = this.for(codec);
+      wire = frame.length === 0 ? NOTHING : wsFrame(shareable(frame), codec.binary);
+      this.wire[codec.slot] = wire;
+    }
+    return wire;
+  }
 }
+
+const NOTHING = Buffer.alloc(0);

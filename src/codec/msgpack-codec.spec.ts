@@ -52,4 +52,15 @@ describe('the MessagePack codec writes the JSON messages, same shapes', () => {
     expect(String(j)).toBe(moved);
     expect(new EventFrames(moved, false).for(jsonCodec)).toBe(moved);
   });
+
+  it("an event's whole WebSocket frame is made once per codec, around that codec's frame", () => {
+    const frames = new EventFrames(moved, true);
+    const wire = frames.wireFor(msgpackCodec);
+    expect(frames.wireFor(msgpackCodec)).toBe(wire);
+    expect(wire[0]).toBe(0x82); // final binary frame
+    expect(wire.subarray(2).equals(frames.for(msgpackCodec) as Buffer)).toBe(true);
+    const text = new EventFrames(moved, false).wireFor(jsonCodec);
+    expect(text[0]).toBe(0x81); // final text frame
+    expect(text.subarray(2).toString()).toBe(moved);
+  });
 });

@@ -4,6 +4,7 @@ import pino from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { socketsCut } from '../common/metrics';
 import { EventFrames } from '../codec/event-frames';
+import { jsonCodec } from '../codec/json-codec';
 import { ClientSession } from './client-session';
 import { WriteCoalescer } from './write-coalescer';
 
@@ -108,6 +109,47 @@ describe('ClientSession write coalescing', () => {
     client.close();
   });
 
+  it("writes a room event to the TCP stream as one chunk, the room's one frame, between ws's own frames", async () => {
+    const clients = [await connect(), await connect()];
+    const sessions = clients.map(
+      ({ ws, req }, i) =>
+        new ClientSession(ws, { userId: `w${i}`, name: 'wes' }, 1 << 20, pino({ level: 'silent' }), {
+          tcp: req.socket,
+        }),
+    );
+    const event = new EventFrames('{"type":"moved","seq":7}', true);
+    const writes = clients.map(({ req }) => jest.spyOn(req.socket, 'write'));
+
+    sessions[0].send('"before"');
+    for (const s of sessions) s.sendEvent(event);
+    sessions[0].send('"after"');
+
+    // ws writes a frame as header and payload; the event is one write of the frame made once.
+    const eventWrites = writes.map((w) => w.mock.calls.filter(([chunk]) => chunk === event.wireFor(jsonCodec)));
+    expect(eventWrites.map((w) => w.length)).toEqual([1, 1]);
+    await eventually(() => expect(clients[0].received).toEqual(['"before"', '{"type":"moved","seq":7}', '"after"']));
+    await eventually(() => expect(clients[1].received).toEqual(['{"type":"moved","seq":7}']));
+    for (const w of writes) w.mockRestore();
+    for (const { client } of clients) client.close();
+  });
+
+  it('writes no room event after its close frame', async () => {
+    const { ws, req, client, received } = await connect();
+    const session = new ClientSession(ws, { userId: 'z', name: 'zed' }, 1 << 20, pino({ level: 'silent' }), {
+      tcp: req.socket,
+    });
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
+    const writes = jest.spyOn(req.socket, 'write');
+
+    session.close(4321, 'testing');
+    const writesOfClose = writes.mock.calls.length;
+    session.sendEvent(new EventFrames('"too late"', false));
+    expect(writes.mock.calls.length).toBe(writesOfClose);
+    expect(await closed).toBe(4321);
+    expect(received).toEqual([]);
+    writes.mockRestore();
+  });
+
   it('flushes a close frame at once, so the client sees our close code', async () => {
     const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
       connected = resolve;
@@ -158,6 +200,21 @@ describe('ClientSession write coalescing', () => {
     expect(await slowConsumerCuts()).toBe(cutsBefore + 1);
     client.terminate();
   });
+
+  /** A client connected to the test's server, the server's side of it, and what the client received. */
+  async function connect(): Promise<{ ws: WebSocket; req: IncomingMessage; client: WebSocket; received: string[] }> {
+    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
+      connected = resolve;
+    });
+    const client = new WebSocket(url);
+    const received: string[] = [];
+    client.on('message', (data) => received.push(data.toString()));
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', resolve);
+      client.once('error', reject);
+    });
+    return { ...(await serverSide), client, received };
+  }
 });
 
 async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {

@@ -171,8 +171,25 @@ export class ClientSession implements Corked {
     const verdict = this.gate.onEvent(this.socket.bufferedAmount);
     if (verdict === 'cut') return this.cutSlow();
     if (verdict === 'drop') return this.dropped();
-    if (!this.batched) return this.write(event.for(this.codec));
+    if (!this.batched) return this.writeEvent(event);
     this.addToBatch(event.json, turn);
+  }
+
+  /**
+   * A room event, its gate passed: with the TCP stream at hand, the room's whole WebSocket frame
+   * (EventFrames.wireFor, framed once for every socket) goes to it as one chunk; that is `ws.send`
+   * without the framing per socket. It is safe beside `ws`'s own writes to the same stream: `ws`
+   * writes each frame at once, in call order, and queues one only while compressing (off, see
+   * room-ws.adapter.ts) or reading a Blob (never sent here); its readyState check, which keeps
+   * frames from following our close frame, is sendEvent's.
+   */
+  private writeEvent(event: EventFrames): void {
+    if (!this.tcp) return this.write(event.for(this.codec));
+    const wire = event.wireFor(this.codec);
+    if (wire.length === 0) return;
+    this.cork();
+    this.tcp.write(wire);
+    framesSent.inc();
   }
 
   private addToBatch(json: string, turn?: RoomTurn): void {

@@ -75,6 +75,8 @@ export class RoomWsAdapter extends WsAdapter {
     const server = super.create(port, {
       ...options,
       maxPayload: this.deps.config.ws.maxPayload,
+      // Off: it costs about ten times the CPU per frame, and room events are written to the TCP
+      // stream already framed (ClientSession.writeEvent), which a compressing `ws` would reorder.
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, cb: VerifyCallback) =>
         legacy ? this.verifyTokenless(info.req, cb) : void this.verify(info.req, cb),
