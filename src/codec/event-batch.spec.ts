@@ -47,4 +47,46 @@ describe('batched event frames', () => {
     a.add(texts[0], turn);
     expect(String(a.take(jsonCodec))).toBe(texts[0]);
   });
+
+  it("hands the room's one whole WebSocket frame to every socket that got the turn as is, and nothing to the others", () => {
+    const turn = new RoomTurn(1);
+    const a = new PendingBatch();
+    const b = new PendingBatch();
+    const mover = new PendingBatch();
+    turn.add(texts[0]);
+    mover.add('{"id":"m1","type":"moved","seq":1}');
+    for (const p of [a, b]) p.add(texts[0], turn);
+    turn.add(texts[1]);
+    for (const p of [a, b, mover]) p.add(texts[1], turn);
+
+    const wire = a.takeSharedWire(jsonCodec)!;
+    expect(b.takeSharedWire(jsonCodec)).toBe(wire);
+    expect(wire[0]).toBe(0x81); // a final text frame
+    expect(wire.subarray(2).equals(turn.sharedFrame(jsonCodec))).toBe(true);
+    expect(a.size).toBe(0);
+    // The mover's list differs: no shared frame, and its events stay for a frame of its own.
+    expect(mover.takeSharedWire(jsonCodec)).toBeUndefined();
+    expect(mover.size).toBe(2);
+    expect(JSON.parse(String(mover.take(jsonCodec))).events).toHaveLength(2);
+    expect(new PendingBatch().takeSharedWire(jsonCodec)).toBeUndefined();
+  });
+
+  it('a later event of the turn makes the shared frames anew', () => {
+    const turn = new RoomTurn(1);
+    const first = new PendingBatch();
+    turn.add(texts[0]);
+    first.add(texts[0], turn);
+    const before = first.takeSharedWire(jsonCodec)!;
+    const late = new PendingBatch();
+    turn.add(texts[1]);
+    late.add(texts[1], turn);
+    // `late` holds one of the turn's two events: not the turn as is.
+    expect(late.takeSharedWire(jsonCodec)).toBeUndefined();
+    const both = new PendingBatch();
+    both.add(texts[0], turn);
+    both.add(texts[1], turn);
+    const after = both.takeSharedWire(jsonCodec)!;
+    expect(after).not.toBe(before);
+    expect(JSON.parse(after.subarray(2).toString()).events).toHaveLength(2);
+  });
 });

@@ -1,4 +1,5 @@
 import { type Frame, shareable, type WireCodec } from './wire-codec';
+import { wsFrame } from './ws-frame';
 
 /**
  * The opt-in batched frame (PROTOCOL.md, subprotocols `myroom.v1.batch` and
@@ -18,16 +19,23 @@ export class RoomTurn {
   readonly texts: string[] = [];
   /** By codec slot. */
   private frames: (Buffer | undefined)[] = [];
+  /** The same as whole WebSocket frames (ws-frame.ts), by codec slot. */
+  private wires: (Buffer | undefined)[] = [];
 
   constructor(readonly tick: number) {}
 
   add(text: string): void {
     this.texts.push(text);
     if (this.frames.length > 0) this.frames = [];
+    if (this.wires.length > 0) this.wires = [];
   }
 
   sharedFrame(codec: WireCodec): Buffer {
     return (this.frames[codec.slot] ??= shareable(frameOf(this.texts, codec)));
+  }
+
+  sharedWire(codec: WireCodec): Buffer {
+    return (this.wires[codec.slot] ??= wsFrame(this.sharedFrame(codec), codec.binary));
   }
 }
 
@@ -52,12 +60,32 @@ export class PendingBatch {
   take(codec: WireCodec): Frame | undefined {
     const texts = this.texts;
     if (texts.length === 0) return undefined;
+    const turn = this.sharedTurn();
+    this.clear();
+    return turn ? turn.sharedFrame(codec) : frameOf(texts, codec);
+  }
+
+  /**
+   * When what is waiting is the room's whole turn: the room's one WebSocket frame of it, for a
+   * socket that writes to TCP itself, and empties it. Otherwise nothing, and `take` builds this
+   * socket's own frame.
+   */
+  takeSharedWire(codec: WireCodec): Buffer | undefined {
+    const turn = this.sharedTurn();
+    if (!turn) return undefined;
+    this.clear();
+    return turn.sharedWire(codec);
+  }
+
+  /** Same turn object and the same count: this socket got every event of the room's turn, as is. */
+  private sharedTurn(): RoomTurn | undefined {
     const turn = this.turn;
+    return turn && this.texts.length > 0 && turn.texts.length === this.texts.length ? turn : undefined;
+  }
+
+  private clear(): void {
     this.texts = [];
     this.turn = undefined;
-    // Same turn object and the same count: this socket got every event of the room's turn, as is.
-    if (turn && turn.texts.length === texts.length) return turn.sharedFrame(codec);
-    return frameOf(texts, codec);
   }
 }
 

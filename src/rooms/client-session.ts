@@ -175,21 +175,10 @@ export class ClientSession implements Corked {
     this.addToBatch(event.json, turn);
   }
 
-  /**
-   * A room event, its gate passed: with the TCP stream at hand, the room's whole WebSocket frame
-   * (EventFrames.wireFor, framed once for every socket) goes to it as one chunk; that is `ws.send`
-   * without the framing per socket. It is safe beside `ws`'s own writes to the same stream: `ws`
-   * writes each frame at once, in call order, and queues one only while compressing (off, see
-   * room-ws.adapter.ts) or reading a Blob (never sent here); its readyState check, which keeps
-   * frames from following our close frame, is sendEvent's.
-   */
+  /** A room event, its gate passed: the room's frame of it, made once for every socket (writeWire). */
   private writeEvent(event: EventFrames): void {
-    if (!this.tcp) return this.write(event.for(this.codec));
-    const wire = event.wireFor(this.codec);
-    if (wire.length === 0) return;
-    this.cork();
-    this.tcp.write(wire);
-    framesSent.inc();
+    if (this.tcp) this.writeWire(this.tcp, event.wireFor(this.codec));
+    else this.write(event.for(this.codec));
   }
 
   private addToBatch(json: string, turn?: RoomTurn): void {
@@ -294,8 +283,26 @@ export class ClientSession implements Corked {
   }
 
   private flushBatch(): void {
+    const tcp = this.tcp;
+    const wire = tcp && this.batch.takeSharedWire(this.codec);
+    if (tcp && wire) return this.writeWire(tcp, wire);
     const frame = this.batch.take(this.codec);
     if (frame !== undefined) this.write(frame);
+  }
+
+  /**
+   * Room events, their gate passed, as a whole WebSocket frame made once for all the room's sockets
+   * of this codec (codec/ws-frame.ts): written to the TCP stream as one chunk, which is `ws.send`
+   * without the framing per socket. It is safe beside `ws`'s own writes to the same stream: `ws`
+   * writes each frame at once, in call order, and queues one only while compressing (off, see
+   * room-ws.adapter.ts) or reading a Blob (never sent here). The readyState check is `ws`'s own:
+   * no frame after our close frame.
+   */
+  private writeWire(tcp: Socket, wire: Buffer): void {
+    if (wire.length === 0 || this.socket.readyState !== WebSocket.OPEN) return;
+    this.cork();
+    tcp.write(wire);
+    framesSent.inc();
   }
 
   private write(frame: Frame): void {
