@@ -26,8 +26,9 @@ export interface SessionEdge {
   /**
    * The socket under the WebSocket, corked while frames for it wait (write-coalescer.ts). `ws`
    * keeps it private, so it comes from the upgrade request (`req.socket`): Node hands the same
-   * socket to the `upgrade` event, and `ws` writes every frame to it. Without it frames simply go
-   * out one write each.
+   * socket to the `upgrade` event, and `ws` writes every frame to it. Room events are written to
+   * it directly, framed once for the room (writeWire). Without it frames go out through `ws`, one
+   * write each.
    */
   tcp?: Socket;
   /** Its codec when the endpoint, not the subprotocol, decides it (the original clients' `/library`). */
