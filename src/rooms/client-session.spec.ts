@@ -75,17 +75,7 @@ describe('ClientSession write coalescing', () => {
   });
 
   it('with a send window, holds room events past their turn, and a reply sends them at the end of its turn', async () => {
-    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
-      connected = resolve;
-    });
-    const client = new WebSocket(url);
-    const received: string[] = [];
-    client.on('message', (data) => received.push(data.toString()));
-    await new Promise<void>((resolve, reject) => {
-      client.once('open', resolve);
-      client.once('error', reject);
-    });
-    const { ws, req } = await serverSide;
+    const { ws, req, client, received } = await connect();
     const tcp: Socket = req.socket;
     // A window far longer than the test: only the reply can send what waits.
     const session = new ClientSession(ws, { userId: '4', name: 'dee' }, 1 << 20, pino({ level: 'silent' }), {
@@ -151,16 +141,8 @@ describe('ClientSession write coalescing', () => {
   });
 
   it('flushes a close frame at once, so the client sees our close code', async () => {
-    const serverSide = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
-      connected = resolve;
-    });
-    const client = new WebSocket(url);
+    const { ws, req, client } = await connect();
     const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      client.once('open', resolve);
-      client.once('error', reject);
-    });
-    const { ws, req } = await serverSide;
     const session = new ClientSession(ws, { userId: '2', name: 'bob' }, 1 << 20, pino({ level: 'silent' }), {
       tcp: req.socket,
     });
