@@ -4,21 +4,30 @@
  * The cluster scenario sees the same cost inside a full run; this isolates it, so a change to how
  * events are batched can be judged before it is built.
  *
- * `npm run bench:broker -- [--rates 1000,5000] [--per-message 1,5,20,100] [--seconds 10]`
- * writes bench/results/broker-cost.json and bench/BROKER-COST.md.
+ * `npm run bench:broker -- [--rates 1000,5000] [--per-message 1,5,20,100] [--seconds 10]
+ * [--layout shared,by-origin]` writes bench/results/broker-cost.json and bench/BROKER-COST.md.
+ * `--layout` (default `shared`, the fan-out's own) adds the layout where no instance reads back
+ * its own messages (lib/broker-cost.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerCostResult, measureBrokerCost } from './lib/broker-cost';
+import { type BrokerCostResult, type BrokerLayout, measureBrokerCost } from './lib/broker-cost';
 import { describeMachine } from './lib/machine';
 import { servicePid } from './lib/proc';
 import { fmt } from './lib/report';
 import { SERVICES } from './lib/targets';
 
-function parseArgs(argv: string[]): { rates: number[]; perMessage: number[]; seconds: number } {
-  const o = { rates: [1000, 5000], perMessage: [1, 5, 20, 100], seconds: 10 };
+const LAYOUTS: readonly BrokerLayout[] = ['shared', 'by-origin'];
+
+function parseArgs(argv: string[]): {
+  rates: number[];
+  perMessage: number[];
+  seconds: number;
+  layouts: BrokerLayout[];
+} {
+  const o = { rates: [1000, 5000], perMessage: [1, 5, 20, 100], seconds: 10, layouts: ['shared'] as BrokerLayout[] };
   const list = (v: string | undefined, flag: string) => {
     const nums = (v ?? '').split(',').map(Number);
     if (nums.length === 0 || nums.some((n) => !Number.isFinite(n) || n <= 0))
@@ -30,18 +39,26 @@ function parseArgs(argv: string[]): { rates: number[]; perMessage: number[]; sec
     if (flag === '--rates') o.rates = list(argv[++i], flag);
     else if (flag === '--per-message') o.perMessage = list(argv[++i], flag);
     else if (flag === '--seconds') [o.seconds] = list(argv[++i], flag);
-    else throw new Error(`unknown option ${flag}: --rates, --per-message, --seconds`);
+    else if (flag === '--layout') o.layouts = layouts(argv[++i]);
+    else throw new Error(`unknown option ${flag}: --rates, --per-message, --seconds, --layout`);
   }
   return o;
+}
+
+function layouts(v: string | undefined): BrokerLayout[] {
+  const names = (v ?? '').split(',');
+  const unknown = names.filter((n) => !LAYOUTS.includes(n as BrokerLayout));
+  if (unknown.length > 0) throw new Error(`--layout takes ${LAYOUTS.join(', ')} separated by commas`);
+  return names as BrokerLayout[];
 }
 
 function markdown(results: BrokerCostResult[], when: string, load: number): string {
   const m = describeMachine();
   const rows = results.map(
     (r) =>
-      `| ${fmt(r.eventsPerSecond)} | ${r.eventsPerMessage} | ${fmt(r.messagesPerSecond)} | ${fmt(r.brokerCpuPct, 1)} % ` +
+      `| ${r.layout ?? 'shared'} | ${fmt(r.eventsPerSecond)} | ${r.eventsPerMessage} | ${fmt(r.messagesPerSecond)} | ${fmt(r.brokerCpuPct, 1)} % ` +
       `(idle ${fmt(r.idleCpuPct, 1)} %) | ${fmt((100 * r.kernelCpuPct) / Math.max(r.brokerCpuPct, 1e-9))} % | ` +
-      `${fmt(r.usPerMessage)} | ${fmt(r.usPerEvent)} | ${r.delivered === 2 * r.published ? 'all' : `${fmt(r.delivered)} of ${fmt(2 * r.published)}`} |`,
+      `${fmt(r.usPerMessage)} | ${fmt(r.usPerEvent)} | ${r.delivered === r.expected ? 'all' : `${fmt(r.delivered)} of ${fmt(r.expected)}`} |`,
   );
   return [
     '# RabbitMQ CPU per stream message and per room event',
@@ -53,10 +70,12 @@ function markdown(results: BrokerCostResult[], when: string, load: number): stri
     "_The fan-out's pattern without a server: two instances, each on one AMQP connection, publish on a confirm channel " +
       'one stream message per event-loop turn (of `events per message` room events, 180 bytes each) and read the stream ' +
       'from `next`, acking once a turn. Broker CPU is its beam.smp over the measured window, in % of one core; ' +
-      '"idle" is the same with consumers attached and nothing published._',
+      '"idle" is the same with consumers attached and nothing published. Layout `shared` is the fan-out\'s: ' +
+      'both instances read the one stream, their own messages too; `by-origin` (not built, measured to see what it ' +
+      "would save) gives each instance a stream of its own and has it read only the other's._",
     '',
-    '| room events/s | events per message | messages/s | broker CPU | of it in the kernel | µs per message | µs per event | delivered to both |',
-    '|---|---|---|---|---|---|---|---|',
+    '| layout | room events/s | events per message | messages/s | broker CPU | of it in the kernel | µs per message | µs per event | delivered |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
@@ -70,19 +89,21 @@ async function main(): Promise<void> {
   const when = new Date().toISOString();
   const results: BrokerCostResult[] = [];
   for (const eventsPerSecond of o.rates)
-    for (const eventsPerMessage of o.perMessage) {
-      const stream = `bench.broker-cost.${randomBytes(4).toString('hex')}`;
-      const r = await measureBrokerCost(SERVICES.rabbitmq, brokerPid, stream, {
-        eventsPerSecond,
-        eventsPerMessage,
-        seconds: o.seconds,
-      });
-      results.push(r);
-      process.stdout.write(
-        `${eventsPerSecond} events/s, ${eventsPerMessage} per message: ${fmt(r.messagesPerSecond)} messages/s, ` +
-          `broker ${fmt(r.brokerCpuPct, 1)} %, ${fmt(r.usPerMessage)} µs per message, ${fmt(r.usPerEvent)} µs per event\n`,
-      );
-    }
+    for (const eventsPerMessage of o.perMessage)
+      for (const layout of o.layouts) {
+        const stream = `bench.broker-cost.${randomBytes(4).toString('hex')}`;
+        const r = await measureBrokerCost(SERVICES.rabbitmq, brokerPid, stream, {
+          eventsPerSecond,
+          eventsPerMessage,
+          seconds: o.seconds,
+          layout,
+        });
+        results.push(r);
+        process.stdout.write(
+          `${layout}, ${eventsPerSecond} events/s, ${eventsPerMessage} per message: ${fmt(r.messagesPerSecond)} messages/s, ` +
+            `broker ${fmt(r.brokerCpuPct, 1)} %, ${fmt(r.usPerMessage)} µs per message, ${fmt(r.usPerEvent)} µs per event\n`,
+        );
+      }
   writeFileSync(
     join('bench', 'results', 'broker-cost.json'),
     JSON.stringify({ date: when, loadBefore: load, machine: describeMachine(), results }, null, 2) + '\n',

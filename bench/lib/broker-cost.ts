@@ -9,11 +9,19 @@ import { cpuSecondsSplit } from './proc';
  * `multiple`. Both read everything both publish, as two instances sharing one partition do. What
  * varies is the room events per second and how many of them ride in one message (the server's
  * turn batching, or a linger, decides that).
+ *
+ * Layout `by-origin` is a layout the fan-out does not have, measured to see what it would save:
+ * each instance publishes to a stream of its own and reads only the other's, so no message is
+ * delivered back to the instance that wrote it (in the shared layout, half the deliveries are).
  */
+export type BrokerLayout = 'shared' | 'by-origin';
+
 export interface BrokerCostStep {
   eventsPerSecond: number;
   eventsPerMessage: number;
   seconds: number;
+  /** Default `shared`. */
+  layout?: BrokerLayout;
 }
 
 export interface BrokerCostResult extends BrokerCostStep {
@@ -26,8 +34,10 @@ export interface BrokerCostResult extends BrokerCostStep {
   usPerMessage: number;
   usPerEvent: number;
   published: number;
-  /** Deliveries seen, over both consumers: 2 × published when nothing went missing. */
+  /** Deliveries seen, over both consumers: `expected` when nothing went missing. */
   delivered: number;
+  /** 2 × published in the shared layout (both read every message), published by origin. */
+  expected: number;
 }
 
 /** One room event's JSON is about this long on the stream. */
@@ -92,20 +102,29 @@ function cpuOf(pid: number): { total: number; system: number } {
   return { total: c.user + c.system, system: c.system };
 }
 
-/** Measures one step on a fresh stream named `stream`, deleted afterwards. */
+/**
+ * Measures one step on fresh streams named after `stream` (`stream` itself, or `<stream>.0` and
+ * `<stream>.1` by origin), deleted afterwards.
+ */
 export async function measureBrokerCost(
   url: string,
   brokerPid: number,
   stream: string,
   step: BrokerCostStep,
 ): Promise<BrokerCostResult> {
+  const byOrigin = step.layout === 'by-origin';
+  // Instance i publishes to writes[i] and reads reads[i].
+  const writes = byOrigin ? [`${stream}.0`, `${stream}.1`] : [stream, stream];
+  const reads = byOrigin ? [writes[1], writes[0]] : writes;
+  const streams = [...new Set(writes)];
   const admin = await amqp.connect(url);
   const declare = await admin.createChannel();
-  await declare.assertQueue(stream, { durable: true, arguments: { 'x-queue-type': 'stream', 'x-max-age': '1m' } });
+  for (const s of streams)
+    await declare.assertQueue(s, { durable: true, arguments: { 'x-queue-type': 'stream', 'x-max-age': '1m' } });
   let delivered = 0;
   const instances: Instance[] = [];
   try {
-    for (let i = 0; i < 2; i++) instances.push(await openInstance(url, stream, () => delivered++));
+    for (let i = 0; i < 2; i++) instances.push(await openInstance(url, reads[i], () => delivered++));
     await sleep(1000);
     const idle0 = cpuOf(brokerPid);
     const idleStart = performance.now();
@@ -115,12 +134,12 @@ export async function measureBrokerCost(
     const body = Buffer.alloc(EVENT_BYTES * step.eventsPerMessage, 'x');
     let published = 0;
     const confirms: Promise<void>[] = [];
-    const pacers = instances.map((inst) =>
+    const pacers = instances.map((inst, i) =>
       pace(step.eventsPerSecond / 2 / step.eventsPerMessage, () => {
         published++;
         confirms.push(
           new Promise<void>((resolve, reject) =>
-            inst.pub.sendToQueue(stream, body, {}, (err) => (err ? reject(err) : resolve())),
+            inst.pub.sendToQueue(writes[i], body, {}, (err) => (err ? reject(err) : resolve())),
           ),
         );
       }),
@@ -135,7 +154,8 @@ export async function measureBrokerCost(
     const messages = published - p0;
     for (const p of pacers) p.stop();
     await Promise.all(confirms);
-    for (const waitUntil = Date.now() + 5000; delivered < 2 * published && Date.now() < waitUntil;) await sleep(50);
+    const expected = byOrigin ? published : 2 * published;
+    for (const waitUntil = Date.now() + 5000; delivered < expected && Date.now() < waitUntil;) await sleep(50);
     const used = c1.total - c0.total;
     return {
       ...step,
@@ -147,10 +167,11 @@ export async function measureBrokerCost(
       usPerEvent: (1e6 * used) / (messages * step.eventsPerMessage),
       published,
       delivered,
+      expected,
     };
   } finally {
     for (const inst of instances) await inst.conn.close().catch(() => undefined);
-    await declare.deleteQueue(stream).catch(() => undefined);
+    for (const s of streams) await declare.deleteQueue(s).catch(() => undefined);
     await admin.close().catch(() => undefined);
   }
 }
