@@ -99,6 +99,25 @@ describe('ClientSession write coalescing', () => {
     client.close();
   });
 
+  it('with a send window, answers a close the client started at once, not when the window ends', async () => {
+    const { ws, req, client, received } = await connect();
+    // A window far longer than the test: the close handshake can only end if it does not wait.
+    const session = new ClientSession(ws, { userId: 'c', name: 'cy' }, 1 << 20, pino({ level: 'silent' }), {
+      tcp: req.socket,
+      writes: new WriteCoalescer(60_000),
+    });
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
+
+    session.sendEvent(new EventFrames('"waiting"', false));
+    await new Promise((r) => setImmediate(r));
+    expect(req.socket.writableCorked).toBe(1);
+    client.close(4000, 'bye');
+
+    expect(await closed).toBe(4000);
+    // What waited went out first, before the close frame, on the one stream.
+    expect(received).toEqual(['"waiting"']);
+  });
+
   it("writes a room event to the TCP stream as one chunk, the room's one frame, between ws's own frames", async () => {
     const clients = [await connect(), await connect()];
     const sessions = clients.map(

@@ -92,6 +92,12 @@ export class ClientSession implements Corked {
     socket.on('pong', () => {
       this.alive = true;
     });
+    // A close the client started: `ws` has just answered it (its listener of this socket runs
+    // before ours) with a close frame, a reply like any other, which must not wait for a send
+    // window; `ws` ends the connection only once that frame is written.
+    tcp?.on('data', () => {
+      if (this.corked && socket.readyState === WebSocket.CLOSING) this.writes.flushAtTurnEnd(this);
+    });
     socket.once('close', () => {
       clearTimeout(this.expiryTimer);
       clearInterval(this.lagTimer);
