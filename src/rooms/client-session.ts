@@ -94,10 +94,13 @@ export class ClientSession implements Corked {
     });
     // A close the client started: `ws` has just answered it (its listener of this socket runs
     // before ours) with a close frame, a reply like any other, which must not wait for a send
-    // window; `ws` ends the connection only once that frame is written.
-    tcp?.on('data', () => {
-      if (this.corked && socket.readyState === WebSocket.CLOSING) this.writes.flushAtTurnEnd(this);
-    });
+    // window; `ws` ends the connection only once that frame is written. Without a window the
+    // frame goes out at the end of the turn anyway, so no listener is added to every read.
+    if (tcp && writes.holdsPastTurn) {
+      tcp.on('data', () => {
+        if (this.corked && socket.readyState === WebSocket.CLOSING) this.writes.flushAtTurnEnd(this);
+      });
+    }
     socket.once('close', () => {
       clearTimeout(this.expiryTimer);
       clearInterval(this.lagTimer);
@@ -290,9 +293,10 @@ export class ClientSession implements Corked {
   }
 
   private flushBatch(): void {
-    const tcp = this.tcp;
-    const wire = tcp && this.batch.takeSharedWire(this.codec);
-    if (tcp && wire) return this.writeWire(tcp, wire);
+    if (this.tcp) {
+      const wire = this.batch.takeSharedWire(this.codec);
+      if (wire) return this.writeWire(this.tcp, wire);
+    }
     const frame = this.batch.take(this.codec);
     if (frame !== undefined) this.write(frame);
   }

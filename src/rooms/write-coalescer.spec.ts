@@ -29,6 +29,8 @@ describe('WriteCoalescer', () => {
     writes.flushAtTurnEnd(a);
     jest.runOnlyPendingTimers();
     expect(log).toEqual(['a']);
+    expect(writes.holdsPastTurn).toBe(false);
+    expect(new WriteCoalescer(1).holdsPastTurn).toBe(true);
   });
 
   it('with a window, holds sockets past the turn until the window that began with the first of them ends', () => {

@@ -34,10 +34,15 @@ export class WriteCoalescer {
     this.perWindow.add(socket);
   }
 
+  /** Whether a corked socket may wait past the end of its turn (there is a send window). */
+  get holdsPastTurn(): boolean {
+    return this.perWindow !== this.perTurn;
+  }
+
   /** Flushes `socket`, already waiting (`flushLater`), at the end of this turn even within a window. */
   flushAtTurnEnd(socket: Corked): void {
     // Without a window it already waits for the end of this turn.
-    if (this.perWindow !== this.perTurn) this.perTurn.add(socket);
+    if (this.holdsPastTurn) this.perTurn.add(socket);
   }
 }
 
