@@ -11,10 +11,20 @@
  *
  * Scenarios: rooms, crowd, build-under-load, enter-storm, idle, cluster, all (every one of them),
  * smoke (10 s against My Room only; exits non-zero unless the results are sane; writes no
- * RESULTS.md), and report (only regenerates RESULTS.md from bench/results/*.json). Each scenario starts its own servers, runs, stops them, saves
+ * RESULTS.md), calibrate (one 15 s step of the corked bare-ws peer at 1 Hz, set against the
+ * same step of the stored rooms run: is this box as fast as the one RESULTS.md was measured on?
+ * Writes no RESULTS.md), and report (only regenerates RESULTS.md from bench/results/*.json). Each scenario starts its own servers, runs, stops them, saves
  * bench/results/<scenario>.json and regenerates bench/RESULTS.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  CALIBRATION_RATE_HZ,
+  CALIBRATION_TARGET,
+  compareSpeed,
+  describeComparison,
+  referenceSpeed,
+  speedOf,
+} from './lib/calibration';
 import { BotPool } from './lib/pool';
 import { describeMachine } from './lib/machine';
 import { medianRound } from './lib/rounds';
@@ -30,6 +40,9 @@ import {
 } from './lib/targets';
 
 const ALL = ['rooms', 'crowd', 'build-under-load', 'enter-storm', 'idle', 'cluster'];
+/** The scenarios that write no results: they check the build, or the box. */
+const CHECKS = ['smoke', 'calibrate'];
+const CALIBRATION_STEP_SECONDS = 15;
 
 function parseArgs(argv: string[]): { scenario: string; o: Options } {
   const o: Options = {
@@ -65,9 +78,9 @@ function parseArgs(argv: string[]): { scenario: string; o: Options } {
   if (codecs) o.targets = withCodecs(o.targets, codecs);
   if (batch)
     o.targets = o.targets.flatMap((t) => (t === 'myroom' ? (['myroom', 'myroom-batch'] as TargetName[]) : [t]));
-  if (scenario !== 'smoke' && scenario !== 'all' && scenario !== 'report' && !SCENARIOS[scenario]) {
+  if (!CHECKS.includes(scenario) && scenario !== 'all' && scenario !== 'report' && !SCENARIOS[scenario]) {
     throw new Error(
-      `unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', 'smoke', 'report'].join(', ')}`,
+      `unknown scenario "${scenario}": one of ${[...Object.keys(SCENARIOS), 'all', ...CHECKS, 'report'].join(', ')}`,
     );
   }
   return { scenario, o };
@@ -150,9 +163,44 @@ async function smoke(o: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * The corked peer's 1 Hz step of the rooms scenario, once, against the same step of the stored
+ * rooms run (bench/results/rooms.json): how this box's speed compares (lib/calibration.ts).
+ */
+async function calibrate(o: Options): Promise<number> {
+  const file = 'bench/results/rooms.json';
+  const reference = referenceSpeed(
+    existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredResult) : undefined,
+  );
+  if (!reference) {
+    console.error(
+      `calibrate: ${file} holds no ${CALIBRATION_RATE_HZ} Hz step of ${CALIBRATION_TARGET} to compare with`,
+    );
+    return 1;
+  }
+  const result = await SCENARIOS.rooms.run({
+    ...o,
+    targets: [CALIBRATION_TARGET],
+    rates: [CALIBRATION_RATE_HZ],
+    stepSeconds: CALIBRATION_STEP_SECONDS,
+    rounds: 1,
+  });
+  const step = result[CALIBRATION_TARGET]?.steps?.[0];
+  if (!step) {
+    console.error(`calibrate: ${CALIBRATION_TARGET} gave no step: ${result[CALIBRATION_TARGET]?.error ?? 'unknown'}`);
+    return 1;
+  }
+  const comparison = compareSpeed({ ...speedOf(step), date: new Date().toISOString() }, reference);
+  console.log(`\n${describeComparison(comparison)}`);
+  mkdirSync('bench/out', { recursive: true });
+  writeFileSync('bench/out/calibrate.json', JSON.stringify({ ...comparison, machine: describeMachine() }, null, 2));
+  return 0;
+}
+
 async function main(): Promise<number> {
   const { scenario, o } = parseArgs(process.argv.slice(2));
   if (scenario === 'smoke') return smoke(o);
+  if (scenario === 'calibrate') return calibrate(o);
   if (scenario === 'report') {
     writeReport('bench/results', 'bench/RESULTS.md');
     console.log('wrote bench/RESULTS.md from bench/results/*.json');
