@@ -8,6 +8,7 @@ import { MapStore } from '../maps/map-store';
 import { ForbiddenError, NotInRoomError, RoomNotFoundError } from '../protocol/errors';
 import { EntryRules } from '../rooms/entry-rules';
 import { RoomEvents } from '../rooms/room-events';
+import { RoomMaps } from '../rooms/room-maps';
 import { SessionRegistry } from '../rooms/session-registry';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import type { AccessMode } from '../domain/access';
@@ -43,6 +44,7 @@ export class RoomOpsService {
     private readonly instances: InstancesService,
     private readonly access: AccessStore,
     private readonly entryRules: EntryRules,
+    private readonly roomMaps: RoomMaps,
   ) {}
 
   /** Every room with live players or spectators, on any live instance, most players first. */
@@ -147,6 +149,9 @@ export class RoomOpsService {
   private async sendNotice(roomId: string, text: string, by: Identity): Promise<NoticeAccepted> {
     await this.requireModerator(roomId, by);
     this.events.requireFanout();
+    // A room whose live state was lost gets its map back first, and with it a seq that starts
+    // above its durable history (RoomMaps.recache), as an enter would: a notice must not restart it.
+    await this.roomMaps.cachedMap(roomId);
     const event = await this.state.notice(roomId, text, { userId: by.userId, name: by.name });
     this.events.publish(roomId, event);
     this.log.info({ room: roomId, by: by.userId, seq: event.seq }, 'notice sent');

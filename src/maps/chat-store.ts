@@ -37,6 +37,18 @@ export class ChatStore {
     await repo.insert(row).catch(fromDatabase);
   }
 
+  /** The highest seq of the room's chat lines, in any epoch (0: none). */
+  async highestSeq(roomId: string): Promise<number> {
+    const row = await this.ds
+      .getRepository(ChatLineEntity)
+      .createQueryBuilder('line')
+      .select('MAX(line.seq)', 'seq')
+      .where('line.roomId = :roomId', { roomId })
+      .getRawOne<{ seq: number | string | null }>()
+      .catch(fromDatabase);
+    return Number(row?.seq ?? 0);
+  }
+
   /** Up to `limit` lines of the room with seq < `before` (all when undefined), oldest first. */
   async page(roomId: string, limit: number, before?: number): Promise<SaidEvent[]> {
     const rows = await this.ds

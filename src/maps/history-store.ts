@@ -130,6 +130,15 @@ export class HistoryStore {
     return rows.length ? pointOf(rows[0]) : null;
   }
 
+  /** The highest seq of the room's kept events, in any epoch (0: none kept). */
+  async highestSeq(roomId: string): Promise<number> {
+    const [row] = await this.read<{ seq: number | string | null }>(
+      'SELECT MAX(seq) AS seq FROM room_events WHERE room_id = ?',
+      [roomId],
+    );
+    return Number(row?.seq ?? 0);
+  }
+
   /** Up to `limit` events of the room with seq > `afterSeq` of one epoch, in seq order. */
   async eventsAfter(roomId: string, epoch: string | null, afterSeq: number, limit: number): Promise<LoggedEvent[]> {
     const rows = await this.read<EventSql>(

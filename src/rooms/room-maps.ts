@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ChatStore } from '../maps/chat-store';
+import { HistoryStore } from '../maps/history-store';
 import { MapStore } from '../maps/map-store';
 import { RoomNotFoundError } from '../protocol/errors';
 import type { RoomMap } from '../protocol/messages';
@@ -16,6 +18,8 @@ export class RoomMaps {
   constructor(
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     private readonly maps: MapStore,
+    private readonly chat: ChatStore,
+    private readonly history: HistoryStore,
   ) {}
 
   async ownerOf(roomId: string): Promise<string> {
@@ -35,9 +39,24 @@ export class RoomMaps {
     return this.recache(roomId, stored.map);
   }
 
-  /** Puts the stored map back in the room state's cache, which had lost it. */
+  /**
+   * Puts the stored map back in the room state's cache, which had lost it. When the room's seq
+   * went with it (the live state was lost: a new epoch), the seq starts again above the highest
+   * seq of the room's chat lines and timeline, not from 0: chat history pages and replays order by
+   * seq, and must not find the new epoch's lines among, or before, the old ones.
+   */
   async recache(roomId: string, stored: RoomMap): Promise<RoomMap> {
-    await this.state.cacheMap(roomId, stored);
+    await this.state.cacheMap(roomId, stored, await this.durableSeqFloor(roomId));
     return stored;
+  }
+
+  /**
+   * The highest seq the room's durable history holds (0 for a room without any). Chat lines are
+   * committed before their event is sent, so their part is exact; the timeline is written in
+   * batches and may lack the last fraction of a second of a lost epoch.
+   */
+  private async durableSeqFloor(roomId: string): Promise<number> {
+    const [chat, timeline] = await Promise.all([this.chat.highestSeq(roomId), this.history.highestSeq(roomId)]);
+    return Math.max(chat, timeline);
   }
 }

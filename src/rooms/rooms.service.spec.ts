@@ -93,8 +93,8 @@ describe(RoomsService.name, () => {
     const history = new HistoryStore(ds, store);
     const timeline = new TimelineRecorder(config, state, log, history);
     const events = new RoomEvents(config, fanout, state, log, channels, timeline);
-    const roomMaps = new RoomMaps(state, store);
     const chatStore = new ChatStore(ds, store);
+    const roomMaps = new RoomMaps(state, store, chatStore, history);
     sut = new RoomsService(
       config,
       state,

@@ -47,7 +47,8 @@ interface RoomRecord {
  *
  * Everything is lost when the process stops, which is what the room state is for: maps are durable
  * in the database and are cached again on the next enter; avatars belong to live sockets only.
- * That is why each process has an epoch of its own: its seqs start again from 0.
+ * That is why each process has an epoch of its own: its seqs count again (from above each room's
+ * durable history, see cacheMap).
  */
 export class MemoryRoomState implements RoomStateStore {
   readonly epoch = newEpoch();
@@ -64,8 +65,9 @@ export class MemoryRoomState implements RoomStateStore {
     return cached ? (JSON.parse(cached.json) as RoomMap) : null;
   }
 
-  async cacheMap(roomId: string, map: RoomMap): Promise<void> {
+  async cacheMap(roomId: string, map: RoomMap, seqFloor = 0): Promise<void> {
     const room = this.room(roomId);
+    if (room.seq === 0) room.seq = seqFloor;
     if (room.cached && room.cached.version >= map.version) return;
     room.cached = cacheOf(map);
   }

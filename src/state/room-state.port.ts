@@ -124,8 +124,13 @@ export interface ChatLine {
 export interface RoomStateStore {
   /** The cached map, or null when the cache has none (then load it from the durable store). */
   getMap(roomId: string): Promise<RoomMap | null>;
-  /** Caches `map` unless a map of the same or a newer version is already cached. */
-  cacheMap(roomId: string, map: RoomMap): Promise<void>;
+  /**
+   * Caches `map` unless a map of the same or a newer version is already cached. A room with no
+   * seq yet (new, or its live state was lost) starts counting after `seqFloor`: the highest seq of
+   * its durable history, so that a new epoch's seqs follow every seq the room ever had, and chat
+   * lines and timeline events keep their order by seq across epochs.
+   */
+  cacheMap(roomId: string, map: RoomMap, seqFloor?: number): Promise<void>;
   enter(roomId: string, p: EnterParams): Promise<EnterResult>;
   /**
    * The version of the room's entry rules: an opaque string that accessChanged() replaces. One is

@@ -1,4 +1,4 @@
-import { api, expectProblem, signedToken } from '../support/api';
+import { adminToken, api, expectProblem, signedToken } from '../support/api';
 import type { Frame, TestClient } from '../support/client';
 import { connectAs, enter, joinAs, type Welcome } from '../support/room';
 import { startServerPair, type ServerPair } from '../support/cluster-pair';
@@ -178,6 +178,7 @@ describe('chat', () => {
     const [dave, w] = await joinAs(server, 8, 8);
     expect(await say(dave, 'remember me')).toMatchObject({ type: 'said', seq: w.seq + 1 });
     expect(await say(dave, 'and me')).toMatchObject({ type: 'said', seq: w.seq + 2 });
+    const lastKept = w.seq + 2;
     await dave.close();
 
     await server.close();
@@ -188,11 +189,54 @@ describe('chat', () => {
 
     await deleteKeys(`${env.keyPrefix}room:{8}:`);
     const [frank, afterWipe] = (await joinAs(server, 10, 8)) as [TestClient, ChatWelcome];
-    expect(afterWipe.seq).toBe(1); // the room's live state really was gone: frank's `entered` is its first event
+    // The room's live state really was gone (frank is alone in it), and its seq began again above
+    // every seq of its durable history, not from 0: the new lines must come after the old ones.
+    expect(afterWipe.members.map((m) => m.userId)).toEqual(['10']);
+    expect(afterWipe.seq).toBeGreaterThan(lastKept);
     expect(afterWipe.chat.map((l) => l.text)).toEqual(['remember me', 'and me']);
-    const page = await api<{ chat: Said[] }>(server.url, 'GET', '/api/rooms/8/chat', { token: signedToken(10) });
-    expect(page.body.chat.map((l) => l.text)).toEqual(['remember me', 'and me']);
-    await frank.close();
+    expect(await say(frank, 'after the wipe')).toMatchObject({ type: 'said', seq: afterWipe.seq + 1 });
+    const read = async (query: string) =>
+      (await api<{ chat: Said[] }>(server.url, 'GET', `/api/rooms/8/chat${query}`, { token: signedToken(10) })).body
+        .chat;
+    expect((await read('')).map((l) => l.text)).toEqual(['remember me', 'and me', 'after the wipe']);
+    const newest = await read('?limit=1');
+    expect(newest.map((l) => l.text)).toEqual(['after the wipe']);
+    expect((await read(`?limit=5&before=${newest[0].seq}`)).map((l) => l.text)).toEqual(['remember me', 'and me']);
+    const [gina, seen] = (await joinAs(server, 11, 8)) as [TestClient, ChatWelcome];
+    expect(seen.chat.map((l) => l.text)).toEqual(['remember me', 'and me', 'after the wipe']);
+    await Promise.all([frank.close(), gina.close()]);
+  });
+});
+
+describe('chat after the loss of a room in Redis, when a notice is its first event', () => {
+  let env: TestEnv;
+  let server: TestServer;
+  beforeAll(async () => {
+    env = await createTestEnv('services');
+    server = await startTestServer(OVERRIDES, env);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await env.dropAll();
+  });
+
+  it("the notice's seq, and every one after it, follows the room's history", async () => {
+    const [hal] = await joinAs(server, 3, 3);
+    const line = (await say(hal, 'before the loss')) as Said;
+    await hal.close();
+    await deleteKeys(`${env.keyPrefix}room:{3}:`);
+    const notice = await api<{ seq: number }>(server.url, 'POST', '/api/rooms/3/notices', {
+      token: adminToken('ops'),
+      body: { text: 'after the loss' },
+    });
+    expect(notice.status).toBe(202);
+    expect(notice.body.seq).toBeGreaterThan(line.seq);
+    const [ivy, seen] = (await joinAs(server, 4, 3)) as [TestClient, ChatWelcome];
+    expect(seen.members.map((m) => m.userId)).toEqual(['4']);
+    expect(seen.seq).toBe(notice.body.seq + 1); // ivy's `entered`
+    expect(await say(ivy, 'and after the notice')).toMatchObject({ seq: seen.seq + 1 });
+    expect(seen.chat.map((l) => l.text)).toEqual(['before the loss']);
+    await ivy.close();
   });
 });
 
@@ -215,7 +259,13 @@ describe('chat in embedded mode', () => {
       expect(seen.chat).toEqual([
         expect.objectContaining({ type: 'said', roomId: '1', userId: '1', text: 'kept on disk' }),
       ]);
+      // A new process is a new epoch, whose seqs follow the history's: a new line comes after the old.
+      expect(seen.seq).toBeGreaterThan(w.seq + 1);
+      expect(await say(ben, 'said after the restart')).toMatchObject({ type: 'said', seq: seen.seq + 1 });
       await ben.close();
+      const [cat, again] = (await joinAs(server, 3, 1)) as [TestClient, ChatWelcome];
+      expect(again.chat.map((l) => l.text)).toEqual(['kept on disk', 'said after the restart']);
+      await cat.close();
     } finally {
       await server.close();
       await env.dropAll();

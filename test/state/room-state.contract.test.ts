@@ -110,6 +110,21 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
       expect(await store.getMap(ROOM)).toEqual(mapOf(4, [wall('d', 0, 3)]));
     });
 
+    it('starts a room without a seq after the floor it is given, and never moves a seq already counting', async () => {
+      await store.cacheMap(ROOM, mapOf(0), 41);
+      expect((await look(store)).seq).toBe(41);
+      const first = await store.enter(ROOM, player('1', 's1'));
+      expect(parsed(first.event).seq).toBe(42);
+      // Caching again (a newer map, or the same map by another instance) with any floor: the seq goes on.
+      await store.cacheMap(ROOM, mapOf(1), 500);
+      await store.cacheMap(ROOM, mapOf(1), 7);
+      expect((await look(store)).seq).toBe(42);
+      expect(parsed(await store.notice(ROOM, 'hi', { userId: 'a', name: 'admin' })).seq).toBe(43);
+      // A room with no durable history (floor 0) starts at 1, as it always did.
+      await store.cacheMap('r2', mapOf(0), 0);
+      expect(parsed((await store.enter('r2', player('1', 's2'))).event).seq).toBe(1);
+    });
+
     it('refuses an enter into a room whose map is not cached', async () => {
       await expect(store.enter(ROOM, player('1', 's1'))).rejects.toThrow(/no cached map/);
     });

@@ -74,24 +74,26 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     redis.defineCommand('roomMove', { numberOfKeys: 9, lua: MOVE_LUA });
     redis.defineCommand('roomLeave', { numberOfKeys: 9, lua: LEAVE_LUA });
     redis.defineCommand('roomBuild', { numberOfKeys: 9, lua: BUILD_LUA });
-    redis.defineCommand('roomCacheMap', { numberOfKeys: 3, lua: CACHE_MAP_LUA });
+    redis.defineCommand('roomCacheMap', { numberOfKeys: 4, lua: CACHE_MAP_LUA });
     redis.defineCommand('roomNotice', { numberOfKeys: 5, lua: NOTICE_LUA });
     redis.defineCommand('roomSaid', { numberOfKeys: 5, lua: SAID_LUA });
     this.scripts = redis as ScriptedRedis;
   }
 
-  async cacheMap(roomId: string, map: RoomMap): Promise<void> {
+  async cacheMap(roomId: string, map: RoomMap, seqFloor = 0): Promise<void> {
     const k = roomKeys(roomId);
     await this.scripts
       .roomCacheMap(
         k.meta,
         k.map,
         k.grid,
+        k.seq,
         map.version,
         JSON.stringify(map),
         occupancyString(map),
         map.width,
         map.height,
+        seqFloor,
       )
       .catch(fromRedis);
   }

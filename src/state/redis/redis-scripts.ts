@@ -32,8 +32,9 @@
 /**
  * The data epoch: one string for the whole live state, created by the first write that finds it
  * missing, so it changes exactly when Redis lost everything (flushed, or restarted empty) and the
- * rooms start again from seq 0. It is the `epoch` clients see; every write returns it with its
- * event so that an instance learns of a new epoch from the event itself (rooms/room-channels.ts).
+ * rooms count again (from above their durable history: CACHE_MAP_LUA's seqFloor). It is the
+ * `epoch` clients see; every write returns it with its event so that an instance learns of a new
+ * epoch from the event itself (rooms/room-channels.ts).
  * Made of Redis's own clock: unique enough (two empty starts are never in the same microsecond on
  * one server), and nothing needs it to be secret.
  */
@@ -251,9 +252,12 @@ redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]
 `;
 
-/** KEYS: meta map grid  ARGV: version mapJson grid width height
- *  Caches a map unless the cache already holds this version or a newer one. */
+/** KEYS: meta map grid seq  ARGV: version mapJson grid width height seqFloor
+ *  Caches a map unless the cache already holds this version or a newer one. A room with no seq
+ *  yet (new, or lost with the rest of the state) starts counting after seqFloor, the highest seq
+ *  of its durable history (room-state.port.ts, cacheMap); a seq already counting is left alone. */
 export const CACHE_MAP_LUA = `
+if tonumber(ARGV[6]) > 0 then redis.call('SET', KEYS[4], ARGV[6], 'NX') end
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
 if current >= tonumber(ARGV[1]) and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
