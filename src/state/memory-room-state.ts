@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ChatRateLimit } from '../domain/chat-rate-limit';
 import type { Direction, LeaveReason, Member, Role, RoomMap } from '../protocol/messages';
 import { pushTargets } from '../domain/free-cell';
 import { type Cell, occupancy } from '../domain/map';
@@ -57,6 +58,8 @@ export class MemoryRoomState implements RoomStateStore {
   private readonly instances = new Map<string, Map<string, SessionRecord>>();
   /** roomId → the version of its entry rules (room:{R}:access in Redis). */
   private readonly accessVersions = new Map<string, string>();
+  /** The chat limit's count (takeChatLine); made at the first line, with the limit it names. */
+  private chatLimit?: ChatRateLimit;
 
   constructor(private readonly logLength: number) {}
 
@@ -195,6 +198,12 @@ export class MemoryRoomState implements RoomStateStore {
   async said(roomId: string, line: ChatLine): Promise<SeqEvent> {
     const { userId, name, text, at } = line;
     return this.append(this.room(roomId), (seq) => ({ type: 'said', roomId, seq, userId, name, text, at }));
+  }
+
+  async takeChatLine(userId: string, lines: number, windowMs: number): Promise<number | undefined> {
+    // One process is the whole embedded server: its own count is every instance's.
+    this.chatLimit ??= new ChatRateLimit(lines, windowMs);
+    return this.chatLimit.take(userId, Date.now());
   }
 
   async readRoom(roomId: string): Promise<LiveRoom> {

@@ -179,6 +179,12 @@ export interface RoomStateStore {
    * durable history (maps/chat-store.ts) is written around it by the caller.
    */
   said(roomId: string, line: ChatLine): Promise<SeqEvent>;
+  /**
+   * Counts a chat line of `userId` against the chat limit, across every instance: at most `lines`
+   * per sliding window of `windowMs`. Answers undefined when the line may be said (it is counted),
+   * else the ms until one may (nothing is counted).
+   */
+  takeChatLine(userId: string, lines: number, windowMs: number): Promise<number | undefined>;
   /** The live room as an enter would read it, without entering (the operators' view). */
   readRoom(roomId: string): Promise<LiveRoom>;
   /** The last seq and cached map version (null when not cached) of each room. */

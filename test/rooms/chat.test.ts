@@ -304,4 +304,19 @@ describe('chat across two instances', () => {
     }
     await Promise.all([onA.close(), onB.close()]);
   });
+
+  it('the chat limit counts a user across instances: lines said through one count on the other', async () => {
+    // The default limit: 5 lines per 10 s. User 7 talks in room 2 through a and room 3 through b.
+    const [viaA] = await joinAs(pair.a, 7, 2);
+    const [viaB] = await joinAs(pair.b, 7, 3);
+    for (const [i, client] of [viaA, viaB, viaA, viaB, viaA].entries())
+      expect(await say(client, `line ${i}`)).toMatchObject({ type: 'said', text: `line ${i}` });
+    for (const client of [viaB, viaA]) {
+      const refused = await say(client, 'one too many');
+      expect(refused).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(10_000);
+    }
+    await Promise.all([viaA.close(), viaB.close()]);
+  });
 });

@@ -516,6 +516,22 @@ describe.each(ADAPTERS)('RoomStateStore contract: $name', (adapter) => {
     });
   });
 
+  describe('chat limit', () => {
+    it("counts each user's lines in a sliding window: beyond the limit, the wait until the oldest leaves it", async () => {
+      const windowMs = 400;
+      expect(await store.takeChatLine('u1', 2, windowMs)).toBeUndefined();
+      expect(await store.takeChatLine('u1', 2, windowMs)).toBeUndefined();
+      const wait = await store.takeChatLine('u1', 2, windowMs);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(windowMs);
+      // A refused line is not counted, and another user has a count of their own.
+      expect(await store.takeChatLine('u1', 2, windowMs)).toBeGreaterThan(0);
+      expect(await store.takeChatLine('u2', 2, windowMs)).toBeUndefined();
+      await sleep(wait! + 50);
+      expect(await store.takeChatLine('u1', 2, windowMs)).toBeUndefined();
+    });
+  });
+
   describe('what an enter reads, and sessions', () => {
     beforeEach(async () => {
       await store.cacheMap(ROOM, mapOf(0));

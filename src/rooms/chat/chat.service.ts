@@ -9,7 +9,6 @@ import { ROOM_STATE, type RoomStateStore, type SeqEvent } from '../../state/room
 import type { ClientSession } from '../client-session';
 import { RoomEvents } from '../room-events';
 import { WsSpan } from '../ws-span';
-import { ChatRateLimit } from './chat-rate-limit';
 
 /** How many lines a `welcome` carries. */
 export const WELCOME_CHAT_LINES = 50;
@@ -32,26 +31,25 @@ const HISTORY_RETRIES = 5;
  */
 @Injectable()
 export class ChatService {
-  private readonly limit: ChatRateLimit;
-
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOM_STATE) private readonly state: RoomStateStore,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly history: ChatStore,
     private readonly events: RoomEvents,
-  ) {
-    this.limit = new ChatRateLimit(config.rooms.chatRateLines, config.rooms.chatRateWindowMs);
-  }
+  ) {}
 
   @WsSpan('say')
   async say(session: ClientSession, msg: SayMessage): Promise<void> {
     const seat = session.seat;
     if (!seat) throw new NotInRoomError();
     const userId = session.identity.userId;
-    const retryAfterMs = this.limit.take(userId, Date.now());
+    this.events.requireFanout(); // first: a line refused for that is not counted against the limit
+    // Counted across every instance (the room state's count), before the SQL transaction: a
+    // refused line costs no database work.
+    const { chatRateLines, chatRateWindowMs } = this.config.rooms;
+    const retryAfterMs = await this.state.takeChatLine(userId, chatRateLines, chatRateWindowMs);
     if (retryAfterMs !== undefined) throw new RateLimitedError(retryAfterMs);
-    this.events.requireFanout();
 
     const roomId = seat.roomId;
     const line = { userId, name: session.identity.name, text: msg.text, at: new Date().toISOString() };

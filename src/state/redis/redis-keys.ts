@@ -15,3 +15,6 @@ export const instanceSessionsKey = (instanceId: string) => `instance:{${instance
 export const reapLockKey = (instanceId: string) => `lock:reap:{${instanceId}}`;
 /** JSON figures an instance publishes for GET /api/instances, with a TTL. */
 export const instanceStatsKey = (instanceId: string) => `instance:{${instanceId}}:stats`;
+
+/** A user's chat lines of the last window, across every instance (CHAT_RATE_LUA). */
+export const chatRateKey = (userId: string) => `user:{${userId}}:chat`;

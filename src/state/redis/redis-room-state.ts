@@ -14,6 +14,7 @@ import {
   MOVE_LUA,
   NOTICE_LUA,
   SAID_LUA,
+  CHAT_RATE_LUA,
 } from './redis-scripts';
 import {
   AccessChangedError,
@@ -31,7 +32,7 @@ import {
 } from '../room-state.port';
 import { fencedWrites } from '../../common/metrics';
 import { fromRedis } from './redis-errors';
-import { instanceSessionsKey, leaseKey } from './redis-keys';
+import { chatRateKey, instanceSessionsKey, leaseKey } from './redis-keys';
 import { readerMarkKey, RedisRoomReads, roomKeys } from './redis-room-reads';
 
 type ScriptReply = [string, ...unknown[]];
@@ -44,6 +45,7 @@ interface ScriptedRedis extends Redis {
   roomCacheMap(...args: (string | number)[]): Promise<number>;
   roomNotice(...args: (string | number)[]): Promise<ScriptReply>;
   roomSaid(...args: (string | number)[]): Promise<ScriptReply>;
+  chatRate(key: string, lines: number, windowMs: number, member: string): Promise<number>;
 }
 
 /** No lease in use (tests of the state alone): an empty epoch is never fenced. */
@@ -77,6 +79,7 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
     redis.defineCommand('roomCacheMap', { numberOfKeys: 4, lua: CACHE_MAP_LUA });
     redis.defineCommand('roomNotice', { numberOfKeys: 5, lua: NOTICE_LUA });
     redis.defineCommand('roomSaid', { numberOfKeys: 5, lua: SAID_LUA });
+    redis.defineCommand('chatRate', { numberOfKeys: 1, lua: CHAT_RATE_LUA });
     this.scripts = redis as ScriptedRedis;
   }
 
@@ -371,6 +374,11 @@ export class RedisRoomState extends RedisRoomReads implements RoomStateStore {
         .catch(fromRedis),
     );
     return seqEvent(reply);
+  }
+
+  async takeChatLine(userId: string, lines: number, windowMs: number): Promise<number | undefined> {
+    const wait = await this.scripts.chatRate(chatRateKey(userId), lines, windowMs, randomUUID()).catch(fromRedis);
+    return wait < 0 ? undefined : wait;
   }
 
   private checkFence(reply: ScriptReply): ScriptReply {

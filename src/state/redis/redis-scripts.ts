@@ -20,6 +20,7 @@
  *   data-epoch           string the epoch of everything above (see DATA_EPOCH below)
  *   instance:{I}:sessions hash sessionId → "roomId|userId|role"            (for the reaper)
  *   instance:{I}:lease   string epoch of the live incarnation of instance I, with a TTL
+ *   user:{U}:chat        zset  one member per chat line of user U in the last window → when (ms)
  *   instances            hash  instanceId → epoch of its latest incarnation
  *                        (leases and registry: redis-presence-store.ts, names: redis-keys.ts)
  *
@@ -238,6 +239,26 @@ local seq, ev = append_log(KEYS[1], KEYS[2], tonumber(ARGV[6]), function(seq)
     ',"name":' .. ARGV[3] .. ',"text":' .. ARGV[4] .. ',"at":' .. ARGV[5] .. '}'
 end)
 return {'OK', seq, ev, data_epoch(KEYS[4]), read_elsewhere(KEYS[5], ARGV[8])}
+`;
+
+/** KEYS: chatRate  ARGV: lines windowMs member
+ *  Counts a chat line of one user against its limit, whichever instance the user talks through:
+ *  at most `lines` per sliding window of `windowMs` (a burst at a window's edge cannot double
+ *  it), timed by Redis's own clock so that no instance's clock matters. Answers -1 when the line
+ *  may be said (and counts it), else the ms until one may (nothing counted). The member is unique
+ *  per line (two lines may share a millisecond). */
+export const CHAT_RATE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lines, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= lines then
+  local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+  return math.max(1, oldest + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return -1
 `;
 
 /** KEYS: access  ARGV: fresh

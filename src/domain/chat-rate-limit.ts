@@ -1,8 +1,9 @@
 /**
  * The chat's own limit: at most `lines` lines per user in any `windowMs` (a sliding window, so a
  * burst at a window's edge cannot double it). Pure: the caller passes the clock.
- * Counted per instance: a user's sockets on one instance share it, and one user rarely talks
- * through several instances at once; the general per-socket frame limit still bounds each socket.
+ * The embedded mode's count (state/memory-room-state.ts): there one process is the whole server.
+ * With Redis the same rule runs in a script, so that it counts across every instance
+ * (state/redis/redis-scripts.ts, CHAT_RATE_LUA).
  */
 export class ChatRateLimit {
   /** userId → times of the lines still inside the window, oldest first. */
