@@ -112,6 +112,16 @@ export class HistoryStore {
     return rows.length ? snapshotOf(rows[0]) : null;
   }
 
+  /** The room's newest snapshot of any epoch but `epoch` (a lost run's last), or null when none is kept. */
+  async newestSnapshotBesides(roomId: string, epoch: string): Promise<RoomSnapshotRow | null> {
+    const rows = await this.read<SnapshotSql>(
+      `SELECT room_id, epoch, seq, at, state FROM room_snapshots WHERE room_id = ? AND (epoch IS NULL OR epoch <> ?)
+       ORDER BY at DESC, id DESC LIMIT 1`,
+      [roomId, epoch],
+    );
+    return rows.length ? snapshotOf(rows[0]) : null;
+  }
+
   /** The oldest point a room can be rebuilt at (its oldest snapshot), or null when nothing is kept. */
   async earliest(roomId: string): Promise<TimelinePoint | null> {
     const rows = await this.read<PointSql>(

@@ -15,8 +15,9 @@ export interface SpawnCell {
   cell: Cell;
 }
 
-export function spawnOn(map: RoomMap): SpawnCell {
-  return { version: map.version, cell: nearestFreeCell(map, SPAWN) ?? SPAWN };
+/** Where an avatar enters: the free cell nearest to `near` (the spawn cell unless said), else to the spawn cell. */
+export function spawnOn(map: RoomMap, near: Cell = SPAWN): SpawnCell {
+  return { version: map.version, cell: nearestFreeCell(map, near) ?? nearestFreeCell(map, SPAWN) ?? SPAWN };
 }
 
 function newObjectId(): string {

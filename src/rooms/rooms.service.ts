@@ -36,6 +36,7 @@ import { ChatService } from './chat/chat.service';
 import { ReplayService } from './history/replay.service';
 import type { ClientSession, RoomSeat } from './client-session';
 import { pushTargets } from '../domain/free-cell';
+import type { Cell } from '../domain/map';
 import { checkedBuild, MAX_ENTER_ATTEMPTS, type SpawnCell, spawnOn } from './room-rules';
 import { RoomChannels } from './room-channels';
 import { RoomEvents } from './room-events';
@@ -171,11 +172,13 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     roomId: string,
     role: EnterMessage['as'],
     entry?: { ownerId: string; rules: KnownRules },
+    /** Where the avatar should stand, when it is put back (restoreSeats): the free cell nearest to it. */
+    near?: Cell,
   ): Promise<EnterResult | null> {
     await this.leavesOfUser(session, roomId);
-    let spawn = this.spawns.get(roomId);
+    let spawn = near ? undefined : this.spawns.get(roomId);
     for (let attempt = 1; ; attempt++) {
-      spawn ??= spawnOn(await this.roomMaps.cachedMap(roomId));
+      spawn ??= spawnOn(await this.roomMaps.cachedMap(roomId), near);
       // The socket may have closed while this enter waited (for a leave, for the map). Its
       // session is over: entering now would replace the user's newer, live socket in this room
       // (which would get `replaced` and 4001, and then lose the avatar to this dead session's
@@ -193,7 +196,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
           accessVersion: entry?.rules.version,
         });
         if (result.map.version !== spawn.version) this.spawns.set(roomId, spawnOn(result.map));
-        else this.spawns.set(roomId, spawn);
+        else if (!near) this.spawns.set(roomId, spawn);
         return result;
       } catch (err) {
         if (err instanceof AccessChangedError && entry) {
@@ -207,7 +210,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
         if (!(err instanceof MapChangedError)) throw err;
         // Builds landed between our read and our write that many times: the room is that busy.
         if (attempt >= MAX_ENTER_ATTEMPTS) throw new RoomBusyError("the room's map kept changing; try again");
-        spawn = err.map ? spawnOn(err.map) : undefined;
+        spawn = err.map ? spawnOn(err.map, near) : undefined;
         this.spawns.delete(roomId);
       }
     }
@@ -447,6 +450,7 @@ export class RoomsService implements OnModuleInit, AvatarExit {
   async restoreSeats(): Promise<number> {
     // The reader marks went with the state: back before the enters, so no write after them skips us.
     this.events.markReadRooms(false);
+    const positions = new Map<string, Promise<Map<string, Cell>>>();
     let restored = 0;
     for (const session of [...this.unrestored]) {
       const seat = session.seat;
@@ -454,7 +458,11 @@ export class RoomsService implements OnModuleInit, AvatarExit {
         this.unrestored.delete(session);
         continue;
       }
-      const result = await this.enterState(session, seat.roomId, seat.role);
+      const near =
+        seat.role === 'player'
+          ? (await this.lastPositions(seat.roomId, positions, session.log)).get(session.identity.userId)
+          : undefined;
+      const result = await this.enterState(session, seat.roomId, seat.role, undefined, near);
       this.unrestored.delete(session);
       if (!result || session.seat !== seat) continue;
       restored++;
@@ -462,6 +470,43 @@ export class RoomsService implements OnModuleInit, AvatarExit {
       if (result.event) this.events.publish(seat.roomId, result.event);
     }
     return restored;
+  }
+
+  /**
+   * Where the room's players stood before its live state was lost, read once per room and restore
+   * (ReplayService.lastPositions). The lost run is any epoch but the one the state is in now. A
+   * timeline that cannot be read costs the positions, not the restore: players then enter on the
+   * spawn cell, as newcomers do.
+   */
+  private lastPositions(
+    roomId: string,
+    known: Map<string, Promise<Map<string, Cell>>>,
+    log: ClientSession['log'],
+  ): Promise<Map<string, Cell>> {
+    let positions = known.get(roomId);
+    if (!positions) {
+      const read = this.state
+        .readRoom(roomId)
+        .then((now) => this.replays.lastPositions(roomId, now.epoch))
+        .catch((err: unknown) => {
+          log.warn({ err, room: roomId }, 'last positions unreadable; restoring on the spawn cell');
+          return new Map<string, Cell>();
+        });
+      // A slow database must not hold the players out of the game: past this, the spawn cell.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<Map<string, Cell>>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn(
+            { room: roomId, waitedMs: LAST_POSITIONS_WAIT_MS },
+            'last positions too slow; restoring on the spawn cell',
+          );
+          resolve(new Map());
+        }, LAST_POSITIONS_WAIT_MS);
+      });
+      positions = Promise.race([read, late]).finally(() => clearTimeout(timer));
+      known.set(roomId, positions);
+    }
+    return positions;
   }
 
   // ---- avatars of dead instances (presence/) --------------------------------------------------
@@ -474,5 +519,8 @@ export class RoomsService implements OnModuleInit, AvatarExit {
     if (event) this.events.publish(record.roomId, event);
   }
 }
+
+/** How long a restore waits for where its room's players last stood, before it uses the spawn cell. */
+const LAST_POSITIONS_WAIT_MS = 2000;
 
 const lineKey = (line: SaidEvent) => `${line.seq}|${line.userId}|${line.at}`;

@@ -8,7 +8,7 @@ import { connectAs, enter, eventually, joinAs, peek, walk } from '../support/roo
 /**
  * Redis loses everything (FLUSHALL, as a restart without persistence would) under live players on
  * two instances. The room's state begins again in a new epoch: every client still connected gets
- * the room afresh in it, the instances put their players back, and play goes on. On a redis-server
+ * the room afresh in it, the instances put their players back where they stood, and play goes on. On a redis-server
  * of the test's own: the shared one is never flushed.
  */
 describe('the live state is lost under live players on two instances', () => {
@@ -51,10 +51,12 @@ describe('the live state is lost under live players on two instances', () => {
     const epoch = fresh[0].epoch;
     expect(fresh.every((w) => w.epoch === epoch)).toBe(true);
 
-    // Both instances put their players back; then play goes on, seen by everyone.
+    // Both instances put their players back, each where the timeline last saw it (the owner
+    // where its walk ended, not on the spawn cell); then play goes on, seen by everyone.
     await eventually(async () => {
-      const members = (await peek(pair.b, 1)).members.map((m) => m.userId).sort();
-      expect(members).toEqual(['1', '2', '4']);
+      const members = (await peek(pair.b, 1)).members;
+      expect(members.map((m) => m.userId).sort()).toEqual(['1', '2', '4']);
+      expect(members.find((m) => m.userId === '1')).toMatchObject({ x: before.x, y: before.y });
     }, 20_000);
     const moved = await eventually(async () => {
       const reply = await owner.request({ type: 'move', dir: 'right' });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatStore } from '../../maps/chat-store';
+import type { Cell } from '../../domain/map';
 import { HistoryStore } from '../../maps/history-store';
 import { BadRequestError, OutOfRangeError } from '../../protocol/errors';
 import type { ReplayEndMessage, ReplayMessage, WelcomeMessage } from '../../protocol/messages';
@@ -32,6 +33,21 @@ export class ReplayService {
     private readonly roomMaps: RoomMaps,
     private readonly recorder: TimelineRecorder,
   ) {}
+
+  /**
+   * Where each player of the room last stood in the run before `epoch` (a live state that was
+   * lost), as the timeline kept it: its newest snapshot of another epoch, and that epoch's events
+   * after it. Empty when nothing of that run is kept. Each instance writes the events it took a
+   * seq for, its own players' moves among them, so what waits here is written first; another
+   * instance's last batch (up to 200 ms) may be missing, which only its own players' positions need.
+   */
+  async lastPositions(roomId: string, epoch: string): Promise<Map<string, Cell>> {
+    await this.recorder.flush();
+    const snapshot = await this.history.newestSnapshotBesides(roomId, epoch);
+    if (!snapshot) return new Map();
+    const room = await new ReplayTimeline(this.history, snapshot).rebuild({ at: Date.now() });
+    return new Map(room.members.map((m) => [m.userId, { x: m.x, y: m.y }]));
+  }
 
   @WsSpan('replay')
   async start(session: ClientSession, msg: ReplayMessage): Promise<void> {
