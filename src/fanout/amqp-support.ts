@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { backoffDelay, type BackoffOptions } from '../common/backoff';
+import { withDeadline } from '../common/deadline';
 import type { Logger } from '../logging/logger';
 import { UnavailableError } from '../protocol/errors';
 
@@ -130,12 +131,5 @@ export function fromPublish(err: unknown): unknown {
 
 /** Waits for `p` (its outcome ignored), but no longer than `ms`. */
 export async function waitAtMost(p: Promise<unknown> | undefined, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    p?.catch(() => undefined),
-    new Promise((r) => {
-      timer = setTimeout(r, ms);
-    }),
-  ]);
-  clearTimeout(timer);
+  await withDeadline(p?.catch(() => undefined) ?? Promise.resolve(), ms, () => undefined);
 }

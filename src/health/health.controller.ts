@@ -4,6 +4,7 @@ import { EVENT_FANOUT, type EventFanout } from '../fanout/fanout.port';
 import { MapStore } from '../maps/map-store';
 import { ROOM_STATE, type RoomStateStore } from '../state/room-state.port';
 import { SessionRegistry } from '../rooms/session-registry';
+import { withDeadline } from '../common/deadline';
 import { backendUp, metricsRegistry } from '../common/metrics';
 
 const CHECK_TIMEOUT_MS = 1000;
@@ -13,10 +14,9 @@ export type LeaseStatus = () => 'held' | 'lost' | 'none';
 export const LEASE_STATUS = Symbol('LEASE_STATUS');
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    p,
-    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref()),
-  ]);
+  return withDeadline(p, ms, () => {
+    throw new Error(`timed out after ${ms} ms`);
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import Redlock from 'redlock';
+import { withDeadline } from '../common/deadline';
 import { RoomBusyError } from '../protocol/errors';
 import type { RedlockClient } from '../state/redis/redlock-client';
 import { KeyedMutex, LockWaitTimeout } from './keyed-mutex';
@@ -82,17 +83,13 @@ export class RedlockRoomLocks implements RoomLocks {
    */
   private acquire(resource: string, withinMs: number): Promise<Redlock.Lock> {
     const acquiring = this.redlock.lock(resource, this.ttlMs);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void acquiring.then(
-          (late) => this.release(late),
-          () => undefined,
-        );
-        reject(new Redlock.LockError(`no lock on ${resource} within ${withinMs} ms`));
-      }, withinMs);
+    return withDeadline(acquiring, withinMs, () => {
+      void acquiring.then(
+        (late) => this.release(late),
+        () => undefined,
+      );
+      throw new Redlock.LockError(`no lock on ${resource} within ${withinMs} ms`);
     });
-    return Promise.race([acquiring, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Number of locks whose release still waits for Redis (for tests and metrics). */

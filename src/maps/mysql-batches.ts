@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { withDeadline } from '../common/deadline';
 import { fromDatabase } from './sql-errors';
 
 /** The part of mysql2's promise API used here. */
@@ -81,14 +82,9 @@ export class MysqlBatches {
   private bounded<T>(p: Promise<T>): Promise<T> {
     const ms = this.timeoutMs;
     if (!ms) return p;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' })),
-        // Later than mysql2's own timer, which fires first whenever the statement was sent.
-        ms + 100,
-      );
+    // Later than mysql2's own timer, which fires first whenever the statement was sent.
+    return withDeadline(p, ms + 100, () => {
+      throw Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
     });
-    return Promise.race([p, expired]).finally(() => clearTimeout(timer));
   }
 }

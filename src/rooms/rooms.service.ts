@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { withDeadline } from '../common/deadline';
 import { audited } from '../logging/audit';
 import { ROOM_LOCKS, type RoomLocks } from '../locks/room-locks.port';
 import { mayEnter, type RoomAccess } from '../domain/access';
@@ -493,17 +494,13 @@ export class RoomsService implements OnModuleInit, AvatarExit {
           return new Map<string, Cell>();
         });
       // A slow database must not hold the players out of the game: past this, the spawn cell.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<Map<string, Cell>>((resolve) => {
-        timer = setTimeout(() => {
-          log.warn(
-            { room: roomId, waitedMs: LAST_POSITIONS_WAIT_MS },
-            'last positions too slow; restoring on the spawn cell',
-          );
-          resolve(new Map());
-        }, LAST_POSITIONS_WAIT_MS);
+      positions = withDeadline(read, LAST_POSITIONS_WAIT_MS, () => {
+        log.warn(
+          { room: roomId, waitedMs: LAST_POSITIONS_WAIT_MS },
+          'last positions too slow; restoring on the spawn cell',
+        );
+        return new Map<string, Cell>();
       });
-      positions = Promise.race([read, late]).finally(() => clearTimeout(timer));
       known.set(roomId, positions);
     }
     return positions;
